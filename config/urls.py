@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from core import views as core_views
+
+admin.site.site_header = f"{settings.SITE_NAME} content"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
+admin.site.index_title = "Edit the website"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("treatments/", include("treatments.urls")),
+    # The paths the markdownx widget posts to (MARKDOWNX_*_URLS_PATH).
+    path("markdownx/markdownify/", core_views.markdown_preview, name="markdownx_markdownify"),
+    path("markdownx/upload/", core_views.markdown_image_upload, name="markdownx_upload"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,74 @@
+"""
+Accepting pictures safely.
+
+An image is judged by what Pillow reads in its bytes, never by its name or
+the Content-Type it came with, and is always re-encoded: that drops any
+hidden payload and metadata (EXIF GPS positions included) and gives it a
+name the server chooses.
+"""
+
+import io
+import urllib.error
+import urllib.request
+import uuid
+from http.client import HTTPException
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+MAX_PIXELS = 40_000_000  # e.g. 8000 × 5000; larger is a decompression bomb for our purposes
+
+
+class ImageRejected(Exception):
+    """The bytes are not an image Ribbon accepts; the message says why, for people."""
+
+
+def verified_image(data, max_bytes=None):
+    """Check and re-encode image bytes; returns a ContentFile with a server-chosen name."""
+    max_bytes = max_bytes or settings.RIBBON_MAX_UPLOAD_BYTES
+    if not data:
+        raise ImageRejected("The file is empty.")
+    if len(data) > max_bytes:
+        raise ImageRejected(f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            if image_format not in ACCEPTED_FORMATS:
+                raise ImageRejected("Only JPEG, PNG and WebP pictures are accepted.")
+            width, height = probe.size
+            if width * height > MAX_PIXELS:
+                raise ImageRejected(f"The picture is too large ({width}×{height} pixels).")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            output = io.BytesIO()
+            if image_format == "JPEG":
+                image.convert("RGB").save(output, "JPEG", quality=85, optimize=True, progressive=True)
+            elif image_format == "PNG":
+                image.save(output, "PNG", optimize=True)
+            else:
+                image.save(output, "WEBP", quality=85)
+    except ImageRejected:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected(f"The file is not a readable JPEG, PNG or WebP picture ({exc.__class__.__name__}).") from None
+    return ContentFile(output.getvalue(), name=f"{uuid.uuid4().hex}.{ACCEPTED_FORMATS[image_format]}")
+
+
+def download_image(url, timeout=None, max_bytes=None):
+    """Fetch a picture from the web for an import. Raises ImageRejected with the reason."""
+    timeout = timeout or settings.RIBBON_IMAGE_DOWNLOAD_TIMEOUT
+    max_bytes = max_bytes or settings.RIBBON_MAX_UPLOAD_BYTES
+    if not url.lower().startswith(("https://", "http://")):
+        raise ImageRejected("only http and https addresses are downloaded")
+    request = urllib.request.Request(url, headers={"User-Agent": "Ribbon-importer/1.0"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
+            data = response.read(max_bytes + 1)
+    except (urllib.error.URLError, HTTPException, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise ImageRejected(f"it could not be downloaded ({reason})") from None
+    return verified_image(data, max_bytes=max_bytes)

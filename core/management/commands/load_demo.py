@@ -1,0 +1,31 @@
+"""
+python manage.py load_demo
+
+Loads the demo content that `make run` shows. Idempotent: what already
+exists is left exactly as it is (so staff edits to demo pages survive a
+restart), and nothing is ever duplicated.
+"""
+
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+import treatments
+
+TREATMENT_DEMO_DIR = Path(treatments.__file__).resolve().parent / "demo_content"
+
+
+class Command(BaseCommand):
+    help = "Load the demo treatments (and, later, FAQs and campaigns). Safe to run again."
+
+    def handle(self, *args, **options):
+        self.stdout.write("Demo treatments:")
+        call_command(
+            "import_treatments",
+            str(TREATMENT_DEMO_DIR),
+            create_only=True,
+            no_images=True,
+            stdout=self.stdout,
+            stderr=self.stderr,
+        )

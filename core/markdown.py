@@ -1,0 +1,78 @@
+"""
+The one way staff-written markdown becomes HTML.
+
+Everything an editor types (treatment bodies, later FAQ answers and campaign
+stories) goes through `render_markdown`, and so does the admin's live preview,
+so what an editor sees is exactly what a patient will get. Markdown is
+converted first and the resulting HTML is then cleaned by nh3 against an
+allowlist: raw HTML in the markdown, `javascript:` links and event handlers
+are removed however they are spelled, because the cleaner never sees markdown,
+only the HTML a browser would parse.
+"""
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt",
+    "em", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
+    "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td",
+    "tfoot", "th", "thead", "tr", "ul",
+}  # fmt: skip
+
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+}
+
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+class _DemoteTopHeadings(Treeprocessor):
+    """Every page owns its single <h1>; a `# Heading` in content becomes <h2>."""
+
+    def run(self, root):
+        for element in root.iter("h1"):
+            element.tag = "h2"
+
+
+class _DemoteTopHeadingsExtension(Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_DemoteTopHeadings(md), "ribbon_demote_h1", 5)
+
+
+def _markdown_converter():
+    return markdown.Markdown(
+        extensions=[
+            "markdown.extensions.extra",
+            "markdown.extensions.sane_lists",
+            _DemoteTopHeadingsExtension(),
+        ],
+        extension_configs={"markdown.extensions.tables": {"use_align_attribute": True}},
+        output_format="html",
+    )
+
+
+def sanitise_html(html):
+    """Clean HTML against Ribbon's allowlist. Used on anything not from markdown too."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def render_markdown(text):
+    """Render staff markdown to sanitised HTML. Safe to mark as safe in templates."""
+    if not text:
+        return ""
+    return sanitise_html(_markdown_converter().convert(str(text)))

@@ -1,0 +1,32 @@
+"""Small text helpers shared by every content app."""
+
+from decimal import Decimal
+
+from django.utils.text import slugify
+
+CURRENCY_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
+
+
+def format_money(amount, currency="USD"):
+    """Format an amount the way people write it: $100,000 or $49.50 or CHF 1,200."""
+    amount = Decimal(amount)
+    if amount == amount.to_integral_value():
+        number = f"{amount:,.0f}"
+    else:
+        number = f"{amount:,.2f}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{number}" if symbol else f"{currency} {number}"
+
+
+def unique_slug(model, text, instance=None, max_length=50, field="slug"):
+    """A slug from `text` that no other row of `model` uses yet (adds -2, -3 …)."""
+    base = slugify(text)[:max_length].strip("-") or model._meta.model_name
+    candidate, counter = base, 2
+    others = model._default_manager.all()
+    if instance is not None and instance.pk:
+        others = others.exclude(pk=instance.pk)
+    while others.filter(**{field: candidate}).exists():
+        suffix = f"-{counter}"
+        candidate = f"{base[: max_length - len(suffix)]}{suffix}"
+        counter += 1
+    return candidate

@@ -1,0 +1,120 @@
+from django.contrib import admin, messages
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.html import format_html
+from markdownx.admin import MarkdownxModelAdmin
+
+from .models import Reference, Tag, Treatment, TreatmentPoint
+
+
+class ReviewOverdueFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Review overdue"), ("current", "Review up to date"), ("unset", "No review date")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.review_overdue(today)
+        if self.value() == "current":
+            return queryset.filter(next_review_due__gte=today)
+        if self.value() == "unset":
+            return queryset.filter(next_review_due__isnull=True)
+        return queryset
+
+
+class TreatmentPointInline(admin.TabularInline):
+    model = TreatmentPoint
+    fields = ["kind", "text", "order"]
+    extra = 1
+    ordering = ["kind", "order", "id"]
+    verbose_name = "point"
+    verbose_name_plural = "Points: pros, cons, effects, cost notes and return on investment (grouped by kind, then order)"
+
+
+class ReferenceInline(admin.TabularInline):
+    model = Reference
+    fields = ["title", "url", "order"]
+    extra = 1
+
+
+@admin.register(Treatment)
+class TreatmentAdmin(MarkdownxModelAdmin):
+    list_display = ["title", "status", "tag_list", "updated_at", "next_review_due", "review_state"]
+    list_filter = ["status", "tags", ReviewOverdueFilter]
+    search_fields = ["title", "summary", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["tags"]
+    inlines = [TreatmentPointInline, ReferenceInline]
+    actions = ["publish", "unpublish"]
+    readonly_fields = ["hero_image_preview", "published_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "status", "published_at", "updated_at"]}),
+        ("Picture", {"fields": ["hero_image", "hero_image_preview", "hero_image_alt", "hero_image_credit", "hero_image_source_url"]}),
+        ("What it is", {"fields": ["body"]}),
+        ("Cost", {"fields": ["cost_min", "cost_max", "cost_currency", "cost_period"]}),
+        ("Review", {"fields": ["last_reviewed", "next_review_due"]}),
+        ("Organisation", {"fields": ["tags", "source_id"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.published_at:
+            fields.append("slug")  # links to a published page must keep working
+        return fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is not None and obj.published_at:
+            return {}
+        return super().get_prepopulated_fields(request, obj)
+
+    @admin.display(description="Tags")
+    def tag_list(self, obj):
+        return ", ".join(tag.name for tag in obj.tags.all())
+
+    @admin.display(description="Review")
+    def review_state(self, obj):
+        if obj.next_review_due and obj.next_review_due < timezone.localdate():
+            return "Overdue"
+        return "" if obj.next_review_due else "Not set"
+
+    @admin.display(description="Current picture")
+    def hero_image_preview(self, obj):
+        if not obj or not obj.hero_image:
+            return "No picture uploaded."
+        return format_html(
+            '<img src="{}" alt="{}" width="240">',
+            obj.hero_image.url,
+            obj.hero_image_alt,
+        )
+
+    @admin.action(description="Publish the selected treatments", permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, Treatment.Status.PUBLISHED, "published")
+
+    @admin.action(description="Unpublish the selected treatments (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._set_status(request, queryset, Treatment.Status.DRAFT, "moved back to draft")
+
+    def _set_status(self, request, queryset, status, verb):
+        changed = 0
+        # Saved one by one so that publishing stamps published_at and the
+        # admin's history records who changed what.
+        for treatment in queryset.exclude(status=status):
+            treatment.status = status
+            treatment.save()
+            self.log_change(request, treatment, f"Status set to {treatment.get_status_display()} (bulk action).")
+            changed += 1
+        self.message_user(request, f"{changed} treatment(s) {verb}.", messages.SUCCESS)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -1,0 +1,670 @@
+"""
+Importing the organisation's treatment files.
+
+The organisation keeps each treatment as markdown with YAML front matter
+(title, id, description, tags, heroImage) and fixed sections:
+
+    ## Pros and Cons              **Pros:** / **Cons:** bullet lists
+    ## Short and Long Term Effects  **Short Term:** / **Long Term:**
+    ## Cost and Return on Investment  **Cost:** / **Return on Investment:**
+
+`parse_treatment` turns one file's text into a `ParsedTreatment` without
+touching the database, raising `TreatmentFileError` with a line number for
+anything it cannot understand. `save_treatment` writes one parsed file in a
+single transaction. The management command `import_treatments` joins them.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from core.text import unique_slug
+from core.textfiles import UnreadableFileError
+
+from .models import Reference, Tag, Treatment, TreatmentPoint, validate_web_url
+
+Kind = TreatmentPoint.Kind
+
+SUMMARY_MAX = Treatment._meta.get_field("summary").max_length
+
+
+class TreatmentFileError(UnreadableFileError):
+    """A file that cannot be imported; `line` says where (1-based)."""
+
+
+@dataclass
+class ParsedTreatment:
+    title: str
+    summary: str
+    source_id: str = ""
+    tags: list = field(default_factory=list)
+    body: str = ""
+    points: list = field(default_factory=list)  # (Kind, text)
+    references: list = field(default_factory=list)  # (title, url)
+    hero_image_url: str = ""
+    hero_image_alt: str = ""
+    hero_image_credit: str = ""
+    cost_min: Decimal | None = None
+    cost_max: Decimal | None = None
+    cost_currency: str = "USD"
+    cost_period: str = ""
+    last_reviewed: datetime.date | None = None
+    next_review_due: datetime.date | None = None
+    warnings: list = field(default_factory=list)
+    key_lines: dict = field(default_factory=dict)  # field name -> line, for messages
+
+
+# Front matter ------------------------------------------------------------
+
+# Recognised keys, compared without case, dashes or underscores.
+FRONT_MATTER_KEYS = {
+    "title": "title",
+    "id": "source_id",
+    "description": "summary",
+    "summary": "summary",
+    "tags": "tags",
+    "heroimage": "hero_image_url",
+    "heroimagealt": "hero_image_alt",
+    "heroimagecredit": "hero_image_credit",
+    "lastreviewed": "last_reviewed",
+    "nextreviewdue": "next_review_due",
+}
+
+
+def _normalise_key(key):
+    return re.sub(r"[\s_\-]", "", str(key)).lower()
+
+
+def _split_front_matter(lines):
+    """Return (front matter lines, index of first body line, line number of the front matter's first line)."""
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    if start >= len(lines) or lines[start].strip() != "---":
+        return None, 0, 0
+    for end in range(start + 1, len(lines)):
+        if lines[end].strip() in {"---", "..."}:
+            return lines[start + 1 : end], end + 1, start + 2
+    raise TreatmentFileError(start + 1, "the front matter that starts here is never closed with a '---' line")
+
+
+def _key_lines(front_lines, first_line):
+    found = {}
+    for offset, line in enumerate(front_lines):
+        match = re.match(r"^([A-Za-z_][\w\-]*)\s*:", line)
+        if match:
+            found.setdefault(_normalise_key(match.group(1)), first_line + offset)
+    return found
+
+
+def _as_text(value, key, line):
+    if value is None:
+        return ""
+    if isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool):
+        return str(value).strip()
+    raise TreatmentFileError(line, f"'{key}' should be a piece of text, not {type(value).__name__}")
+
+
+def _as_date(value, key, line):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise TreatmentFileError(line, f"'{key}' should be a date written as YYYY-MM-DD, not {value!r}") from None
+
+
+def _as_tags(value, line):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, list):
+        items = []
+        for item in value:
+            if isinstance(item, (dict, list)) or item is None:
+                raise TreatmentFileError(line, "'tags' should be a list of words or a comma-separated string")
+            items.extend(str(item).split(","))
+    else:
+        raise TreatmentFileError(line, "'tags' should be a list of words or a comma-separated string")
+    tags, seen = [], set()
+    for item in items:
+        name = " ".join(item.split())
+        if name and name.lower() not in seen:
+            seen.add(name.lower())
+            tags.append(name)
+    return tags
+
+
+def _read_front_matter(lines):
+    front, body_start, first_line = _split_front_matter(lines)
+    if front is None:
+        return {}, {}, 0, ["no front matter ('---' block) at the top of the file"]
+    try:
+        data = yaml.safe_load("\n".join(front)) if any(line.strip() for line in front) else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = first_line + mark.line if mark is not None else first_line
+        problem = getattr(exc, "problem", None) or "it is not valid YAML"
+        raise TreatmentFileError(line, f"the front matter cannot be read: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise TreatmentFileError(first_line, "the front matter should be 'key: value' lines")
+
+    key_lines = _key_lines(front, first_line)
+    values, lines_of, warnings = {}, {}, []
+    for key, value in data.items():
+        normalised = _normalise_key(key)
+        line = key_lines.get(normalised, first_line)
+        target = FRONT_MATTER_KEYS.get(normalised)
+        if target is None:
+            warnings.append(f"line {line}: unknown key '{key}' ignored")
+            continue
+        if target == "tags":
+            values[target] = _as_tags(value, line)
+        elif target in {"last_reviewed", "next_review_due"}:
+            values[target] = _as_date(value, key, line)
+        else:
+            values[target] = _as_text(value, key, line)
+        lines_of[target] = line
+    return values, lines_of, body_start, warnings
+
+
+# Sections ------------------------------------------------------------------
+
+
+def _normalise_words(text):
+    text = text.lower().replace("&", " and ")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(text.split())
+
+
+SECTIONS = {
+    "pros and cons": "pros_cons",
+    "pros cons": "pros_cons",
+    "advantages and disadvantages": "pros_cons",
+    "short and long term effects": "effects",
+    "short term and long term effects": "effects",
+    "short and long term side effects": "effects",
+    "side effects": "effects",
+    "effects": "effects",
+    "cost and return on investment": "cost",
+    "costs and return on investment": "cost",
+    "cost and roi": "cost",
+    "cost": "cost",
+    "costs": "cost",
+    "references": "references",
+    "sources": "references",
+}
+
+LABELS = {
+    "pros_cons": {
+        "pros": Kind.PRO, "pro": Kind.PRO, "advantages": Kind.PRO, "benefits": Kind.PRO,
+        "cons": Kind.CON, "con": Kind.CON, "disadvantages": Kind.CON, "drawbacks": Kind.CON,
+    },
+    "effects": {
+        "short term": Kind.SHORT_TERM, "short term effects": Kind.SHORT_TERM,
+        "short term side effects": Kind.SHORT_TERM,
+        "long term": Kind.LONG_TERM, "long term effects": Kind.LONG_TERM,
+        "long term side effects": Kind.LONG_TERM,
+    },
+    "cost": {
+        "cost": Kind.COST, "costs": Kind.COST,
+        "return on investment": Kind.RETURN, "roi": Kind.RETURN, "value": Kind.RETURN,
+    },
+}  # fmt: skip
+
+SECTION_TITLES = {
+    "pros_cons": "Pros and Cons",
+    "effects": "Short and Long Term Effects",
+    "cost": "Cost and Return on Investment",
+    "references": "References",
+}
+
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+BULLET = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+(.*\S)\s*$")
+# "**Pros:**", "**Pros**:", "__Cons:__", "Pros:" — optionally followed by text.
+BOLD_LABEL = re.compile(r"^\s*(\*\*|__)\s*([^*_:]{1,60}?)\s*(:?)\s*\1\s*(:?)\s*(.*)$")
+PLAIN_LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z \-/&]{0,58}?)\s*:\s*$")
+MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+BARE_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://\S+")
+
+
+def _label_in(line):
+    """(label text, rest of line) if the line is a list label, else None."""
+    match = BOLD_LABEL.match(line)
+    if match:
+        return match.group(2), match.group(5).strip()
+    match = PLAIN_LABEL.match(line)
+    if match:
+        return match.group(1), ""
+    return None
+
+
+def _parse_reference(text, line):
+    match = MARKDOWN_LINK.search(text)
+    if match:
+        title, url = match.group(1).strip(), match.group(2).strip()
+    else:
+        url_match = BARE_URL.search(text)
+        if not url_match:
+            raise TreatmentFileError(line, "a reference needs a web address, e.g. '[Title](https://…)'")
+        url = url_match.group(0).rstrip(".,;)")
+        title = (text[: url_match.start()] + text[url_match.end() :]).strip(" -–—:()") or url
+    try:
+        validate_web_url(url)
+    except ValidationError:
+        raise TreatmentFileError(
+            line, f"a reference's address must be a web address starting with https:// or http:// (got {url!r})"
+        ) from None
+    return title, url
+
+
+def _parse_body(lines, first_line, title, warnings):
+    """Split the markdown into free body text and the structured sections."""
+    body, points, references = [], [], []
+    section = None  # the current recognised section, or None for body text
+    label_kind = None
+    last_point_index = None
+    found_title = ""
+
+    for offset, raw in enumerate(lines):
+        number = first_line + offset
+        heading = HEADING.match(raw)
+        if heading:
+            level, text = len(heading.group(1)), heading.group(2).strip()
+            known = SECTIONS.get(_normalise_words(text))
+            if level == 1 and section is None:
+                if not title and not found_title:
+                    found_title = text
+                    continue
+                if _normalise_words(text) == _normalise_words(title or found_title):
+                    continue  # the page already has this as its <h1>
+            if level <= 2:
+                section, label_kind, last_point_index = known, None, None
+                if known is None:
+                    body.append(raw)
+                continue
+            if section in LABELS:
+                kind = LABELS[section].get(_normalise_words(text))
+                if kind is None:
+                    raise TreatmentFileError(
+                        number,
+                        f"'{text}' is not a list this section knows; under "
+                        f"'{SECTION_TITLES[section]}' use one of: {_label_names(section)}",
+                    )
+                label_kind, last_point_index = kind, None
+                continue
+            if section is None:
+                body.append(raw)
+                continue
+
+        if section is None:
+            body.append(raw)
+            continue
+
+        if not raw.strip():
+            last_point_index = None if label_kind is None else last_point_index
+            continue
+
+        bullet = BULLET.match(raw)
+        if section == "references":
+            if bullet:
+                references.append((*_parse_reference(bullet.group(1), number), number))
+            elif raw.strip():
+                warnings.append(f"line {number}: text in 'References' that is not a list item was ignored")
+            continue
+
+        label = None if bullet else _label_in(raw)
+        if label is not None:
+            label_text, rest = label
+            kind = LABELS[section].get(_normalise_words(label_text))
+            if kind is None:
+                raise TreatmentFileError(
+                    number,
+                    f"'{label_text}' is not a list this section knows; under "
+                    f"'{SECTION_TITLES[section]}' use one of: {_label_names(section)}",
+                )
+            label_kind, last_point_index = kind, None
+            if rest:
+                points.append([kind, rest, number])
+                last_point_index = len(points) - 1
+            continue
+
+        if bullet:
+            if label_kind is None:
+                raise TreatmentFileError(
+                    number,
+                    f"this list item in '{SECTION_TITLES[section]}' comes before any label "
+                    f"saying which list it belongs to ({_label_names(section)})",
+                )
+            points.append([label_kind, bullet.group(1).strip(), number])
+            last_point_index = len(points) - 1
+            continue
+
+        if last_point_index is not None and raw[:1].isspace():
+            points[last_point_index][1] += " " + raw.strip()  # a wrapped list item
+            continue
+
+        warnings.append(
+            f"line {number}: text under '{SECTION_TITLES[section]}' that is not in a list was added to the body"
+        )
+        body.append(raw)
+
+    text = "\n".join(body).strip("\n")
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text, [(kind, text_, line) for kind, text_, line in points], references, found_title
+
+
+def _label_names(section):
+    names = {kind.label: None for kind in LABELS[section].values()}
+    return ", ".join(f"**{name}:**" for name in names)
+
+
+# Cost range ----------------------------------------------------------------
+
+CURRENCIES = {"$": "USD", "US$": "USD", "£": "GBP", "€": "EUR"}
+
+
+def _money(n):
+    """A currency sign and an amount such as "$100,000", "$1.5 million" or "£200k"."""
+    return rf"(?P<a{n}>\d[\d,]*(?:\.\d+)?)\s*(?P<m{n}>k|thousand|m|million)?\b"
+
+
+_RANGE = re.compile(
+    r"(?P<cur>US\$|[$£€])\s?" + _money(1) + r"\s*(?:to|-|–|—|and)\s*(?:US\$|[$£€])?\s?" + _money(2),
+    re.IGNORECASE,
+)
+_SINGLE = re.compile(
+    r"(?:about|around|approximately|roughly|typically|usually|costs?)\s+(?P<cur>US\$|[$£€])\s?" + _money(1),
+    re.IGNORECASE,
+)
+_PERIODS = [
+    (Treatment.CostPeriod.PER_YEAR, r"per year|a year|each year|per annum|annually|yearly|/\s?year|/\s?yr"),
+    (Treatment.CostPeriod.PER_MONTH, r"per month|a month|each month|monthly|/\s?month|/\s?mo\b"),
+    (Treatment.CostPeriod.PER_CYCLE, r"per cycle|a cycle|each cycle|per treatment cycle|/\s?cycle"),
+    (
+        Treatment.CostPeriod.ONE_OFF,
+        r"one-off|one off|one-time|one time|in total|per course|for an? (?:full |whole )?course",
+    ),
+]
+_MULTIPLIERS = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}
+
+
+def _amount(number, multiplier):
+    try:
+        value = Decimal(number.replace(",", ""))
+    except InvalidOperation:
+        return None
+    if multiplier:
+        value *= _MULTIPLIERS[multiplier.lower()]
+    if value >= Decimal("1e10"):
+        return None
+    return value
+
+
+def cost_range_from(text):
+    """(min, max, currency, period) from a sentence like "$100,000 to $200,000 per year", or None."""
+    match = _RANGE.search(text) or _SINGLE.search(text)
+    if not match:
+        return None
+    rest = text[match.end() :]
+    period = next((value for value, pattern in _PERIODS if re.search(pattern, rest, re.IGNORECASE)), None)
+    if period is None:
+        return None
+    groups = match.groupdict()
+    is_range = "a2" in groups
+    # "$100 to $200k": a multiplier written only at the end applies to both ends.
+    low_multiplier = groups["m1"] or (groups["m2"] if is_range else None)
+    low = _amount(groups["a1"], low_multiplier)
+    high = _amount(groups["a2"], groups["m2"]) if is_range else low
+    if low is None or high is None:
+        return None
+    if low > high:
+        low, high = high, low
+    return low, high, CURRENCIES[groups["cur"].upper()], period
+
+
+# Summary ---------------------------------------------------------------------
+
+
+def _plain_first_paragraph(markdown_text):
+    for paragraph in re.split(r"\n\s*\n", markdown_text):
+        stripped = paragraph.strip()
+        if not stripped or stripped.startswith(("#", "|", "```", "<")) or BULLET.match(stripped):
+            continue
+        plain = MARKDOWN_LINK.sub(r"\1", stripped)
+        plain = re.sub(r"[*_`]+", "", plain)
+        return " ".join(plain.split())
+    return ""
+
+
+def _shorten(text, limit):
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-–—")
+    return cut + "…"
+
+
+# The whole file ---------------------------------------------------------------
+
+
+def parse_treatment(text):
+    """Parse one treatment file's (already decoded) text."""
+    lines = text.split("\n")
+    values, lines_of, body_start, warnings = _read_front_matter(lines)
+    title = values.get("title", "")
+    body, points, references, heading_title = _parse_body(lines[body_start:], body_start + 1, title, warnings)
+    if not title:
+        if not heading_title:
+            raise TreatmentFileError(
+                1, "the file has no title: it should start with a '---' front matter block holding 'title: …'"
+            )
+        title = heading_title
+        warnings.append("no 'title' in the front matter; used the first heading")
+
+    summary = values.get("summary", "")
+    if not summary:
+        summary = _shorten(_plain_first_paragraph(body), SUMMARY_MAX)
+        if not summary:
+            raise TreatmentFileError(
+                1, "the file has no description and no body text to take a summary from: add 'description: …'"
+            )
+        warnings.append("no 'description' in the front matter; the summary was taken from the first paragraph")
+    elif len(summary) > SUMMARY_MAX:
+        raise TreatmentFileError(
+            lines_of.get("summary", 1),
+            f"the description is {len(summary)} characters long; a summary holds at most {SUMMARY_MAX}",
+        )
+
+    parsed = ParsedTreatment(
+        title=title,
+        summary=summary,
+        source_id=values.get("source_id", ""),
+        tags=values.get("tags", []),
+        body=body,
+        points=[(kind, text_) for kind, text_, _ in points],
+        references=[(title_, url) for title_, url, _ in references],
+        hero_image_url=values.get("hero_image_url", ""),
+        hero_image_alt=values.get("hero_image_alt", ""),
+        hero_image_credit=values.get("hero_image_credit", ""),
+        last_reviewed=values.get("last_reviewed"),
+        next_review_due=values.get("next_review_due"),
+        warnings=warnings,
+        key_lines=lines_of,
+    )
+    _check_lengths(points, references)
+    for kind, text_, number in points:
+        if kind == Kind.COST:
+            found = cost_range_from(text_)
+            if found:
+                parsed.cost_min, parsed.cost_max, parsed.cost_currency, parsed.cost_period = found
+                parsed.key_lines["cost_min"] = parsed.key_lines["cost_max"] = number
+                break
+    if not points:
+        warnings.append("no pros and cons, effects or cost lists were found")
+    return parsed
+
+
+POINT_MAX = TreatmentPoint._meta.get_field("text").max_length
+REFERENCE_TITLE_MAX = Reference._meta.get_field("title").max_length
+REFERENCE_URL_MAX = Reference._meta.get_field("url").max_length
+
+
+def _check_lengths(points, references):
+    for _kind, text, number in points:
+        if len(text) > POINT_MAX:
+            raise TreatmentFileError(number, f"this list item is {len(text)} characters long; at most {POINT_MAX} fit")
+    for title, url, number in references:
+        if len(title) > REFERENCE_TITLE_MAX or len(url) > REFERENCE_URL_MAX:
+            raise TreatmentFileError(number, "this reference's title or address is too long")
+
+
+# Writing -----------------------------------------------------------------------
+
+
+@dataclass
+class SaveResult:
+    treatment: Treatment
+    action: str  # "created", "updated", "unchanged", or "kept" (exists; create_only)
+    warnings: list
+
+
+def _snapshot(treatment, tag_names, points, references):
+    return {
+        "title": treatment.title,
+        "summary": treatment.summary,
+        "body": treatment.body,
+        "status": treatment.status,
+        "hero_image_alt": treatment.hero_image_alt,
+        "hero_image_credit": treatment.hero_image_credit,
+        "hero_image_source_url": treatment.hero_image_source_url,
+        "hero_image": treatment.hero_image.name if treatment.hero_image else "",
+        "cost": (treatment.cost_min, treatment.cost_max, treatment.cost_currency, treatment.cost_period),
+        "review": (treatment.last_reviewed, treatment.next_review_due),
+        "tags": sorted(name.lower() for name in tag_names),
+        "points": [(int(kind), text) for kind, text in points],
+        "references": list(references),
+    }
+
+
+def find_existing(parsed):
+    if parsed.source_id:
+        return Treatment.objects.filter(source_id=parsed.source_id).first()
+    return Treatment.objects.filter(source_id="", slug=slugify(parsed.title)[:120]).first()
+
+
+def _raise_with_line(exc, parsed):
+    """Turn a model ValidationError into a file error pointing at the offending key."""
+    messages = []
+    line = 1
+    for name, errors in exc.message_dict.items():
+        messages.append(f"{name.replace('_', ' ')}: {' '.join(errors)}" if name != "__all__" else " ".join(errors))
+        line = parsed.key_lines.get(name, line)
+    raise TreatmentFileError(line, "; ".join(messages))
+
+
+def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
+    """
+    Create or update the treatment a parsed file describes, all in one
+    transaction: a failure leaves the database as it was.
+
+    `hero_image` is an already downloaded, verified image (a Django File) or
+    None. With `create_only`, an existing treatment is left untouched.
+    """
+    warnings = list(parsed.warnings)
+    with transaction.atomic():
+        treatment = find_existing(parsed)
+        if treatment is not None and create_only:
+            return SaveResult(treatment, "kept", warnings)
+        created = treatment is None
+        if created:
+            treatment = Treatment(source_id=parsed.source_id)
+            before = None
+        else:
+            before = _snapshot(
+                treatment,
+                [tag.name for tag in treatment.tags.all()],
+                [(point.kind, point.text) for point in treatment.points.all()],
+                [(ref.title, ref.url) for ref in treatment.references.all()],
+            )
+
+        treatment.title = parsed.title
+        treatment.summary = parsed.summary
+        treatment.body = parsed.body
+        treatment.status = Treatment.Status.PUBLISHED if publish else Treatment.Status.DRAFT
+        treatment.cost_min, treatment.cost_max = parsed.cost_min, parsed.cost_max
+        treatment.cost_currency = parsed.cost_currency
+        treatment.cost_period = parsed.cost_period
+        treatment.last_reviewed = parsed.last_reviewed
+        treatment.next_review_due = parsed.next_review_due
+        treatment.hero_image_credit = parsed.hero_image_credit
+        treatment.hero_image_source_url = parsed.hero_image_url
+        if hero_image is not None:
+            treatment.hero_image.save(hero_image.name, hero_image, save=False)
+        if parsed.hero_image_alt:
+            treatment.hero_image_alt = parsed.hero_image_alt
+        elif treatment.hero_image and not treatment.hero_image_alt:
+            treatment.hero_image_alt = f"Illustration for {parsed.title}"
+            warnings.append("the picture has no description: add 'heroImageAlt' (or edit the alt text in the admin)")
+
+        after = _snapshot(treatment, parsed.tags, parsed.points, parsed.references)
+        if before == after:
+            transaction.set_rollback(True)
+            return SaveResult(treatment, "unchanged", warnings)
+
+        if created:
+            treatment.slug = unique_slug(Treatment, parsed.title, max_length=120)
+            if treatment.slug != slugify(parsed.title)[:120]:
+                warnings.append(
+                    f"another treatment already uses /treatments/{slugify(parsed.title)}/; "
+                    f"this one was created at /treatments/{treatment.slug}/"
+                )
+        try:
+            treatment.full_clean(exclude=["hero_image"])
+        except ValidationError as exc:
+            _raise_with_line(exc, parsed)
+        treatment.save()
+
+        tags = [_tag_named(name, parsed) for name in parsed.tags]
+        treatment.tags.set(tags)
+
+        treatment.points.all().delete()
+        new_points = [
+            TreatmentPoint(treatment=treatment, kind=kind, text=text, order=index)
+            for index, (kind, text) in enumerate(parsed.points)
+        ]
+        TreatmentPoint.objects.bulk_create(new_points)
+
+        treatment.references.all().delete()
+        new_references = [
+            Reference(treatment=treatment, title=title, url=url, order=index)
+            for index, (title, url) in enumerate(parsed.references)
+        ]
+        Reference.objects.bulk_create(new_references)
+
+    return SaveResult(treatment, "created" if created else "updated", warnings)
+
+
+def _tag_named(name, parsed):
+    tag = Tag.objects.filter(name__iexact=name).first()
+    if tag is not None:
+        return tag
+    tag = Tag(name=name)
+    try:
+        tag.full_clean(exclude=["slug"])
+    except ValidationError as exc:
+        raise TreatmentFileError(parsed.key_lines.get("tags", 1), f"tag {name!r}: {'; '.join(exc.messages)}") from None
+    tag.save()
+    return tag

@@ -1,0 +1,383 @@
+"""
+Treatments: the pages patients read to understand an option they have been
+offered. Content is structured (points of each kind, a cost range, review
+dates) rather than one long text, so that every page answers the same
+questions in the same place and treatments can be compared.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator, URLValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from markdownx.models import MarkdownxField
+
+from core.markdown import render_markdown
+from core.text import format_money, unique_slug
+
+
+class Tag(models.Model):
+    name = models.CharField(
+        max_length=60,
+        unique=True,
+        help_text="A short label patients can filter by, e.g. “HER2-positive” or “Surgery”.",
+    )
+    slug = models.SlugField(
+        max_length=60,
+        unique=True,
+        help_text="Used in the filter address /treatments/?tag=…; filled in from the name.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Tag, self.name, instance=self, max_length=60)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{reverse('treatments:list')}?tag={self.slug}"
+
+
+class TreatmentQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Treatment.Status.PUBLISHED)
+
+    def for_page(self):
+        """Everything a treatment page shows, in a fixed number of queries."""
+        return self.prefetch_related("tags", "points", "references")
+
+    def review_overdue(self, today=None):
+        return self.filter(next_review_due__lt=today or timezone.localdate())
+
+
+class Treatment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class CostPeriod(models.TextChoices):
+        PER_YEAR = "year", "per year"
+        PER_MONTH = "month", "per month"
+        PER_CYCLE = "cycle", "per cycle"
+        ONE_OFF = "one-off", "one-off"
+
+    title = models.CharField(
+        max_length=120,
+        help_text="The treatment's everyday name, as patients would search for it.",
+    )
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        help_text=(
+            "The page address: /treatments/<slug>/. Filled in from the title; "
+            "it cannot change once the page has been published, so links keep working."
+        ),
+    )
+    summary = models.TextField(
+        max_length=300,
+        help_text=(
+            "One or two plain sentences (at most 300 characters) saying what the "
+            "treatment is. Shown in lists and to search engines. No markdown."
+        ),
+    )
+    tags = models.ManyToManyField(
+        Tag,
+        blank=True,
+        related_name="treatments",
+        help_text="Labels patients can filter the treatment list by.",
+    )
+    hero_image = models.ImageField(
+        upload_to="treatments/",
+        blank=True,
+        help_text="Optional picture at the top of the page (JPEG, PNG or WebP).",
+    )
+    hero_image_alt = models.CharField(
+        "hero image alt text",
+        max_length=200,
+        blank=True,
+        help_text=(
+            "Describe the picture for people who cannot see it. Required whenever "
+            "there is a picture."
+        ),
+    )
+    hero_image_credit = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Optional photographer or source credit shown under the picture.",
+    )
+    hero_image_source_url = models.URLField(
+        max_length=1000,
+        blank=True,
+        help_text=(
+            "Where an imported picture came from. Kept for reference only: the site "
+            "never shows images from other websites."
+        ),
+    )
+    body = MarkdownxField(
+        blank=True,
+        help_text=(
+            "What the treatment is and how it works, in markdown. Pros and cons, "
+            "effects, costs and references have their own fields below."
+        ),
+    )
+    body_html = models.TextField(editable=False, blank=True)
+    cost_min = models.DecimalField(
+        "lowest typical cost",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Lower end of the usual cost, e.g. 100000. Leave empty if unknown.",
+    )
+    cost_max = models.DecimalField(
+        "highest typical cost",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Upper end of the usual cost, e.g. 200000. Leave empty if unknown.",
+    )
+    cost_currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter currency code such as USD.")],
+        help_text="Three-letter currency code (ISO 4217), e.g. USD, GBP, EUR.",
+    )
+    cost_period = models.CharField(
+        max_length=10,
+        choices=CostPeriod.choices,
+        blank=True,
+        help_text="What the cost range covers. Required when a cost is given.",
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+        help_text="Only published treatments are visible to the public.",
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the treatment was first published.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_reviewed = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When a medical reviewer last checked this page.",
+    )
+    next_review_due = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the page must be checked again. Must be after the last review.",
+    )
+    source_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=(
+            "The id from the organisation's file this treatment was imported from. "
+            "Re-importing that file updates this treatment."
+        ),
+    )
+
+    objects = TreatmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_id"],
+                condition=~models.Q(source_id=""),
+                name="treatment_unique_source_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cost_min__isnull=True)
+                | models.Q(cost_max__isnull=True)
+                | models.Q(cost_min__lte=models.F("cost_max")),
+                name="treatment_cost_min_not_above_max",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("treatments:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def clean(self):
+        errors = {}
+        if self.hero_image and not self.hero_image_alt.strip():
+            errors["hero_image_alt"] = (
+                "Describe the picture for people who cannot see it (alt text is "
+                "required when there is a picture)."
+            )
+        if self.last_reviewed and self.next_review_due and self.next_review_due <= self.last_reviewed:
+            errors["next_review_due"] = "The next review must be after the last review."
+        if self.cost_min is not None and self.cost_max is not None and self.cost_min > self.cost_max:
+            errors["cost_max"] = "The highest cost cannot be lower than the lowest cost."
+        if (self.cost_min is not None or self.cost_max is not None) and not self.cost_period:
+            errors["cost_period"] = "Say what the cost covers (per year, per month, per cycle or one-off)."
+        if self.pk and self.slug:
+            previous = Treatment.objects.filter(pk=self.pk).values("slug", "published_at").first()
+            if previous and previous["published_at"] and previous["slug"] != self.slug:
+                errors["slug"] = (
+                    f"This page has been published at /treatments/{previous['slug']}/; "
+                    "its address cannot change, so that links to it keep working."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Treatment, self.title, instance=self, max_length=120)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        # Rendered once here, never per request.
+        self.body_html = render_markdown(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
+        super().save(*args, **kwargs)
+
+    # Presentation helpers: templates stay free of logic.
+
+    @property
+    def cost_range_display(self):
+        """The cost as people write it: "$100,000–$200,000 per year"."""
+        low, high = self.cost_min, self.cost_max
+        if low is None and high is None:
+            return ""
+        currency = self.cost_currency
+        if low is not None and high is not None and low != high:
+            amount = f"{format_money(low, currency)}–{format_money(high, currency)}"
+        elif low is not None and high is not None:
+            amount = format_money(low, currency)
+        elif low is not None:
+            amount = f"from {format_money(low, currency)}"
+        else:
+            amount = f"up to {format_money(high, currency)}"
+        period = self.get_cost_period_display()
+        if self.cost_period == self.CostPeriod.ONE_OFF:
+            return f"{amount} in total (one-off)"
+        return f"{amount} {period}".strip()
+
+    def points_of(self, kind):
+        # Uses the prefetched points when present, so a page costs no extra query.
+        return [point for point in self.points.all() if point.kind == kind]
+
+    @property
+    def pros(self):
+        return self.points_of(TreatmentPoint.Kind.PRO)
+
+    @property
+    def cons(self):
+        return self.points_of(TreatmentPoint.Kind.CON)
+
+    @property
+    def short_term_effects(self):
+        return self.points_of(TreatmentPoint.Kind.SHORT_TERM)
+
+    @property
+    def long_term_effects(self):
+        return self.points_of(TreatmentPoint.Kind.LONG_TERM)
+
+    @property
+    def cost_notes(self):
+        return self.points_of(TreatmentPoint.Kind.COST)
+
+    @property
+    def return_on_investment(self):
+        return self.points_of(TreatmentPoint.Kind.RETURN)
+
+    def structured_data(self, page_url):
+        """schema.org MedicalWebPage about a MedicalTherapy, for search engines."""
+        data = {
+            "@context": "https://schema.org",
+            "@type": "MedicalWebPage",
+            "name": self.title,
+            "description": self.summary,
+            "url": page_url,
+            "about": {"@type": "MedicalTherapy", "name": self.title},
+            "dateModified": self.updated_at.isoformat() if self.updated_at else None,
+        }
+        if self.last_reviewed:
+            data["lastReviewed"] = self.last_reviewed.isoformat()
+        return {key: value for key, value in data.items() if value is not None}
+
+
+class TreatmentPoint(models.Model):
+    """One bullet of a structured list: a pro, a con, an effect, a cost note…"""
+
+    class Kind(models.IntegerChoices):
+        # The numbers give the order in which the groups appear everywhere.
+        PRO = 10, "Pro"
+        CON = 20, "Con"
+        SHORT_TERM = 30, "Short-term effect"
+        LONG_TERM = 40, "Long-term effect"
+        COST = 50, "Cost note"
+        RETURN = 60, "Return on investment"
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="points")
+    kind = models.PositiveSmallIntegerField(
+        choices=Kind.choices,
+        help_text="Which list this point belongs to on the page.",
+    )
+    text = models.TextField(
+        max_length=500,
+        help_text="One plain-language sentence. No markdown.",
+    )
+    order = models.PositiveIntegerField(
+        default=0,
+        help_text="Position within its list; lower numbers come first.",
+    )
+
+    class Meta:
+        ordering = ["kind", "order", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
+def validate_web_url(value):
+    """References link patients to public sources: only http and https."""
+    URLValidator(schemes=["http", "https"], message="Enter a web address starting with https:// or http://.")(
+        value
+    )
+
+
+class Reference(models.Model):
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="references")
+    title = models.CharField(
+        max_length=300,
+        help_text="The source's title, e.g. “Immunotherapy to Treat Cancer — National Cancer Institute”.",
+    )
+    url = models.URLField(
+        "address",
+        max_length=1000,
+        validators=[validate_web_url],
+        help_text="The public web address of the source (https://…).",
+    )
+    order = models.PositiveIntegerField(default=0, help_text="Position in the list; lower numbers come first.")
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.title
+
