@@ -147,6 +147,10 @@ STORAGES = {
     },
 }
 
+# While developing (and in tests) whitenoise serves straight from static/.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 # Uploaded images: size cap in bytes, shared by markdownx and the importer.
 RIBBON_MAX_UPLOAD_BYTES = int(os.environ.get("RIBBON_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
 

@@ -4,6 +4,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from markdownx.admin import MarkdownxModelAdmin
 
+from core.admin import URL_FIELDS_ASSUME_HTTPS
+
 from .models import Reference, Tag, Treatment, TreatmentPoint
 
 
@@ -36,12 +38,14 @@ class TreatmentPointInline(admin.TabularInline):
 
 class ReferenceInline(admin.TabularInline):
     model = Reference
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     fields = ["title", "url", "order"]
     extra = 1
 
 
 @admin.register(Treatment)
 class TreatmentAdmin(MarkdownxModelAdmin):
+    formfield_overrides = {**MarkdownxModelAdmin.formfield_overrides, **URL_FIELDS_ASSUME_HTTPS}
     list_display = ["title", "status", "tag_list", "updated_at", "next_review_due", "review_state"]
     list_filter = ["status", "tags", ReviewOverdueFilter]
     search_fields = ["title", "summary", "body"]

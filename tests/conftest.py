@@ -1,0 +1,82 @@
+import datetime
+import io
+import itertools
+
+import pytest
+from django.contrib.auth.models import Group
+from PIL import Image
+
+from treatments.models import Tag, Treatment, TreatmentPoint
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded and imported files go to a throwaway folder, never ./media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def make_treatment(db):
+    def make(title=None, status=Treatment.Status.PUBLISHED, tags=(), points=(), **fields):
+        title = title or f"Treatment {next(_counter)}"
+        fields.setdefault("summary", f"What {title} is, in one sentence.")
+        fields.setdefault("last_reviewed", datetime.date(2026, 1, 10))
+        fields.setdefault("next_review_due", datetime.date(2027, 1, 10))
+        treatment = Treatment.objects.create(title=title, status=status, **fields)
+        for name in tags:
+            tag = Tag.objects.filter(name=name).first() or Tag.objects.create(name=name)
+            treatment.tags.add(tag)
+        for index, (kind, text) in enumerate(points):
+            TreatmentPoint.objects.create(treatment=treatment, kind=kind, text=text, order=index)
+        return treatment
+
+    return make
+
+
+@pytest.fixture
+def full_treatment(make_treatment):
+    """A treatment with something in every part of the page."""
+    Kind = TreatmentPoint.Kind
+    treatment = make_treatment(
+        "Immunotherapy",
+        summary="Medicines that help the immune system attack cancer.",
+        body="Immunotherapy works through the **body’s** own defences.",
+        tags=["Systemic therapy", "Metastatic"],
+        points=[
+            (Kind.PRO, "Responses can last a long time."),
+            (Kind.PRO, "An option for triple-negative cancer."),
+            (Kind.CON, "Can inflame healthy organs."),
+            (Kind.CON, "Not everyone responds."),
+            (Kind.SHORT_TERM, "Tiredness."),
+            (Kind.LONG_TERM, "Thyroid changes."),
+            (Kind.COST, "Extra tests add to the cost."),
+            (Kind.RETURN, "Longer survival for responders."),
+        ],
+        cost_min=100000,
+        cost_max=200000,
+        cost_currency="USD",
+        cost_period=Treatment.CostPeriod.PER_YEAR,
+    )
+    treatment.references.create(title="Immunotherapy — NCI", url="https://www.cancer.gov/immunotherapy", order=0)
+    return treatment
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user("staffer", password="a-long-test-password-1", is_staff=True)
+
+
+@pytest.fixture
+def editor(django_user_model):
+    user = django_user_model.objects.create_user("editor", password="a-long-test-password-1", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+def image_bytes(fmt="PNG", size=(40, 30), color=(200, 30, 90), **save_args):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, fmt, **save_args)
+    return buffer.getvalue()

@@ -1,0 +1,201 @@
+"""Staff work: an Editors-group member, not a superuser, can do the whole job."""
+
+import datetime
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from treatments.models import Tag, Treatment, TreatmentPoint
+
+from .conftest import image_bytes
+
+pytestmark = pytest.mark.django_db
+
+Kind = TreatmentPoint.Kind
+
+
+def add_form_data(**overrides):
+    data = {
+        "title": "Cold Cap Therapy",
+        "slug": "cold-cap-therapy",
+        "summary": "Cooling the scalp to reduce hair loss during chemotherapy.",
+        "status": "draft",
+        "hero_image_alt": "",
+        "hero_image_credit": "",
+        "hero_image_source_url": "",
+        "body": "## How it works\n\nA **cold** cap.",
+        "cost_min": "1500",
+        "cost_max": "3000",
+        "cost_currency": "USD",
+        "cost_period": "one-off",
+        "last_reviewed": "2026-10-01",
+        "next_review_due": "2027-10-01",
+        "source_id": "",
+        "points-TOTAL_FORMS": "3",
+        "points-INITIAL_FORMS": "0",
+        "points-MIN_NUM_FORMS": "0",
+        "points-MAX_NUM_FORMS": "1000",
+        "points-0-kind": str(Kind.PRO),
+        "points-0-text": "Many people keep their hair.",
+        "points-0-order": "1",
+        "points-1-kind": str(Kind.CON),
+        "points-1-text": "The cap is cold.",
+        "points-1-order": "1",
+        "points-2-kind": str(Kind.PRO),
+        "points-2-text": "Nothing is added to the chemotherapy.",
+        "points-2-order": "2",
+        "references-TOTAL_FORMS": "1",
+        "references-INITIAL_FORMS": "0",
+        "references-MIN_NUM_FORMS": "0",
+        "references-MAX_NUM_FORMS": "1000",
+        "references-0-title": "Scalp cooling — NCI",
+        "references-0-url": "https://www.cancer.gov/scalp-cooling",
+        "references-0-order": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_an_editor_can_create_a_treatment_with_points_and_references(client, editor):
+    tag = Tag.objects.create(name="Chemotherapy")
+    client.force_login(editor)
+    form_page = client.get("/admin/treatments/treatment/add/")
+    assert form_page.status_code == 200
+    assert b"markdownx" in form_page.content, "the body uses the live-preview editor"
+    response = client.post("/admin/treatments/treatment/add/", add_form_data(tags=[tag.pk]))
+    assert response.status_code == 302, BeautifulSoup(response.content, "html.parser").select(".errorlist")
+    treatment = Treatment.objects.get()
+    assert [(p.kind, p.text) for p in treatment.points.all()] == [
+        (Kind.PRO, "Many people keep their hair."),
+        (Kind.PRO, "Nothing is added to the chemotherapy."),
+        (Kind.CON, "The cap is cold."),
+    ]
+    assert treatment.references.get().url == "https://www.cancer.gov/scalp-cooling"
+    assert list(treatment.tags.all()) == [tag]
+    assert "<strong>cold</strong>" in treatment.body_html
+
+
+def test_an_editor_can_upload_a_hero_image_and_alt_text_is_required(client, editor):
+    client.force_login(editor)
+    picture = SimpleUploadedFile("hero.png", image_bytes(), content_type="image/png")
+    response = client.post("/admin/treatments/treatment/add/", add_form_data(hero_image=picture))
+    assert response.status_code == 200
+    errors = BeautifulSoup(response.content, "html.parser").select(".errorlist")
+    assert any("alt text is required" in e.get_text() for e in errors)
+    assert Treatment.objects.count() == 0
+
+    picture = SimpleUploadedFile("hero.png", image_bytes(), content_type="image/png")
+    response = client.post(
+        "/admin/treatments/treatment/add/", add_form_data(hero_image=picture, hero_image_alt="A cooling cap")
+    )
+    assert response.status_code == 302
+    treatment = Treatment.objects.get()
+    change_page = client.get(f"/admin/treatments/treatment/{treatment.pk}/change/")
+    thumbnail = BeautifulSoup(change_page.content, "html.parser").find("img", alt="A cooling cap")
+    assert thumbnail["src"] == treatment.hero_image.url
+
+
+def test_a_file_that_is_not_an_image_is_refused_by_the_admin(client, editor):
+    client.force_login(editor)
+    fake = SimpleUploadedFile("hero.png", b"<html><script>alert(1)</script></html>", content_type="image/png")
+    response = client.post("/admin/treatments/treatment/add/", add_form_data(hero_image=fake, hero_image_alt="x"))
+    assert response.status_code == 200
+    assert Treatment.objects.count() == 0
+
+
+def test_review_dates_in_the_wrong_order_are_a_form_error(client, editor):
+    client.force_login(editor)
+    response = client.post(
+        "/admin/treatments/treatment/add/", add_form_data(last_reviewed="2026-10-01", next_review_due="2026-01-01")
+    )
+    assert response.status_code == 200
+    assert b"The next review must be after the last review." in response.content
+
+
+def test_an_editor_cannot_delete_treatments(client, editor, make_treatment):
+    treatment = make_treatment()
+    client.force_login(editor)
+    assert client.get(f"/admin/treatments/treatment/{treatment.pk}/delete/").status_code == 403
+
+
+def test_list_shows_columns_and_filters_by_overdue_review(client, editor, make_treatment):
+    today = timezone.localdate()
+    make_treatment("Overdue", last_reviewed=today - datetime.timedelta(days=400), next_review_due=today - datetime.timedelta(days=1), tags=["Local"])
+    make_treatment("Current", next_review_due=today + datetime.timedelta(days=30))
+    client.force_login(editor)
+    page = BeautifulSoup(client.get("/admin/treatments/treatment/").content, "html.parser")
+    headers = [th.get_text(strip=True) for th in page.select("#result_list thead th")]
+    assert {"Title", "Status", "Tags", "Updated at", "Next review due"} <= set(headers)
+    overdue = BeautifulSoup(client.get("/admin/treatments/treatment/?review=overdue").content, "html.parser")
+    assert [a.get_text() for a in overdue.select("#result_list th.field-title a")] == ["Overdue"]
+
+
+def test_search_covers_title_summary_and_body(client, editor, make_treatment):
+    make_treatment("Alpha", body="mentions checkpoint inhibitors")
+    make_treatment("Beta", summary="about scalp cooling")
+    client.force_login(editor)
+    for query, expected in [("checkpoint", ["Alpha"]), ("scalp", ["Beta"]), ("Alpha", ["Alpha"])]:
+        page = BeautifulSoup(client.get(f"/admin/treatments/treatment/?q={query}").content, "html.parser")
+        assert [a.get_text() for a in page.select("#result_list th.field-title a")] == expected
+
+
+def test_publish_and_unpublish_actions(client, editor, make_treatment):
+    drafts = [make_treatment(status=Treatment.Status.DRAFT) for _ in range(2)]
+    client.force_login(editor)
+    ids = [str(t.pk) for t in drafts]
+    client.post("/admin/treatments/treatment/", {"action": "publish", "_selected_action": ids})
+    assert set(Treatment.objects.values_list("status", flat=True)) == {"published"}
+    assert all(Treatment.objects.values_list("published_at", flat=True))
+    client.post("/admin/treatments/treatment/", {"action": "unpublish", "_selected_action": ids[:1]})
+    assert Treatment.objects.get(pk=ids[0]).status == "draft"
+    assert Treatment.objects.get(pk=ids[1]).status == "published"
+
+
+def test_slug_is_read_only_once_published_and_view_on_site_links_to_the_page(client, editor, make_treatment):
+    treatment = make_treatment("Chemotherapy")
+    client.force_login(editor)
+    page = BeautifulSoup(client.get(f"/admin/treatments/treatment/{treatment.pk}/change/").content, "html.parser")
+    assert page.find("input", attrs={"name": "slug"}) is None
+    assert page.find("a", class_="viewsitelink")
+    draft = make_treatment("Draft one", status=Treatment.Status.DRAFT)
+    page = BeautifulSoup(client.get(f"/admin/treatments/treatment/{draft.pk}/change/").content, "html.parser")
+    assert page.find("input", attrs={"name": "slug"})
+
+
+def test_editors_can_manage_tags(client, editor):
+    client.force_login(editor)
+    response = client.post("/admin/treatments/tag/add/", {"name": "Triple-negative", "slug": "triple-negative"})
+    assert response.status_code == 302
+    assert Tag.objects.filter(slug="triple-negative").exists()
+
+
+# The markdown editor's server endpoints ---------------------------------------
+
+
+def test_preview_needs_staff_and_post(client, staff_user):
+    response = client.post("/markdownx/markdownify/", {"content": "**hi**"})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client.force_login(staff_user)
+    assert client.get("/markdownx/markdownify/").status_code == 405
+    assert client.post("/markdownx/markdownify/", {}).status_code == 400
+
+
+def test_preview_uses_the_public_sanitising_renderer(client, staff_user):
+    client.force_login(staff_user)
+    response = client.post(
+        "/markdownx/markdownify/", {"content": "**hi** <script>alert(1)</script> [x](javascript:alert(1))"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<strong>hi</strong>" in html
+    assert "<script" not in html and "javascript:" not in html
+
+
+def test_anonymous_uploads_are_refused_and_store_nothing(client, media_in_tmp):
+    upload = SimpleUploadedFile("x.html", b"<script>alert(1)</script>", content_type="text/html")
+    response = client.post("/markdownx/upload/", {"image": upload}, headers={"x-requested-with": "XMLHttpRequest"})
+    assert response.status_code == 302
+    assert not media_in_tmp.exists() or not any(media_in_tmp.rglob("*.*"))
+    assert client.get("/markdownx/upload/").status_code == 405

@@ -1,0 +1,147 @@
+"""Project-wide promises: configuration, migrations, demo content, first login."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+
+from treatments.models import Treatment
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def manage(*args, **env):
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    environment.pop("DATABASE_URL", None)
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_without_a_secret_key_stops_with_one_clear_line():
+    for command in (["check"], ["migrate", "--plan"], ["runserver", "--help"]):
+        result = manage(*command, DJANGO_DEBUG="0")
+        assert result.returncode != 0
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert "DJANGO_SECRET_KEY" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_a_mistyped_debug_value_is_reported_not_guessed():
+    result = manage("check", DJANGO_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be 1 or 0" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_production_settings_load_with_a_secret_key_and_hosts():
+    result = manage(
+        "shell", "-c", "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)",
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="ribbon.example.org,www.ribbon.example.org",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "False ['ribbon.example.org', 'www.ribbon.example.org']" in result.stdout
+
+
+def test_database_and_media_come_from_the_environment(tmp_path):
+    result = manage(
+        "shell", "-c",
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['ENGINE'], d['NAME'], d['HOST'], settings.MEDIA_ROOT)",
+        DATABASE_URL="postgres://ribbon@db.internal:5432/ribbon", MEDIA_ROOT=str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-4:] == ["django.db.backends.postgresql", "ribbon", "db.internal", str(tmp_path)]
+
+
+def test_defaults_are_debug_and_sqlite_in_the_project_folder():
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['NAME'])")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["True", str(ROOT / "db.sqlite3")]
+
+
+@pytest.mark.django_db
+def test_no_model_change_is_missing_a_migration():
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+# Demo content ---------------------------------------------------------------
+
+DEMO_SLUGS = ["chemotherapy", "hormone-therapy", "immunotherapy", "radiation-therapy", "targeted-therapy"]
+
+
+@pytest.mark.django_db
+def test_load_demo_creates_five_complete_treatments_and_is_idempotent():
+    call_command("load_demo", stdout=StringIO())
+    treatments = Treatment.objects.published().for_page().order_by("slug")
+    assert [t.slug for t in treatments] == DEMO_SLUGS
+    for treatment in treatments:
+        assert treatment.pros and treatment.cons, treatment.slug
+        assert treatment.short_term_effects and treatment.long_term_effects, treatment.slug
+        assert treatment.cost_range_display and treatment.return_on_investment, treatment.slug
+        assert treatment.references.all() and treatment.last_reviewed and treatment.next_review_due, treatment.slug
+        assert all(ref.url.startswith("https://") for ref in treatment.references.all())
+    before = list(Treatment.objects.order_by("pk").values_list("pk", "updated_at"))
+    points_before = sorted(Treatment.objects.values_list("points__pk", flat=True))
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert list(Treatment.objects.order_by("pk").values_list("pk", "updated_at")) == before
+    assert sorted(Treatment.objects.values_list("points__pk", flat=True)) == points_before
+    assert "0 created" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_load_demo_leaves_staff_edits_alone():
+    call_command("load_demo", stdout=StringIO())
+    Treatment.objects.filter(slug="chemotherapy").update(summary="Edited by staff.")
+    call_command("load_demo", stdout=StringIO())
+    assert Treatment.objects.get(slug="chemotherapy").summary == "Edited by staff."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", DEMO_SLUGS)
+def test_every_demo_treatment_page_renders_with_one_h1(client, slug):
+    call_command("load_demo", stdout=StringIO())
+    response = client.get(f"/treatments/{slug}/")
+    assert response.status_code == 200
+    page = BeautifulSoup(response.content, "html.parser")
+    assert len(page.find_all("h1")) == 1
+    assert "Page last reviewed:" in page.get_text()
+
+
+# First login ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_ensure_admin_creates_one_superuser_with_a_random_password():
+    out = StringIO()
+    call_command("ensure_admin", stdout=out)
+    password = next(line.split(": ", 1)[1] for line in out.getvalue().splitlines() if "password:" in line)
+    assert len(password) >= 12
+    user = authenticate(username="admin", password=password)
+    assert user is not None and user.is_superuser
+
+    again = StringIO()
+    call_command("ensure_admin", stdout=again)
+    assert "already exists" in again.getvalue() and password not in again.getvalue()
+    assert get_user_model().objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_ensure_admin_passwords_differ_between_installs():
+    passwords = set()
+    for _ in range(2):
+        get_user_model().objects.all().delete()
+        out = StringIO()
+        call_command("ensure_admin", stdout=out)
+        passwords.add(out.getvalue())
+    assert len(passwords) == 2
