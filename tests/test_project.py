@@ -145,3 +145,13 @@ def test_ensure_admin_passwords_differ_between_installs():
         call_command("ensure_admin", stdout=out)
         passwords.add(out.getvalue())
     assert len(passwords) == 2
+
+
+@pytest.mark.django_db
+def test_the_suite_runs_on_the_database_database_url_names():
+    """So that CI's PostgreSQL run cannot silently fall back to SQLite."""
+    from django.db import connection
+
+    url = os.environ.get("DATABASE_URL", "")
+    expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+    assert connection.vendor == expected
