@@ -89,7 +89,7 @@ def test_parses_front_matter_sections_and_repairs_mojibake():
     assert parsed.title == "Cold Cap Therapy"
     assert parsed.source_id == "41"
     assert parsed.summary == "Cooling the scalp during chemotherapy to reduce hair loss."
-    assert parsed.tags == ["scalp cooling", "chemotherapy"]
+    assert parsed.tags == ["Scalp cooling", "Chemotherapy"], "all-lowercase tags are capitalised"
     assert parsed.hero_image_url == "https://images.example.org/cold-cap.jpg"
     assert "patient’s scalp" in parsed.body and "â€" not in parsed.body
     assert "Pros and Cons" not in parsed.body
@@ -254,7 +254,7 @@ def test_import_creates_a_published_treatment_and_reimport_updates_in_place(tmp_
     assert treatment.slug == "cold-cap-therapy"
     assert treatment.hero_image_source_url == "https://images.example.org/cold-cap.jpg"
     assert not treatment.hero_image
-    assert sorted(Tag.objects.values_list("name", flat=True)) == ["chemotherapy", "scalp cooling"]
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["Chemotherapy", "Scalp cooling"]
 
     out, _, _ = run_import(path)
     assert "1 unchanged" in out

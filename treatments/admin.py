@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from markdownx.admin import MarkdownxModelAdmin
 
@@ -29,6 +32,7 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
 
 class TreatmentPointInline(admin.TabularInline):
     model = TreatmentPoint
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
     fields = ["kind", "text", "order"]
     extra = 1
     ordering = ["kind", "order", "id"]
@@ -46,7 +50,7 @@ class ReferenceInline(admin.TabularInline):
 @admin.register(Treatment)
 class TreatmentAdmin(MarkdownxModelAdmin):
     formfield_overrides = {**MarkdownxModelAdmin.formfield_overrides, **URL_FIELDS_ASSUME_HTTPS}
-    list_display = ["title", "status", "tag_list", "updated_at", "next_review_due", "review_state"]
+    list_display = ["title", "status", "tag_list", "updated_at", "next_review"]
     list_filter = ["status", "tags", ReviewOverdueFilter]
     search_fields = ["title", "summary", "body"]
     prepopulated_fields = {"slug": ["title"]}
@@ -62,6 +66,11 @@ class TreatmentAdmin(MarkdownxModelAdmin):
         ("Review", {"fields": ["last_reviewed", "next_review_due"]}),
         ("Organisation", {"fields": ["tags", "source_id"]}),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "summary":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 80, "maxlength": 300})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
@@ -81,11 +90,14 @@ class TreatmentAdmin(MarkdownxModelAdmin):
     def tag_list(self, obj):
         return ", ".join(tag.name for tag in obj.tags.all())
 
-    @admin.display(description="Review")
-    def review_state(self, obj):
-        if obj.next_review_due and obj.next_review_due < timezone.localdate():
-            return "Overdue"
-        return "" if obj.next_review_due else "Not set"
+    @admin.display(description="Next review due", ordering="next_review_due")
+    def next_review(self, obj):
+        if obj.next_review_due is None:
+            return "Not set"
+        when = date_format(obj.next_review_due, "j M Y")
+        if obj.next_review_due < timezone.localdate():
+            return format_html("{} <strong>(overdue)</strong>", when)
+        return when
 
     @admin.display(description="Current picture")
     def hero_image_preview(self, obj):

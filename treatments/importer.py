@@ -140,6 +140,8 @@ def _as_tags(value, line):
     tags, seen = [], set()
     for item in items:
         name = " ".join(item.split())
+        if name.islower():
+            name = name[0].upper() + name[1:]  # "breast cancer" sits beside "Early-stage"
         if name and name.lower() not in seen:
             seen.add(name.lower())
             tags.append(name)
@@ -607,6 +609,11 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
         treatment.cost_min, treatment.cost_max = parsed.cost_min, parsed.cost_max
         treatment.cost_currency = parsed.cost_currency
         treatment.cost_period = parsed.cost_period
+        if not created and treatment.last_reviewed and parsed.last_reviewed is None:
+            warnings.append(
+                "the file has no review dates, so the page now shows 'not yet reviewed': "
+                "the previous review was of the previous text"
+            )
         treatment.last_reviewed = parsed.last_reviewed
         treatment.next_review_due = parsed.next_review_due
         treatment.hero_image_credit = parsed.hero_image_credit

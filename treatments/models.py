@@ -76,7 +76,7 @@ class Treatment(models.Model):
         max_length=120,
         unique=True,
         help_text=(
-            "The page address: /treatments/<slug>/. Filled in from the title; "
+            "The page address: /treatments/this-slug/. Filled in from the title; "
             "it cannot change once the page has been published, so links keep working."
         ),
     )
@@ -172,7 +172,7 @@ class Treatment(models.Model):
         help_text="When the treatment was first published.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField("updated", auto_now=True)
     last_reviewed = models.DateField(
         null=True,
         blank=True,
