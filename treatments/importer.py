@@ -299,14 +299,7 @@ def _parse_body(lines, first_line, title, warnings):
                     body.append(raw)
                 continue
             if section in LABELS:
-                kind = LABELS[section].get(_normalise_words(text))
-                if kind is None:
-                    raise TreatmentFileError(
-                        number,
-                        f"'{text}' is not a list this section knows; under "
-                        f"'{SECTION_TITLES[section]}' use one of: {_label_names(section)}",
-                    )
-                label_kind, last_point_index = kind, None
+                label_kind, last_point_index = _kind_for_label(section, text, number), None
                 continue
             if section is None:
                 body.append(raw)
@@ -317,7 +310,6 @@ def _parse_body(lines, first_line, title, warnings):
             continue
 
         if not raw.strip():
-            last_point_index = None if label_kind is None else last_point_index
             continue
 
         bullet = BULLET.match(raw)
@@ -331,14 +323,8 @@ def _parse_body(lines, first_line, title, warnings):
         label = None if bullet else _label_in(raw)
         if label is not None:
             label_text, rest = label
-            kind = LABELS[section].get(_normalise_words(label_text))
-            if kind is None:
-                raise TreatmentFileError(
-                    number,
-                    f"'{label_text}' is not a list this section knows; under "
-                    f"'{SECTION_TITLES[section]}' use one of: {_label_names(section)}",
-                )
-            label_kind, last_point_index = kind, None
+            kind = label_kind = _kind_for_label(section, label_text, number)
+            last_point_index = None
             if rest:
                 points.append([kind, rest, number])
                 last_point_index = len(points) - 1
@@ -367,6 +353,18 @@ def _parse_body(lines, first_line, title, warnings):
     text = "\n".join(body).strip("\n")
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text, [(kind, text_, line) for kind, text_, line in points], references, found_title
+
+
+def _kind_for_label(section, label, line):
+    """The kind of point a label such as "**Pros:**" introduces in this section."""
+    kind = LABELS[section].get(_normalise_words(label))
+    if kind is None:
+        raise TreatmentFileError(
+            line,
+            f"'{label}' is not a list this section knows; under "
+            f"'{SECTION_TITLES[section]}' use one of: {_label_names(section)}",
+        )
+    return kind
 
 
 def _label_names(section):

@@ -5,6 +5,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from core.site import absolute_url
+
 register = template.Library()
 
 # The same characters json_script escapes, so that no text can close the tag.
@@ -16,3 +18,9 @@ def json_ld(data):
     """Structured data for search engines, as an inert JSON-LD block."""
     payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+@register.simple_tag(takes_context=True)
+def absolute(context, path):
+    """The public address of a path, for canonical, Open Graph and JSON-LD links."""
+    return absolute_url(context["request"], path)
