@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "markdownx",
     "core",
     "treatments",
+    "faq",
 ]
 
 MIDDLEWARE = [

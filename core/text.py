@@ -1,5 +1,6 @@
 """Small text helpers shared by every content app."""
 
+import unicodedata
 from decimal import Decimal
 
 from django.utils.text import slugify
@@ -30,3 +31,23 @@ def unique_slug(model, text, instance=None, max_length=50, field="slug"):
         candidate = f"{base[: max_length - len(suffix)]}{suffix}"
         counter += 1
     return candidate
+
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "′": "'", "“": '"', "”": '"', "„": '"', "″": '"'})
+
+
+def search_normalise(text):
+    """Lower-case text without accents or curly quotes, so "Café’s" matches "cafe's"."""
+    decomposed = unicodedata.normalize("NFKD", str(text).translate(_QUOTES))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(plain.casefold().split())
+
+
+def search_words(query, max_words=10):
+    """The words of a search box query, normalised; punctuation at their edges dropped."""
+    words = []
+    for word in search_normalise(query).split():
+        word = word.strip(".,;:!?()[]{}\"'«»")
+        if word and word not in words:
+            words.append(word)
+    return words[:max_words]

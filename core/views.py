@@ -13,12 +13,14 @@ from django.views.decorators.http import require_POST
 from markdownx.views import ImageUploadView
 
 from core.markdown import render_markdown
+from faq.models import Question, Topic
 from treatments.models import Treatment
 
 
 def home(request):
     treatments = Treatment.objects.published().order_by("title")[:6]
-    return render(request, "core/home.html", {"treatments": treatments})
+    topics = Topic.objects.filter(questions__status=Question.Status.PUBLISHED).distinct().order_by("order", "name")
+    return render(request, "core/home.html", {"treatments": treatments, "topics": topics})
 
 
 @require_POST

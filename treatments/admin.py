@@ -1,13 +1,14 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from markdownx.admin import MarkdownxModelAdmin
 
-from core.admin import URL_FIELDS_ASSUME_HTTPS
+from core.admin import URL_FIELDS_ASSUME_HTTPS, PublishActionsMixin
 
 from .models import Reference, Tag, Treatment, TreatmentPoint
 
@@ -48,7 +49,7 @@ class ReferenceInline(admin.TabularInline):
 
 
 @admin.register(Treatment)
-class TreatmentAdmin(MarkdownxModelAdmin):
+class TreatmentAdmin(PublishActionsMixin, MarkdownxModelAdmin):
     formfield_overrides = {**MarkdownxModelAdmin.formfield_overrides, **URL_FIELDS_ASSUME_HTTPS}
     list_display = ["title", "status", "tag_list", "updated_at", "next_review"]
     list_filter = ["status", "tags", ReviewOverdueFilter]
@@ -56,15 +57,14 @@ class TreatmentAdmin(MarkdownxModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["tags"]
     inlines = [TreatmentPointInline, ReferenceInline]
-    actions = ["publish", "unpublish"]
-    readonly_fields = ["hero_image_preview", "published_at", "updated_at"]
+    readonly_fields = ["hero_image_preview", "published_at", "updated_at", "related_questions"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "status", "published_at", "updated_at"]}),
         ("Picture", {"fields": ["hero_image", "hero_image_preview", "hero_image_alt", "hero_image_credit", "hero_image_source_url"]}),
         ("What it is", {"fields": ["body"]}),
         ("Cost", {"fields": ["cost_min", "cost_max", "cost_currency", "cost_period"]}),
         ("Review", {"fields": ["last_reviewed", "next_review_due"]}),
-        ("Organisation", {"fields": ["tags", "source_id"]}),
+        ("Organisation", {"fields": ["tags", "source_id", "related_questions"]}),
     ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -99,6 +99,20 @@ class TreatmentAdmin(MarkdownxModelAdmin):
             return format_html("{} <strong>(overdue)</strong>", when)
         return when
 
+    @admin.display(description="Related questions")
+    def related_questions(self, obj):
+        questions = obj.questions.order_by("question") if obj and obj.pk else []
+        if not questions:
+            return "No questions are linked to this treatment yet (link them from a question's page)."
+        return format_html_join(
+            format_html("<br>"),
+            '<a href="{}">{}</a> ({})',
+            (
+                (reverse("admin:faq_question_change", args=[question.pk]), question.question, question.get_status_display())
+                for question in questions
+            ),
+        )
+
     @admin.display(description="Current picture")
     def hero_image_preview(self, obj):
         if not obj or not obj.hero_image:
@@ -108,25 +122,6 @@ class TreatmentAdmin(MarkdownxModelAdmin):
             obj.hero_image.url,
             obj.hero_image_alt,
         )
-
-    @admin.action(description="Publish the selected treatments", permissions=["change"])
-    def publish(self, request, queryset):
-        self._set_status(request, queryset, Treatment.Status.PUBLISHED, "published")
-
-    @admin.action(description="Unpublish the selected treatments (back to draft)", permissions=["change"])
-    def unpublish(self, request, queryset):
-        self._set_status(request, queryset, Treatment.Status.DRAFT, "moved back to draft")
-
-    def _set_status(self, request, queryset, status, verb):
-        changed = 0
-        # Saved one by one so that publishing stamps published_at and the
-        # admin's history records who changed what.
-        for treatment in queryset.exclude(status=status):
-            treatment.status = status
-            treatment.save()
-            self.log_change(request, treatment, f"Status set to {treatment.get_status_display()} (bulk action).")
-            changed += 1
-        self.message_user(request, f"{changed} treatment(s) {verb}.", messages.SUCCESS)
 
 
 @admin.register(Tag)

@@ -42,6 +42,7 @@ def treatment_detail(request, slug):
         "treatments/treatment_detail.html",
         {
             "treatment": treatment,
+            "related_questions": treatment.questions.published().order_by("topic__order", "order", "question"),
             "structured_data": treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
         },
     )

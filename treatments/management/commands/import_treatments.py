@@ -8,30 +8,12 @@ while the others are still imported. The exit status is non-zero when any
 file failed.
 """
 
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
-
 from core.images import ImageRejected, download_image
-from core.textfiles import UnreadableFileError, decode_text_file
+from core.importing import FileImportCommand, files_in
 from treatments.importer import TreatmentFileError, find_existing, parse_treatment, save_treatment
 
-SUFFIXES = {".md", ".markdown", ".txt"}
 
-
-def files_in(paths):
-    """Expand folders into the content files inside them, in a stable order."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SUFFIXES and not child.name.lower().startswith("readme"):
-                    yield child
-        else:
-            yield path
-
-
-class Command(BaseCommand):
+class Command(FileImportCommand):
     help = "Import treatment pages from the organisation's markdown files (files or folders)."
 
     def add_arguments(self, parser):
@@ -51,22 +33,16 @@ class Command(BaseCommand):
         for path in files_in(paths):
             action = self.import_file(path, publish=not draft, fetch_images=not no_images, create_only=create_only)
             counts[action] += 1
-        summary = ", ".join(f"{number} {name}" for name, number in counts.items() if number or name != "kept")
-        self.stdout.write(f"Done: {summary}.")
-        if counts["failed"]:
-            raise CommandError(f"{counts['failed']} file(s) could not be imported; see the messages above.")
+        self.finish(counts)
 
     def import_file(self, path, *, publish, fetch_images, create_only):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            self.stderr.write(f"{path}: cannot be read: {exc.strerror or exc}")
+        decoded = self.read_text(path)
+        if decoded is None:
             return "failed"
         try:
-            decoded = decode_text_file(data)
             parsed = parse_treatment(decoded.text)
-        except UnreadableFileError as exc:
-            self.stderr.write(f"{path}:{exc.line}: {exc.message}. Nothing from this file was imported.")
+        except TreatmentFileError as exc:
+            self.report_failure(path, exc)
             return "failed"
 
         notes = list(decoded.notes)
@@ -78,7 +54,7 @@ class Command(BaseCommand):
         try:
             result = save_treatment(parsed, publish=publish, create_only=create_only, hero_image=hero_image)
         except TreatmentFileError as exc:
-            self.stderr.write(f"{path}:{exc.line}: {exc.message}. Nothing from this file was imported.")
+            self.report_failure(path, exc)
             return "failed"
 
         treatment = result.treatment
@@ -90,8 +66,11 @@ class Command(BaseCommand):
     def fetch_hero_image(self, parsed, fetch_images, create_only):
         """Returns (image or None, a note for the person running the import)."""
         existing = find_existing(parsed)
-        if existing is not None and (create_only or (existing.hero_image and existing.hero_image_source_url == parsed.hero_image_url)):
-            return None, None  # already have it (or will not touch this treatment)
+        already_have_it = existing is not None and (
+            create_only or (existing.hero_image and existing.hero_image_source_url == parsed.hero_image_url)
+        )
+        if already_have_it:
+            return None, None
         if not fetch_images:
             return None, "hero image not downloaded (--no-images); its address is kept as the image source"
         try:

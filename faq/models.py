@@ -1,0 +1,166 @@
+"""
+Questions patients ask, with answers staff have written and reviewed.
+
+Answers are markdown rendered once on save through the one sanitising
+renderer. A normalised copy of the question and answer text is kept for
+search, so that a search ignores case, accents and curly quotes in exactly
+the same way on SQLite and on PostgreSQL.
+"""
+
+import html
+
+from django.db import models
+from django.urls import reverse
+from django.utils.html import strip_tags
+from markdownx.models import MarkdownxField
+
+from core.markdown import render_markdown
+from core.text import search_normalise, search_words, unique_slug
+
+
+class Topic(models.Model):
+    name = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="A heading patients scan for, e.g. “Immunotherapy” or “Donating”.",
+    )
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="The topic's address: /faq/topic/this-slug/. Filled in from the name.",
+    )
+    order = models.PositiveIntegerField(default=0, help_text="Position on the FAQ page; lower numbers come first.")
+    description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="One plain sentence shown under the topic's heading. Optional.",
+    )
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Topic, self.name, instance=self, max_length=100)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("faq:topic", kwargs={"slug": self.slug})
+
+    @property
+    def anchor(self):
+        return f"topic-{self.slug}"
+
+
+class QuestionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Question.Status.PUBLISHED)
+
+    def in_page_order(self):
+        return self.select_related("topic").order_by("topic__order", "topic__name", "order", "question")
+
+    def search(self, query):
+        """Questions containing every word of the query, in question or answer."""
+        words = search_words(query)
+        if not words:
+            return self.none()
+        matches = self
+        for word in words:
+            matches = matches.filter(search_text__contains=word)
+        return matches
+
+
+class Question(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    question = models.CharField(
+        max_length=300,
+        help_text="The question as a patient would ask it, ending with a question mark.",
+    )
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        help_text="The question's address: /faq/this-slug/ and its #anchor on the FAQ page. Filled in from the question.",
+    )
+    answer = MarkdownxField(
+        help_text="A short, plain-language answer in markdown. Link to treatment pages where they help.",
+    )
+    answer_html = models.TextField(editable=False, blank=True)
+    answer_text = models.TextField(editable=False, blank=True)
+    search_text = models.TextField(editable=False, blank=True)
+    topic = models.ForeignKey(
+        Topic,
+        on_delete=models.PROTECT,
+        related_name="questions",
+        help_text="The group this question appears under on the FAQ page.",
+    )
+    related_treatments = models.ManyToManyField(
+        "treatments.Treatment",
+        blank=True,
+        related_name="questions",
+        help_text="Treatment pages that should list this question under “Common questions”.",
+    )
+    order = models.PositiveIntegerField(default=0, help_text="Position within its topic; lower numbers come first.")
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+        help_text="Only published questions are visible to the public.",
+    )
+    updated_at = models.DateTimeField("updated", auto_now=True)
+    last_reviewed = models.DateField(
+        null=True, blank=True, help_text="When a medical reviewer last checked this answer."
+    )
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["topic__order", "order", "question"]
+
+    def __str__(self):
+        return self.question
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Question, self.question, instance=self, max_length=120)
+        # Rendered once here, never per request; the plain text feeds JSON-LD and search.
+        self.answer_html = render_markdown(self.answer)
+        self.answer_text = " ".join(html.unescape(strip_tags(self.answer_html)).split())
+        self.search_text = search_normalise(f"{self.question} {self.answer_text}")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"question", "answer"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "answer_html", "answer_text", "search_text"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("faq:question", kwargs={"slug": self.slug})
+
+    @property
+    def anchor_url(self):
+        return f"{reverse('faq:index')}#{self.slug}"
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+
+def faq_page_data(questions):
+    """schema.org FAQPage for a list of questions, with the text shown on the page."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "FAQPage",
+        "mainEntity": [
+            {
+                "@type": "Question",
+                "name": question.question,
+                "acceptedAnswer": {"@type": "Answer", "text": question.answer_text},
+            }
+            for question in questions
+        ],
+    }
