@@ -7,6 +7,7 @@ from django.utils.cache import patch_cache_control
 from .models import Question, Topic, faq_page_data
 
 MAX_QUERY_LENGTH = 200
+OPEN_RESULTS_UP_TO = 3
 
 
 def _grouped_by_topic(questions):
@@ -19,7 +20,9 @@ def faq_index(request):
     questions = Question.objects.published().in_page_order()
     if query:
         results = list(questions.search(query))
-        return render(request, "faq/search_results.html", {"query": query, "results": results})
+        # A handful of matches are shown already open: the answer is what was searched for.
+        context = {"query": query, "results": results, "open_results": len(results) <= OPEN_RESULTS_UP_TO}
+        return render(request, "faq/search_results.html", context)
     questions = list(questions)
     return render(
         request,

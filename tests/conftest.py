@@ -80,3 +80,23 @@ def image_bytes(fmt="PNG", size=(40, 30), color=(200, 30, 90), **save_args):
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, fmt, **save_args)
     return buffer.getvalue()
+
+
+@pytest.fixture
+def make_question(db):
+    from faq.models import Question, Topic
+
+    def make(question=None, answer="An answer.", topic="Immunotherapy", status="published", treatments=(), **fields):
+        topic_obj = Topic.objects.filter(name=topic).first() or Topic.objects.create(name=topic)
+        item = Question.objects.create(
+            question=question or f"Question number {next(_counter)}?",
+            answer=answer,
+            topic=topic_obj,
+            status=status,
+            **fields,
+        )
+        if treatments:
+            item.related_treatments.set(treatments)
+        return item
+
+    return make

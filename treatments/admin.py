@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from markdownx.admin import MarkdownxModelAdmin
 
 from core.admin import URL_FIELDS_ASSUME_HTTPS, PublishActionsMixin
@@ -105,7 +106,7 @@ class TreatmentAdmin(PublishActionsMixin, MarkdownxModelAdmin):
         if not questions:
             return "No questions are linked to this treatment yet (link them from a question's page)."
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             '<a href="{}">{}</a> ({})',
             (
                 (reverse("admin:faq_question_change", args=[question.pk]), question.question, question.get_status_display())

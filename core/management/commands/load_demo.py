@@ -12,12 +12,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 import treatments
+from faq.demo import load_demo_questions
 
 TREATMENT_DEMO_DIR = Path(treatments.__file__).resolve().parent / "demo_content"
 
 
 class Command(BaseCommand):
-    help = "Load the demo treatments (and, later, FAQs and campaigns). Safe to run again."
+    help = "Load the demo treatments and questions. Safe to run again."
 
     def handle(self, *args, **options):
         self.stdout.write("Demo treatments:")
@@ -29,3 +30,5 @@ class Command(BaseCommand):
             stdout=self.stdout,
             stderr=self.stderr,
         )
+        created, kept = load_demo_questions()
+        self.stdout.write(f"Demo questions: {created} created, {kept} already present and left as they are.")

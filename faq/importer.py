@@ -1,0 +1,164 @@
+"""
+Importing questions and answers from the organisation's articles.
+
+An article is plain text or markdown. Every heading, or line standing on its
+own, that ends with "?" starts a question; the paragraphs after it, up to the
+next question or heading, are its answer. Text before the first question
+(the article's introduction) is not a question and is left out.
+
+`parse_article` does no database work; `save_questions` writes one file's
+questions in a single transaction.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from core.textfiles import UnreadableFileError
+
+from .models import Question, Topic
+
+QUESTION_MAX = Question._meta.get_field("question").max_length
+HEADING_MAX = 120  # a longer line standing alone is a short paragraph, not a heading
+MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+
+
+class ArticleError(UnreadableFileError):
+    """An article that cannot be imported; `line` says where (1-based)."""
+
+
+@dataclass
+class ParsedQuestion:
+    question: str
+    answer: str
+    line: int
+
+
+@dataclass
+class ParsedArticle:
+    questions: list
+    warnings: list = field(default_factory=list)
+
+
+def _paragraphs(lines):
+    """(first line number, [lines]) for each block of non-blank lines."""
+    block, start = [], 0
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            if not block:
+                start = number
+            block.append(line.rstrip())
+        elif block:
+            yield start, block
+            block = []
+    if block:
+        yield start, block
+
+
+def _strip_front_matter(lines):
+    if lines and lines[0].strip() == "---":
+        for index in range(1, len(lines)):
+            if lines[index].strip() in {"---", "..."}:
+                return [""] * (index + 1) + lines[index + 1 :]  # keep line numbers
+        raise ArticleError(1, "the front matter that starts here is never closed with a '---' line")
+    return lines
+
+
+def _looks_like_heading(line):
+    """Short, not a list item, and not ending like a sentence: "Practical Matters", "Next"."""
+    return len(line) <= HEADING_MAX and not LIST_ITEM.match(line) and not re.search(r"[.!:;,\"”’)]$", line)
+
+
+def _classify(block):
+    """('question' | 'heading' | 'text', the text)."""
+    if len(block) != 1:
+        if all(_looks_like_heading(line.strip()) and not line.strip().endswith("?") for line in block):
+            return "heading", " ".join(line.strip() for line in block)  # e.g. "Next / Next" navigation
+        return "text", "\n".join(block)
+    line = block[0].strip()
+    heading = MARKDOWN_HEADING.match(line)
+    text = heading.group(1) if heading else line
+    text = text.strip().strip("*_").strip()
+    if text.endswith("?") and not LIST_ITEM.match(line):
+        return "question", text
+    if heading or _looks_like_heading(text):
+        return "heading", text
+    return "text", line
+
+
+def parse_article(text):
+    lines = _strip_front_matter(text.split("\n"))
+    questions, warnings = [], []
+    current = None
+    for start, block in _paragraphs(lines):
+        kind, content = _classify(block)
+        if kind == "question":
+            if len(content) > QUESTION_MAX:
+                raise ArticleError(start, f"this question is {len(content)} characters long; at most {QUESTION_MAX} fit")
+            current = ParsedQuestion(content, "", start)
+            questions.append(current)
+        elif kind == "heading":
+            current = None
+        elif current is not None:
+            current.answer = f"{current.answer}\n\n{content}" if current.answer else content
+
+    answered = []
+    seen = set()
+    for question in questions:
+        if not question.answer.strip():
+            warnings.append(f"line {question.line}: “{question.question}” has no answer after it and was left out")
+            continue
+        slug = slugify(question.question)[:120]
+        if not slug:
+            raise ArticleError(question.line, "this question has no letters or numbers to make its address from")
+        if slug in seen:
+            warnings.append(f"line {question.line}: “{question.question}” appears twice; the later answer is kept")
+            answered = [q for q in answered if slugify(q.question)[:120] != slug]
+        seen.add(slug)
+        answered.append(question)
+    if not answered:
+        raise ArticleError(
+            1, "no questions with answers were found (a question is a heading or a line of its own ending with '?')"
+        )
+    return ParsedArticle(answered, warnings)
+
+
+@dataclass
+class SaveCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def save_questions(article, *, topic_name, treatment=None, publish=True):
+    """Create or update (by slug) every question of one article, all or nothing."""
+    counts = SaveCounts()
+    status = Question.Status.PUBLISHED if publish else Question.Status.DRAFT
+    with transaction.atomic():
+        topic = Topic.objects.filter(name__iexact=topic_name).first() or Topic.objects.create(name=topic_name)
+        next_order = (topic.questions.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+        for parsed in article.questions:
+            slug = slugify(parsed.question)[:120]
+            question = Question.objects.filter(slug=slug).first()
+            if question is None:
+                question = Question(slug=slug, order=next_order)
+                next_order += 1
+                counts.created += 1
+            elif (question.question, question.answer, question.topic_id, question.status) == (
+                parsed.question, parsed.answer, topic.pk, status
+            ) and (treatment is None or question.related_treatments.filter(pk=treatment.pk).exists()):
+                counts.unchanged += 1
+                continue
+            else:
+                counts.updated += 1
+            question.question = parsed.question
+            question.answer = parsed.answer
+            question.topic = topic
+            question.status = status
+            question.save()
+            if treatment is not None:
+                question.related_treatments.add(treatment)
+    return counts
