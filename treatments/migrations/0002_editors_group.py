@@ -3,8 +3,9 @@ Create the "Editors" group: staff who write and update treatment pages
 without being superusers. Later apps add their own permissions to it.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from core.migration_helpers import grant_editors, revoke_editors
 
 EDITOR_PERMISSIONS = [
     # Treatments and tags: add and change (deleting a page is a superuser's call).
@@ -16,30 +17,6 @@ EDITOR_PERMISSIONS = [
 ]  # fmt: skip
 
 
-def create_editors(apps, schema_editor):
-    # Permissions are normally created after all migrations; make sure ours exist now.
-    app_config = apps.get_app_config("treatments")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    editors, _ = Group.objects.get_or_create(name="Editors")
-    permissions = Permission.objects.filter(content_type__app_label="treatments", codename__in=EDITOR_PERMISSIONS)
-    editors.permissions.add(*permissions)
-
-
-def remove_editor_permissions(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    editors = Group.objects.filter(name="Editors").first()
-    if editors:
-        editors.permissions.remove(
-            *Permission.objects.filter(content_type__app_label="treatments", codename__in=EDITOR_PERMISSIONS)
-        )
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("treatments", "0001_initial"),
@@ -47,4 +24,9 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_editors, remove_editor_permissions)]
+    operations = [
+        migrations.RunPython(
+            lambda apps, schema_editor: grant_editors(apps, "treatments", EDITOR_PERMISSIONS),
+            lambda apps, schema_editor: revoke_editors(apps, "treatments", EDITOR_PERMISSIONS),
+        )
+    ]
