@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "core",
     "treatments",
     "faq",
+    "donations",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,9 @@ MARKDOWNX_MEDIA_PATH = "markdownx/"
 MARKDOWNX_UPLOAD_MAX_SIZE = RIBBON_MAX_UPLOAD_BYTES
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/webp"]
 MARKDOWNX_IMAGE_MAX_SIZE = {"size": (1600, 1600), "quality": 85}
+
+# The largest single gift the donate button passes on to a provider.
+RIBBON_MAX_DONATION = int(os.environ.get("RIBBON_MAX_DONATION", "100000"))
 
 # The importer's download of a hero image: it must never hang a command.
 RIBBON_IMAGE_DOWNLOAD_TIMEOUT = float(os.environ.get("RIBBON_IMAGE_DOWNLOAD_TIMEOUT", "5"))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("treatments/", include("treatments.urls")),
     path("faq/", include("faq.urls")),
+    path("donate/", include("donations.urls")),
     # The paths the markdownx widget posts to (MARKDOWNX_*_URLS_PATH).
     path("markdownx/markdownify/", core_views.markdown_preview, name="markdownx_markdownify"),
     path("markdownx/upload/", core_views.markdown_image_upload, name="markdownx_upload"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from markdownx.views import ImageUploadView
 
 from core.markdown import render_markdown
+from donations.models import Campaign
 from faq.models import Question, Topic
 from treatments.models import Treatment
 
@@ -20,7 +21,8 @@ from treatments.models import Treatment
 def home(request):
     treatments = Treatment.objects.published().order_by("title")[:6]
     topics = Topic.objects.filter(questions__status=Question.Status.PUBLISHED).distinct().order_by("order", "name")
-    return render(request, "core/home.html", {"treatments": treatments, "topics": topics})
+    campaign = Campaign.objects.featured().first()
+    return render(request, "core/home.html", {"treatments": treatments, "topics": topics, "campaign": campaign})
 
 
 @require_POST

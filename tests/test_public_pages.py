@@ -207,7 +207,7 @@ def _query_count(client, url):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("/", 2),  # the treatments shown, the FAQ topics
+        ("/", 3),  # the treatments shown, the FAQ topics, the featured campaign
         ("/treatments/", 4),  # count, the page, its tags, the tag filter
         ("/treatments/?tag=everyone", 5),  # ... and the tag itself
         ("/treatments/treatment-000/", 5),  # treatment, tags, points, references, related questions

@@ -12,13 +12,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 import treatments
+from donations.demo import load_demo_campaigns
 from faq.demo import load_demo_questions
 
 TREATMENT_DEMO_DIR = Path(treatments.__file__).resolve().parent / "demo_content"
 
 
 class Command(BaseCommand):
-    help = "Load the demo treatments and questions. Safe to run again."
+    help = "Load the demo treatments, questions and campaigns. Safe to run again."
 
     def handle(self, *args, **options):
         self.stdout.write("Demo treatments:")
@@ -32,3 +33,5 @@ class Command(BaseCommand):
         )
         created, kept = load_demo_questions()
         self.stdout.write(f"Demo questions: {created} created, {kept} already present and left as they are.")
+        created, kept = load_demo_campaigns()
+        self.stdout.write(f"Demo campaigns: {created} created, {kept} already present and left as they are.")

@@ -1,0 +1,64 @@
+"""The demo campaigns `load_demo` adds: only what is missing, never overwriting edits."""
+
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import Campaign, SuggestedAmount
+
+DEMO_FILE = Path(__file__).resolve().parent / "demo_content" / "campaigns.yaml"
+
+
+def load_demo_campaigns(today=None):
+    """Returns (created, kept) counts."""
+    today = today or timezone.localdate()
+    data = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
+    created = kept = 0
+    for item in data["campaigns"]:
+        slug = slugify(item["title"])
+        if Campaign.objects.filter(slug=slug).exists():
+            kept += 1
+            continue
+        ends_on = None
+        if "ends_in_days" in item:
+            ends_on = today + datetime.timedelta(days=item["ends_in_days"])
+        elif "ends_days_ago" in item:
+            ends_on = today - datetime.timedelta(days=item["ends_days_ago"])
+        # Featuring a demo campaign must not take the place of one staff chose.
+        featured = item.get("featured", False) and not Campaign.objects.filter(is_featured=True).exists()
+        campaign = Campaign(
+            title=item["title"],
+            slug=slug,
+            summary=item["summary"],
+            story=item["story"].strip(),
+            thank_you_message=item.get("thank_you", "").strip(),
+            goal=Decimal(item["goal"]),
+            raised=Decimal(item["raised"]),
+            donor_count=item["donor_count"],
+            starts_on=today - datetime.timedelta(days=item["starts_days_ago"]),
+            ends_on=ends_on,
+            donate_url=item["donate_url"],
+            monthly_donate_url=item.get("monthly_donate_url", ""),
+            status=Campaign.Status.PUBLISHED,
+            is_featured=featured,
+        )
+        with transaction.atomic():
+            campaign.full_clean()
+            campaign.save()
+            SuggestedAmount.objects.bulk_create(
+                SuggestedAmount(
+                    campaign=campaign,
+                    amount=Decimal(amount["amount"]),
+                    impact=amount["impact"],
+                    order=order,
+                    is_default=amount.get("default", False),
+                )
+                for order, amount in enumerate(item["amounts"], start=1)
+            )
+        created += 1
+    return created, kept

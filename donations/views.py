@@ -1,0 +1,76 @@
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from .gifts import GiftError, is_counted, parse_gift, source_path
+from .models import Campaign, DonateClick
+from .providers import provider_url
+
+
+def donate_index(request):
+    """The featured campaign, or the list of active ones when none is featured."""
+    featured = Campaign.objects.featured().prefetch_related("amounts").first()
+    if featured is not None:
+        return render(request, "donations/campaign_detail.html", {"campaign": featured, "is_donate_index": True})
+    return render(request, "donations/campaign_list.html", {"campaigns": Campaign.objects.active()})
+
+
+def campaign_detail(request, slug):
+    campaigns = Campaign.objects.prefetch_related("amounts")
+    if not request.user.is_staff:
+        campaigns = campaigns.published()
+    campaign = get_object_or_404(campaigns, slug=slug)
+    context = {"campaign": campaign}
+    if not campaign.is_active():
+        context["featured"] = Campaign.objects.featured().exclude(pk=campaign.pk).first()
+    response = render(request, "donations/campaign_detail.html", context)
+    if campaign.status != Campaign.Status.PUBLISHED:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_safe
+@never_cache
+def give(request, slug):
+    """
+    Send the donor to the provider. Only the campaign's stored, validated link
+    is ever used; the request only chooses the amount and frequency.
+    """
+    campaign = Campaign.objects.filter(slug=slug).first()
+    if campaign is None:
+        raise Http404("No such campaign.")
+    if not campaign.is_active():
+        featured = Campaign.objects.featured().exclude(pk=campaign.pk).first()
+        published = campaign.status == Campaign.Status.PUBLISHED
+        status = 410 if published and campaign.has_ended() else 404
+        return render(
+            request,
+            "donations/campaign_closed.html",
+            {"campaign": campaign if published else None, "featured": featured},
+            status=status,
+        )
+    try:
+        gift = parse_gift(request.GET, campaign)
+    except GiftError as error:
+        return render(
+            request, "donations/give_error.html", {"campaign": campaign, "message": str(error)}, status=400
+        )
+    if is_counted(request):
+        DonateClick.objects.create(
+            campaign=campaign,
+            amount=gift.amount,
+            frequency=gift.frequency,
+            source_path=source_path(request),
+        )
+    return HttpResponseRedirect(provider_url(campaign, gift))
+
+
+def thanks(request):
+    return render(request, "donations/thanks.html", {"campaign": None})
+
+
+def campaign_thanks(request, slug):
+    campaign = get_object_or_404(Campaign.objects.published(), slug=slug)
+    return render(request, "donations/thanks.html", {"campaign": campaign})
