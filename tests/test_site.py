@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.core.management import call_command
 
+from donations.models import Campaign
 from faq.models import Question, Topic
 from treatments.models import Treatment
 
@@ -23,6 +24,9 @@ def public_urls():
     urls += [treatment.get_absolute_url() for treatment in Treatment.objects.published()]
     urls += [topic.get_absolute_url() for topic in Topic.objects.all()]
     urls += [question.get_absolute_url() for question in Question.objects.published()]
+    urls += ["/donate/", "/donate/thanks/"]
+    urls += [campaign.get_absolute_url() for campaign in Campaign.objects.published()]
+    urls += [campaign.get_thanks_url() for campaign in Campaign.objects.published()]
     return urls
 
 
@@ -42,6 +46,7 @@ def test_every_public_page_keeps_the_site_promises(client, demo_site):
         assert page.title.get_text().strip(), url
         nav = page.select_one(".site-nav")
         assert nav.find("a", href="/treatments/") and nav.find("a", href="/faq/"), url
+        assert nav.find("a", href="/donate/").get_text() == "Donate", url
         for image in page.find_all("img"):
             assert image.get("alt", "").strip(), url
         # The content is in the HTML: scripts are only deferred enhancements or JSON-LD data.
