@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from markdownx.models import MarkdownxField
 
 from core.markdown import render_markdown
+from core.models import PublishableQuerySet, PublishStatus, status_field
 from core.text import format_money, unique_slug
 
 from .providers import MONTHLY, ONE_TIME, provider_for, validate_donate_url
@@ -29,10 +30,7 @@ from .providers import MONTHLY, ONE_TIME, provider_for, validate_donate_url
 RESERVED_SLUGS = {"thanks"}  # /donate/thanks/ is the generic thank-you page
 
 
-class CampaignQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Campaign.Status.PUBLISHED)
-
+class CampaignQuerySet(PublishableQuerySet):
     def active(self, today=None):
         """Published, started, and not yet ended: the campaigns taking gifts today."""
         today = today or timezone.localdate()
@@ -43,9 +41,7 @@ class CampaignQuerySet(models.QuerySet):
 
 
 class Campaign(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+    Status = PublishStatus
 
     title = models.CharField(max_length=120, help_text="What the campaign is for, in a few words.")
     slug = models.SlugField(
@@ -94,13 +90,7 @@ class Campaign(models.Model):
     ends_on = models.DateField(
         null=True, blank=True, help_text="Last day the campaign takes gifts. Leave empty for no end date."
     )
-    status = models.CharField(
-        max_length=10,
-        choices=Status.choices,
-        default=Status.DRAFT,
-        db_index=True,
-        help_text="Only published campaigns are visible to the public.",
-    )
+    status = status_field("campaigns")
     is_featured = models.BooleanField(
         "featured",
         default=False,

@@ -15,6 +15,7 @@ from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
 
 from core.markdown import render_markdown
+from core.models import PublishableQuerySet, PublishStatus, status_field
 from core.text import search_normalise, search_words, unique_slug
 
 
@@ -55,10 +56,7 @@ class Topic(models.Model):
         return f"topic-{self.slug}"
 
 
-class QuestionQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Question.Status.PUBLISHED)
-
+class QuestionQuerySet(PublishableQuerySet):
     def in_page_order(self):
         return self.select_related("topic").order_by("topic__order", "topic__name", "order", "question")
 
@@ -74,9 +72,7 @@ class QuestionQuerySet(models.QuerySet):
 
 
 class Question(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+    Status = PublishStatus
 
     question = models.CharField(
         max_length=300,
@@ -106,13 +102,7 @@ class Question(models.Model):
         help_text="Treatment pages that should list this question under “Common questions”.",
     )
     order = models.PositiveIntegerField(default=0, help_text="Position within its topic; lower numbers come first.")
-    status = models.CharField(
-        max_length=10,
-        choices=Status.choices,
-        default=Status.DRAFT,
-        db_index=True,
-        help_text="Only published questions are visible to the public.",
-    )
+    status = status_field("questions")
     updated_at = models.DateTimeField("updated", auto_now=True)
     last_reviewed = models.DateField(
         null=True, blank=True, help_text="When a medical reviewer last checked this answer."

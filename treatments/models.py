@@ -15,6 +15,7 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 from core.markdown import render_markdown
+from core.models import PublishableQuerySet, PublishStatus, status_field
 from core.text import format_money, unique_slug
 
 
@@ -45,10 +46,7 @@ class Tag(models.Model):
         return f"{reverse('treatments:list')}?tag={self.slug}"
 
 
-class TreatmentQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Treatment.Status.PUBLISHED)
-
+class TreatmentQuerySet(PublishableQuerySet):
     def for_page(self):
         """Everything a treatment page shows, in a fixed number of queries."""
         return self.prefetch_related("tags", "points", "references")
@@ -58,9 +56,7 @@ class TreatmentQuerySet(models.QuerySet):
 
 
 class Treatment(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+    Status = PublishStatus
 
     class CostPeriod(models.TextChoices):
         PER_YEAR = "year", "per year"
@@ -158,13 +154,7 @@ class Treatment(models.Model):
         blank=True,
         help_text="What the cost range covers. Required when a cost is given.",
     )
-    status = models.CharField(
-        max_length=10,
-        choices=Status.choices,
-        default=Status.DRAFT,
-        db_index=True,
-        help_text="Only published treatments are visible to the public.",
-    )
+    status = status_field("treatments")
     published_at = models.DateTimeField(
         null=True,
         blank=True,
