@@ -1,7 +1,6 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from core import views as core_views
 
@@ -11,14 +10,18 @@ admin.site.index_title = "Edit the website"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("favicon.ico", core_views.favicon),
     path("treatments/", include("treatments.urls")),
     path("faq/", include("faq.urls")),
     path("donate/", include("donations.urls")),
     # The paths the markdownx widget posts to (MARKDOWNX_*_URLS_PATH).
     path("markdownx/markdownify/", core_views.markdown_preview, name="markdownx_markdownify"),
     path("markdownx/upload/", core_views.markdown_image_upload, name="markdownx_upload"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
 ]
 
+handler500 = "core.views.server_error"
+
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Uploaded files while developing; production serves media from its storage (see README).
+    urlpatterns += [re_path(r"^media/(?P<path>.+)$", core_views.development_media)]

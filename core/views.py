@@ -1,15 +1,23 @@
 """
-The home page, and the markdown editor's two server endpoints.
+The home page, the error pages, and the markdown editor's two server endpoints.
 
 markdownx ships its own preview and upload views, but mounted as they come
 they answer anyone: an anonymous visitor could upload files. Here both sit
 behind staff login and accept only POST.
 """
 
+import logging
+import sys
+
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.http import require_POST
+from django.views.static import serve
 from markdownx.views import ImageUploadView
 
 from core.markdown import render_markdown
@@ -25,6 +33,16 @@ def home(request):
     return render(request, "core/home.html", {"treatments": treatments, "topics": topics, "campaign": campaign})
 
 
+def development_media(request, path):
+    """Serve an uploaded file while developing (DEBUG only), from the MEDIA_ROOT in force now."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to the hashed file."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))
+
+
 @require_POST
 @staff_member_required
 def markdown_preview(request):
@@ -35,3 +53,25 @@ def markdown_preview(request):
 
 
 markdown_image_upload = require_POST(staff_member_required(ImageUploadView.as_view()))
+
+
+logger = logging.getLogger(__name__)
+
+DATABASE_RETRY_SECONDS = 30
+
+
+def server_error(request):
+    """
+    The 500 handler. When the cause is an unreachable database the honest
+    answer is 503 "try again shortly", which clients and proxies can retry;
+    connections are re-checked on the next request, so the site recovers by
+    itself when the database is back.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        logger.error("Database unavailable: %s", error)
+        response = HttpResponse(loader.render_to_string("503.html", request=request), status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+    return HttpResponseServerError(loader.render_to_string("500.html", request=request))
