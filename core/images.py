@@ -18,11 +18,28 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 MAX_PIXELS = 40_000_000  # e.g. 8000 × 5000; larger is a decompression bomb for our purposes
+# Markup that has no business inside a picture: its presence means the file is
+# also something else (a "polyglot") that a browser or server could run.
+CODE_MARKERS = (b"<script", b"<html", b"<?php", b"<iframe", b"<!doctype", b"javascript:", b"<body", b"onerror=")
 
 
 class ImageRejected(Exception):
     """The bytes are not an image Ribbon accepts; the message says why, for people."""
+
+
+def _extra_data_after_image(data, image_format):
+    """True when bytes follow the image's own end marker: a second file riding along."""
+    if image_format == "PNG":
+        end = data.rfind(b"IEND")
+        return end == -1 or len(data) > end + 8  # the chunk type, then its 4-byte CRC
+    if image_format == "JPEG":
+        return not data.rstrip(b"\x00").endswith(b"\xff\xd9")
+    if image_format == "WEBP":
+        declared = int.from_bytes(data[4:8], "little") + 8
+        return len(data) > declared + (declared % 2)
+    return False
 
 
 def verified_image(data, max_bytes=None):
@@ -32,6 +49,9 @@ def verified_image(data, max_bytes=None):
         raise ImageRejected("The file is empty.")
     if len(data) > max_bytes:
         raise ImageRejected(f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+    lowered = data.lower()
+    if any(marker in lowered for marker in CODE_MARKERS):
+        raise ImageRejected("The file contains web page or script code as well as a picture, so it is refused.")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             image_format = probe.format
@@ -41,6 +61,8 @@ def verified_image(data, max_bytes=None):
             if width * height > MAX_PIXELS:
                 raise ImageRejected(f"The picture is too large ({width}×{height} pixels).")
             probe.verify()
+        if _extra_data_after_image(data, image_format):
+            raise ImageRejected("The file has extra data hidden after the picture, so it is refused.")
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             image = ImageOps.exif_transpose(image)
@@ -72,3 +94,8 @@ def download_image(url, timeout=None, max_bytes=None):
         reason = getattr(exc, "reason", None) or exc
         raise ImageRejected(f"it could not be downloaded ({reason})") from None
     return verified_image(data, max_bytes=max_bytes)
+
+
+def content_type_of(checked):
+    """The Content-Type of a file returned by verified_image (named by its detected type)."""
+    return CONTENT_TYPES[checked.name.rsplit(".", 1)[1]]

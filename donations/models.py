@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from markdownx.models import MarkdownxField
 
+from core.fields import VerifiedImageField
 from core.markdown import render_markdown
 from core.models import PublishableQuerySet, PublishStatus, status_field
 from core.text import format_money, unique_slug
@@ -57,7 +58,7 @@ class Campaign(models.Model):
         help_text="Why this matters and what the money will do, in markdown.",
     )
     story_html = models.TextField(editable=False, blank=True)
-    hero_image = models.ImageField(
+    hero_image = VerifiedImageField(
         upload_to="campaigns/", blank=True, help_text="Optional picture at the top of the page (JPEG, PNG or WebP)."
     )
     hero_image_alt = models.CharField(

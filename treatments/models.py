@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
+from core.fields import VerifiedImageField
 from core.markdown import render_markdown
 from core.models import PublishableQuerySet, PublishStatus, status_field
 from core.text import format_money, unique_slug
@@ -89,7 +90,7 @@ class Treatment(models.Model):
         related_name="treatments",
         help_text="Labels patients can filter the treatment list by.",
     )
-    hero_image = models.ImageField(
+    hero_image = VerifiedImageField(
         upload_to="treatments/",
         blank=True,
         help_text="Optional picture at the top of the page (JPEG, PNG or WebP).",
