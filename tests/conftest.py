@@ -1,9 +1,19 @@
 import datetime
 import io
 import itertools
+import os
 
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import HealthCheck, settings
+
+# Fuzz tests run the same examples every time (a red build is always
+# reproducible); HYPOTHESIS_PROFILE=explore searches further, at random.
+settings.register_profile(
+    "ribbon", max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("explore", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ribbon"))
 from PIL import Image
 
 from treatments.models import Tag, Treatment, TreatmentPoint
