@@ -6,11 +6,14 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install migrate demo clean help
+AUDIT_VENV := .venv-audit
+
+.PHONY: run test install migrate demo clean help audit
 
 help:
 	@echo "make run    - install, migrate, load demo content, ensure an admin, serve on http://127.0.0.1:$(PORT)/"
 	@echo "make test   - install what is missing and run the whole test suite"
+	@echo "make audit  - check requirements.txt for known vulnerabilities (pip-audit)"
 	@echo "make clean  - remove the virtualenv, the SQLite database and collected files"
 
 $(BIN)/python:
@@ -37,5 +40,13 @@ run: demo
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# pip-audit lives in its own virtualenv so its dependencies never mix with the site's.
+$(AUDIT_VENV)/bin/pip-audit:
+	$(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip-audit==2.10.1
+
+audit: $(AUDIT_VENV)/bin/pip-audit
+	$(AUDIT_VENV)/bin/python .ci/audit_dependencies.py $(AUDIT_VENV)/bin/pip-audit
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) $(AUDIT_VENV) db.sqlite3 staticfiles .pytest_cache .hypothesis
