@@ -7,6 +7,8 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
 AUDIT_VENV := .venv-audit
+# axe-core for the accessibility tests; npm gives files old timestamps, so a stamp marks the install.
+AXE_STAMP  := node_modules/.installed
 
 .PHONY: run test install migrate demo clean help audit
 
@@ -37,7 +39,14 @@ run: demo
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+$(AXE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $(AXE_STAMP); \
+	else \
+		echo "npm not found: install Node.js to run the accessibility tests (they will be skipped)"; \
+	fi
+
+test: install $(AXE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # pip-audit lives in its own virtualenv so its dependencies never mix with the site's.
@@ -49,4 +58,4 @@ audit: $(AUDIT_VENV)/bin/pip-audit
 	$(AUDIT_VENV)/bin/python .ci/audit_dependencies.py $(AUDIT_VENV)/bin/pip-audit
 
 clean:
-	rm -rf $(VENV) $(AUDIT_VENV) db.sqlite3 staticfiles .pytest_cache .hypothesis
+	rm -rf $(VENV) $(AUDIT_VENV) node_modules test-artifacts db.sqlite3 staticfiles .pytest_cache .hypothesis

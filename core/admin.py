@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 
@@ -29,3 +30,30 @@ class PublishActionsMixin:
             changed += 1
         name = self.model._meta.verbose_name if changed == 1 else self.model._meta.verbose_name_plural
         self.message_user(request, f"{changed} {name} {verb}.", messages.SUCCESS)
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """
+    A tabular inline whose inputs each have an accessible name. Django labels
+    the columns with table headers only, which screen readers do not tie to
+    the inputs (axe: "Form elements must have labels").
+    """
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        item = self.model._meta.verbose_name
+
+        class Labelled(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                number = "new" if index is None else index + 1
+                for name, field in form.fields.items():
+                    label = "Delete" if name == "DELETE" else str(field.label or name).capitalize()
+                    field.widget.attrs.setdefault("aria-label", f"{label}, {item} {number}")
+
+        return Labelled
+
+
+# Tags and related pages: a plain list of checkboxes, which every screen
+# reader handles, instead of the two-box JavaScript picker.
+CHECKBOX_MANY_TO_MANY = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}

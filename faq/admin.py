@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from markdownx.admin import MarkdownxModelAdmin
 
-from core.admin import PublishActionsMixin
+from core.admin import CHECKBOX_MANY_TO_MANY, PublishActionsMixin
 
 from .models import Question, Topic
 
@@ -49,6 +49,6 @@ class QuestionAdmin(PublishActionsMixin, MarkdownxModelAdmin):
     search_fields = ["question", "answer"]
     ordering = ["topic__order", "topic__name", "order", "question"]
     prepopulated_fields = {"slug": ["question"]}
-    filter_horizontal = ["related_treatments"]
+    formfield_overrides = {**MarkdownxModelAdmin.formfield_overrides, **CHECKBOX_MANY_TO_MANY}
     readonly_fields = ["updated_at"]
     fields = ["question", "slug", "topic", "order", "status", "answer", "related_treatments", "last_reviewed", "updated_at"]

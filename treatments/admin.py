@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from markdownx.admin import MarkdownxModelAdmin
 
-from core.admin import URL_FIELDS_ASSUME_HTTPS, PublishActionsMixin
+from core.admin import CHECKBOX_MANY_TO_MANY, URL_FIELDS_ASSUME_HTTPS, LabelledTabularInline, PublishActionsMixin
 
 from .models import Reference, Tag, Treatment, TreatmentPoint
 
@@ -32,7 +32,7 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TreatmentPointInline(admin.TabularInline):
+class TreatmentPointInline(LabelledTabularInline):
     model = TreatmentPoint
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
     fields = ["kind", "text", "order"]
@@ -42,7 +42,7 @@ class TreatmentPointInline(admin.TabularInline):
     verbose_name_plural = "Points: pros, cons, effects, cost notes and return on investment (grouped by kind, then order)"
 
 
-class ReferenceInline(admin.TabularInline):
+class ReferenceInline(LabelledTabularInline):
     model = Reference
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     fields = ["title", "url", "order"]
@@ -51,12 +51,15 @@ class ReferenceInline(admin.TabularInline):
 
 @admin.register(Treatment)
 class TreatmentAdmin(PublishActionsMixin, MarkdownxModelAdmin):
-    formfield_overrides = {**MarkdownxModelAdmin.formfield_overrides, **URL_FIELDS_ASSUME_HTTPS}
+    formfield_overrides = {
+        **MarkdownxModelAdmin.formfield_overrides,
+        **URL_FIELDS_ASSUME_HTTPS,
+        **CHECKBOX_MANY_TO_MANY,
+    }
     list_display = ["title", "status", "tag_list", "updated_at", "next_review"]
     list_filter = ["status", "tags", ReviewOverdueFilter]
     search_fields = ["title", "summary", "body"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["tags"]
     inlines = [TreatmentPointInline, ReferenceInline]
     readonly_fields = ["hero_image_preview", "published_at", "updated_at", "related_questions"]
     fieldsets = [

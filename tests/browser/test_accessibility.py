@@ -1,0 +1,176 @@
+"""
+WCAG 2.2 AA in a real browser: axe-core on every public page at desktop and
+phone width, and the checks axe cannot make, scripted.
+"""
+
+import pytest
+
+from donations.models import Campaign
+from faq.models import Question, Topic
+from treatments.models import Treatment
+
+from .conftest import DESKTOP, PHONE, SCREENSHOTS
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def public_pages():
+    """(name, path) for every public page the issue lists, from the demo content."""
+    pages = [("home", "/"), ("treatments", "/treatments/")]
+    pages += [(f"treatment-{t.slug}", t.get_absolute_url()) for t in Treatment.objects.published()]
+    pages += [("faq", "/faq/")]
+    topic = Topic.objects.filter(questions__status="published").first()
+    question = Question.objects.published().first()
+    pages += [("faq-topic", topic.get_absolute_url()), ("faq-question", question.get_absolute_url())]
+    pages += [("faq-search", "/faq/?q=insurance"), ("faq-search-empty", "/faq/?q=zzzz")]
+    pages += [("donate", "/donate/")]
+    pages += [(f"campaign-{c.slug}", c.get_absolute_url()) for c in Campaign.objects.published()]
+    pages += [("thanks", "/donate/thanks/"), ("not-found", "/no-such-page/"), ("bad-request", "/bad-request/")]
+    featured = Campaign.objects.featured().first()
+    pages += [("give-bad-amount", f"{featured.get_give_url()}?amount=abc")]
+    return pages
+
+
+@pytest.fixture
+def site_with_400_page(demo_site, settings):
+    settings.ROOT_URLCONF = "tests.browser.urls"
+
+
+def run_axe(page, axe_source, context="document"):
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(axe_source)
+    return page.evaluate(
+        f"async (tags) => (await axe.run({context}, {{runOnly: {{type: 'tag', values: tags}}}})).violations", AXE_TAGS
+    )
+
+
+def describe(violations):
+    return "\n".join(
+        f"  {v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(f"    at {n['target']}: {n['html'][:120]}" for n in v["nodes"][:5])
+        for v in violations
+    )
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
+def test_axe_finds_no_violations_on_any_public_page(visit, site_with_400_page, axe_source, viewport):
+    tab = visit(viewport)
+    pages = public_pages()
+    report = []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, path in pages:
+        tab.go(path)
+        violations = run_axe(tab.page, axe_source)
+        if violations:
+            report.append(f"{path} at {viewport['width']}px:\n{describe(violations)}")
+        tab.page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport['width']}.png"), full_page=True)
+    assert len(pages) >= 19
+    assert not report, "axe found violations:\n" + "\n".join(report)
+    assert not tab.problems, tab.problems
+
+
+def test_no_page_scrolls_sideways_at_320px(visit, site_with_400_page):
+    tab = visit({"width": 320, "height": 700})
+    too_wide = []
+    for _name, path in public_pages():
+        tab.go(path)
+        width = tab.page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 320:
+            too_wide.append(f"{path}: {width}px")
+    assert not too_wide, too_wide
+
+
+TARGETS_SMALLER_THAN_24PX = """
+() => [...document.querySelectorAll('a[href], button, input[type=submit], summary')]
+  .filter(element => element.getClientRects().length > 0 && element.closest('.skip-link') === null)
+  .map(element => ({rect: element.getBoundingClientRect(), html: element.outerHTML.slice(0, 100)}))
+  .filter(({rect}) => rect.width < 24 || rect.height < 24)
+  .map(({rect, html}) => `${Math.round(rect.width)}x${Math.round(rect.height)} ${html}`)
+"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
+def test_every_link_and_button_is_at_least_24px(visit, site_with_400_page, viewport):
+    tab = visit(viewport)
+    small = []
+    for _name, path in public_pages():
+        tab.go(path)
+        small += [f"{path}: {target}" for target in tab.page.evaluate(TARGETS_SMALLER_THAN_24PX)]
+    assert not small, "\n".join(small)
+
+
+FOCUS_STATE = """
+() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) return null;
+  const rect = element.getBoundingClientRect();
+  const style = getComputedStyle(element);
+  // Probe the middle of the first line box: a link that wraps has two.
+  const first = element.getClientRects()[0] || rect;
+  const x = Math.min(Math.max(first.left + first.width / 2, 0), innerWidth - 1);
+  const y = Math.min(Math.max(first.top + first.height / 2, 0), innerHeight - 1);
+  const hit = document.elementFromPoint(x, y);
+  return {
+    html: element.outerHTML.slice(0, 80),
+    inView: rect.bottom > 0 && rect.top < innerHeight && rect.right > 0 && rect.left < innerWidth,
+    outlined: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none',
+    unobscured: hit !== null && (element === hit || element.contains(hit) || hit.contains(element)),
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
+def test_tabbing_shows_every_focused_element(visit, site_with_400_page, viewport):
+    tab = visit(viewport)
+    problems = []
+    for _name, path in public_pages():
+        tab.go(path)
+        seen = set()
+        for _ in range(80):
+            tab.page.keyboard.press("Tab")
+            state = tab.page.evaluate(FOCUS_STATE)
+            if state is None or state["html"] in seen:
+                break
+            seen.add(state["html"])
+            for check in ("inView", "outlined", "unobscured"):
+                if not state[check]:
+                    problems.append(f"{path}: {check} fails for {state['html']}")
+    assert not problems, "\n".join(problems)
+
+
+def test_expanders_toggle_with_enter_and_space(visit, demo_site):
+    tab = visit(DESKTOP)
+    tab.go("/faq/")
+    summary = tab.page.locator("details.faq-item > summary").first
+    details = tab.page.locator("details.faq-item").first
+    summary.focus()
+    tab.page.keyboard.press("Enter")
+    assert details.evaluate("element => element.open")
+    tab.page.keyboard.press("Enter")
+    assert not details.evaluate("element => element.open")
+    tab.page.keyboard.press("Space")
+    assert details.evaluate("element => element.open")
+    tab.page.keyboard.press("Space")
+    assert not details.evaluate("element => element.open")
+
+
+def test_our_admin_fields_have_no_serious_violations(visit, demo_site, admin_user, axe_source):
+    tab = visit(DESKTOP)
+    tab.go("/admin/login/")
+    tab.page.fill("#id_username", "admin")
+    tab.page.fill("#id_password", "password")
+    tab.page.click("input[type=submit]")
+    forms = {
+        "treatment": f"/admin/treatments/treatment/{Treatment.objects.first().pk}/change/",
+        "question": f"/admin/faq/question/{Question.objects.first().pk}/change/",
+        "campaign": f"/admin/donations/campaign/{Campaign.objects.first().pk}/change/",
+    }
+    report = []
+    for name, path in forms.items():
+        tab.go(path)
+        assert tab.page.locator("#content form").count() == 1, path
+        violations = run_axe(tab.page, axe_source, context="'#content form'")
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        if serious:
+            report.append(f"{name} form:\n{describe(serious)}")
+    assert not report, "\n".join(report)

@@ -1,0 +1,198 @@
+"""The people Ribbon serves, walking through it in Chromium."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import expect
+
+from donations.models import DonateClick
+from faq.models import Question, Topic
+
+from ..upload_corpus import png
+from .conftest import DESKTOP, PHONE
+
+
+def test_a_patient_on_a_phone_finds_a_treatment_and_its_answers(visit, demo_site):
+    tab = visit(PHONE)
+    page = tab.page
+    tab.go("/")
+    page.get_by_role("link", name="Browse all treatments").click()
+    expect(page.locator("h1")).to_have_text("Treatments")
+
+    page.get_by_role("navigation", name="Filter treatments by topic").get_by_role("link", name="Triple-negative").click()
+    expect(page.locator("h1")).to_have_text("Treatments: Triple-negative")
+    titles = page.locator(".card__title").all_inner_texts()
+    assert "Immunotherapy" in titles and "Hormone Therapy" not in titles
+
+    page.get_by_role("link", name="Immunotherapy", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Immunotherapy")
+    expect(page.locator(".pros li")).to_have_count(3)
+    expect(page.locator(".cons li")).to_have_count(2)
+    expect(page.get_by_role("heading", name="Short- and long-term effects")).to_be_visible()
+    expect(page.locator(".cost-range")).to_contain_text("$100,000–$200,000 per year")
+    expect(page.locator(".review-dates")).to_contain_text("Page last reviewed:")
+    expect(page.locator(".review-dates")).to_contain_text("Next review due:")
+
+    related = page.locator(".related-questions ul a").first
+    question = related.inner_text()
+    related.click()
+    expect(page.locator("h1")).to_have_text(question)
+    expect(page.locator(".prose")).to_be_visible()
+
+    page.get_by_role("link", name="All questions", exact=True).click()
+    details = page.locator("details#will-insurance-cover-my-treatment")
+    details.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(details.locator(".faq-item__answer")).to_be_visible()
+
+    tab.go("/faq/#how-long-does-immunotherapy-treatment-last")
+    expect(page.locator("details#how-long-does-immunotherapy-treatment-last .faq-item__answer")).to_be_visible()
+    assert not tab.problems, tab.problems
+
+
+def test_the_patient_journey_works_without_javascript(visit, demo_site):
+    tab = visit(PHONE, java_script_enabled=False)
+    page = tab.page
+    tab.go("/")
+    page.get_by_role("link", name="Browse all treatments").click()
+    page.get_by_role("link", name="Triple-negative").first.click()
+    page.get_by_role("link", name="Immunotherapy", exact=True).click()
+    expect(page.locator(".pros li")).to_have_count(3)
+    page.locator(".related-questions ul a").first.click()
+    expect(page.locator(".prose")).to_be_visible()
+    tab.go("/faq/")
+    details = page.locator("details.faq-item").first
+    details.locator("summary").click()  # a native expander needs no script
+    expect(details.locator(".faq-item__answer")).to_be_visible()
+    page.get_by_label("Search the questions").fill("insurance")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".result-count")).to_have_text(re.compile(r"1 questions? match"))
+    tab.go("/donate/")
+    expect(page.locator("form.donate-form")).to_be_visible()
+
+
+def test_a_donor_goes_from_any_page_to_the_provider_and_back(visit, demo_site):
+    tab = visit(PHONE)
+    page = tab.page
+    sent_to = []
+
+    def provider_stand_in(route):
+        # Let Ribbon answer for real, note where it sends the donor, and play
+        # the provider's part here: nothing leaves the machine.
+        response = route.fetch(max_redirects=0)
+        assert response.status == 302
+        sent_to.append(response.headers["location"])
+        route.fulfill(
+            status=200,
+            content_type="text/html",
+            body=f'<!doctype html><html lang="en"><title>Provider</title><h1>Payment page</h1>'
+            f'<a href="{tab.base_url}/donate/fund-the-next-breakthrough/thanks/">Back to the charity</a></html>',
+        )
+
+    page.route("**/donate/*/give/**", provider_stand_in)
+    tab.go("/treatments/chemotherapy/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Donate").click()
+    expect(page.locator("h1")).to_have_text("Fund the next breakthrough")
+    expect(page.locator(".progress__summary")).to_contain_text("$12,500 raised of $50,000 · 25%")
+
+    page.locator("label", has_text="$100").click()
+    page.get_by_label("Monthly").check()
+    page.locator("form.donate-form").get_by_role("button", name="Donate").click()
+    expect(page.locator("h1")).to_have_text("Payment page")
+
+    [location] = sent_to
+    parts = urlsplit(location)
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://buy.stripe.com/test_ribbon_demo_research_monthly"
+    assert query == {
+        "client_reference_id": "fund-the-next-breakthrough",
+        "utm_source": "ribbon",
+        "utm_medium": "donate_button",
+        "utm_campaign": "fund-the-next-breakthrough",
+    }
+    click = DonateClick.objects.get()
+    assert (str(click.amount), click.frequency, click.source_path) == ("100.00", "monthly", "/donate/")
+
+    page.get_by_role("link", name="Back to the charity").click()
+    expect(page.locator("h1")).to_have_text("Thank you for supporting Fund the next breakthrough")
+
+
+def test_staff_write_a_treatment_reorder_questions_and_get_a_bad_link_refused(visit, demo_site, admin_user):
+    tab = visit(DESKTOP)
+    page = tab.page
+    tab.go("/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "password")
+    page.click("input[type=submit]")
+    expect(page.locator("#site-name")).to_be_visible()
+
+    tab.go("/admin/treatments/treatment/add/")
+    page.locator("#id_title").press_sequentially("Cold Cap Therapy")
+    expect(page.locator("#id_slug")).to_have_value("cold-cap-therapy")
+    page.fill("#id_summary", "Cooling the scalp during chemotherapy to reduce hair loss.")
+    page.locator("#id_body").press_sequentially(
+        "## How it works\n\nA **cooling** cap is worn.\n\n<script>window.pwned = 1</script>"
+        '<img src="x" onerror="window.pwned = 2">'
+    )
+    preview = page.locator(".markdownx-preview")
+    expect(preview.locator("h2")).to_have_text("How it works")
+    expect(preview.locator("strong")).to_have_text("cooling")
+    assert page.evaluate("() => window.pwned") is None, "script typed into the editor never runs"
+
+    page.select_option("#id_points-0-kind", label="Pro")
+    page.fill("#id_points-0-text", "Many people keep much of their hair.")
+    page.get_by_text(re.compile("^Add another point$", re.I)).click()
+    page.select_option("#id_points-1-kind", label="Con")
+    page.fill("#id_points-1-text", "The cap is very cold.")
+    page.set_input_files("#id_hero_image", files=[{"name": "cap.png", "mimeType": "image/png", "buffer": png((120, 80))}])
+    page.fill("#id_hero_image_alt", "A person wearing a cooling cap")
+    page.select_option("#id_status", "published")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    tab.go("/treatments/cold-cap-therapy/")
+    expect(page.locator("h1")).to_have_text("Cold Cap Therapy")
+    expect(page.locator(".pros li")).to_have_text(["Many people keep much of their hair."])
+    expect(page.locator(".cons li")).to_have_text(["The cap is very cold."])
+    hero = page.get_by_alt_text("A person wearing a cooling cap")
+    expect(hero).to_be_visible()
+    assert hero.evaluate("image => image.naturalWidth") == 120
+
+    topic = Topic.objects.get(name="Immunotherapy")
+    first, second = Question.objects.filter(topic=topic).order_by("order")[:2]
+    tab.go(f"/admin/faq/question/?topic__id__exact={topic.pk}")
+    row_of = {text: index for index, text in enumerate(page.locator("#result_list th.field-question a").all_inner_texts())}
+    page.fill(f"#id_form-{row_of[first.question]}-order", str(second.order))
+    page.fill(f"#id_form-{row_of[second.question]}-order", str(first.order))
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("successfully")
+    tab.go(f"/faq/topic/{topic.slug}/")
+    summaries = page.locator("details summary").all_inner_texts()
+    assert summaries.index(second.question) < summaries.index(first.question)
+
+    tab.go("/admin/donations/campaign/")
+    page.get_by_role("link", name="Support through treatment").click()
+    page.fill("#id_donate_url", "https://buy.stripe.com@evil.example/")
+    page.click("input[name=_save]")
+    expect(page.locator(".field-donate_url .errorlist")).to_contain_text("hides its real destination")
+
+
+def test_a_printed_treatment_page_keeps_the_facts_and_drops_the_rest(visit, demo_site):
+    tab = visit(DESKTOP)
+    page = tab.page
+    tab.go("/treatments/immunotherapy/")
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".breadcrumbs")).to_be_hidden()
+    expect(page.locator(".donate-cta")).to_be_hidden()
+    expect(page.locator(".site-footer")).to_be_hidden()
+    expect(page.locator(".review-dates")).to_be_visible()
+    expect(page.locator(".reference-url").first).to_be_visible()
+    expect(page.locator(".reference-url").first).to_contain_text("https://www.cancer.gov/")
+
+    tab.go("/faq/")
+    page.emulate_media(media="print")
+    answers = page.locator(".faq-item__answer")
+    assert answers.count() >= 12
+    for index in range(answers.count()):
+        expect(answers.nth(index)).to_be_visible()
