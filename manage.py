@@ -14,7 +14,7 @@ def main():
     try:
         # Load the settings now so that a missing production variable is one
         # clear line, not a traceback from deep inside whichever command ran.
-        settings.INSTALLED_APPS
+        _ = settings.INSTALLED_APPS
     except ImproperlyConfigured as exc:
         sys.exit(f"Ribbon is not configured: {exc}")
     execute_from_command_line(sys.argv)

@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from markdownx.admin import MarkdownxModelAdmin
 
-from core.admin import CHECKBOX_MANY_TO_MANY, URL_FIELDS_ASSUME_HTTPS, LabelledTabularInline, PublishActionsMixin
+from core.admin import URL_FIELDS_ASSUME_HTTPS, LabelledTabularInline, PublishActionsMixin
 from core.text import format_money
 
 from .models import Campaign, DonateClick, SuggestedAmount, clicks_per_day

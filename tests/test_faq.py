@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from faq.models import Question, Topic
+from faq.models import Topic
 from treatments.models import Treatment
 
 pytestmark = pytest.mark.django_db

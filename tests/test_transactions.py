@@ -3,7 +3,7 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from donations.models import Campaign, SuggestedAmount
 from faq.importer import parse_article, save_questions
@@ -92,7 +92,7 @@ def test_a_failing_file_does_not_stop_the_rest_of_an_import(tmp_path):
     (tmp_path / "b.md").write_text(ORGANISATION_FILE.replace('id: "41"', 'id: "42"').replace("Cold Cap", "Ice Cap"))
     (tmp_path / "c.md").write_text("---\ntitle: [broken\n---\n")
     out, err = StringIO(), StringIO()
-    with pytest.raises(Exception):
+    with pytest.raises(CommandError):
         call_command("import_treatments", str(tmp_path), "--no-images", stdout=out, stderr=err)
     assert Treatment.objects.count() == 2
     assert "c.md:2:" in err.getvalue()

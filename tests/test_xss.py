@@ -5,7 +5,6 @@ executable script, no event-handler attribute and no dangerous URL.
 """
 
 import html
-import io
 import json
 import re
 from io import StringIO
