@@ -1,0 +1,184 @@
+"""
+python manage.py create_volume_data --treatments N --questions M --campaigns K
+
+Fills the database with realistic volumes of content for load tests and
+benchmarks: treatment bodies of about 600 words with 8 points and 2
+references each, answers of about 120 words, campaigns with 4 suggested
+amounts. Idempotent: items are numbered, and only the missing ones are
+created, so running it twice with the same numbers changes nothing.
+The text is generated from a fixed seed, so every run produces the same site.
+"""
+
+import datetime
+import random
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from core.markdown import render_markdown
+from core.text import search_normalise
+from donations.models import Campaign, SuggestedAmount
+from faq.models import Question, Topic
+from treatments.models import Reference, Tag, Treatment, TreatmentPoint
+
+WORDS = (
+    "treatment care team cells cancer breast therapy medicine dose cycle week month year hospital nurse "
+    "doctor scan test result side effect tiredness support family plan choice risk benefit study trial "
+    "research evidence option surgery radiation hormone receptor protein immune system body recovery "
+    "appointment question answer cost insurance cover monitor review quality life daily rest food sleep"
+).split()
+TAGS = [f"Volume topic {number}" for number in range(12)]
+BATCH = 200
+
+
+def sentence(rng, length):
+    words = [rng.choice(WORDS) for _ in range(length)]
+    return " ".join(words).capitalize() + "."
+
+
+def paragraph(rng, words):
+    sentences, total = [], 0
+    while total < words:
+        length = rng.randint(8, 18)
+        sentences.append(sentence(rng, length))
+        total += length
+    return " ".join(sentences)
+
+
+class Command(BaseCommand):
+    help = "Create numbered volume content for load tests (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--treatments", type=int, default=100)
+        parser.add_argument("--questions", type=int, default=1000)
+        parser.add_argument("--campaigns", type=int, default=10)
+
+    def handle(self, *args, treatments, questions, campaigns, **options):
+        if min(treatments, questions, campaigns) < 0:
+            raise CommandError("Counts cannot be negative.")
+        created = (
+            self.create_treatments(treatments),
+            self.create_questions(questions),
+            self.create_campaigns(campaigns),
+        )
+        self.stdout.write(
+            "Volume data: {} treatments, {} questions, {} campaigns created "
+            "(the rest already existed).".format(*created)
+        )
+
+    def missing(self, model, prefix, count):
+        existing = set(model.objects.filter(slug__startswith=prefix).values_list("slug", flat=True))
+        return [number for number in range(count) if f"{prefix}{number:05}" not in existing]
+
+    def create_treatments(self, count):
+        tags = [Tag.objects.get_or_create(name=name)[0] for name in TAGS]
+        numbers = self.missing(Treatment, "volume-treatment-", count)
+        now = timezone.now()
+        kinds = [TreatmentPoint.Kind.PRO] * 2 + [TreatmentPoint.Kind.CON] * 2 + [
+            TreatmentPoint.Kind.SHORT_TERM, TreatmentPoint.Kind.LONG_TERM, TreatmentPoint.Kind.COST, TreatmentPoint.Kind.RETURN,
+        ]  # fmt: skip
+        for start in range(0, len(numbers), BATCH):
+            batch = numbers[start : start + BATCH]
+            with transaction.atomic():
+                rows = []
+                for number in batch:
+                    rng = random.Random(number)
+                    body = "\n\n".join(
+                        ["## How it works", paragraph(rng, 200), "## What to expect", paragraph(rng, 200), paragraph(rng, 200)]
+                    )
+                    rows.append(
+                        Treatment(
+                            title=f"Volume treatment {number:05}",
+                            slug=f"volume-treatment-{number:05}",
+                            source_id=f"volume-{number:05}",
+                            summary=sentence(rng, 20)[:300],
+                            body=body,
+                            body_html=render_markdown(body),
+                            status=Treatment.Status.PUBLISHED,
+                            published_at=now,
+                            cost_min=1000 * rng.randint(1, 50),
+                            cost_max=1000 * rng.randint(51, 200),
+                            cost_period=Treatment.CostPeriod.PER_YEAR,
+                            last_reviewed=datetime.date(2026, 1, 1),
+                            next_review_due=datetime.date(2027, 1, 1),
+                        )
+                    )
+                Treatment.objects.bulk_create(rows)
+                made = list(Treatment.objects.filter(slug__in=[row.slug for row in rows]))
+                TreatmentPoint.objects.bulk_create(
+                    TreatmentPoint(treatment=t, kind=kind, text=sentence(random.Random(t.pk * 10 + i), 14), order=i)
+                    for t in made
+                    for i, kind in enumerate(kinds)
+                )
+                Reference.objects.bulk_create(
+                    Reference(treatment=t, title=f"Source {i + 1} for {t.title}", url=f"https://example.org/{t.slug}/{i}", order=i)
+                    for t in made
+                    for i in range(2)
+                )
+                Treatment.tags.through.objects.bulk_create(
+                    Treatment.tags.through(treatment=t, tag=tags[(t.pk + offset) % len(tags)])
+                    for t in made
+                    for offset in (0, 5)
+                )
+        return len(numbers)
+
+    def create_questions(self, count):
+        topics = [Topic.objects.get_or_create(name=f"Volume topic {number}")[0] for number in range(5)]
+        treatments = list(Treatment.objects.published().values_list("pk", flat=True)[:50])
+        numbers = self.missing(Question, "volume-question-", count)
+        for start in range(0, len(numbers), BATCH):
+            batch = numbers[start : start + BATCH]
+            with transaction.atomic():
+                rows = []
+                for number in batch:
+                    rng = random.Random(100_000 + number)
+                    text = f"Volume question {number:05} about {rng.choice(WORDS)}?"
+                    answer = paragraph(rng, 120)
+                    html = render_markdown(answer)
+                    rows.append(
+                        Question(
+                            question=text,
+                            slug=f"volume-question-{number:05}",
+                            answer=answer,
+                            answer_html=html,
+                            answer_text=answer,
+                            search_text=search_normalise(f"{text} {answer}"),
+                            topic=topics[number % len(topics)],
+                            order=number,
+                            status=Question.Status.PUBLISHED,
+                        )
+                    )
+                Question.objects.bulk_create(rows)
+                if treatments:
+                    made = Question.objects.filter(slug__in=[row.slug for row in rows]).values_list("pk", flat=True)
+                    Question.related_treatments.through.objects.bulk_create(
+                        Question.related_treatments.through(question_id=pk, treatment_id=treatments[pk % len(treatments)])
+                        for pk in made
+                    )
+        return len(numbers)
+
+    def create_campaigns(self, count):
+        numbers = self.missing(Campaign, "volume-campaign-", count)
+        today = timezone.localdate()
+        for number in numbers:
+            rng = random.Random(200_000 + number)
+            with transaction.atomic():
+                campaign = Campaign.objects.create(
+                    title=f"Volume campaign {number:05}",
+                    slug=f"volume-campaign-{number:05}",
+                    summary=sentence(rng, 16)[:300],
+                    story=paragraph(rng, 300),
+                    goal=10_000 * rng.randint(1, 10),
+                    raised=1_000 * rng.randint(0, 60),
+                    donor_count=rng.randint(0, 900),
+                    starts_on=today - datetime.timedelta(days=30),
+                    ends_on=today + datetime.timedelta(days=rng.randint(10, 90)),
+                    status=Campaign.Status.PUBLISHED,
+                    donate_url=f"https://www.every.org/ribbon-volume/f/campaign-{number:05}",
+                )
+                SuggestedAmount.objects.bulk_create(
+                    SuggestedAmount(campaign=campaign, amount=amount, impact=sentence(rng, 10), order=i, is_default=i == 1)
+                    for i, amount in enumerate((10, 25, 50, 100))
+                )
+        return len(numbers)

@@ -1,0 +1,45 @@
+"""Volume data for load tests: realistic sizes, and idempotent."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from donations.models import Campaign
+from faq.models import Question
+from treatments.models import Treatment
+
+pytestmark = pytest.mark.django_db
+
+
+def create(**counts):
+    out = StringIO()
+    call_command("create_volume_data", *[f"--{name}={value}" for name, value in counts.items()], stdout=out)
+    return out.getvalue()
+
+
+def test_volume_data_has_realistic_sizes_and_is_idempotent():
+    assert "12 treatments, 40 questions, 3 campaigns created" in create(treatments=12, questions=40, campaigns=3)
+    treatment = Treatment.objects.for_page().get(slug="volume-treatment-00003")
+    assert 550 <= len(treatment.body.split()) <= 700
+    assert treatment.points.count() >= 8 and treatment.references.count() == 2 and treatment.tags.count() == 2
+    assert "<h2>How it works</h2>" in treatment.body_html
+    assert Question.objects.published().count() == 40
+    assert all(c.amounts.count() == 4 for c in Campaign.objects.all())
+
+    before = list(Treatment.objects.order_by("pk").values_list("pk", "updated_at"))
+    assert "0 treatments, 0 questions, 0 campaigns created" in create(treatments=12, questions=40, campaigns=3)
+    assert list(Treatment.objects.order_by("pk").values_list("pk", "updated_at")) == before
+    assert "3 treatments, 0 questions, 0 campaigns created" in create(treatments=15, questions=40, campaigns=3)
+
+
+def test_volume_pages_render_and_search_finds_them(client):
+    create(treatments=3, questions=10, campaigns=1)
+    assert client.get("/treatments/volume-treatment-00001/").status_code == 200
+    assert client.get("/donate/volume-campaign-00000/").status_code == 200
+    assert b"Volume question 00004" in client.get("/faq/?q=volume+00004").content
+
+
+def test_negative_counts_are_refused():
+    with pytest.raises(CommandError):
+        call_command("create_volume_data", "--treatments=-1", stdout=StringIO())
