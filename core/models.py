@@ -8,6 +8,14 @@ class PublishStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+class Publishable:
+    """Mixed into every model with a draft/published `status`."""
+
+    @property
+    def is_published(self):
+        return self.status == PublishStatus.PUBLISHED
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=PublishStatus.PUBLISHED)

@@ -23,7 +23,7 @@ from markdownx.models import MarkdownxField
 
 from core.fields import VerifiedImageField
 from core.markdown import render_markdown
-from core.models import PublishableQuerySet, PublishStatus, status_field
+from core.models import Publishable, PublishableQuerySet, PublishStatus, status_field
 from core.text import format_money, unique_slug
 
 from .providers import MONTHLY, ONE_TIME, provider_for, validate_donate_url
@@ -41,7 +41,7 @@ class CampaignQuerySet(PublishableQuerySet):
         return self.active(today).filter(is_featured=True)
 
 
-class Campaign(models.Model):
+class Campaign(Publishable, models.Model):
     Status = PublishStatus
 
     title = models.CharField(max_length=120, help_text="What the campaign is for, in a few words.")

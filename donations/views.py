@@ -26,7 +26,7 @@ def campaign_detail(request, slug):
     if not campaign.is_active():
         context["featured"] = Campaign.objects.featured().exclude(pk=campaign.pk).first()
     response = render(request, "donations/campaign_detail.html", context)
-    if campaign.status != Campaign.Status.PUBLISHED:
+    if not campaign.is_published:
         patch_cache_control(response, private=True, no_store=True)
     return response
 
@@ -43,7 +43,7 @@ def give(request, slug):
         raise Http404("No such campaign.")
     if not campaign.is_active():
         featured = Campaign.objects.featured().exclude(pk=campaign.pk).first()
-        published = campaign.status == Campaign.Status.PUBLISHED
+        published = campaign.is_published
         status = 410 if published and campaign.has_ended() else 404
         return render(
             request,

@@ -15,7 +15,7 @@ from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
 
 from core.markdown import render_markdown
-from core.models import PublishableQuerySet, PublishStatus, status_field
+from core.models import Publishable, PublishableQuerySet, PublishStatus, status_field
 from core.text import search_normalise, search_words, unique_slug
 
 
@@ -71,7 +71,7 @@ class QuestionQuerySet(PublishableQuerySet):
         return matches
 
 
-class Question(models.Model):
+class Question(Publishable, models.Model):
     Status = PublishStatus
 
     question = models.CharField(
@@ -135,9 +135,6 @@ class Question(models.Model):
     def anchor_url(self):
         return f"{reverse('faq:index')}#{self.slug}"
 
-    @property
-    def is_published(self):
-        return self.status == self.Status.PUBLISHED
 
 
 def faq_page_data(questions):

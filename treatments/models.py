@@ -16,7 +16,7 @@ from markdownx.models import MarkdownxField
 
 from core.fields import VerifiedImageField
 from core.markdown import render_markdown
-from core.models import PublishableQuerySet, PublishStatus, status_field
+from core.models import Publishable, PublishableQuerySet, PublishStatus, status_field
 from core.text import format_money, unique_slug
 
 
@@ -56,7 +56,7 @@ class TreatmentQuerySet(PublishableQuerySet):
         return self.filter(next_review_due__lt=today or timezone.localdate())
 
 
-class Treatment(models.Model):
+class Treatment(Publishable, models.Model):
     Status = PublishStatus
 
     class CostPeriod(models.TextChoices):
@@ -207,9 +207,6 @@ class Treatment(models.Model):
     def get_absolute_url(self):
         return reverse("treatments:detail", kwargs={"slug": self.slug})
 
-    @property
-    def is_published(self):
-        return self.status == self.Status.PUBLISHED
 
     def clean(self):
         errors = {}
