@@ -10,6 +10,8 @@ the same way on SQLite and on PostgreSQL.
 import html
 
 from django.db import models
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
@@ -59,6 +61,21 @@ class Topic(models.Model):
 class QuestionQuerySet(PublishableQuerySet):
     def in_page_order(self):
         return self.select_related("topic").order_by("topic__order", "topic__name", "order", "question")
+
+    def first_per_topic(self, count):
+        """
+        Each topic's first `count` questions, in page order, and each topic's
+        total (as `topic_total`) for its "all N questions" link: one query
+        however many questions there are.
+        """
+        return (
+            self.in_page_order()
+            .annotate(
+                position=Window(RowNumber(), partition_by=F("topic"), order_by=[F("order").asc(), F("question").asc()]),
+                topic_total=Window(Count("pk"), partition_by=F("topic")),
+            )
+            .filter(position__lte=count)
+        )
 
     def search(self, query):
         """Questions containing every word of the query, in question or answer."""
@@ -130,11 +147,6 @@ class Question(Publishable, models.Model):
 
     def get_absolute_url(self):
         return reverse("faq:question", kwargs={"slug": self.slug})
-
-    @property
-    def anchor_url(self):
-        return f"{reverse('faq:index')}#{self.slug}"
-
 
 
 def faq_page_data(questions):

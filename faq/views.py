@@ -4,26 +4,41 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
+from core.pagination import page_or_404
+
 from .models import Question, Topic, faq_page_data
 
 MAX_QUERY_LENGTH = 200
 OPEN_RESULTS_UP_TO = 3
+# The FAQ page shows each topic's first few questions and links to the rest,
+# so that it stays small and quick however many questions are written.
+QUESTIONS_PER_TOPIC_ON_INDEX = 5
+QUESTIONS_PER_PAGE = 20
 
 
 def _grouped_by_topic(questions):
-    """[(topic, [questions…]), …] from questions already in page order: no extra query."""
-    return [(topic, list(items)) for topic, items in groupby(questions, key=lambda question: question.topic)]
+    """[(topic, [questions…], total), …] from questions in page order: no extra query."""
+    groups = []
+    for topic, items in groupby(questions, key=lambda question: question.topic):
+        items = list(items)
+        groups.append((topic, items, items[0].topic_total))
+    return groups
 
 
 def faq_index(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    questions = Question.objects.published().in_page_order()
+    questions = Question.objects.published()
     if query:
-        results = list(questions.search(query))
+        page = page_or_404(request, questions.in_page_order().search(query), QUESTIONS_PER_PAGE)
         # A handful of matches are shown already open: the answer is what was searched for.
-        context = {"query": query, "results": results, "open_results": len(results) <= OPEN_RESULTS_UP_TO}
+        context = {
+            "query": query,
+            "page_obj": page,
+            "results": page.object_list,
+            "open_results": page.paginator.count <= OPEN_RESULTS_UP_TO,
+        }
         return render(request, "faq/search_results.html", context)
-    questions = list(questions)
+    questions = list(questions.first_per_topic(QUESTIONS_PER_TOPIC_ON_INDEX))
     return render(
         request,
         "faq/faq_index.html",
@@ -33,13 +48,14 @@ def faq_index(request):
 
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    questions = list(topic.questions.published().order_by("order", "question"))
-    if not questions:
-        raise Http404("This topic has no published questions yet.")
+    page = page_or_404(
+        request, topic.questions.published().order_by("order", "question"), QUESTIONS_PER_PAGE, allow_empty=False
+    )
+    questions = list(page.object_list)
     return render(
         request,
         "faq/topic_detail.html",
-        {"topic": topic, "questions": questions, "structured_data": faq_page_data(questions)},
+        {"topic": topic, "page_obj": page, "questions": questions, "structured_data": faq_page_data(questions)},
     )
 
 

@@ -4,8 +4,6 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from faq.models import Topic
 from treatments.models import Treatment
@@ -216,8 +214,8 @@ def _add_questions(make_question, make_treatment, start, count):
     ("url", "expected"),
     [
         ("/faq/", 1),  # questions with their topics, in page order
-        ("/faq/?q=cover", 1),
-        ("/faq/topic/topic-1/", 2),  # topic, its questions
+        ("/faq/?q=cover", 2),  # count, one page of matches
+        ("/faq/topic/topic-1/", 3),  # topic, count, one page of its questions
         ("/faq/question-0001-about-cover/", 2),  # question with topic, related treatments
         ("/treatments/immunotherapy/", 5),
     ],
@@ -230,5 +228,35 @@ def test_faq_queries_do_not_grow_with_the_number_of_questions(client, make_quest
     _add_questions(make_question, make_treatment, 10, 190)
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection):
-        assert len(soup_of(client.get("/faq/")).select("details")) == 200
+
+
+def test_faq_pages_stay_small_however_many_questions_there_are(client, make_question, make_treatment):
+    """The FAQ page shows each topic's first five and links to the rest; long lists come in pages."""
+    _add_questions(make_question, make_treatment, 0, 200)
+    index = soup_of(client.get("/faq/"))
+    assert len(index.select("details")) == 4 * 5
+    assert [link.get_text(strip=True) for link in index.select(".faq-topic__more a")] == [
+        f"All 50 questions about topic {number}" for number in range(4)
+    ]
+    assert "(50 questions)" in index.select_one(".contents").get_text()
+
+    topic = soup_of(client.get("/faq/topic/topic-1/"))
+    assert len(topic.select("details")) == 20
+    assert "Questions 1 to 20 of 50." in topic.get_text()
+    next_page = topic.select_one("a[rel=next]")["href"]
+    assert next_page == "?page=2"
+    last = soup_of(client.get("/faq/topic/topic-1/?page=3"))
+    assert len(last.select("details")) == 10
+    assert last.select_one("a[rel=next]") is None
+    assert client.get("/faq/topic/topic-1/?page=4").status_code == 404
+    assert client.get("/faq/topic/topic-1/?page=x").status_code == 404
+
+    results = soup_of(client.get("/faq/", {"q": "cover"}))
+    assert "200 questions match “cover”. Showing 1 to 20." in results.get_text()
+    assert len(results.select("details")) == 20
+    assert not results.select("details[open]")
+    assert results.select_one("a[rel=next]")["href"] == "?q=cover&page=2"
+    assert len(soup_of(client.get("/faq/", {"q": "cover", "page": 10})).select("details")) == 20
+
+    related = soup_of(client.get("/treatments/immunotherapy/")).select(".related-questions li")
+    assert len(related) == 8

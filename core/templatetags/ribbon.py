@@ -24,3 +24,11 @@ def json_ld(data):
 def absolute(context, path):
     """The public address of a path, for canonical, Open Graph and JSON-LD links."""
     return absolute_url(context["request"], path)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """This page's address with another page number, keeping the other parameters (tag, search)."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return "?" + query.urlencode()
