@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions, CSRF and auth: a cache hit for an anonymous visitor skips them all.
+    "core.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -120,6 +122,39 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+# Cache: each process's memory by default; REDIS_URL shares one cache between
+# every worker and server, which is what makes page-cache invalidation reach
+# them all. Short socket timeouts: a slow or absent Redis must never hold up a
+# page (core.page_cache treats any cache error as an empty cache).
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("RIBBON_CACHE_KEY_PREFIX", "ribbon"),
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ribbon",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
+RIBBON_PAGE_CACHE_ALIAS = "default"
+# How long a rendered public page is kept (0 turns the page cache off). Edits
+# invalidate at once; the limit only bounds time-based text such as "12 days left".
+RIBBON_PAGE_CACHE_SECONDS = int(os.environ.get("RIBBON_PAGE_CACHE_SECONDS", "300"))
+# How long browsers may reuse a public page without asking (then they ask with
+# its ETag and usually get a 304).
+RIBBON_BROWSER_CACHE_SECONDS = int(os.environ.get("RIBBON_BROWSER_CACHE_SECONDS", "60"))
+
+# Sessions stay in the database, shared by every server and untouched by a cache outage.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -22,6 +22,19 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test starts with an empty page cache that is not marked as failing."""
+    from django.core.cache import cache
+
+    from core.page_cache import health
+
+    cache.clear()
+    health.reset()
+    yield
+    health.reset()
+
+
+@pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     """Uploaded and imported files go to a throwaway folder, never ./media."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -17,12 +17,17 @@ PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "a-very-long-production-secret-key-with-many-different-characters-0123456789",
     "DJANGO_ALLOWED_HOSTS": "ribbon.example.org",
+    # A shared cache, as every multi-process deployment needs (the check is not a connection).
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
 def manage(*args, **env):
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "RIBBON_"))}
-    environment.pop("DATABASE_URL", None)
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "RIBBON_", "AWS_"))
+    }
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        environment.pop(name, None)
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
@@ -40,6 +45,15 @@ def test_check_deploy_flags_a_production_site_with_https_switched_off():
     result = manage("check", "--deploy", "--fail-level", "WARNING", DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_SECURE_HSTS_SECONDS="0", **PRODUCTION)
     assert result.returncode != 0
     assert "security.W008" in result.stderr + result.stdout and "security.W004" in result.stderr + result.stdout
+
+
+def test_check_deploy_warns_when_the_page_cache_is_not_shared_between_processes():
+    """Without Redis, an edit through one worker would leave the others serving the old page."""
+    environment = {**PRODUCTION}
+    del environment["REDIS_URL"]
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **environment)
+    assert result.returncode != 0
+    assert "ribbon.W001" in result.stderr + result.stdout and "REDIS_URL" in result.stderr + result.stdout
 
 
 def test_proxy_header_and_hsts_come_from_the_environment():

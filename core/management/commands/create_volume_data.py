@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from core import page_cache
 from core.markdown import render_markdown
 from core.text import search_normalise
 from donations.models import Campaign, SuggestedAmount
@@ -62,6 +63,8 @@ class Command(BaseCommand):
             self.create_questions(questions),
             self.create_campaigns(campaigns),
         )
+        # bulk_create sends no save signals: say once that pages have changed.
+        page_cache.invalidate()
         self.stdout.write(
             "Volume data: {} treatments, {} questions, {} campaigns created "
             "(the rest already existed).".format(*created)
