@@ -99,3 +99,51 @@ def download_image(url, timeout=None, max_bytes=None):
 def content_type_of(checked):
     """The Content-Type of a file returned by verified_image (named by its detected type)."""
     return CONTENT_TYPES[checked.name.rsplit(".", 1)[1]]
+
+
+# Widths of the renditions made of every uploaded picture. Pages offer them
+# all through srcset and the browser picks the smallest that is sharp enough.
+RENDITION_WIDTHS = (480, 960, 1600)
+
+
+def make_renditions(storage, name, folder="renditions"):
+    """
+    Smaller copies of a stored picture, made once when it is uploaded: for
+    each width in RENDITION_WIDTHS narrower than the original (and the
+    original's own width when it is narrower than 1600), a WebP and a JPEG.
+    Returns what a page needs to offer them, without opening any file again:
+    {"width", "height", "source", "sizes": [{"width", "height", "webp", "jpeg"}, ...]}.
+    """
+    with storage.open(name, "rb") as stored, Image.open(stored) as original:
+        original.load()
+        image = original.convert("RGBA") if original.mode in {"RGBA", "LA", "P"} else original.convert("RGB")
+    width, height = image.size
+    widths = sorted({w for w in RENDITION_WIDTHS if w < width} | {min(width, RENDITION_WIDTHS[-1])})
+    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    sizes = []
+    for target in widths:
+        target_height = max(1, round(height * target / width))
+        resized = image if target == width else image.resize((target, target_height), Image.Resampling.LANCZOS)
+        entry = {"width": target, "height": target_height}
+        for extension, encode in (("webp", _as_webp), ("jpeg", _as_jpeg)):
+            saved = storage.save(f"{folder}/{stem}-{target}w.{'jpg' if extension == 'jpeg' else extension}", ContentFile(encode(resized)))
+            entry[extension] = saved
+        sizes.append(entry)
+    return {"source": name, "width": width, "height": height, "sizes": sizes}
+
+
+def _as_webp(image):
+    output = io.BytesIO()
+    image.save(output, "WEBP", quality=80, method=5)
+    return output.getvalue()
+
+
+def _as_jpeg(image):
+    if image.mode == "RGBA":
+        # JPEG has no transparency: lay the picture on the page's white.
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        image = background
+    output = io.BytesIO()
+    image.save(output, "JPEG", quality=82, optimize=True, progressive=True)
+    return output.getvalue()

@@ -12,6 +12,7 @@ only the HTML a browser would parse.
 
 import markdown
 import nh3
+from django.core.exceptions import ValidationError
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
@@ -32,6 +33,10 @@ ALLOWED_ATTRIBUTES = {
 }
 
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+# What the editor's picture upload puts where the description belongs, so that
+# a picture cannot be published without one (see no_alt_text_placeholder).
+ALT_TEXT_PLACEHOLDER = "Describe this picture"
 
 
 class _DemoteTopHeadings(Treeprocessor):
@@ -68,6 +73,9 @@ def sanitise_html(html):
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
+        # Pictures in content sit below the page's title and summary: fetched
+        # only as the reader scrolls near them, and decoded off the main thread.
+        set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
     )
 
 
@@ -76,3 +84,12 @@ def render_markdown(text):
     if not text:
         return ""
     return sanitise_html(_markdown_converter().convert(str(text)))
+
+
+def no_alt_text_placeholder(text):
+    """Validator for markdown fields: every uploaded picture needs a real description."""
+    if f"![{ALT_TEXT_PLACEHOLDER}]" in (text or ""):
+        raise ValidationError(
+            f"Replace “{ALT_TEXT_PLACEHOLDER}” with a description of the picture for people who cannot see it.",
+            code="alt_text_placeholder",
+        )

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from core.images import make_renditions
+
 
 class PublishStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -29,3 +31,66 @@ def status_field(what):
         db_index=True,
         help_text=f"Only published {what} are visible to the public.",
     )
+
+
+def hero_renditions_field():
+    return models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Sizes of the hero picture made on upload (filled in automatically).",
+    )
+
+
+class HasHeroImage:
+    """
+    Mixed into models with `hero_image` and `hero_image_renditions`: the
+    picture is never sent at upload size. Renditions are made once, when a new
+    picture is saved, and the page reads their sizes from the database
+    instead of opening image files on every request.
+    """
+
+    def refresh_hero_renditions(self):
+        image = self.hero_image
+        if not image:
+            self.hero_image_renditions = {}
+            return
+        if not image._committed:
+            # Store the upload now (FileField would do it during save) so that it can be read back.
+            image.save(image.name, image.file, save=False)
+        if (self.hero_image_renditions or {}).get("source") == image.name:
+            return
+        self.hero_image_renditions = make_renditions(image.storage, image.name)
+
+    @property
+    def hero_share_image_url(self):
+        """The largest JPEG rendition: what link previews on social media show."""
+        data = self.hero_image_renditions
+        if not self.hero_image or not data or not data.get("sizes"):
+            return ""
+        return self.hero_image.storage.url(data["sizes"][-1]["jpeg"])
+
+    @property
+    def hero_thumbnail_url(self):
+        """The smallest JPEG rendition, for the admin."""
+        data = self.hero_image_renditions
+        if not self.hero_image or not data or not data.get("sizes"):
+            return ""
+        return self.hero_image.storage.url(data["sizes"][0]["jpeg"])
+
+    @property
+    def hero_picture(self):
+        """What templates/includes/hero_image.html needs, or None when there is no picture."""
+        data = self.hero_image_renditions
+        if not self.hero_image or not data or not data.get("sizes"):
+            return None
+        storage = self.hero_image.storage
+        sizes = data["sizes"]
+        fallback = next((size for size in sizes if size["width"] >= 960), sizes[-1])
+        return {
+            "webp_srcset": ", ".join(f"{storage.url(size['webp'])} {size['width']}w" for size in sizes),
+            "jpeg_srcset": ", ".join(f"{storage.url(size['jpeg'])} {size['width']}w" for size in sizes),
+            "src": storage.url(fallback["jpeg"]),
+            "width": fallback["width"],
+            "height": fallback["height"],
+        }

@@ -27,11 +27,14 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 from django.views.static import serve
 
-from core.images import ImageRejected, verified_image
-from core.markdown import render_markdown
+from core.images import ImageRejected, make_renditions, verified_image
+from core.markdown import ALT_TEXT_PLACEHOLDER, render_markdown
 from donations.models import Campaign
 from faq.models import Question, Topic
 from treatments.models import Treatment
+
+# Pictures in text: the width of the copy linked from markdown (the text column is ~700 px).
+CONTENT_IMAGE_WIDTH = 960
 
 
 def home(request):
@@ -78,7 +81,14 @@ def markdown_image_upload(request):
     except ImageRejected as error:
         return JsonResponse({"image": [str(error)]}, status=400)
     name = default_storage.save(f"{settings.MARKDOWNX_MEDIA_PATH}{checked.name}", checked)
-    return JsonResponse({"image_code": f"![]({default_storage.url(name)})"})
+    # The page links a rendition sized for the text column, never the upload itself,
+    # with its dimensions so that nothing jumps as it loads.
+    renditions = make_renditions(default_storage, name, folder=f"{settings.MARKDOWNX_MEDIA_PATH}sized")
+    sized = [size for size in renditions["sizes"] if size["width"] <= CONTENT_IMAGE_WIDTH] or renditions["sizes"][:1]
+    chosen = sized[-1]
+    url = default_storage.url(chosen["jpeg"])
+    code = f'![{ALT_TEXT_PLACEHOLDER}]({url}){{: width="{chosen["width"]}" height="{chosen["height"]}" }}'
+    return JsonResponse({"image_code": code})
 
 
 logger = logging.getLogger(__name__)

@@ -22,8 +22,15 @@ from django.utils.formats import date_format
 from markdownx.models import MarkdownxField
 
 from core.fields import VerifiedImageField
-from core.markdown import render_markdown
-from core.models import Publishable, PublishableQuerySet, PublishStatus, status_field
+from core.markdown import no_alt_text_placeholder, render_markdown
+from core.models import (
+    HasHeroImage,
+    Publishable,
+    PublishableQuerySet,
+    PublishStatus,
+    hero_renditions_field,
+    status_field,
+)
 from core.text import format_money, unique_slug
 
 from .providers import MONTHLY, ONE_TIME, provider_for, validate_donate_url
@@ -41,7 +48,7 @@ class CampaignQuerySet(PublishableQuerySet):
         return self.active(today).filter(is_featured=True)
 
 
-class Campaign(Publishable, models.Model):
+class Campaign(Publishable, HasHeroImage, models.Model):
     Status = PublishStatus
 
     title = models.CharField(max_length=120, help_text="What the campaign is for, in a few words.")
@@ -55,6 +62,7 @@ class Campaign(Publishable, models.Model):
         help_text="One or two plain sentences (at most 300 characters) shown in lists and to search engines.",
     )
     story = MarkdownxField(
+        validators=[no_alt_text_placeholder],
         help_text="Why this matters and what the money will do, in markdown.",
     )
     story_html = models.TextField(editable=False, blank=True)
@@ -67,6 +75,7 @@ class Campaign(Publishable, models.Model):
         blank=True,
         help_text="Describe the picture for people who cannot see it. Required whenever there is a picture.",
     )
+    hero_image_renditions = hero_renditions_field()
     goal = models.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -160,6 +169,7 @@ class Campaign(Publishable, models.Model):
                 self.slug = f"{self.slug}-campaign"
         self.story_html = render_markdown(self.story)
         self.thank_you_html = render_markdown(self.thank_you_message)
+        self.refresh_hero_renditions()
         with transaction.atomic():
             if self.is_featured:
                 # One featured campaign at a time: featuring this one unfeatures the other.

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
 
-from core.markdown import render_markdown
+from core.markdown import no_alt_text_placeholder, render_markdown
 from core.models import Publishable, PublishableQuerySet, PublishStatus, status_field
 from core.text import search_normalise, search_words, unique_slug
 
@@ -101,6 +101,7 @@ class Question(Publishable, models.Model):
         help_text="The question's address: /faq/this-slug/ and its #anchor on the FAQ page. Filled in from the question.",
     )
     answer = MarkdownxField(
+        validators=[no_alt_text_placeholder],
         help_text="A short, plain-language answer in markdown. Link to treatment pages where they help.",
     )
     answer_html = models.TextField(editable=False, blank=True)

@@ -94,7 +94,8 @@ def test_an_editor_can_upload_a_hero_image_and_alt_text_is_required(client, edit
     treatment = Treatment.objects.get()
     change_page = client.get(f"/admin/treatments/treatment/{treatment.pk}/change/")
     thumbnail = BeautifulSoup(change_page.content, "html.parser").find("img", alt="A cooling cap")
-    assert thumbnail["src"] == treatment.hero_image.url
+    assert thumbnail["src"] == treatment.hero_thumbnail_url
+    assert thumbnail["src"].endswith("-40w.jpg"), "the admin shows a rendition, not the upload"
 
 
 def test_a_file_that_is_not_an_image_is_refused_by_the_admin(client, editor):

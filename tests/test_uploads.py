@@ -87,9 +87,11 @@ def test_the_editor_upload_stores_a_reencoded_picture(client, staff_user, media_
     response = upload(client, name, data, content_type="application/octet-stream")
     assert response.status_code == 200
     code = json.loads(response.content)["image_code"]
-    assert code.startswith("![](/media/markdownx/") and code.endswith(f".{extension})")
-    [stored] = stored_files(media_in_tmp)
-    assert not Image.open(stored).getexif().get_ifd(0x8825)
+    # The original is kept (re-encoded) for later renditions; the text links a sized JPEG copy.
+    assert code.startswith("![Describe this picture](/media/markdownx/sized/") and ".jpg)" in code
+    stored = [path for path in stored_files(media_in_tmp) if "sized" not in str(path)]
+    assert [path.suffix for path in stored] == [f".{extension}"]
+    assert not Image.open(stored[0]).getexif().get_ifd(0x8825)
 
 
 def test_uploads_need_staff_and_post(client, django_user_model, media_in_tmp):

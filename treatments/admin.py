@@ -123,7 +123,7 @@ class TreatmentAdmin(PublishActionsMixin, MarkdownxModelAdmin):
             return "No picture uploaded."
         return format_html(
             '<img src="{}" alt="{}" width="240">',
-            obj.hero_image.url,
+            obj.hero_thumbnail_url or obj.hero_image.url,
             obj.hero_image_alt,
         )
 

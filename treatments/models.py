@@ -15,8 +15,15 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 from core.fields import VerifiedImageField
-from core.markdown import render_markdown
-from core.models import Publishable, PublishableQuerySet, PublishStatus, status_field
+from core.markdown import no_alt_text_placeholder, render_markdown
+from core.models import (
+    HasHeroImage,
+    Publishable,
+    PublishableQuerySet,
+    PublishStatus,
+    hero_renditions_field,
+    status_field,
+)
 from core.text import format_money, unique_slug
 
 
@@ -56,7 +63,7 @@ class TreatmentQuerySet(PublishableQuerySet):
         return self.filter(next_review_due__lt=today or timezone.localdate())
 
 
-class Treatment(Publishable, models.Model):
+class Treatment(Publishable, HasHeroImage, models.Model):
     Status = PublishStatus
 
     class CostPeriod(models.TextChoices):
@@ -104,6 +111,7 @@ class Treatment(Publishable, models.Model):
             "there is a picture."
         ),
     )
+    hero_image_renditions = hero_renditions_field()
     hero_image_credit = models.CharField(
         max_length=200,
         blank=True,
@@ -118,6 +126,7 @@ class Treatment(Publishable, models.Model):
         ),
     )
     body = MarkdownxField(
+        validators=[no_alt_text_placeholder],
         blank=True,
         help_text=(
             "What the treatment is and how it works, in markdown. Pros and cons, "
@@ -238,9 +247,12 @@ class Treatment(Publishable, models.Model):
             self.published_at = timezone.now()
         # Rendered once here, never per request.
         self.body_html = render_markdown(self.body)
+        self.refresh_hero_renditions()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
             kwargs["update_fields"] = {*update_fields, "body_html"}
+        if update_fields is not None and "hero_image" in update_fields:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "hero_image_renditions"}
         super().save(*args, **kwargs)
 
     # Presentation helpers: templates stay free of logic.
