@@ -139,7 +139,7 @@ def test_hero_image_is_shown_with_its_alt_text(client, make_treatment):
     assert image["alt"] == "A radiotherapy machine in a bright room"
     assert (image["width"], image["height"]) == ("80", "40")
     assert "Hospital photo library" in page.select_one(".hero figcaption").get_text()
-    assert page.find("meta", property="og:image")["content"] == f"http://testserver{treatment.hero_image.url}"
+    assert page.find("meta", property="og:image")["content"] == f"http://testserver{treatment.hero_share_image_url}"
 
 
 def test_an_imported_image_address_is_never_hotlinked(client, make_treatment):
