@@ -10,11 +10,13 @@ AUDIT_VENV := .venv-audit
 # axe-core for the accessibility tests; npm gives files old timestamps, so a stamp marks the install.
 AXE_STAMP  := node_modules/.installed
 
-.PHONY: run test install migrate demo clean help audit
+.PHONY: run test install migrate demo clean help audit serve bench
 
 help:
 	@echo "make run    - install, migrate, load demo content, ensure an admin, serve on http://127.0.0.1:$(PORT)/"
 	@echo "make test   - install what is missing and run the whole test suite"
+	@echo "make serve  - production-like: DJANGO_DEBUG=0, collectstatic, gunicorn (2 workers) on $(PORT)"
+	@echo "make bench  - the performance benchmark at 10, 100 and 1,000 treatments (docs/performance.md)"
 	@echo "make audit  - check requirements.txt for known vulnerabilities (pip-audit)"
 	@echo "make clean  - remove the virtualenv, the SQLite database and collected files"
 
@@ -39,6 +41,12 @@ run: demo
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+serve: install
+	PORT=$(PORT) BIN=$(BIN) scripts/serve
+
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 $(AXE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --no-audit --no-fund --loglevel=error && touch $(AXE_STAMP); \
@@ -58,4 +66,4 @@ audit: $(AUDIT_VENV)/bin/pip-audit
 	$(AUDIT_VENV)/bin/python .ci/audit_dependencies.py $(AUDIT_VENV)/bin/pip-audit
 
 clean:
-	rm -rf $(VENV) $(AUDIT_VENV) node_modules test-artifacts db.sqlite3 staticfiles .pytest_cache .hypothesis
+	rm -rf $(VENV) $(AUDIT_VENV) node_modules test-artifacts db.sqlite3 staticfiles .pytest_cache .hypothesis bench/work

@@ -177,8 +177,46 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# Uploaded media: a folder on this machine by default. With more than one
+# server, set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL for any
+# S3-compatible store, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) so that every
+# server reads and writes the same object storage. Uploaded names are random and
+# never reused, so objects are sent with a one-year immutable cache lifetime.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+MEDIA_ORIGIN = ""
+if AWS_STORAGE_BUCKET_NAME:
+    _endpoint = os.environ.get("AWS_S3_ENDPOINT_URL", "").strip() or None
+    _custom_domain = os.environ.get("AWS_S3_CUSTOM_DOMAIN", "").strip() or None
+    _region = os.environ.get("AWS_S3_REGION_NAME", "").strip() or None
+    _S3_OPTIONS = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": _endpoint,
+        "region_name": _region,
+        "custom_domain": _custom_domain,
+        "location": os.environ.get("AWS_LOCATION", "media").strip(),
+        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE", "").strip() or None,
+        "querystring_auth": False,
+        "file_overwrite": False,
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }
+    _DEFAULT_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _S3_OPTIONS}
+    # Pages show pictures from there: the Content-Security-Policy must allow it.
+    if _custom_domain:
+        MEDIA_ORIGIN = f"https://{_custom_domain}"
+    elif _endpoint:
+        MEDIA_ORIGIN = _endpoint.rstrip("/")
+    else:
+        MEDIA_ORIGIN = f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"
+    MEDIA_ORIGIN = os.environ.get("RIBBON_MEDIA_ORIGIN", MEDIA_ORIGIN).strip()
+else:
+    _DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+# Without object storage or a web server in front, Django itself can serve
+# ./media (`make serve` does); always on while developing.
+SERVE_MEDIA = env_bool("RIBBON_SERVE_MEDIA", DEBUG) and not AWS_STORAGE_BUCKET_NAME
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         # Hashed, compressed files in production; plain files while developing
         # so that nobody has to run collectstatic to see a CSS change.
@@ -241,7 +279,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

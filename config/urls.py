@@ -22,6 +22,7 @@ urlpatterns = [
 
 handler500 = "core.views.server_error"
 
-if settings.DEBUG:
-    # Uploaded files while developing; production serves media from its storage (see README).
-    urlpatterns += [re_path(r"^media/(?P<path>.+)$", core_views.development_media)]
+if settings.SERVE_MEDIA:
+    # Uploaded files from ./media, while developing and under `make serve`; with object
+    # storage (AWS_STORAGE_BUCKET_NAME) pages link straight to the bucket instead.
+    urlpatterns += [re_path(r"^media/(?P<path>.+)$", core_views.local_media)]

@@ -22,6 +22,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
@@ -44,9 +45,14 @@ def home(request):
     return render(request, "core/home.html", {"treatments": treatments, "topics": topics, "campaign": campaign})
 
 
-def development_media(request, path):
-    """Serve an uploaded file while developing (DEBUG only), from the MEDIA_ROOT in force now."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+def local_media(request, path):
+    """
+    An uploaded file from MEDIA_ROOT (only mounted when SERVE_MEDIA is on).
+    Names are random and never reused, so browsers may keep them for a year.
+    """
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
+    return response
 
 
 def favicon(request):
