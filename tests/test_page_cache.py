@@ -163,7 +163,7 @@ def test_staff_are_never_served_or_stored_from_the_cache(client, site, staff_use
     response = staff.get("/treatments/immunotherapy/")
     assert "X-Page-Cache" not in response
     assert response["Cache-Control"] == "private, no-cache", "a browser must not keep a staff view for others"
-    with django_assert_num_queries(7):  # session and user, then the page's own five
+    with django_assert_num_queries(5):  # session and user, then the page's own three
         staff.get("/treatments/immunotherapy/")
 
     draft = Treatment.objects.create(title="Secret draft", summary="Not yet.", status=Treatment.Status.DRAFT)
@@ -238,3 +238,25 @@ def test_with_the_page_cache_switched_off_every_request_renders(client, site, se
     settings.RIBBON_PAGE_CACHE_SECONDS = 0
     client.get("/")
     assert client.get("/")["X-Page-Cache"] == "bypass"
+
+
+def test_points_and_references_edited_on_their_own_show_at_once(client, site, editor):
+    """Pros, cons and references are stored as HTML on save: each of their edits re-renders it."""
+    treatment = site["treatment"]
+    client.get("/treatments/immunotherapy/")
+    point = treatment.points.first()
+    point.text = "A freshly reworded point."
+    point.save()
+    assert b"A freshly reworded point." in client.get("/treatments/immunotherapy/").content
+    reference = treatment.references.first()
+    title = reference.title
+    reference.delete()
+    assert title.encode() not in client.get("/treatments/immunotherapy/").content
+
+    staff = Client()
+    staff.force_login(editor)
+    change_url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    data = form_values(staff.get(change_url).content)
+    data["points-0-text"] = "Rewritten through the admin's inline form."
+    assert staff.post(change_url, data).status_code == 302
+    assert b"Rewritten through the admin&#x27;s inline form." in client.get("/treatments/immunotherapy/").content

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
@@ -56,8 +57,8 @@ class Tag(models.Model):
 
 class TreatmentQuerySet(PublishableQuerySet):
     def for_page(self):
-        """Everything a treatment page shows, in a fixed number of queries."""
-        return self.prefetch_related("tags", "points", "references")
+        """Everything a treatment page shows, in a fixed number of queries (points and references are in facts_html)."""
+        return self.prefetch_related("tags")
 
     def review_overdue(self, today=None):
         return self.filter(next_review_due__lt=today or timezone.localdate())
@@ -134,6 +135,11 @@ class Treatment(Publishable, HasHeroImage, models.Model):
         ),
     )
     body_html = models.TextField(editable=False, blank=True)
+    facts_html = models.TextField(
+        editable=False,
+        blank=True,
+        help_text="Pros, cons, effects, costs and references as the page shows them (filled in automatically).",
+    )
     cost_min = models.DecimalField(
         "lowest typical cost",
         max_digits=12,
@@ -254,6 +260,22 @@ class Treatment(Publishable, HasHeroImage, models.Model):
         if update_fields is not None and "hero_image" in update_fields:
             kwargs["update_fields"] = {*kwargs["update_fields"], "hero_image_renditions"}
         super().save(*args, **kwargs)
+        self.refresh_facts_html()
+
+    def refresh_facts_html(self):
+        """
+        Render the page's pros, cons, effects, costs and references once, now,
+        instead of on every request. Called after the treatment is saved and
+        whenever one of its points or references is saved or deleted (see
+        treatments.signals), so the stored HTML always matches the rows.
+        """
+        if self.pk is None:
+            return
+        fresh = Treatment.objects.prefetch_related("points", "references").filter(pk=self.pk).first()
+        if fresh is None:
+            return  # being deleted
+        self.facts_html = render_to_string("treatments/includes/facts.html", {"treatment": fresh})
+        Treatment.objects.filter(pk=self.pk).update(facts_html=self.facts_html)
 
     # Presentation helpers: templates stay free of logic.
 

@@ -40,6 +40,8 @@ def treatment_detail(request, slug):
     if not request.user.is_staff:
         treatments = treatments.published()
     treatment = get_object_or_404(treatments, slug=slug)
+    if not treatment.facts_html:
+        treatment.refresh_facts_html()  # a page saved before facts were stored: once only
     response = render(
         request,
         "treatments/treatment_detail.html",

@@ -119,6 +119,8 @@ class Command(BaseCommand):
                     for t in made
                     for i in range(2)
                 )
+                for treatment in made:
+                    treatment.refresh_facts_html()  # bulk_create sends no signals
                 Treatment.tags.through.objects.bulk_create(
                     Treatment.tags.through(treatment=t, tag=tags[(t.pk + offset) % len(tags)])
                     for t in made

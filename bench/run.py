@@ -1,0 +1,414 @@
+"""
+Ribbon's performance benchmark: `make bench`.
+
+At N = 10, 100 and 1,000 treatments (and 10 × N questions) it measures every
+public page:
+
+1. SQL queries per uncached request;
+2. server time in-process: median and p95 over REQUESTS test-client requests
+   with the page cache off (the cost of really rendering the page);
+3. throughput and latency through gunicorn (production settings, 2 workers)
+   under wrk for DURATION seconds at 16 connections, as served (anonymous
+   pages from the page cache) and, for the treatment page at every N and for
+   every page at the largest N, with the page cache switched off; each figure
+   is divided by the throughput of a static CSS file served by the same
+   gunicorn and whitenoise in the same run, because absolute numbers differ
+   from machine to machine;
+4. bytes on the wire: the HTML, and HTML + CSS + JS, compressed (brotli and gzip).
+
+It prints one table, writes it to docs/performance.json and
+docs/performance.md (with the date and the CPU), and exits non-zero if a
+target of issue 7 is missed. The database is a throw-away SQLite file in
+bench/work/ unless BENCH_DATABASE_URL names another (e.g. PostgreSQL).
+"""
+
+import argparse
+import datetime
+import gzip
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "bench" / "work"
+BIN = Path(sys.executable).parent
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+ACCEPT_ENCODING = "gzip, deflate, br"
+
+# Targets from issue 7.
+MAX_QUERIES = 6
+CACHED_MIN_RATIO = 0.70
+UNCACHED_DETAIL_MIN_RATIO = 0.15
+MAX_PAGE_BYTES = 50 * 1024
+
+
+def pages():
+    """(name, path, cached?) for every public page; volume data gives the paths."""
+    return [
+        ("home", "/", True),
+        ("treatment list", "/treatments/", True),
+        ("treatment detail", "/treatments/volume-treatment-00001/", True),
+        ("FAQ", "/faq/", True),
+        ("FAQ search", "/faq/?q=treatment+cost", False),
+        ("campaign", "/donate/volume-campaign-00000/", True),
+        ("donate redirect", "/donate/volume-campaign-00000/give/?amount=25", False),
+    ]
+
+
+def environment(database_url, page_cache_seconds=300):
+    return {
+        **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "RIBBON_", "AWS_"))},
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": SECRET,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_HSTS_SECONDS": "0",
+        "DJANGO_SESSION_COOKIE_SECURE": "0",
+        "DJANGO_CSRF_COOKIE_SECURE": "0",
+        "DATABASE_URL": database_url,
+        "STATIC_ROOT": str(WORK / "static"),
+        "MEDIA_ROOT": str(WORK / "media"),
+        "RIBBON_PAGE_CACHE_SECONDS": str(page_cache_seconds),
+    }
+
+
+SECRET = secrets.token_urlsafe(50)
+
+
+# gunicorn and wrk ------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Gunicorn:
+    def __init__(self, env, workers=2):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
+                "--workers", str(workers), "--no-control-socket", "--log-level", "warning",
+            ],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/", timeout=2) as response:
+                    response.read()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise SystemExit("gunicorn did not start:\n" + self.process.stderr.read().decode())
+                time.sleep(0.2)
+        raise SystemExit("gunicorn did not answer within 30 s")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def wrk(url, duration, connections):
+    """Run wrk; returns requests/s, latency percentiles (ms), errors and non-2xx/3xx responses."""
+    command = [
+        "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
+        "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", "-H", f"User-Agent: {BROWSER}", url,
+    ]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = {}
+    for percentile in ("50", "99"):
+        match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+        value, unit = float(match.group(1)), match.group(2)
+        latency[percentile] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    return {
+        "requests_per_second": rate,
+        "latency_p50_ms": round(latency["50"], 2),
+        "latency_p99_ms": round(latency["99"], 2),
+        "socket_errors": errors,
+        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
+        "requests": total,
+    }
+
+
+# In-process measurements -------------------------------------------------------
+
+
+class AssetLinks(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.assets = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "link" and attrs.get("rel") == "stylesheet":
+            self.assets.append(attrs["href"])
+        elif tag == "script" and attrs.get("src"):
+            self.assets.append(attrs["src"])
+
+
+def fetch(url, encoding):
+    request = urllib.request.Request(url, headers={"Accept-Encoding": encoding, "User-Agent": "ribbon-bench"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read(), response.headers
+
+
+def wire_bytes(server, path):
+    """Compressed bytes of the page and of the CSS and JS it loads, as served by gunicorn."""
+    sizes = {}
+    for encoding in ("br", "gzip"):
+        body, headers = fetch(server.base + path, encoding)
+        assert headers.get("Content-Encoding") == encoding, (path, encoding, headers.get("Content-Encoding"))
+        html = __import__("brotli").decompress(body) if encoding == "br" else gzip.decompress(body)
+        parser = AssetLinks()
+        parser.feed(html.decode())
+        assets = 0
+        for asset in parser.assets:
+            asset_body, _ = fetch(server.base + asset, encoding)
+            assets += len(asset_body)
+        sizes[f"html_{encoding}"] = len(body)
+        sizes[f"total_{encoding}"] = len(body) + assets
+    return sizes
+
+
+def in_process(client, path, requests):
+    """(queries, median ms, p95 ms) of uncached requests through the test client."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    with override_settings(RIBBON_PAGE_CACHE_SECONDS=0):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, HTTP_USER_AGENT=BROWSER)
+        assert response.status_code in (200, 302), (path, response.status_code)
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            client.get(path, HTTP_USER_AGENT=BROWSER)
+            timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return len(queries), round(statistics.median(timings), 2), round(timings[int(len(timings) * 0.95) - 1], 2)
+
+
+# The run -----------------------------------------------------------------------
+
+
+def prepare(database_url):
+    import django
+    from django.core.management import call_command
+
+    os.environ.update(environment(database_url))
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+
+
+def run(sizes, duration, connections, requests):
+    from django.test import Client
+
+    database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{WORK / 'bench.sqlite3'}"
+    if not os.environ.get("BENCH_DATABASE_URL"):
+        shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    prepare(database_url)
+    from django.core.management import call_command
+
+    client = Client()
+    rows = []
+    for size in sizes:
+        print(f"== N = {size} treatments, {size * 10} questions", flush=True)
+        call_command("create_volume_data", treatments=size, questions=size * 10, campaigns=3, verbosity=0)
+        measured = {name: {"n": size, "page": name, "path": path, "cached": cached} for name, path, cached in pages()}
+        for name, path, _ in pages():
+            queries, median, p95 = in_process(client, path, requests)
+            measured[name].update(queries=queries, inprocess_median_ms=median, inprocess_p95_ms=p95)
+        served = Gunicorn(environment(database_url))
+        try:
+            static = wrk(served.base + static_css_url(served), duration, connections)
+            print(f"   static CSS: {static['requests_per_second']:.0f} req/s", flush=True)
+            for name, path, _ in pages():
+                if name != "donate redirect":
+                    measured[name].update(wire_bytes(served, path))
+                result = wrk(served.base + path, duration, connections)
+                measured[name]["served"] = result
+                measured[name]["served_ratio"] = round(result["requests_per_second"] / static["requests_per_second"], 3)
+                print(f"   {name}: {result['requests_per_second']:.0f} req/s", flush=True)
+        finally:
+            served.stop()
+        uncached_pages = [name for name, _, cached in pages() if cached and (size == sizes[-1] or name == "treatment detail")]
+        uncached = Gunicorn(environment(database_url, page_cache_seconds=0))
+        try:
+            for name in uncached_pages:
+                result = wrk(uncached.base + measured[name]["path"], duration, connections)
+                measured[name]["uncached"] = result
+                measured[name]["uncached_ratio"] = round(result["requests_per_second"] / static["requests_per_second"], 3)
+                print(f"   {name} (page cache off): {result['requests_per_second']:.0f} req/s", flush=True)
+        finally:
+            uncached.stop()
+        for row in measured.values():
+            row["static_requests_per_second"] = static["requests_per_second"]
+            rows.append(row)
+    return rows
+
+
+def static_css_url(server):
+    body, _ = fetch(server.base + "/", "identity")
+    parser = AssetLinks()
+    parser.feed(body.decode())
+    return next(asset for asset in parser.assets if asset.endswith(".css"))
+
+
+# Judging and reporting -----------------------------------------------------------
+
+
+def check_targets(rows, sizes):
+    failures = []
+    by_page = {}
+    for row in rows:
+        by_page.setdefault(row["page"], {})[row["n"]] = row
+        if row["queries"] > MAX_QUERIES:
+            failures.append(f"{row['page']} at N={row['n']}: {row['queries']} queries (at most {MAX_QUERIES})")
+        for run_name in ("served", "uncached"):
+            result = row.get(run_name)
+            if result and (result["socket_errors"] or result["non_2xx_3xx"]):
+                failures.append(f"{row['page']} at N={row['n']} ({run_name}): {result['socket_errors']} errors, {result['non_2xx_3xx']} non-2xx/3xx")
+        if row["cached"] and row["served_ratio"] < CACHED_MIN_RATIO:
+            failures.append(f"{row['page']} at N={row['n']}: cached at {row['served_ratio']:.0%} of static (target {CACHED_MIN_RATIO:.0%})")
+        if row["page"] == "treatment detail" and row["uncached_ratio"] < UNCACHED_DETAIL_MIN_RATIO:
+            failures.append(f"treatment detail at N={row['n']}: uncached at {row['uncached_ratio']:.0%} of static (target {UNCACHED_DETAIL_MIN_RATIO:.0%})")
+        for key in ("total_br", "total_gzip"):
+            if key in row and row[key] >= MAX_PAGE_BYTES:
+                failures.append(f"{row['page']} at N={row['n']}: {row[key]} bytes ({key}, limit {MAX_PAGE_BYTES})")
+    for page, per_size in by_page.items():
+        counts = {size: per_size[size]["queries"] for size in sizes}
+        if len(set(counts.values())) != 1:
+            failures.append(f"{page}: queries change with N: {counts}")
+    return failures
+
+
+def kb(value):
+    return f"{value / 1024:.1f}" if isinstance(value, int) else "–"
+
+
+def table(rows):
+    lines = [
+        "| N | page | queries | in-process median / p95 ms | served req/s | × static | p50 / p99 ms | cache off × static | HTML br / gzip KB | HTML+CSS+JS br / gzip KB | errors |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        served = row["served"]
+        uncached = f"{row['uncached_ratio']:.2f}" if "uncached_ratio" in row else "–"
+        errors = served["socket_errors"] + served["non_2xx_3xx"] + sum(row.get("uncached", {}).get(k, 0) for k in ("socket_errors", "non_2xx_3xx"))
+        lines.append(
+            f"| {row['n']:,} | {row['page']} | {row['queries']} | {row['inprocess_median_ms']:.1f} / {row['inprocess_p95_ms']:.1f} "
+            f"| {served['requests_per_second']:,.0f} | {row['served_ratio']:.2f} | {served['latency_p50_ms']:.1f} / {served['latency_p99_ms']:.1f} "
+            f"| {uncached} | {kb(row.get('html_br'))} / {kb(row.get('html_gzip'))} | {kb(row.get('total_br'))} / {kb(row.get('total_gzip'))} | {errors} |"
+        )
+    return "\n".join(lines)
+
+
+def cpu_name():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def write_report(rows, sizes, failures, args, elapsed):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    machine = f"{cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    database = "PostgreSQL" if "postgres" in (os.environ.get("BENCH_DATABASE_URL") or "") else "SQLite"
+    report = {
+        "date": now.isoformat(timespec="seconds"),
+        "machine": machine,
+        "database": database,
+        "settings": {"duration_s": args.duration, "connections": args.connections, "inprocess_requests": args.requests, "sizes": sizes},
+        "elapsed_s": round(elapsed),
+        "targets_missed": failures,
+        "rows": rows,
+    }
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    (docs / "performance.json").write_text(json.dumps(report, indent=2) + "\n")
+    summary = "All targets met." if not failures else "Targets missed:\n" + "\n".join(f"- {f}" for f in failures)
+    (docs / "performance.md").write_text(
+        f"""# Performance
+
+The latest `make bench`, run on {now:%Y-%m-%d} on {machine}, {database}, in {elapsed / 60:.1f} minutes.
+The same figures, with more detail, are in `performance.json`.
+
+- N treatments and 10 × N questions, made by `create_volume_data`.
+- *queries*: SQL queries for one uncached request.
+- *in-process*: server time through Django's test client with the page cache off, over {args.requests} requests.
+- *served*: gunicorn (production settings, 2 workers) under `wrk` for {args.duration} s at {args.connections} connections,
+  as an anonymous visitor gets the page (from the page cache; searches and the donate redirect are never cached).
+- *× static*: that throughput divided by the throughput of the site's CSS file served by the same gunicorn
+  and whitenoise in the same run, so the figures compare across machines.
+- *cache off × static*: the same with `RIBBON_PAGE_CACHE_SECONDS=0` (every request rendered).
+- *bytes*: as sent with `Accept-Encoding: br` and `gzip`; the page alone, and with the CSS and JS it loads.
+
+{table(rows)}
+
+{summary}
+
+Targets (issue 7): queries the same at every N and at most {MAX_QUERIES}; cached pages at least {CACHED_MIN_RATIO:.0%}
+of the static file's throughput; the uncached treatment page at least {UNCACHED_DETAIL_MIN_RATIO:.0%}; no errors
+and no response outside 2xx/3xx; every page's HTML + CSS + JS under {MAX_PAGE_BYTES // 1024} KB compressed.
+"""
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10,100,1000", help="treatment counts, comma-separated")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=200, help="in-process requests per page")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian's package)")
+    sizes = [int(size) for size in args.sizes.split(",")]
+    started = time.monotonic()
+    rows = run(sizes, args.duration, args.connections, args.requests)
+    failures = check_targets(rows, sizes)
+    elapsed = time.monotonic() - started
+    write_report(rows, sizes, failures, args, elapsed)
+    print()
+    print(table(rows))
+    print()
+    print(f"Benchmark took {elapsed / 60:.1f} minutes; written to docs/performance.md and docs/performance.json.")
+    if failures:
+        print("TARGETS MISSED:\n" + "\n".join(f"- {failure}" for failure in failures))
+        return 1
+    print("All targets met.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
