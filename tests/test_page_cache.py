@@ -163,7 +163,7 @@ def test_staff_are_never_served_or_stored_from_the_cache(client, site, staff_use
     response = staff.get("/treatments/immunotherapy/")
     assert "X-Page-Cache" not in response
     assert response["Cache-Control"] == "private, no-cache", "a browser must not keep a staff view for others"
-    with django_assert_num_queries(5):  # session and user, then the page's own three
+    with django_assert_num_queries(4):  # session and user, then the page's own two
         staff.get("/treatments/immunotherapy/")
 
     draft = Treatment.objects.create(title="Secret draft", summary="Not yet.", status=Treatment.Status.DRAFT)
@@ -260,3 +260,30 @@ def test_points_and_references_edited_on_their_own_show_at_once(client, site, ed
     data["points-0-text"] = "Rewritten through the admin's inline form."
     assert staff.post(change_url, data).status_code == 302
     assert b"Rewritten through the admin&#x27;s inline form." in client.get("/treatments/immunotherapy/").content
+
+
+def test_topics_shown_on_a_treatment_follow_every_kind_of_tag_change(client, site):
+    """The topic list is stored HTML: renames, deletions and links from either side all re-render it."""
+    treatment = site["treatment"]
+    page = "/treatments/immunotherapy/"
+
+    def topics():
+        from bs4 import BeautifulSoup
+
+        links = BeautifulSoup(client.get(page).content, "html.parser").select(".treatment__header .tag-list a")
+        return sorted(link.get_text() for link in links)
+
+    treatment.tags.set([Tag.objects.get(name="Chemotherapy")])
+    assert topics() == ["Chemotherapy"]
+    tag = Tag.objects.get(name="Chemotherapy")
+    tag.name = "Chemo"
+    tag.save()
+    assert topics() == ["Chemo"]
+    other = Tag.objects.create(name="Side effects")
+    other.treatments.add(treatment)
+    assert topics() == ["Chemo", "Side effects"]
+    other.treatments.clear()
+    assert topics() == ["Chemo"]
+    treatment.tags.add(other)
+    tag.delete()
+    assert topics() == ["Side effects"]

@@ -658,7 +658,7 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
             for index, (title, url) in enumerate(parsed.references)
         ]
         Reference.objects.bulk_create(new_references)
-        treatment.refresh_facts_html()  # bulk_create sends no signals
+        treatment.refresh_stored_html()  # bulk_create sends no signals
 
     return SaveResult(treatment, "created" if created else "updated", warnings)
 

@@ -57,8 +57,11 @@ class Tag(models.Model):
 
 class TreatmentQuerySet(PublishableQuerySet):
     def for_page(self):
-        """Everything a treatment page shows, in a fixed number of queries (points and references are in facts_html)."""
-        return self.prefetch_related("tags")
+        """
+        Everything a treatment page shows, in one query: its points,
+        references and tags are stored as HTML (refresh_stored_html).
+        """
+        return self
 
     def review_overdue(self, today=None):
         return self.filter(next_review_due__lt=today or timezone.localdate())
@@ -139,6 +142,11 @@ class Treatment(Publishable, HasHeroImage, models.Model):
         editable=False,
         blank=True,
         help_text="Pros, cons, effects, costs and references as the page shows them (filled in automatically).",
+    )
+    tag_list_html = models.TextField(
+        editable=False,
+        blank=True,
+        help_text="The page's list of topics (filled in automatically).",
     )
     cost_min = models.DecimalField(
         "lowest typical cost",
@@ -260,22 +268,23 @@ class Treatment(Publishable, HasHeroImage, models.Model):
         if update_fields is not None and "hero_image" in update_fields:
             kwargs["update_fields"] = {*kwargs["update_fields"], "hero_image_renditions"}
         super().save(*args, **kwargs)
-        self.refresh_facts_html()
+        self.refresh_stored_html()
 
-    def refresh_facts_html(self):
+    def refresh_stored_html(self):
         """
-        Render the page's pros, cons, effects, costs and references once, now,
-        instead of on every request. Called after the treatment is saved and
-        whenever one of its points or references is saved or deleted (see
-        treatments.signals), so the stored HTML always matches the rows.
+        Render the page's topics and its pros, cons, effects, costs and
+        references once, now, instead of on every request. Called after the
+        treatment is saved and whenever one of its points, references or tags
+        changes (see treatments.signals), so the stored HTML matches the rows.
         """
         if self.pk is None:
             return
-        fresh = Treatment.objects.prefetch_related("points", "references").filter(pk=self.pk).first()
+        fresh = Treatment.objects.prefetch_related("points", "references", "tags").filter(pk=self.pk).first()
         if fresh is None:
             return  # being deleted
         self.facts_html = render_to_string("treatments/includes/facts.html", {"treatment": fresh})
-        Treatment.objects.filter(pk=self.pk).update(facts_html=self.facts_html)
+        self.tag_list_html = render_to_string("treatments/includes/tag_list.html", {"treatment": fresh})
+        Treatment.objects.filter(pk=self.pk).update(facts_html=self.facts_html, tag_list_html=self.tag_list_html)
 
     # Presentation helpers: templates stay free of logic.
 

@@ -41,7 +41,7 @@ def treatment_detail(request, slug):
         treatments = treatments.published()
     treatment = get_object_or_404(treatments, slug=slug)
     if not treatment.facts_html:
-        treatment.refresh_facts_html()  # a page saved before facts were stored: once only
+        treatment.refresh_stored_html()  # a page saved before facts were stored: once only
     response = render(
         request,
         "treatments/treatment_detail.html",

@@ -119,13 +119,13 @@ class Command(BaseCommand):
                     for t in made
                     for i in range(2)
                 )
-                for treatment in made:
-                    treatment.refresh_facts_html()  # bulk_create sends no signals
                 Treatment.tags.through.objects.bulk_create(
                     Treatment.tags.through(treatment=t, tag=tags[(t.pk + offset) % len(tags)])
                     for t in made
                     for offset in (0, 5)
                 )
+                for treatment in made:
+                    treatment.refresh_stored_html()  # bulk_create sends no signals
         return len(numbers)
 
     def create_questions(self, count):
