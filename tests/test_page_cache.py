@@ -163,7 +163,7 @@ def test_staff_are_never_served_or_stored_from_the_cache(client, site, staff_use
     response = staff.get("/treatments/immunotherapy/")
     assert "X-Page-Cache" not in response
     assert response["Cache-Control"] == "private, no-cache", "a browser must not keep a staff view for others"
-    with django_assert_num_queries(4):  # session and user, then the page's own two
+    with django_assert_num_queries(3):  # session and user, then the page's own one
         staff.get("/treatments/immunotherapy/")
 
     draft = Treatment.objects.create(title="Secret draft", summary="Not yet.", status=Treatment.Status.DRAFT)
@@ -287,3 +287,38 @@ def test_topics_shown_on_a_treatment_follow_every_kind_of_tag_change(client, sit
     treatment.tags.add(other)
     tag.delete()
     assert topics() == ["Side effects"]
+
+
+def test_common_question_links_follow_every_change_to_questions(client, site, make_question):
+    """A treatment page's question links are stored HTML: each kind of question edit re-renders them."""
+    treatment = site["treatment"]
+    page = "/treatments/immunotherapy/"
+
+    def links():
+        from bs4 import BeautifulSoup
+
+        return [a.get_text() for a in BeautifulSoup(client.get(page).content, "html.parser").select(".related-questions li a")]
+
+    assert links() == ["What is immunotherapy?"]
+    question = Question.objects.get()
+    question.question = "What is immunotherapy, simply put?"
+    question.save()
+    assert links() == ["What is immunotherapy, simply put?"]
+    second = make_question("Does it hurt?", topic="Aftercare")
+    second.related_treatments.add(treatment)
+    assert links() == ["Does it hurt?", "What is immunotherapy, simply put?"]  # same topic order: by question
+    aftercare = second.topic
+    aftercare.order = 5  # its topic now comes after the other
+    aftercare.save()
+    assert links() == ["What is immunotherapy, simply put?", "Does it hurt?"]
+    second.status = "draft"
+    second.save()
+    assert links() == ["What is immunotherapy, simply put?"]
+    treatment.questions.remove(question)
+    assert links() == []
+    treatment.questions.add(question)
+    question.related_treatments.clear()
+    assert links() == []
+    question.related_treatments.add(treatment)
+    question.delete()
+    assert links() == []

@@ -55,6 +55,10 @@ class Tag(models.Model):
         return f"{reverse('treatments:list')}?tag={self.slug}"
 
 
+# A few common questions are enough on a treatment page; the FAQ holds them all.
+RELATED_QUESTIONS_SHOWN = 8
+
+
 class TreatmentQuerySet(PublishableQuerySet):
     def for_page(self):
         """
@@ -142,6 +146,11 @@ class Treatment(Publishable, HasHeroImage, models.Model):
         editable=False,
         blank=True,
         help_text="Pros, cons, effects, costs and references as the page shows them (filled in automatically).",
+    )
+    related_questions_html = models.TextField(
+        editable=False,
+        blank=True,
+        help_text="The page's “Common questions” links (filled in automatically).",
     )
     tag_list_html = models.TextField(
         editable=False,
@@ -272,19 +281,26 @@ class Treatment(Publishable, HasHeroImage, models.Model):
 
     def refresh_stored_html(self):
         """
-        Render the page's topics and its pros, cons, effects, costs and
-        references once, now, instead of on every request. Called after the
-        treatment is saved and whenever one of its points, references or tags
-        changes (see treatments.signals), so the stored HTML matches the rows.
+        Render the page's topics, its pros, cons, effects, costs and
+        references, and its links to common questions once, now, instead of on
+        every request. Called after the treatment is saved and whenever one of
+        those rows changes (see treatments.signals and faq.signals), so the
+        stored HTML always matches the rows.
         """
         if self.pk is None:
             return
         fresh = Treatment.objects.prefetch_related("points", "references", "tags").filter(pk=self.pk).first()
         if fresh is None:
             return  # being deleted
+        related = fresh.questions.published().order_by("topic__order", "order", "question")[:RELATED_QUESTIONS_SHOWN]
         self.facts_html = render_to_string("treatments/includes/facts.html", {"treatment": fresh})
         self.tag_list_html = render_to_string("treatments/includes/tag_list.html", {"treatment": fresh})
-        Treatment.objects.filter(pk=self.pk).update(facts_html=self.facts_html, tag_list_html=self.tag_list_html)
+        self.related_questions_html = render_to_string(
+            "treatments/includes/related_questions.html", {"treatment": fresh, "related_questions": related}
+        )
+        Treatment.objects.filter(pk=self.pk).update(
+            facts_html=self.facts_html, tag_list_html=self.tag_list_html, related_questions_html=self.related_questions_html
+        )
 
     # Presentation helpers: templates stay free of logic.
 

@@ -8,9 +8,6 @@ from core.site import absolute_url
 from .models import Tag, Treatment
 
 
-RELATED_QUESTIONS_SHOWN = 8
-
-
 class TreatmentListView(ListView):
     template_name = "treatments/treatment_list.html"
     context_object_name = "treatments"
@@ -47,10 +44,6 @@ def treatment_detail(request, slug):
         "treatments/treatment_detail.html",
         {
             "treatment": treatment,
-            # A few are enough on a treatment page; the FAQ holds them all.
-            "related_questions": treatment.questions.published().order_by("topic__order", "order", "question")[
-                :RELATED_QUESTIONS_SHOWN
-            ],
             "structured_data": treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
         },
     )

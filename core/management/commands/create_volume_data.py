@@ -157,10 +157,13 @@ class Command(BaseCommand):
                 Question.objects.bulk_create(rows)
                 if treatments:
                     made = Question.objects.filter(slug__in=[row.slug for row in rows]).values_list("pk", flat=True)
-                    Question.related_treatments.through.objects.bulk_create(
+                    links = Question.related_treatments.through.objects.bulk_create(
                         Question.related_treatments.through(question_id=pk, treatment_id=treatments[pk % len(treatments)])
                         for pk in made
                     )
+                    # bulk_create sends no signals: the treatment pages' question links, once each.
+                    for treatment in Treatment.objects.filter(pk__in={link.treatment_id for link in links}):
+                        treatment.refresh_stored_html()
         return len(numbers)
 
     def create_campaigns(self, count):
