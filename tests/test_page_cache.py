@@ -322,3 +322,4 @@ def test_common_question_links_follow_every_change_to_questions(client, site, ma
     question.related_treatments.add(treatment)
     question.delete()
     assert links() == []
+

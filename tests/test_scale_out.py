@@ -1,0 +1,284 @@
+"""
+Ribbon on more than one server: two gunicorn servers on two ports share one
+PostgreSQL database and one Redis cache (and, in the second test, one
+S3-compatible object store). An edit saved through server A is what server B
+shows at once, and a picture uploaded through A is served to B's readers.
+
+These need PostgreSQL and Redis, which `.ci/run` provides: they run in its
+PostgreSQL pass and are skipped (with the reason) on SQLite.
+"""
+
+import io
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection
+from PIL import Image
+
+from .conftest import image_bytes
+from .forms import form_values
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+REDIS = ("127.0.0.1", 6379)
+PASSWORD = secrets.token_urlsafe(16)
+
+
+def _listening(address):
+    try:
+        with socket.create_connection(address, timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(url, process, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{url}: the server exited (its log is in the test's tmp_path)")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def server_logs(tmp_path):
+    return "\n".join(path.read_text(errors="replace")[-3000:] for path in sorted(tmp_path.glob("server-*.log")))
+
+
+@pytest.fixture
+def shared_services(transactional_db):
+    """The database URL of the test database (committed data, visible to other processes) and Redis."""
+    if connection.vendor != "postgresql":
+        pytest.skip("two servers need a shared database server: .ci/run runs this in its PostgreSQL pass")
+    if not _listening(REDIS):
+        message = "Redis is not answering on 127.0.0.1:6379"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    settings = connection.settings_dict
+    credentials = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
+    return f"postgres://{credentials}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+
+
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory):
+    static_root = tmp_path_factory.mktemp("static")
+    environment = _server_environment("sqlite:///:memory:", static_root, {})
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT, env=environment, check=True, timeout=300,
+    )  # fmt: skip
+    return static_root
+
+
+def _server_environment(database_url, static_root, extra):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "RIBBON_", "AWS_")) and key not in {"DATABASE_URL", "REDIS_URL"}
+    }
+    environment.update(
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "two-servers-share-this-secret-" + "x" * 40,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_SECURE_HSTS_SECONDS": "0",
+            "DJANGO_SESSION_COOKIE_SECURE": "0",
+            "DJANGO_CSRF_COOKIE_SECURE": "0",
+            "DATABASE_URL": database_url,
+            "STATIC_ROOT": str(static_root),
+            **extra,
+        }
+    )
+    return environment
+
+
+@pytest.fixture
+def start_servers(shared_services, collected_static, tmp_path):
+    """Start two gunicorn servers with the same settings; returns their base URLs."""
+    processes = []
+
+    def start(extra):
+        cache_prefix = f"ribbon-test-{uuid.uuid4().hex[:8]}"  # a fresh cache for each test
+        settings = {"REDIS_URL": "redis://127.0.0.1:6379/0", "RIBBON_CACHE_KEY_PREFIX": cache_prefix,
+                    "MEDIA_ROOT": str(tmp_path / "media-never-used"), **extra}  # fmt: skip
+        bases = []
+        for _ in range(2):
+            port = _free_port()
+            log = open(tmp_path / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+            process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                 "--no-control-socket", "--log-level", "warning"],
+                cwd=ROOT, env=_server_environment(shared_services, collected_static, settings),
+                stdout=log, stderr=log,
+            )  # fmt: skip
+            processes.append(process)
+            bases.append(f"http://127.0.0.1:{port}")
+            _wait_for(bases[-1] + "/", process)
+        return bases
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+class Visitor:
+    """A browser for one server: cookies, forms with their CSRF token."""
+
+    def __init__(self, base):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def get(self, path):
+        with self.opener.open(self.base + path, timeout=10) as response:
+            return response.read(), response.headers
+
+    def post(self, path, data, files=None):
+        if files:
+            body, content_type = _multipart(data, files)
+        else:
+            body, content_type = urllib.parse.urlencode(data, doseq=True).encode(), "application/x-www-form-urlencoded"
+        request = urllib.request.Request(self.base + path, data=body, headers={"Content-Type": content_type})
+        with self.opener.open(request, timeout=30) as response:
+            return response.read(), response.geturl()
+
+    def log_in(self, username):
+        page, _ = self.get("/admin/login/")
+        data = form_values(page, "#login-form")
+        data.update(username=username, password=PASSWORD)
+        _, landed = self.post("/admin/login/", data)
+        assert not landed.rstrip("/").endswith("/admin/login"), "staff login through the server failed"
+
+
+def _multipart(data, files):
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in data.items():
+        for item in value if isinstance(value, list) else [value]:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{item}\r\n'.encode())
+    for name, (filename, content, content_type) in files.items():
+        header = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        )
+        parts.append(header.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.fixture
+def staff_and_treatment(full_treatment, django_user_model):
+    django_user_model.objects.create_user("editor-a", password=PASSWORD, is_staff=True, is_superuser=True)
+    return full_treatment
+
+
+def test_an_edit_saved_through_one_server_shows_at_once_on_the_other(start_servers, staff_and_treatment, tmp_path):
+    server_a, server_b = start_servers({})
+    reader = Visitor(server_b)
+    page = staff_and_treatment.get_absolute_url()
+    before, _ = reader.get(page)
+    again, headers = reader.get(page)
+    assert headers["X-Page-Cache"] == "hit", "server B serves the page from the shared cache"
+    assert b"A sentence nobody has written yet." not in again
+
+    editor = Visitor(server_a)
+    editor.log_in("editor-a")
+    change = f"/admin/treatments/treatment/{staff_and_treatment.pk}/change/"
+    form, _ = editor.get(change)
+    data = form_values(form)
+    data["summary"] = "A sentence nobody has written yet."
+    _, landed = editor.post(change, data)
+    assert landed.endswith("/admin/treatments/treatment/"), "the admin saved the change"
+
+    after, headers = reader.get(page)
+    assert headers["X-Page-Cache"] == "miss", server_logs(tmp_path)
+    assert b"A sentence nobody has written yet." in after
+    listing, _ = reader.get("/treatments/")
+    assert b"A sentence nobody has written yet." in listing
+
+
+@pytest.fixture
+def object_storage(tmp_path):
+    """A local S3-compatible server (moto) with an empty bucket."""
+    import boto3
+
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(endpoint + "/", process)
+        settings = {
+            "AWS_STORAGE_BUCKET_NAME": "ribbon-media",
+            "AWS_S3_ENDPOINT_URL": endpoint,
+            "AWS_S3_REGION_NAME": "us-east-1",
+            "AWS_S3_ADDRESSING_STYLE": "path",
+            "AWS_ACCESS_KEY_ID": "test-access-key",
+            "AWS_SECRET_ACCESS_KEY": "test-secret-key",
+        }
+        s3 = boto3.client(
+            "s3", endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id="test-access-key", aws_secret_access_key="test-secret-key",
+        )  # fmt: skip
+        s3.create_bucket(Bucket="ribbon-media")
+        yield {"settings": settings, "endpoint": endpoint, "client": s3}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_picture_uploaded_through_one_server_is_served_to_the_other(start_servers, staff_and_treatment, object_storage):
+    server_a, server_b = start_servers(object_storage["settings"])
+    editor = Visitor(server_a)
+    editor.log_in("editor-a")
+    change = f"/admin/treatments/treatment/{staff_and_treatment.pk}/change/"
+    form, _ = editor.get(change)
+    data = form_values(form)
+    data["hero_image_alt"] = "A nurse adjusting an infusion pump"
+    upload = ("infusion.jpg", image_bytes("JPEG", size=(2000, 1200)), "image/jpeg")
+    _, landed = editor.post(change, data, files={"hero_image": upload})
+    assert landed.endswith("/admin/treatments/treatment/"), "the admin saved the picture"
+
+    stored = [item["Key"] for item in object_storage["client"].list_objects_v2(Bucket="ribbon-media")["Contents"]]
+    assert any(key.startswith("media/treatments/") for key in stored), stored
+    assert sum(key.startswith("media/renditions/") for key in stored) == 6  # 3 widths × WebP and JPEG
+
+    reader = Visitor(server_b)
+    page, headers = reader.get(staff_and_treatment.get_absolute_url())
+    assert object_storage["endpoint"] in headers["Content-Security-Policy"], "the CSP allows pictures from the bucket"
+    image = BeautifulSoup(page, "html.parser").select_one("figure.hero img")
+    assert image["alt"] == "A nurse adjusting an infusion pump"
+    assert image["src"].startswith(object_storage["endpoint"] + "/ribbon-media/media/renditions/")
+    with urllib.request.urlopen(image["src"], timeout=10) as response:
+        picture = Image.open(io.BytesIO(response.read()))
+        assert picture.format == "JPEG"
+        assert (picture.width, picture.height) == (int(image["width"]), int(image["height"]))
+        assert "immutable" in response.headers.get("Cache-Control", "")
