@@ -195,7 +195,11 @@ if AWS_STORAGE_BUCKET_NAME:
         "custom_domain": _custom_domain,
         "location": os.environ.get("AWS_LOCATION", "media").strip(),
         "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE", "").strip() or None,
-        "querystring_auth": False,
+        # Public pictures at stable addresses (a bucket policy, or AWS_DEFAULT_ACL=public-read,
+        # makes them readable); AWS_QUERYSTRING_AUTH=1 signs every address for a private bucket.
+        "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+        "querystring_expire": int(os.environ.get("AWS_QUERYSTRING_EXPIRE", str(24 * 3600))),
+        "default_acl": os.environ.get("AWS_DEFAULT_ACL", "").strip() or None,
         "file_overwrite": False,
         "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
     }

@@ -76,7 +76,7 @@ def shared_services(transactional_db):
         pytest.skip("two servers need a shared database server: .ci/run runs this in its PostgreSQL pass")
     if not _listening(REDIS):
         message = "Redis is not answering on 127.0.0.1:6379"
-        if os.environ.get("CI") == "true":
+        if os.environ.get("CI") == "true" or os.environ.get("RIBBON_TEST_REQUIRE_REDIS") == "1":
             pytest.fail(message)
         pytest.skip(message)
     settings = connection.settings_dict
@@ -241,6 +241,7 @@ def object_storage(tmp_path):
             "AWS_S3_ENDPOINT_URL": endpoint,
             "AWS_S3_REGION_NAME": "us-east-1",
             "AWS_S3_ADDRESSING_STYLE": "path",
+            "AWS_DEFAULT_ACL": "public-read",
             "AWS_ACCESS_KEY_ID": "test-access-key",
             "AWS_SECRET_ACCESS_KEY": "test-secret-key",
         }
