@@ -156,7 +156,9 @@ def test_staff_write_a_treatment_reorder_questions_and_get_a_bad_link_refused(vi
     expect(page.locator(".cons li")).to_have_text(["The cap is very cold."])
     hero = page.get_by_alt_text("A person wearing a cooling cap")
     expect(hero).to_be_visible()
-    assert hero.evaluate("image => image.naturalWidth") == 120
+    # The browser picked the WebP rendition (of the upload's own width) and shows it at that size.
+    assert re.search(r"/media/renditions/[0-9a-f]{32}-120w\.webp$", hero.evaluate("image => image.currentSrc"))
+    assert hero.evaluate("image => image.complete && image.getBoundingClientRect().width") == 120
 
     topic = Topic.objects.get(name="Immunotherapy")
     first, second = Question.objects.filter(topic=topic).order_by("order")[:2]
