@@ -31,7 +31,7 @@ from django.views.static import serve
 from core.images import ImageRejected, make_renditions, verified_image
 from core.markdown import ALT_TEXT_PLACEHOLDER, render_markdown
 from donations.models import Campaign
-from faq.models import Question, Topic
+from faq.models import Topic
 from treatments.models import Treatment
 
 # Pictures in text: the width of the copy linked from markdown (the text column is ~700 px).
@@ -40,7 +40,7 @@ CONTENT_IMAGE_WIDTH = 960
 
 def home(request):
     treatments = Treatment.objects.published().order_by("title")[:6]
-    topics = Topic.objects.filter(questions__status=Question.Status.PUBLISHED).distinct().order_by("order", "name")
+    topics = Topic.objects.with_published_questions().order_by("order", "name")
     campaign = Campaign.objects.featured().first()
     return render(request, "core/home.html", {"treatments": treatments, "topics": topics, "campaign": campaign})
 

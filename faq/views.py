@@ -16,13 +16,12 @@ QUESTIONS_PER_TOPIC_ON_INDEX = 5
 QUESTIONS_PER_PAGE = 20
 
 
-def _grouped_by_topic(questions):
-    """[(topic, [questions…], total), …] from questions in page order: no extra query."""
-    groups = []
-    for topic, items in groupby(questions, key=lambda question: question.topic):
-        items = list(items)
-        groups.append((topic, items, items[0].topic_total))
-    return groups
+def _grouped_by_topic(questions, totals):
+    """[(topic, [questions…], total), …] from questions in page order and each topic's total."""
+    return [
+        (topic, list(items), totals.get(topic.pk, 0))
+        for topic, items in groupby(questions, key=lambda question: question.topic)
+    ]
 
 
 def faq_index(request):
@@ -39,10 +38,11 @@ def faq_index(request):
         }
         return render(request, "faq/search_results.html", context)
     questions = list(questions.first_per_topic(QUESTIONS_PER_TOPIC_ON_INDEX))
+    totals = Topic.objects.question_totals() if questions else {}
     return render(
         request,
         "faq/faq_index.html",
-        {"groups": _grouped_by_topic(questions), "structured_data": faq_page_data(questions) if questions else None},
+        {"groups": _grouped_by_topic(questions, totals), "structured_data": faq_page_data(questions) if questions else None},
     )
 
 

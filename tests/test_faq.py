@@ -213,7 +213,7 @@ def _add_questions(make_question, make_treatment, start, count):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("/faq/", 1),  # questions with their topics, in page order
+        ("/faq/", 2),  # each topic's first questions, and the totals per topic
         ("/faq/?q=cover", 2),  # count, one page of matches
         ("/faq/topic/topic-1/", 3),  # topic, count, one page of its questions
         ("/faq/question-0001-about-cover/", 2),  # question with topic, related treatments

@@ -219,6 +219,8 @@ class Treatment(Publishable, HasHeroImage, models.Model):
 
     class Meta:
         ordering = ["title"]
+        # Lists are in title order: the index lets a page of them be read without sorting them all.
+        indexes = [models.Index(fields=["status", "title"], name="treatment_status_title")]
         constraints = [
             models.UniqueConstraint(
                 fields=["source_id"],

@@ -1,3 +1,4 @@
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
@@ -28,7 +29,8 @@ class TreatmentListView(ListView):
         context = super().get_context_data(**kwargs)
         context["current_tag"] = self.current_tag
         # Only tags that lead somewhere: used by at least one published treatment.
-        context["tags"] = Tag.objects.filter(treatments__status=Treatment.Status.PUBLISHED).distinct()
+        published = Treatment.objects.published().filter(tags=OuterRef("pk"))
+        context["tags"] = Tag.objects.filter(Exists(published))
         return context
 
 
