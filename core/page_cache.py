@@ -183,7 +183,7 @@ def _compressed_for(request, response):
         return response
     encodings = accepted_encodings(request)
     if "br" in encodings:
-        response.content, response["Content-Encoding"] = brotli.compress(response.content, quality=4), "br"
+        response.content, response["Content-Encoding"] = brotli.compress(response.content, quality=2), "br"
     elif "gzip" in encodings:
         response.content, response["Content-Encoding"] = gzip.compress(response.content, compresslevel=6, mtime=0), "gzip"
     else:
