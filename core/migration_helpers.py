@@ -1,8 +1,10 @@
 """
-Helpers for data migrations that give the "Editors" group an app's permissions.
+Helpers for data migrations shared by the content apps.
 
-Permissions are normally created after all migrations have run, so a
-migration that assigns them must create them first.
+- Giving the "Editors" group an app's permissions. Permissions are normally
+  created after all migrations have run, so a migration that assigns them
+  must create them first.
+- Making the renditions of pictures uploaded before renditions existed.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -30,3 +32,20 @@ def revoke_editors(apps, app_label, codenames):
     editors = Group.objects.filter(name=EDITORS).first()
     if editors:
         editors.permissions.remove(*_permissions(apps, app_label, codenames))
+
+
+def make_missing_renditions(app_label, model_name):
+    """A RunPython function giving every stored hero picture of the model its renditions."""
+
+    def forwards(apps, schema_editor):
+        from core.images import make_renditions
+
+        model = apps.get_model(app_label, model_name)
+        for item in model.objects.exclude(hero_image=""):
+            try:
+                item.hero_image_renditions = make_renditions(item.hero_image.storage, item.hero_image.name)
+            except (OSError, ValueError):
+                continue  # a missing or unreadable file: the page simply shows no picture
+            item.save(update_fields=["hero_image_renditions"])
+
+    return forwards

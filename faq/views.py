@@ -1,6 +1,5 @@
 from itertools import groupby
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
@@ -28,12 +27,16 @@ def faq_index(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     questions = Question.objects.published()
     if query:
-        page = page_or_404(request, questions.in_page_order().search(query), QUESTIONS_PER_PAGE)
+        # One scan of the search text finds every match (for the count and the pages);
+        # only the shown page's questions are then read whole.
+        matches = list(questions.in_page_order().search(query).values_list("pk", flat=True))
+        page = page_or_404(request, matches, QUESTIONS_PER_PAGE)
+        results = Question.objects.filter(pk__in=page.object_list).in_page_order()
         # A handful of matches are shown already open: the answer is what was searched for.
         context = {
             "query": query,
             "page_obj": page,
-            "results": page.object_list,
+            "results": results,
             "open_results": page.paginator.count <= OPEN_RESULTS_UP_TO,
         }
         return render(request, "faq/search_results.html", context)

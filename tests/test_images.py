@@ -118,3 +118,15 @@ def test_a_picture_still_carrying_the_placeholder_description_cannot_be_saved(cl
     assert response.status_code == 200
     assert "with a description of the picture" in response.content.decode()
     assert not Treatment.objects.exists()
+
+
+def test_pictures_uploaded_before_renditions_existed_get_them_when_migrating(client, editor):
+    from django.apps import apps
+
+    from core.migration_helpers import make_missing_renditions
+
+    treatment = upload_hero(client, editor, image_bytes("JPEG", size=(1000, 600)))
+    Treatment.objects.filter(pk=treatment.pk).update(hero_image_renditions={})
+    make_missing_renditions("treatments", "Treatment")(apps, None)
+    treatment.refresh_from_db()
+    assert [size["width"] for size in treatment.hero_image_renditions["sizes"]] == [480, 960, 1000]

@@ -198,6 +198,15 @@ def staff_and_treatment(full_treatment, django_user_model):
     return full_treatment
 
 
+def open_change_form(server, treatment):
+    """Log in to a server's admin and read the treatment's change form: (visitor, its address, its fields)."""
+    editor = Visitor(server)
+    editor.log_in("editor-a")
+    change = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    form, _ = editor.get(change)
+    return editor, change, form_values(form)
+
+
 def test_an_edit_saved_through_one_server_shows_at_once_on_the_other(start_servers, staff_and_treatment, tmp_path):
     server_a, server_b = start_servers({})
     reader = Visitor(server_b)
@@ -207,11 +216,7 @@ def test_an_edit_saved_through_one_server_shows_at_once_on_the_other(start_serve
     assert headers["X-Page-Cache"] == "hit", "server B serves the page from the shared cache"
     assert b"A sentence nobody has written yet." not in again
 
-    editor = Visitor(server_a)
-    editor.log_in("editor-a")
-    change = f"/admin/treatments/treatment/{staff_and_treatment.pk}/change/"
-    form, _ = editor.get(change)
-    data = form_values(form)
+    editor, change, data = open_change_form(server_a, staff_and_treatment)
     data["summary"] = "A sentence nobody has written yet."
     _, landed = editor.post(change, data)
     assert landed.endswith("/admin/treatments/treatment/"), "the admin saved the change"
@@ -258,11 +263,7 @@ def object_storage(tmp_path):
 
 def test_a_picture_uploaded_through_one_server_is_served_to_the_other(start_servers, staff_and_treatment, object_storage):
     server_a, server_b = start_servers(object_storage["settings"])
-    editor = Visitor(server_a)
-    editor.log_in("editor-a")
-    change = f"/admin/treatments/treatment/{staff_and_treatment.pk}/change/"
-    form, _ = editor.get(change)
-    data = form_values(form)
+    editor, change, data = open_change_form(server_a, staff_and_treatment)
     data["hero_image_alt"] = "A nurse adjusting an infusion pump"
     upload = ("infusion.jpg", image_bytes("JPEG", size=(2000, 1200)), "image/jpeg")
     _, landed = editor.post(change, data, files={"hero_image": upload})

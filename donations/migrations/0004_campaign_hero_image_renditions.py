@@ -2,18 +2,7 @@
 
 from django.db import migrations, models
 
-
-def make_missing_renditions(apps, schema_editor):
-    """Pictures uploaded before renditions existed get theirs now."""
-    from core.images import make_renditions
-
-    model = apps.get_model("donations", "Campaign")
-    for item in model.objects.exclude(hero_image=""):
-        try:
-            item.hero_image_renditions = make_renditions(item.hero_image.storage, item.hero_image.name)
-        except (OSError, ValueError):
-            continue  # a missing or unreadable file: the page simply shows no picture
-        item.save(update_fields=["hero_image_renditions"])
+from core.migration_helpers import make_missing_renditions
 
 
 class Migration(migrations.Migration):
@@ -28,5 +17,5 @@ class Migration(migrations.Migration):
             name='hero_image_renditions',
             field=models.JSONField(blank=True, default=dict, editable=False, help_text='Sizes of the hero picture made on upload (filled in automatically).'),
         ),
-        migrations.RunPython(make_missing_renditions, migrations.RunPython.noop),
+        migrations.RunPython(make_missing_renditions("donations", "Campaign"), migrations.RunPython.noop),
     ]
