@@ -155,3 +155,30 @@ def test_the_suite_runs_on_the_database_database_url_names():
     url = os.environ.get("DATABASE_URL", "")
     expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
     assert connection.vendor == expected
+
+
+def test_production_static_files_are_hashed_precompressed_and_cached_for_a_year(tmp_path):
+    """collectstatic writes hashed names with gzip and brotli copies; whitenoise sends them with far-future headers."""
+    production = {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "static-files-test-" + "k" * 50,
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "STATIC_ROOT": str(tmp_path / "static"),
+    }
+    collected = manage("collectstatic", "--noinput", "-v", "0", **production)
+    assert collected.returncode == 0, collected.stderr
+    [stylesheet] = [path for path in (tmp_path / "static" / "css").glob("site.*.css")]
+    assert (stylesheet.parent / (stylesheet.name + ".br")).exists()
+    assert (stylesheet.parent / (stylesheet.name + ".gz")).exists()
+    script = (
+        "from django.test import Client; from django.templatetags.static import static; "
+        "r = Client().get(static('css/site.css'), HTTP_ACCEPT_ENCODING='gzip, br'); "
+        "print(r.status_code, r['Content-Encoding'], static('css/site.css'), r['Cache-Control'])"
+    )
+    served = manage("shell", "-c", script, **production)
+    assert served.returncode == 0, served.stderr
+    status, encoding, url, cache_control = served.stdout.strip().splitlines()[-1].split(" ", 3)
+    assert (status, encoding) == ("200", "br")
+    assert url.endswith(stylesheet.name)
+    assert "immutable" in cache_control and "max-age=315360000" in cache_control
