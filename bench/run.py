@@ -41,6 +41,8 @@ import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
+import brotli
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "work"
 BIN = Path(sys.executable).parent
@@ -182,7 +184,7 @@ def wire_bytes(server, path):
     for encoding in ("br", "gzip"):
         body, headers = fetch(server.base + path, encoding)
         assert headers.get("Content-Encoding") == encoding, (path, encoding, headers.get("Content-Encoding"))
-        html = __import__("brotli").decompress(body) if encoding == "br" else gzip.decompress(body)
+        html = brotli.decompress(body) if encoding == "br" else gzip.decompress(body)
         parser = AssetLinks()
         parser.feed(html.decode())
         assets = 0

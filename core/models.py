@@ -63,34 +63,36 @@ class HasHeroImage:
         self.hero_image_renditions = make_renditions(image.storage, image.name)
 
     @property
+    def _hero_sizes(self):
+        """The renditions, smallest first; empty when there is no picture."""
+        if not self.hero_image or not self.hero_image_renditions:
+            return []
+        return self.hero_image_renditions.get("sizes", [])
+
+    @property
     def hero_share_image_url(self):
         """The largest JPEG rendition: what link previews on social media show."""
-        data = self.hero_image_renditions
-        if not self.hero_image or not data or not data.get("sizes"):
-            return ""
-        return self.hero_image.storage.url(data["sizes"][-1]["jpeg"])
+        sizes = self._hero_sizes
+        return self.hero_image.storage.url(sizes[-1]["jpeg"]) if sizes else ""
 
     @property
     def hero_thumbnail_url(self):
         """The smallest JPEG rendition, for the admin."""
-        data = self.hero_image_renditions
-        if not self.hero_image or not data or not data.get("sizes"):
-            return ""
-        return self.hero_image.storage.url(data["sizes"][0]["jpeg"])
+        sizes = self._hero_sizes
+        return self.hero_image.storage.url(sizes[0]["jpeg"]) if sizes else ""
 
     @property
     def hero_picture(self):
         """What templates/includes/hero_image.html needs, or None when there is no picture."""
-        data = self.hero_image_renditions
-        if not self.hero_image or not data or not data.get("sizes"):
+        sizes = self._hero_sizes
+        if not sizes:
             return None
-        storage = self.hero_image.storage
-        sizes = data["sizes"]
+        url = self.hero_image.storage.url
         fallback = next((size for size in sizes if size["width"] >= 960), sizes[-1])
         return {
-            "webp_srcset": ", ".join(f"{storage.url(size['webp'])} {size['width']}w" for size in sizes),
-            "jpeg_srcset": ", ".join(f"{storage.url(size['jpeg'])} {size['width']}w" for size in sizes),
-            "src": storage.url(fallback["jpeg"]),
+            "webp_srcset": ", ".join(f"{url(size['webp'])} {size['width']}w" for size in sizes),
+            "jpeg_srcset": ", ".join(f"{url(size['jpeg'])} {size['width']}w" for size in sizes),
+            "src": url(fallback["jpeg"]),
             "width": fallback["width"],
             "height": fallback["height"],
         }

@@ -115,16 +115,19 @@ def invalidate_on_content_change(sender, **kwargs):
     invalidate()
 
 
-def accepted_encodings(request):
-    """The encodings the client accepts, ignoring any it refuses with q=0."""
+def preferred_encoding(request):
+    """"br", "gzip" or None: what to send, from the encodings the client accepts (ignoring q=0)."""
     accepted = set()
     for part in request.META.get("HTTP_ACCEPT_ENCODING", "").split(","):
         name, _, params = part.strip().partition(";")
-        params = params.replace(" ", "")
-        if params in {"q=0", "q=0.0", "q=0.00", "q=0.000"}:
+        if params.replace(" ", "") in {"q=0", "q=0.0", "q=0.00", "q=0.000"}:
             continue
         accepted.add(name.strip().lower())
-    return accepted
+    if "br" in accepted:
+        return "br"
+    if "gzip" in accepted or "*" in accepted:
+        return "gzip"
+    return None
 
 
 class StoredPage:
@@ -148,14 +151,13 @@ class StoredPage:
         if _etag_matches(request, self.etag):
             response = HttpResponseNotModified()
         else:
-            encodings = accepted_encodings(request)
             response = HttpResponse(status=self.status)
             for name, value in self.headers:
                 response[name] = value
-            if self.br is not None and "br" in encodings:
-                response.content, response["Content-Encoding"] = self.br, "br"
-            elif self.gzip is not None and ("gzip" in encodings or "*" in encodings):
-                response.content, response["Content-Encoding"] = self.gzip, "gzip"
+            encoding = preferred_encoding(request)
+            body = getattr(self, encoding) if encoding else None
+            if body is not None:
+                response.content, response["Content-Encoding"] = body, encoding
             else:
                 response.content = self.identity
             response["Content-Length"] = str(len(response.content))
@@ -181,13 +183,14 @@ def _compressed_for(request, response):
         return response
     if not response.get("Content-Type", "").startswith("text/html") or len(response.content) < COMPRESS_FROM_BYTES:
         return response
-    encodings = accepted_encodings(request)
-    if "br" in encodings:
-        response.content, response["Content-Encoding"] = brotli.compress(response.content, quality=2), "br"
-    elif "gzip" in encodings:
-        response.content, response["Content-Encoding"] = gzip.compress(response.content, compresslevel=6, mtime=0), "gzip"
+    encoding = preferred_encoding(request)
+    if encoding == "br":
+        response.content = brotli.compress(response.content, quality=2)
+    elif encoding == "gzip":
+        response.content = gzip.compress(response.content, compresslevel=6, mtime=0)
     else:
         return response
+    response["Content-Encoding"] = encoding
     response["Content-Length"] = str(len(response.content))
     patch_vary_headers(response, ("Accept-Encoding",))
     return response

@@ -27,11 +27,6 @@ class TopicQuerySet(models.QuerySet):
         published = Question.objects.published().filter(topic=OuterRef("pk"))
         return self.filter(Exists(published))
 
-    def question_totals(self):
-        """{topic id: number of published questions}, counted from the index alone."""
-        counts = Question.objects.published().order_by().values("topic").annotate(total=Count("pk"))
-        return {row["topic"]: row["total"] for row in counts}
-
 
 class Topic(models.Model):
     name = models.CharField(
@@ -90,6 +85,11 @@ class QuestionQuerySet(PublishableQuerySet):
             .values("pk")
         )
         return self.model.objects.filter(pk__in=ranked).in_page_order()
+
+    def totals_per_topic(self):
+        """{topic id: number of these questions}, counted from the index alone."""
+        counts = self.order_by().values("topic").annotate(total=Count("pk"))
+        return {row["topic"]: row["total"] for row in counts}
 
     def search(self, query):
         """Questions containing every word of the query, in question or answer."""

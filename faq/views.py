@@ -41,7 +41,7 @@ def faq_index(request):
         }
         return render(request, "faq/search_results.html", context)
     questions = list(questions.first_per_topic(QUESTIONS_PER_TOPIC_ON_INDEX))
-    totals = Topic.objects.question_totals() if questions else {}
+    totals = Question.objects.published().totals_per_topic() if questions else {}
     return render(
         request,
         "faq/faq_index.html",

@@ -81,7 +81,7 @@ DEMO_SLUGS = ["chemotherapy", "hormone-therapy", "immunotherapy", "radiation-the
 @pytest.mark.django_db
 def test_load_demo_creates_five_complete_treatments_and_is_idempotent():
     call_command("load_demo", stdout=StringIO())
-    treatments = Treatment.objects.published().for_page().order_by("slug")
+    treatments = Treatment.objects.published().prefetch_related("tags", "points", "references").order_by("slug")
     assert [t.slug for t in treatments] == DEMO_SLUGS
     for treatment in treatments:
         assert treatment.pros and treatment.cons, treatment.slug

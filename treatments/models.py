@@ -60,13 +60,6 @@ RELATED_QUESTIONS_SHOWN = 8
 
 
 class TreatmentQuerySet(PublishableQuerySet):
-    def for_page(self):
-        """
-        Everything a treatment page shows, in one query: its points,
-        references and tags are stored as HTML (refresh_stored_html).
-        """
-        return self
-
     def review_overdue(self, today=None):
         return self.filter(next_review_due__lt=today or timezone.localdate())
 

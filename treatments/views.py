@@ -35,7 +35,8 @@ class TreatmentListView(ListView):
 
 
 def treatment_detail(request, slug):
-    treatments = Treatment.objects.for_page()
+    # One query: points, references, topics and question links are stored HTML (refresh_stored_html).
+    treatments = Treatment.objects.all()
     if not request.user.is_staff:
         treatments = treatments.published()
     treatment = get_object_or_404(treatments, slug=slug)
