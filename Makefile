@@ -4,17 +4,21 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
-STAMP  := $(VENV)/.installed
+# Stamps mark what is installed: the runtime alone (`make run`, `make serve`), or the
+# runtime plus tests and tools (`make test`, `make lint`). Each is redone when its file changes.
+STAMP     := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 AUDIT_VENV := .venv-audit
 # axe-core for the accessibility tests; npm gives files old timestamps, so a stamp marks the install.
 AXE_STAMP  := node_modules/.installed
 
-.PHONY: run test install migrate demo clean help audit serve bench
+.PHONY: run test lint format install install-dev migrate demo clean help audit serve bench
 
 help:
 	@echo "make run    - install, migrate, load demo content, ensure an admin, serve on http://127.0.0.1:$(PORT)/"
 	@echo "make test   - install what is missing and run the whole test suite"
+	@echo "make lint   - ruff: lint, import order and format (make format fixes what it can)"
 	@echo "make serve  - production-like: DJANGO_DEBUG=0, collectstatic, gunicorn (2 workers) on $(PORT)"
 	@echo "make bench  - the performance benchmark at 10, 100 and 1,000 treatments (docs/performance.md)"
 	@echo "make audit  - check requirements.txt for known vulnerabilities (pip-audit)"
@@ -24,12 +28,18 @@ $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) was not found: install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when requirements.txt changes.
+# The site's runtime only: no test or lint package is installed by `make run`.
 $(STAMP): requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
 
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP) $(DEV_STAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -54,8 +64,16 @@ $(AXE_STAMP): package.json package-lock.json
 		echo "npm not found: install Node.js to run the accessibility tests (they will be skipped)"; \
 	fi
 
-test: install $(AXE_STAMP)
+test: install-dev $(AXE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # pip-audit lives in its own virtualenv so its dependencies never mix with the site's.
 $(AUDIT_VENV)/bin/pip-audit:

@@ -51,10 +51,13 @@ def main(pip_audit):
         for name, version, vuln in found
         if vuln["id"] not in accepted and not set(vuln.get("aliases", [])) & set(accepted)
     ]
-    print(f"Dependency audit: {len(audited)} of {len(dependencies)} packages audited, {len(found)} known vulnerabilities.")
+    print(
+        f"Dependency audit: {len(audited)} of {len(dependencies)} packages audited, {len(found)} known vulnerabilities."
+    )
     for name, version, vuln in found:
         verdict = "ACCEPTED: " + accepted[vuln["id"]] if vuln["id"] in accepted else "NOT ACCEPTED"
-        print(f"  {name} {version}: {vuln['id']} (fixed in {', '.join(vuln.get('fix_versions', [])) or 'no release yet'}) {verdict}")
+        fixed_in = ", ".join(vuln.get("fix_versions", [])) or "no release yet"
+        print(f"  {name} {version}: {vuln['id']} (fixed in {fixed_in}) {verdict}")
     if skipped and not audited:
         print(
             "  NOT AUDITED: the vulnerability service could not be reached from this machine "

@@ -116,9 +116,9 @@ class Gunicorn:
                 with urllib.request.urlopen(self.base + "/", timeout=2) as response:
                     response.read()
                 return
-            except OSError:
+            except OSError as error:
                 if self.process.poll() is not None:
-                    raise SystemExit("gunicorn did not start:\n" + self.process.stderr.read().decode())
+                    raise SystemExit("gunicorn did not start:\n" + self.process.stderr.read().decode()) from error
                 time.sleep(0.2)
         raise SystemExit("gunicorn did not answer within 30 s")
 
@@ -262,13 +262,17 @@ def run(sizes, duration, connections, requests):
                 print(f"   {name}: {result['requests_per_second']:.0f} req/s", flush=True)
         finally:
             served.stop()
-        uncached_pages = [name for name, _, cached in pages() if cached and (size == sizes[-1] or name == "treatment detail")]
+        uncached_pages = [
+            name for name, _, cached in pages() if cached and (size == sizes[-1] or name == "treatment detail")
+        ]
         uncached = Gunicorn(environment(database_url, page_cache_seconds=0))
         try:
             for name in uncached_pages:
                 result = wrk(uncached.base + measured[name]["path"], duration, connections)
                 measured[name]["uncached"] = result
-                measured[name]["uncached_ratio"] = round(result["requests_per_second"] / static["requests_per_second"], 3)
+                measured[name]["uncached_ratio"] = round(
+                    result["requests_per_second"] / static["requests_per_second"], 3
+                )
                 print(f"   {name} (page cache off): {result['requests_per_second']:.0f} req/s", flush=True)
         finally:
             uncached.stop()
@@ -298,11 +302,18 @@ def check_targets(rows, sizes):
         for run_name in ("served", "uncached"):
             result = row.get(run_name)
             if result and (result["socket_errors"] or result["non_2xx_3xx"]):
-                failures.append(f"{row['page']} at N={row['n']} ({run_name}): {result['socket_errors']} errors, {result['non_2xx_3xx']} non-2xx/3xx")
+                errors, bad = result["socket_errors"], result["non_2xx_3xx"]
+                failures.append(f"{row['page']} at N={row['n']} ({run_name}): {errors} errors, {bad} non-2xx/3xx")
         if row["cached"] and row["served_ratio"] < CACHED_MIN_RATIO:
-            failures.append(f"{row['page']} at N={row['n']}: cached at {row['served_ratio']:.0%} of static (target {CACHED_MIN_RATIO:.0%})")
+            ratio = row["served_ratio"]
+            failures.append(
+                f"{row['page']} at N={row['n']}: cached at {ratio:.0%} of static (target {CACHED_MIN_RATIO:.0%})"
+            )
         if row["page"] == "treatment detail" and row["uncached_ratio"] < UNCACHED_DETAIL_MIN_RATIO:
-            failures.append(f"treatment detail at N={row['n']}: uncached at {row['uncached_ratio']:.0%} of static (target {UNCACHED_DETAIL_MIN_RATIO:.0%})")
+            ratio, target = row["uncached_ratio"], UNCACHED_DETAIL_MIN_RATIO
+            failures.append(
+                f"treatment detail at N={row['n']}: uncached at {ratio:.0%} of static (target {target:.0%})"
+            )
         for key in ("total_br", "total_gzip"):
             if key in row and row[key] >= MAX_PAGE_BYTES:
                 failures.append(f"{row['page']} at N={row['n']}: {row[key]} bytes ({key}, limit {MAX_PAGE_BYTES})")
@@ -318,19 +329,33 @@ def kb(value):
 
 
 def table(rows):
-    lines = [
-        "| N | page | queries | in-process median / p95 ms | served req/s | × static | p50 / p99 ms | cache off × static | HTML br / gzip KB | HTML+CSS+JS br / gzip KB | errors |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    columns = [
+        "N", "page", "queries", "in-process median / p95 ms", "served req/s", "× static", "p50 / p99 ms",
+        "cache off × static", "HTML br / gzip KB", "HTML+CSS+JS br / gzip KB", "errors",
+    ]  # fmt: skip
+    lines = ["| " + " | ".join(columns) + " |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         served = row["served"]
         uncached = f"{row['uncached_ratio']:.2f}" if "uncached_ratio" in row else "–"
-        errors = served["socket_errors"] + served["non_2xx_3xx"] + sum(row.get("uncached", {}).get(k, 0) for k in ("socket_errors", "non_2xx_3xx"))
-        lines.append(
-            f"| {row['n']:,} | {row['page']} | {row['queries']} | {row['inprocess_median_ms']:.1f} / {row['inprocess_p95_ms']:.1f} "
-            f"| {served['requests_per_second']:,.0f} | {row['served_ratio']:.2f} | {served['latency_p50_ms']:.1f} / {served['latency_p99_ms']:.1f} "
-            f"| {uncached} | {kb(row.get('html_br'))} / {kb(row.get('html_gzip'))} | {kb(row.get('total_br'))} / {kb(row.get('total_gzip'))} | {errors} |"
+        errors = (
+            served["socket_errors"]
+            + served["non_2xx_3xx"]
+            + sum(row.get("uncached", {}).get(k, 0) for k in ("socket_errors", "non_2xx_3xx"))
         )
+        cells = [
+            f"{row['n']:,}",
+            row["page"],
+            str(row["queries"]),
+            f"{row['inprocess_median_ms']:.1f} / {row['inprocess_p95_ms']:.1f}",
+            f"{served['requests_per_second']:,.0f}",
+            f"{row['served_ratio']:.2f}",
+            f"{served['latency_p50_ms']:.1f} / {served['latency_p99_ms']:.1f}",
+            uncached,
+            f"{kb(row.get('html_br'))} / {kb(row.get('html_gzip'))}",
+            f"{kb(row.get('total_br'))} / {kb(row.get('total_gzip'))}",
+            str(errors),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -345,14 +370,19 @@ def cpu_name():
 
 
 def write_report(rows, sizes, failures, args, elapsed):
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     machine = f"{cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     database = "PostgreSQL" if "postgres" in (os.environ.get("BENCH_DATABASE_URL") or "") else "SQLite"
     report = {
         "date": now.isoformat(timespec="seconds"),
         "machine": machine,
         "database": database,
-        "settings": {"duration_s": args.duration, "connections": args.connections, "inprocess_requests": args.requests, "sizes": sizes},
+        "settings": {
+            "duration_s": args.duration,
+            "connections": args.connections,
+            "inprocess_requests": args.requests,
+            "sizes": sizes,
+        },
         "elapsed_s": round(elapsed),
         "targets_missed": failures,
         "rows": rows,
@@ -370,8 +400,9 @@ The same figures, with more detail, are in `performance.json`.
 - N treatments and 10 × N questions, made by `create_volume_data`.
 - *queries*: SQL queries for one uncached request.
 - *in-process*: server time through Django's test client with the page cache off, over {args.requests} requests.
-- *served*: gunicorn (production settings, 2 workers) under `wrk` for {args.duration} s at {args.connections} connections,
-  as an anonymous visitor gets the page (from the page cache; searches and the donate redirect are never cached).
+- *served*: gunicorn (production settings, 2 workers) under `wrk` for {args.duration} s
+  at {args.connections} connections, as an anonymous visitor gets the page (from the page cache; searches
+  and the donate redirect are never cached).
 - *× static*: that throughput divided by the throughput of the site's CSS file served by the same gunicorn
   and whitenoise in the same run, so the figures compare across machines.
 - *cache off × static*: the same with `RIBBON_PAGE_CACHE_SECONDS=0` (every request rendered).

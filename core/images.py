@@ -76,7 +76,9 @@ def verified_image(data, max_bytes=None):
     except ImageRejected:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageRejected(f"The file is not a readable JPEG, PNG or WebP picture ({exc.__class__.__name__}).") from None
+        raise ImageRejected(
+            f"The file is not a readable JPEG, PNG or WebP picture ({exc.__class__.__name__})."
+        ) from None
     return ContentFile(output.getvalue(), name=f"{uuid.uuid4().hex}.{ACCEPTED_FORMATS[image_format]}")
 
 
@@ -88,7 +90,7 @@ def download_image(url, timeout=None, max_bytes=None):
         raise ImageRejected("only http and https addresses are downloaded")
     request = urllib.request.Request(url, headers={"User-Agent": "Ribbon-importer/1.0"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             data = response.read(max_bytes + 1)
     except (urllib.error.URLError, HTTPException, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
@@ -126,7 +128,9 @@ def make_renditions(storage, name, folder="renditions"):
         resized = image if target == width else image.resize((target, target_height), Image.Resampling.LANCZOS)
         entry = {"width": target, "height": target_height}
         for extension, encode in (("webp", _as_webp), ("jpeg", _as_jpeg)):
-            saved = storage.save(f"{folder}/{stem}-{target}w.{'jpg' if extension == 'jpeg' else extension}", ContentFile(encode(resized)))
+            saved = storage.save(
+                f"{folder}/{stem}-{target}w.{'jpg' if extension == 'jpeg' else extension}", ContentFile(encode(resized))
+            )
             entry[extension] = saved
         sizes.append(entry)
     return {"source": name, "width": width, "height": height, "sizes": sizes}

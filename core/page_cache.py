@@ -74,7 +74,9 @@ class _Health:
     def failed(self, error):
         with self.lock:
             if self.available():
-                logger.warning("Page cache unavailable (%s); serving uncached pages for %ss.", error, OUTAGE_BACKOFF_SECONDS)
+                logger.warning(
+                    "Page cache unavailable (%s); serving uncached pages for %ss.", error, OUTAGE_BACKOFF_SECONDS
+                )
             self.retry_at = time.monotonic() + OUTAGE_BACKOFF_SECONDS
 
     def reset(self):
@@ -116,7 +118,7 @@ def invalidate_on_content_change(sender, **kwargs):
 
 
 def preferred_encoding(request):
-    """"br", "gzip" or None: what to send, from the encodings the client accepts (ignoring q=0)."""
+    """ "br", "gzip" or None: what to send, from the encodings the client accepts (ignoring q=0)."""
     accepted = set()
     for part in request.META.get("HTTP_ACCEPT_ENCODING", "").split(","):
         name, _, params = part.strip().partition(";")
@@ -133,7 +135,7 @@ def preferred_encoding(request):
 class StoredPage:
     """A rendered page as kept in the cache: its body in three encodings and its headers."""
 
-    __slots__ = ("generation", "status", "headers", "identity", "gzip", "br", "etag")
+    __slots__ = ("br", "etag", "generation", "gzip", "headers", "identity", "status")
 
     def __init__(self, generation, response):
         body = response.content

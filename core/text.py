@@ -11,10 +11,7 @@ CURRENCY_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "AUD": "A$", "CAD": "
 def format_money(amount, currency="USD"):
     """Format an amount the way people write it: $100,000 or $49.50 or CHF 1,200."""
     amount = Decimal(amount)
-    if amount == amount.to_integral_value():
-        number = f"{amount:,.0f}"
-    else:
-        number = f"{amount:,.2f}"
+    number = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
     symbol = CURRENCY_SYMBOLS.get(currency)
     return f"{symbol}{number}" if symbol else f"{currency} {number}"
 

@@ -53,7 +53,9 @@ def decode_text_file(data):
             ) from None
         notes.append("the file was not UTF-8; read it as Windows-1252")
     if "\x00" in text:
-        raise UnreadableFileError(text.count("\n", 0, text.index("\x00")) + 1, "the file contains NUL bytes (a binary file?)")
+        raise UnreadableFileError(
+            text.count("\n", 0, text.index("\x00")) + 1, "the file contains NUL bytes (a binary file?)"
+        )
     text = text.lstrip("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -22,9 +22,9 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
 from django.views.static import serve
 

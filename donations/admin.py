@@ -18,9 +18,7 @@ class SuggestedAmountFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
         defaults = [
-            form
-            for form in self.forms
-            if form.cleaned_data.get("is_default") and not form.cleaned_data.get("DELETE")
+            form for form in self.forms if form.cleaned_data.get("is_default") and not form.cleaned_data.get("DELETE")
         ]
         if len(defaults) > 1:
             raise forms.ValidationError("Only one suggested amount can be selected by default.")
@@ -103,10 +101,12 @@ class CampaignAdmin(PublishActionsMixin, MarkdownxModelAdmin):
             return "Shown once the campaign is saved."
         rows = clicks_per_day(obj)
         return format_html(
-            '<table><caption>Donate button clicks per day (no personal data is recorded)</caption>'
+            "<table><caption>Donate button clicks per day (no personal data is recorded)</caption>"
             '<thead><tr><th scope="col">Day</th><th scope="col">Clicks</th></tr></thead><tbody>{}</tbody>'
-            "<tfoot><tr><th scope=\"row\">Total</th><td>{}</td></tr></tfoot></table>",
-            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", ((date_format(day, "D j M"), n) for day, n in rows)),
+            '<tfoot><tr><th scope="row">Total</th><td>{}</td></tr></tfoot></table>',
+            format_html_join(
+                "", "<tr><td>{}</td><td>{}</td></tr>", ((date_format(day, "D j M"), n) for day, n in rows)
+            ),
             sum(n for _, n in rows),
         )
 

@@ -142,6 +142,20 @@ class Campaign(Publishable, HasHeroImage, models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Campaign, self.title, instance=self, max_length=120)
+            if self.slug in RESERVED_SLUGS:
+                self.slug = f"{self.slug}-campaign"
+        self.story_html = render_markdown(self.story)
+        self.thank_you_html = render_markdown(self.thank_you_message)
+        self.refresh_hero_renditions()
+        with transaction.atomic():
+            if self.is_featured:
+                # One featured campaign at a time: featuring this one unfeatures the other.
+                Campaign.objects.filter(is_featured=True).exclude(pk=self.pk).update(is_featured=False)
+            super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("donations:campaign", kwargs={"slug": self.slug})
 
@@ -161,20 +175,6 @@ class Campaign(Publishable, HasHeroImage, models.Model):
             errors["slug"] = f"“{self.slug}” is used by the site itself; choose another address."
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Campaign, self.title, instance=self, max_length=120)
-            if self.slug in RESERVED_SLUGS:
-                self.slug = f"{self.slug}-campaign"
-        self.story_html = render_markdown(self.story)
-        self.thank_you_html = render_markdown(self.thank_you_message)
-        self.refresh_hero_renditions()
-        with transaction.atomic():
-            if self.is_featured:
-                # One featured campaign at a time: featuring this one unfeatures the other.
-                Campaign.objects.filter(is_featured=True).exclude(pk=self.pk).update(is_featured=False)
-            super().save(*args, **kwargs)
 
     # Behaviour the pages show ------------------------------------------------
 

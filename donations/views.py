@@ -54,9 +54,7 @@ def give(request, slug):
     try:
         gift = parse_gift(request.GET, campaign)
     except GiftError as error:
-        return render(
-            request, "donations/give_error.html", {"campaign": campaign, "message": str(error)}, status=400
-        )
+        return render(request, "donations/give_error.html", {"campaign": campaign, "message": str(error)}, status=400)
     if is_counted(request):
         DonateClick.objects.create(
             campaign=campaign,

@@ -51,4 +51,14 @@ class QuestionAdmin(PublishActionsMixin, MarkdownxModelAdmin):
     prepopulated_fields = {"slug": ["question"]}
     formfield_overrides = {**MarkdownxModelAdmin.formfield_overrides, **CHECKBOX_MANY_TO_MANY}
     readonly_fields = ["updated_at"]
-    fields = ["question", "slug", "topic", "order", "status", "answer", "related_treatments", "last_reviewed", "updated_at"]
+    fields = [
+        "question",
+        "slug",
+        "topic",
+        "order",
+        "status",
+        "answer",
+        "related_treatments",
+        "last_reviewed",
+        "updated_at",
+    ]

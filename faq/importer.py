@@ -97,7 +97,9 @@ def parse_article(text):
         kind, content = _classify(block)
         if kind == "question":
             if len(content) > QUESTION_MAX:
-                raise ArticleError(start, f"this question is {len(content)} characters long; at most {QUESTION_MAX} fit")
+                raise ArticleError(
+                    start, f"this question is {len(content)} characters long; at most {QUESTION_MAX} fit"
+                )
             current = ParsedQuestion(content, "", start)
             questions.append(current)
         elif kind == "heading":
@@ -148,7 +150,10 @@ def save_questions(article, *, topic_name, treatment=None, publish=True):
                 next_order += 1
                 counts.created += 1
             elif (question.question, question.answer, question.topic_id, question.status) == (
-                parsed.question, parsed.answer, topic.pk, status
+                parsed.question,
+                parsed.answer,
+                topic.pk,
+                status,
             ) and (treatment is None or question.related_treatments.filter(pk=treatment.pk).exists()):
                 counts.unchanged += 1
                 continue

@@ -79,7 +79,9 @@ class QuestionQuerySet(PublishableQuerySet):
         """
         ranked = (
             self.annotate(
-                position=Window(RowNumber(), partition_by=F("topic_id"), order_by=[F("order").asc(), F("question").asc()])
+                position=Window(
+                    RowNumber(), partition_by=F("topic_id"), order_by=[F("order").asc(), F("question").asc()]
+                )
             )
             .filter(position__lte=count)
             .values("pk")
@@ -112,7 +114,9 @@ class Question(Publishable, models.Model):
     slug = models.SlugField(
         max_length=120,
         unique=True,
-        help_text="The question's address: /faq/this-slug/ and its #anchor on the FAQ page. Filled in from the question.",
+        help_text=(
+            "The question's address: /faq/this-slug/ and its #anchor on the FAQ page. Filled in from the question."
+        ),
     )
     answer = MarkdownxField(
         validators=[no_alt_text_placeholder],

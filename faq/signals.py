@@ -49,4 +49,8 @@ def links_changed(sender, instance, action, reverse, pk_set, **kwargs):
 @receiver(post_save, sender=Topic, dispatch_uid="related-html-topic-saved")
 def topic_saved(sender, instance, raw=False, created=False, **kwargs):
     if not raw and not created:  # the topic's order decides the order of the links
-        refresh(Question.related_treatments.through.objects.filter(question__topic=instance).values_list("treatment_id", flat=True))
+        refresh(
+            Question.related_treatments.through.objects.filter(question__topic=instance).values_list(
+                "treatment_id", flat=True
+            )
+        )

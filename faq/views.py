@@ -45,7 +45,10 @@ def faq_index(request):
     return render(
         request,
         "faq/faq_index.html",
-        {"groups": _grouped_by_topic(questions, totals), "structured_data": faq_page_data(questions) if questions else None},
+        {
+            "groups": _grouped_by_topic(questions, totals),
+            "structured_data": faq_page_data(questions) if questions else None,
+        },
     )
 
 

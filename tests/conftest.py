@@ -6,6 +6,9 @@ import os
 import pytest
 from django.contrib.auth.models import Group
 from hypothesis import HealthCheck, settings
+from PIL import Image
+
+from treatments.models import Tag, Treatment, TreatmentPoint
 
 # Fuzz tests run the same examples every time (a red build is always
 # reproducible); HYPOTHESIS_PROFILE=explore searches further, at random.
@@ -14,9 +17,6 @@ settings.register_profile(
 )
 settings.register_profile("explore", max_examples=5000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ribbon"))
-from PIL import Image
-
-from treatments.models import Tag, Treatment, TreatmentPoint
 
 _counter = itertools.count(1)
 

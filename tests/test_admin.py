@@ -123,12 +123,17 @@ def test_an_editor_cannot_delete_treatments(client, editor, make_treatment):
 
 def test_list_shows_columns_and_filters_by_overdue_review(client, editor, make_treatment):
     today = timezone.localdate()
-    make_treatment("Overdue", last_reviewed=today - datetime.timedelta(days=400), next_review_due=today - datetime.timedelta(days=1), tags=["Local"])
+    make_treatment(
+        "Overdue",
+        last_reviewed=today - datetime.timedelta(days=400),
+        next_review_due=today - datetime.timedelta(days=1),
+        tags=["Local"],
+    )
     make_treatment("Current", next_review_due=today + datetime.timedelta(days=30))
     client.force_login(editor)
     page = BeautifulSoup(client.get("/admin/treatments/treatment/").content, "html.parser")
     headers = [th.get_text(strip=True) for th in page.select("#result_list thead th")]
-    assert ["Title", "Status", "Tags", "Updated", "Next review due"] == headers[1:]
+    assert headers[1:] == ["Title", "Status", "Tags", "Updated", "Next review due"]
     overdue = BeautifulSoup(client.get("/admin/treatments/treatment/?review=overdue").content, "html.parser")
     assert [a.get_text() for a in overdue.select("#result_list th.field-title a")] == ["Overdue"]
     assert "(overdue)" in overdue.select_one("td.field-next_review").get_text()
@@ -178,7 +183,8 @@ def test_editors_can_manage_tags(client, editor):
 
 def test_preview_needs_staff_and_post(client, staff_user):
     response = client.post("/markdownx/markdownify/", {"content": "**hi**"})
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
     client.force_login(staff_user)
     assert client.get("/markdownx/markdownify/").status_code == 405
     assert client.post("/markdownx/markdownify/", {}).status_code == 400
@@ -192,7 +198,8 @@ def test_preview_uses_the_public_sanitising_renderer(client, staff_user):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<strong>hi</strong>" in html
-    assert "<script" not in html and "javascript:" not in html
+    assert "<script" not in html
+    assert "javascript:" not in html
 
 
 def test_anonymous_uploads_are_refused_and_store_nothing(client, media_in_tmp):

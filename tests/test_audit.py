@@ -21,13 +21,16 @@ def run_audit(tool):
     )
 
 
-VULNERABLE = [{"name": "django", "version": "5.2.0", "vulns": [{"id": "PYSEC-2099-1", "fix_versions": ["5.2.1"], "aliases": []}]}]
+VULNERABLE = [
+    {"name": "django", "version": "5.2.0", "vulns": [{"id": "PYSEC-2099-1", "fix_versions": ["5.2.1"], "aliases": []}]}
+]
 
 
 def test_a_known_vulnerability_fails_the_audit(tmp_path):
     result = run_audit(fake_pip_audit(tmp_path, VULNERABLE))
     assert result.returncode == 1
-    assert "PYSEC-2099-1" in result.stdout and "NOT ACCEPTED" in result.stdout
+    assert "PYSEC-2099-1" in result.stdout
+    assert "NOT ACCEPTED" in result.stdout
 
 
 def test_a_clean_report_passes(tmp_path):
@@ -39,7 +42,8 @@ def test_a_clean_report_passes(tmp_path):
 def test_an_unreachable_service_is_never_reported_as_clean(tmp_path):
     skipped = [{"name": "django", "version": "5.2.19", "skip_reason": "Dependency not found on PyPI"}]
     result = run_audit(fake_pip_audit(tmp_path, skipped))
-    assert "0 of 1 packages audited" in result.stdout and "NOT AUDITED" in result.stdout
+    assert "0 of 1 packages audited" in result.stdout
+    assert "NOT AUDITED" in result.stdout
 
 
 def test_every_accepted_vulnerability_has_a_written_reason():

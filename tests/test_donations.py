@@ -50,7 +50,9 @@ def give(client, campaign, **params):
 
 
 def test_a_click_lands_on_the_provider_and_records_one_anonymous_click(client, every_org_campaign):
-    response = give(client, every_org_campaign, amount="30", frequency="monthly", **{"from": "/treatments/chemotherapy/"})
+    response = give(
+        client, every_org_campaign, amount="30", frequency="monthly", **{"from": "/treatments/chemotherapy/"}
+    )
     assert response.status_code == 302
     assert response["Location"] == (
         "https://www.every.org/ribbon/f/support-monthly?amount=30&frequency=MONTHLY"
@@ -58,10 +60,18 @@ def test_a_click_lands_on_the_provider_and_records_one_anonymous_click(client, e
     )
     click = DonateClick.objects.get()
     assert (click.campaign, click.amount, click.frequency, click.source_path) == (
-        every_org_campaign, Decimal("30"), "monthly", "/treatments/chemotherapy/"
+        every_org_campaign,
+        Decimal("30"),
+        "monthly",
+        "/treatments/chemotherapy/",
     )
     assert {field.name for field in DonateClick._meta.get_fields()} == {
-        "id", "campaign", "amount", "frequency", "source_path", "created_at"
+        "id",
+        "campaign",
+        "amount",
+        "frequency",
+        "source_path",
+        "created_at",
     }, "nothing that identifies a person is stored"
     assert not response.cookies, "no cookie is set"
     assert "no-store" in response["Cache-Control"]
@@ -121,12 +131,14 @@ def test_bad_input_gets_a_400_page_that_explains_and_records_nothing(client, eve
 
 def test_monthly_is_refused_where_the_provider_cannot_take_it(client, stripe_campaign):
     response = give(client, stripe_campaign, amount="50", frequency="monthly")
-    assert response.status_code == 400 and b"one-time gifts only" in response.content
+    assert response.status_code == 400
+    assert b"one-time gifts only" in response.content
 
 
 def test_no_amount_lets_the_donor_choose_on_the_provider_page(client, every_org_campaign):
     response = give(client, every_org_campaign)
-    assert response.status_code == 302 and "amount=" not in response["Location"]
+    assert response.status_code == 302
+    assert "amount=" not in response["Location"]
     assert DonateClick.objects.get().amount is None
 
 
@@ -137,14 +149,23 @@ def test_only_a_plain_path_on_this_site_is_kept_as_the_source(client, every_org_
 
 
 def test_a_same_site_referer_is_the_source_when_the_form_says_nothing(client, every_org_campaign):
-    give(client, every_org_campaign, amount="10", headers={"user-agent": BROWSER, "referer": "http://testserver/faq/?q=x"})
-    give(client, every_org_campaign, amount="10", headers={"user-agent": BROWSER, "referer": "https://evil.example/faq/"})
+    give(
+        client,
+        every_org_campaign,
+        amount="10",
+        headers={"user-agent": BROWSER, "referer": "http://testserver/faq/?q=x"},
+    )
+    give(
+        client, every_org_campaign, amount="10", headers={"user-agent": BROWSER, "referer": "https://evil.example/faq/"}
+    )
     assert sorted(DonateClick.objects.values_list("source_path", flat=True)) == ["", "/faq/"]
 
 
 def test_ended_draft_and_future_campaigns_do_not_redirect(client, make_campaign, stripe_campaign):
     today = timezone.localdate()
-    ended = make_campaign("Old appeal", starts_on=today - datetime.timedelta(days=100), ends_on=today - datetime.timedelta(days=1))
+    ended = make_campaign(
+        "Old appeal", starts_on=today - datetime.timedelta(days=100), ends_on=today - datetime.timedelta(days=1)
+    )
     draft = make_campaign("Secret", status=Campaign.Status.DRAFT)
     future = make_campaign("Soon", starts_on=today + datetime.timedelta(days=5))
     for campaign, status in [(ended, 410), (draft, 404), (future, 404)]:
@@ -186,7 +207,8 @@ def test_donate_lists_active_campaigns_when_none_is_featured(client, every_org_c
 def test_campaign_page_offers_amounts_frequency_and_a_custom_amount_in_a_plain_form(client, every_org_campaign):
     page = soup_of(client.get(every_org_campaign.get_absolute_url()))
     form = page.find("form", class_="donate-form")
-    assert form["method"] == "get" and form["action"] == every_org_campaign.get_give_url()
+    assert form["method"] == "get"
+    assert form["action"] == every_org_campaign.get_give_url()
     choices = form.select("input[name=amount]")
     assert [(c["value"], c.has_attr("checked")) for c in choices] == [("10", True)]
     label = form.find("label", attrs={"for": choices[0]["id"]}).get_text(" ", strip=True)
@@ -222,7 +244,9 @@ def test_progress_edge_cases(client, make_campaign, goal, raised, donors, days, 
 
 def test_an_ended_campaign_page_says_so_and_points_to_the_featured_one(client, make_campaign, stripe_campaign):
     today = timezone.localdate()
-    ended = make_campaign("Old appeal", starts_on=today - datetime.timedelta(days=100), ends_on=today - datetime.timedelta(days=3))
+    ended = make_campaign(
+        "Old appeal", starts_on=today - datetime.timedelta(days=100), ends_on=today - datetime.timedelta(days=3)
+    )
     page = soup_of(client.get(ended.get_absolute_url()))
     assert page.select_one(".campaign-closed h2").get_text() == "This campaign has ended"
     assert not page.find("form", class_="donate-form")
@@ -234,7 +258,8 @@ def test_a_draft_campaign_is_hidden_from_the_public(client, staff_user, make_cam
     assert client.get(draft.get_absolute_url()).status_code == 404
     client.force_login(staff_user)
     response = client.get(draft.get_absolute_url())
-    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_story_and_thank_you_are_sanitised_markdown(client, make_campaign):
@@ -243,7 +268,9 @@ def test_story_and_thank_you_are_sanitised_markdown(client, make_campaign):
         thank_you_message="Thank you, <img src=x onerror=alert(1)> **friend**.",
     )
     story = client.get(campaign.get_absolute_url()).content.decode()
-    assert "<strong>Bold</strong>" in story and "<script>alert" not in story and "javascript:" not in story
+    assert "<strong>Bold</strong>" in story
+    assert "<script>alert" not in story
+    assert "javascript:" not in story
     thanks = soup_of(client.get(campaign.get_thanks_url()))
     assert thanks.select_one(".prose strong").get_text() == "friend"
     assert not thanks.find("img", onerror=True)
@@ -258,7 +285,9 @@ def test_thank_you_pages(client, every_org_campaign):
     assert client.get("/donate/nope/thanks/").status_code == 404
 
 
-def test_every_page_has_a_donate_button_and_treatment_pages_end_with_a_call_to_action(client, full_treatment, stripe_campaign):
+def test_every_page_has_a_donate_button_and_treatment_pages_end_with_a_call_to_action(
+    client, full_treatment, stripe_campaign
+):
     for url in ["/", "/treatments/", full_treatment.get_absolute_url(), "/faq/", "/donate/thanks/"]:
         nav = soup_of(client.get(url)).select_one(".site-nav")
         assert nav.find("a", href="/donate/").get_text() == "Donate", url
@@ -275,8 +304,12 @@ def test_home_page_shows_the_featured_campaigns_progress(client, stripe_campaign
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_campaign_pages_cost_the_same_with_3_or_30_suggested_amounts(client, make_campaign, django_assert_num_queries, count):
-    campaign = make_campaign("Many amounts", is_featured=True, amounts=[(n, f"impact {n}") for n in range(5, 5 + count)])
+def test_campaign_pages_cost_the_same_with_3_or_30_suggested_amounts(
+    client, make_campaign, django_assert_num_queries, count
+):
+    campaign = make_campaign(
+        "Many amounts", is_featured=True, amounts=[(n, f"impact {n}") for n in range(5, 5 + count)]
+    )
     for url in [campaign.get_absolute_url(), "/donate/"]:
         with django_assert_num_queries(2):  # the campaign, its suggested amounts
             response = client.get(url)
@@ -358,11 +391,14 @@ def test_an_editor_can_create_a_campaign_with_amounts_but_not_delete_it(client, 
 
 def test_a_bad_donate_link_is_shown_on_its_field_and_nothing_is_saved(client, editor):
     client.force_login(editor)
-    response = client.post("/admin/donations/campaign/add/", campaign_form(donate_url="https://buy.stripe.com@evil.example/"))
+    response = client.post(
+        "/admin/donations/campaign/add/", campaign_form(donate_url="https://buy.stripe.com@evil.example/")
+    )
     assert response.status_code == 200
     field_errors = soup_of(response).select(".field-donate_url .errorlist")
     assert "hides its real destination" in field_errors[0].get_text()
-    assert Campaign.objects.count() == 0 and SuggestedAmount.objects.count() == 0
+    assert Campaign.objects.count() == 0
+    assert SuggestedAmount.objects.count() == 0
 
 
 def test_two_default_amounts_are_a_form_error(client, editor):
@@ -376,8 +412,12 @@ def test_two_default_amounts_are_a_form_error(client, editor):
 def test_admin_list_and_page_show_progress_and_clicks(client, editor, stripe_campaign):
     now = timezone.now()
     DonateClick.objects.create(campaign=stripe_campaign, amount=50, frequency="one-time")
-    DonateClick.objects.create(campaign=stripe_campaign, amount=25, frequency="one-time", created_at=now - datetime.timedelta(days=2))
-    DonateClick.objects.create(campaign=stripe_campaign, amount=25, frequency="one-time", created_at=now - datetime.timedelta(days=60))
+    DonateClick.objects.create(
+        campaign=stripe_campaign, amount=25, frequency="one-time", created_at=now - datetime.timedelta(days=2)
+    )
+    DonateClick.objects.create(
+        campaign=stripe_campaign, amount=25, frequency="one-time", created_at=now - datetime.timedelta(days=60)
+    )
     client.force_login(editor)
     listing = soup_of(client.get("/admin/donations/campaign/"))
     row = listing.select_one("#result_list tbody tr")
@@ -403,11 +443,14 @@ def test_donate_clicks_are_read_only_in_the_admin(client, admin_client, stripe_c
 def test_demo_campaigns_are_loaded_once(db):
     call_command("load_demo", stdout=StringIO())
     featured = Campaign.objects.featured().get()
-    assert featured.amounts.count() >= 3 and featured.is_active()
+    assert featured.amounts.count() >= 3
+    assert featured.is_active()
     assert featured.accepts_monthly
     other = Campaign.objects.exclude(pk=featured.pk).exclude(monthly_donate_url="").get()
-    assert other.provider is not featured.provider and other.is_active(), "a monthly link on another provider"
+    assert other.provider is not featured.provider, "a monthly link on another provider"
+    assert other.is_active()
     assert Campaign.objects.filter(ends_on__lt=timezone.localdate()).count() == 1
     out = StringIO()
     call_command("load_demo", stdout=out)
-    assert Campaign.objects.count() == 3 and "Demo campaigns: 0 created" in out.getvalue()
+    assert Campaign.objects.count() == 3
+    assert "Demo campaigns: 0 created" in out.getvalue()

@@ -23,15 +23,19 @@ def visible(text):
 
 
 def test_answer_is_rendered_sanitised_and_kept_as_plain_text(make_question):
-    question = make_question("Is it safe?", answer="**Yes**, mostly. <script>alert(1)</script>\n\nSee [NCI](https://www.cancer.gov).")
-    assert "<strong>Yes</strong>" in question.answer_html and "<script" not in question.answer_html
+    question = make_question(
+        "Is it safe?", answer="**Yes**, mostly. <script>alert(1)</script>\n\nSee [NCI](https://www.cancer.gov)."
+    )
+    assert "<strong>Yes</strong>" in question.answer_html
+    assert "<script" not in question.answer_html
     assert question.answer_text == "Yes, mostly. See NCI."
     assert question.slug == "is-it-safe"
 
 
 def test_search_text_ignores_case_accents_and_curly_quotes(make_question):
     question = make_question("Can I have chimiothérapie?", answer="You don’t need to fast.")
-    assert "chimiotherapie" in question.search_text and "don't" in question.search_text
+    assert "chimiotherapie" in question.search_text
+    assert "don't" in question.search_text
 
 
 # The FAQ page ------------------------------------------------------------------------
@@ -68,15 +72,15 @@ def test_each_question_is_a_native_expander_with_a_stable_anchor(client, make_qu
 
 
 def test_faq_json_ld_matches_the_visible_text(client, make_question):
-    make_question("Is it covered by insurance?", answer="Often, yes.\n\nAsk your **insurer** and [the hospital](https://example.org).")
+    make_question(
+        "Is it covered by insurance?",
+        answer="Often, yes.\n\nAsk your **insurer** and [the hospital](https://example.org).",
+    )
     make_question("Who can have it?", answer="People with *triple-negative* cancer.")
     page = soup_of(client.get("/faq/"))
     data = json.loads(page.find("script", type="application/ld+json").string)
     assert data["@type"] == "FAQPage"
-    shown = {
-        d.summary.get_text(): visible(d.select_one(".prose").get_text())
-        for d in page.select("details.faq-item")
-    }
+    shown = {d.summary.get_text(): visible(d.select_one(".prose").get_text()) for d in page.select("details.faq-item")}
     assert {entry["name"]: entry["acceptedAnswer"]["text"] for entry in data["mainEntity"]} == shown
     assert all(entry["@type"] == "Question" for entry in data["mainEntity"])
 
@@ -173,7 +177,8 @@ def test_a_draft_question_is_hidden_from_the_public_but_shown_to_staff(client, s
     assert client.get(draft.get_absolute_url()).status_code == 404
     client.force_login(staff_user)
     response = client.get(draft.get_absolute_url())
-    assert response.status_code == 200 and b"Draft \xe2\x80\x94 not public." in response.content
+    assert response.status_code == 200
+    assert b"Draft \xe2\x80\x94 not public." in response.content
     assert "no-store" in response["Cache-Control"]
 
 
@@ -220,7 +225,9 @@ def _add_questions(make_question, make_treatment, start, count):
         ("/treatments/immunotherapy/", 1),
     ],
 )
-def test_faq_queries_do_not_grow_with_the_number_of_questions(client, make_question, make_treatment, django_assert_num_queries, url, expected):
+def test_faq_queries_do_not_grow_with_the_number_of_questions(
+    client, make_question, make_treatment, django_assert_num_queries, url, expected
+):
     """The same number of SQL queries with 10 and with 200 questions."""
     _add_questions(make_question, make_treatment, 0, 10)
     with django_assert_num_queries(expected):

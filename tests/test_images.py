@@ -51,7 +51,8 @@ def test_the_page_offers_renditions_with_dimensions_and_never_the_upload(client,
     image = picture.select_one("img")
     assert image["alt"] == "A nurse fitting a cooling cap"
     assert (image["width"], image["height"]) == ("960", "640")
-    assert image["src"].endswith("-960w.jpg") and "sizes" in image.attrs
+    assert image["src"].endswith("-960w.jpg")
+    assert "sizes" in image.attrs
     assert treatment.hero_image.url not in str(page), "the original upload is never linked"
     share = page.select_one("meta[property='og:image']")["content"]
     assert share.endswith("-1600w.jpg")
@@ -103,11 +104,14 @@ def test_pictures_in_text_load_lazily_at_their_own_size(client, staff_user):
     upload = SimpleUploadedFile("photo.jpg", image_bytes("JPEG", size=(2000, 1000)), content_type="image/jpeg")
     response = client.post("/markdownx/upload/", {"image": upload}, headers={"x-requested-with": "XMLHttpRequest"})
     code = json.loads(response.content)["image_code"]
-    html = BeautifulSoup(render_markdown(code.replace("Describe this picture", "A chart of survival rates")), "html.parser")
+    html = BeautifulSoup(
+        render_markdown(code.replace("Describe this picture", "A chart of survival rates")), "html.parser"
+    )
     image = html.select_one("img")
     assert image["alt"] == "A chart of survival rates"
     assert (image["width"], image["height"]) == ("960", "480")
-    assert image["loading"] == "lazy" and image["decoding"] == "async"
+    assert image["loading"] == "lazy"
+    assert image["decoding"] == "async"
     assert image["src"].endswith("-960w.jpg")
 
 

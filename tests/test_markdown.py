@@ -66,7 +66,8 @@ Some *emphasis*, **strong** text and a [link](https://www.cancer.gov/).
 """
     soup = BeautifulSoup(render_markdown(source), "html.parser")
     assert soup.h2.text == "Section"
-    assert soup.em.text == "emphasis" and soup.strong.text == "strong"
+    assert soup.em.text == "emphasis"
+    assert soup.strong.text == "strong"
     assert [li.text for li in soup.find("ul").find_all("li")] == ["one", "two"]
     assert [li.text for li in soup.find("ol").find_all("li")] == ["first", "second"]
     assert soup.table.find("th").text == "Medicine"
@@ -74,7 +75,8 @@ Some *emphasis*, **strong** text and a [link](https://www.cancer.gov/).
     assert link["href"] == "https://www.cancer.gov/"
     assert set(link["rel"]) == {"noopener", "noreferrer"}
     image = soup.find("img")
-    assert image["src"] == "https://example.org/ribbon.png" and image["alt"] == "A pink ribbon"
+    assert image["src"] == "https://example.org/ribbon.png"
+    assert image["alt"] == "A pink ribbon"
 
 
 def test_mailto_links_survive():

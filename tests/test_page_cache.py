@@ -37,12 +37,16 @@ PUBLIC_PAGES = [
 def site(full_treatment, make_question, make_campaign):
     full_treatment.tags.add(Tag.objects.create(name="Chemotherapy"))
     make_question("What is immunotherapy?", answer="A **treatment**.", treatments=[full_treatment])
-    campaign = make_campaign("Fund research", is_featured=True, amounts=[(25, "A test kit.", True), (50, "A day of care.")])
+    campaign = make_campaign(
+        "Fund research", is_featured=True, amounts=[(25, "A test kit.", True), (50, "A day of care.")]
+    )
     return {"treatment": full_treatment, "campaign": campaign}
 
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)
-def test_a_second_anonymous_visit_is_served_from_the_cache_without_any_query(client, site, url, django_assert_num_queries):
+def test_a_second_anonymous_visit_is_served_from_the_cache_without_any_query(
+    client, site, url, django_assert_num_queries
+):
     first = client.get(url)
     assert first.status_code == 200
     assert first["X-Page-Cache"] == "miss"
@@ -147,7 +151,11 @@ def test_deleting_unpublishing_and_retagging_all_show_at_once(client, site, make
 def test_campaign_progress_edits_show_at_once_but_donate_clicks_keep_the_cache(client, site):
     campaign = site["campaign"]
     client.get("/donate/")
-    client.get(f"/donate/{campaign.slug}/give/", {"amount": "25"}, HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
+    client.get(
+        f"/donate/{campaign.slug}/give/",
+        {"amount": "25"},
+        HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+    )
     assert DonateClick.objects.count() == 1
     assert client.get("/donate/")["X-Page-Cache"] == "hit", "recording a click changes nothing people see"
 
@@ -297,7 +305,10 @@ def test_common_question_links_follow_every_change_to_questions(client, site, ma
     def links():
         from bs4 import BeautifulSoup
 
-        return [a.get_text() for a in BeautifulSoup(client.get(page).content, "html.parser").select(".related-questions li a")]
+        return [
+            a.get_text()
+            for a in BeautifulSoup(client.get(page).content, "html.parser").select(".related-questions li a")
+        ]
 
     assert links() == ["What is immunotherapy?"]
     question = Question.objects.get()
@@ -322,4 +333,3 @@ def test_common_question_links_follow_every_change_to_questions(client, site, ma
     question.related_treatments.add(treatment)
     question.delete()
     assert links() == []
-

@@ -31,13 +31,15 @@ def test_production_without_a_secret_key_stops_with_one_clear_line():
         assert result.returncode != 0
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1, result.stderr
-        assert "DJANGO_SECRET_KEY" in lines[0] and "Traceback" not in result.stderr
+        assert "DJANGO_SECRET_KEY" in lines[0]
+        assert "Traceback" not in result.stderr
 
 
 def test_a_mistyped_debug_value_is_reported_not_guessed():
     result = manage("check", DJANGO_DEBUG="maybe")
     assert result.returncode != 0
-    assert "DJANGO_DEBUG must be 1 or 0" in result.stderr and "Traceback" not in result.stderr
+    assert "DJANGO_DEBUG must be 1 or 0" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_production_settings_load_with_a_secret_key_and_hosts():
@@ -61,7 +63,9 @@ def test_database_and_media_come_from_the_environment(tmp_path):
 
 
 def test_defaults_are_debug_and_sqlite_in_the_project_folder():
-    result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['NAME'])")
+    result = manage(
+        "shell", "-c", "from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['NAME'])"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["True", str(ROOT / "db.sqlite3")]
 
@@ -84,10 +88,11 @@ def test_load_demo_creates_five_complete_treatments_and_is_idempotent():
     treatments = Treatment.objects.published().prefetch_related("tags", "points", "references").order_by("slug")
     assert [t.slug for t in treatments] == DEMO_SLUGS
     for treatment in treatments:
-        assert treatment.pros and treatment.cons, treatment.slug
-        assert treatment.short_term_effects and treatment.long_term_effects, treatment.slug
-        assert treatment.cost_range_display and treatment.return_on_investment, treatment.slug
-        assert treatment.references.all() and treatment.last_reviewed and treatment.next_review_due, treatment.slug
+        for part in ("pros", "cons", "short_term_effects", "long_term_effects", "cost_range_display"):
+            assert getattr(treatment, part), (treatment.slug, part)
+        for part in ("return_on_investment", "last_reviewed", "next_review_due"):
+            assert getattr(treatment, part), (treatment.slug, part)
+        assert treatment.references.all(), treatment.slug
         assert all(ref.url.startswith("https://") for ref in treatment.references.all())
     before = list(Treatment.objects.order_by("pk").values_list("pk", "updated_at"))
     points_before = sorted(Treatment.objects.values_list("points__pk", flat=True))
@@ -128,11 +133,13 @@ def test_ensure_admin_creates_one_superuser_with_a_random_password():
     password = next(line.split(": ", 1)[1] for line in out.getvalue().splitlines() if "password:" in line)
     assert len(password) >= 12
     user = get_user_model().objects.get(username="admin")
-    assert user.is_superuser and user.check_password(password)
+    assert user.is_superuser
+    assert user.check_password(password)
 
     again = StringIO()
     call_command("ensure_admin", stdout=again)
-    assert "already exists" in again.getvalue() and password not in again.getvalue()
+    assert "already exists" in again.getvalue()
+    assert password not in again.getvalue()
     assert get_user_model().objects.count() == 1
 
 
@@ -168,7 +175,7 @@ def test_production_static_files_are_hashed_precompressed_and_cached_for_a_year(
     }
     collected = manage("collectstatic", "--noinput", "-v", "0", **production)
     assert collected.returncode == 0, collected.stderr
-    [stylesheet] = [path for path in (tmp_path / "static" / "css").glob("site.*.css")]
+    [stylesheet] = list((tmp_path / "static" / "css").glob("site.*.css"))
     assert (stylesheet.parent / (stylesheet.name + ".br")).exists()
     assert (stylesheet.parent / (stylesheet.name + ".gz")).exists()
     script = (
@@ -181,4 +188,36 @@ def test_production_static_files_are_hashed_precompressed_and_cached_for_a_year(
     status, encoding, url, cache_control = served.stdout.strip().splitlines()[-1].split(" ", 3)
     assert (status, encoding) == ("200", "br")
     assert url.endswith(stylesheet.name)
-    assert "immutable" in cache_control and "max-age=315360000" in cache_control
+    assert "immutable" in cache_control
+    assert "max-age=315360000" in cache_control
+
+
+# Dependencies -------------------------------------------------------------------
+
+TEST_AND_TOOL_PACKAGES = {"pytest", "pytest-django", "hypothesis", "playwright", "moto", "beautifulsoup4", "ruff"}
+
+
+def _requirement_names(path):
+    names = set()
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            names.add(line.split("==")[0].split("[")[0].strip().lower())
+    return names
+
+
+def test_the_runtime_requirements_hold_no_test_or_tool_package():
+    assert not _requirement_names(ROOT / "requirements.txt") & TEST_AND_TOOL_PACKAGES
+    assert TEST_AND_TOOL_PACKAGES <= _requirement_names(ROOT / "requirements-dev.txt")
+
+
+def test_make_run_installs_the_runtime_only_and_make_test_adds_the_tools():
+    def planned(target):
+        result = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    run = planned("run")
+    assert "-r requirements.txt" in run
+    assert "requirements-dev.txt" not in run
+    assert "-r requirements-dev.txt" in planned("test")

@@ -27,7 +27,8 @@ def test_treatment_list_shows_published_treatments_with_summaries(client, make_t
     make_treatment("Secret plan", status=Treatment.Status.DRAFT)
     page = soup_of(client.get("/treatments/"))
     text = page.get_text(" ")
-    assert "Chemotherapy" in text and "Medicines that kill fast-growing cells." in text
+    assert "Chemotherapy" in text
+    assert "Medicines that kill fast-growing cells." in text
     assert "Secret plan" not in text
 
 
@@ -71,9 +72,11 @@ def test_treatment_page_shows_every_part(client, full_treatment):
     cons = [li.get_text() for li in page.select(".cons li")]
     assert pros == ["Responses can last a long time.", "An option for triple-negative cancer."]
     assert cons == ["Can inflame healthy organs.", "Not everyone responds."]
-    assert "Tiredness." in text and "Thyroid changes." in text
+    assert "Tiredness." in text
+    assert "Thyroid changes." in text
     assert "$100,000–$200,000 per year" in text
-    assert "Extra tests add to the cost." in text and "Longer survival for responders." in text
+    assert "Extra tests add to the cost." in text
+    assert "Longer survival for responders." in text
     assert page.find("a", href="https://www.cancer.gov/immunotherapy").get_text() == "Immunotherapy — NCI"
     review = " ".join(page.select_one(".review-dates").get_text().split())
     assert review == "Page last reviewed: 10 January 2026 · Next review due: 10 January 2027"
@@ -97,7 +100,9 @@ def test_structured_data_cannot_break_out_of_its_script_tag(client, make_treatme
     treatment = Treatment.objects.get()
     page = client.get(treatment.get_absolute_url()).content.decode()
     assert "<script>alert(1)" not in page
-    data = json.loads(soup_of(client.get(treatment.get_absolute_url())).find("script", type="application/ld+json").string)
+    data = json.loads(
+        soup_of(client.get(treatment.get_absolute_url())).find("script", type="application/ld+json").string
+    )
     assert data["name"] == treatment.title
 
 
@@ -213,7 +218,9 @@ def _query_count(client, url):
         ("/treatments/treatment-000/", 1),  # the treatment: topics, facts and question links are stored HTML
     ],
 )
-def test_queries_do_not_grow_with_the_number_of_treatments(client, make_treatment, django_assert_num_queries, url, expected):
+def test_queries_do_not_grow_with_the_number_of_treatments(
+    client, make_treatment, django_assert_num_queries, url, expected
+):
     """The same number of SQL queries with 5 and with 50 treatments."""
     _add_treatments(make_treatment, 0, 5)
     with django_assert_num_queries(expected):

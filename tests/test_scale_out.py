@@ -211,7 +211,7 @@ def test_an_edit_saved_through_one_server_shows_at_once_on_the_other(start_serve
     server_a, server_b = start_servers({})
     reader = Visitor(server_b)
     page = staff_and_treatment.get_absolute_url()
-    before, _ = reader.get(page)
+    _before, _ = reader.get(page)
     again, headers = reader.get(page)
     assert headers["X-Page-Cache"] == "hit", "server B serves the page from the shared cache"
     assert b"A sentence nobody has written yet." not in again
@@ -261,7 +261,9 @@ def object_storage(tmp_path):
         process.wait(timeout=10)
 
 
-def test_a_picture_uploaded_through_one_server_is_served_to_the_other(start_servers, staff_and_treatment, object_storage):
+def test_a_picture_uploaded_through_one_server_is_served_to_the_other(
+    start_servers, staff_and_treatment, object_storage
+):
     server_a, server_b = start_servers(object_storage["settings"])
     editor, change, data = open_change_form(server_a, staff_and_treatment)
     data["hero_image_alt"] = "A nurse adjusting an infusion pump"

@@ -42,9 +42,18 @@ def test_check_deploy_is_clean_in_production_settings():
 
 def test_check_deploy_flags_a_production_site_with_https_switched_off():
     """The check is real: turning the protections off makes it fail."""
-    result = manage("check", "--deploy", "--fail-level", "WARNING", DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_SECURE_HSTS_SECONDS="0", **PRODUCTION)
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SECURE_HSTS_SECONDS="0",
+        **PRODUCTION,
+    )
     assert result.returncode != 0
-    assert "security.W008" in result.stderr + result.stdout and "security.W004" in result.stderr + result.stdout
+    assert "security.W008" in result.stderr + result.stdout
+    assert "security.W004" in result.stderr + result.stdout
 
 
 def test_check_deploy_warns_when_the_page_cache_is_not_shared_between_processes():
@@ -53,12 +62,21 @@ def test_check_deploy_warns_when_the_page_cache_is_not_shared_between_processes(
     del environment["REDIS_URL"]
     result = manage("check", "--deploy", "--fail-level", "WARNING", **environment)
     assert result.returncode != 0
-    assert "ribbon.W001" in result.stderr + result.stdout and "REDIS_URL" in result.stderr + result.stdout
+    assert "ribbon.W001" in result.stderr + result.stdout
+    assert "REDIS_URL" in result.stderr + result.stdout
 
 
 def test_proxy_header_and_hsts_come_from_the_environment():
     code = "from django.conf import settings as s; print(s.SECURE_PROXY_SSL_HEADER, s.SECURE_HSTS_SECONDS, s.ADMIN_URL)"
-    result = manage("shell", "-c", code, DJANGO_BEHIND_TLS_PROXY="1", DJANGO_SECURE_HSTS_SECONDS="600", DJANGO_ADMIN_URL="/staff-office/", **PRODUCTION)
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        DJANGO_BEHIND_TLS_PROXY="1",
+        DJANGO_SECURE_HSTS_SECONDS="600",
+        DJANGO_ADMIN_URL="/staff-office/",
+        **PRODUCTION,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "('HTTP_X_FORWARDED_PROTO', 'https') 600 staff-office/"
 
@@ -68,7 +86,14 @@ def test_every_response_carries_the_security_headers(client):
     for url in ["/", "/treatments/", "/no-such-page/", "/admin/login/"]:
         response = client.get(url)
         policy = response["Content-Security-Policy"]
-        for directive in ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "object-src 'none'"]:
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+            "object-src 'none'",
+        ]:
             assert directive in policy, (url, directive)
         assert "unsafe-inline" not in policy
         assert response["X-Content-Type-Options"] == "nosniff"
@@ -81,7 +106,16 @@ def test_every_response_carries_the_security_headers(client):
 def test_public_templates_have_no_inline_script_or_style(client, full_treatment, make_question, make_campaign):
     make_question("Anything?")
     campaign = make_campaign(is_featured=True, amounts=[(10, "x", True)])
-    for url in ["/", "/treatments/", full_treatment.get_absolute_url(), "/faq/", "/faq/?q=any", "/donate/", campaign.get_absolute_url(), "/nope/"]:
+    for url in [
+        "/",
+        "/treatments/",
+        full_treatment.get_absolute_url(),
+        "/faq/",
+        "/faq/?q=any",
+        "/donate/",
+        campaign.get_absolute_url(),
+        "/nope/",
+    ]:
         page = BeautifulSoup(client.get(url).content, "html.parser")
         assert not page.find("style"), url
         assert not page.find(style=True), url
@@ -186,7 +220,9 @@ def test_error_pages_are_in_the_site_style_without_tracebacks(client, url, statu
     assert page.select_one(".error-page").find("a", href="/")
     assert page.select_one(".site-nav").find("a", href="/donate/")
     text = response.content.decode()
-    assert "Traceback" not in text and "secret detail" not in text and "Connection refused" not in text
+    assert "Traceback" not in text
+    assert "secret detail" not in text
+    assert "Connection refused" not in text
     if status == 503:
         assert response["Retry-After"] == "30"
 
@@ -199,7 +235,9 @@ def test_a_forged_host_gets_the_400_page(client):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="an outage needs a database server; .ci/run runs this on PostgreSQL")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="an outage needs a database server; .ci/run runs this on PostgreSQL"
+)
 def test_a_database_outage_gives_503_and_the_site_recovers_by_itself(client, make_treatment):
     """Point the live connection at a closed port, then put it back."""
     import socket

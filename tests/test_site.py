@@ -45,7 +45,8 @@ def test_every_public_page_keeps_the_site_promises(client, demo_site):
         assert page.find("link", rel="canonical")["href"].endswith(url.split("?")[0]), url
         assert page.title.get_text().strip(), url
         nav = page.select_one(".site-nav")
-        assert nav.find("a", href="/treatments/") and nav.find("a", href="/faq/"), url
+        assert nav.find("a", href="/treatments/"), url
+        assert nav.find("a", href="/faq/"), url
         assert nav.find("a", href="/donate/").get_text() == "Donate", url
         for image in page.find_all("img"):
             assert image.get("alt", "").strip(), url
@@ -53,7 +54,8 @@ def test_every_public_page_keeps_the_site_promises(client, demo_site):
         for script in page.find_all("script"):
             if script.get("type") == "application/ld+json":
                 continue
-            assert script.get("src", "").startswith("/static/") and script.has_attr("defer"), url
+            assert script.get("src", "").startswith("/static/"), url
+            assert script.has_attr("defer"), url
         ids = [element["id"] for element in page.find_all(id=True)]
         assert len(ids) == len(set(ids)), f"duplicate id on {url}"
 

@@ -31,7 +31,8 @@ def test_a_treatment_import_failing_at_its_points_writes_nothing(monkeypatch):
     monkeypatch.setattr(TreatmentPoint.objects, "bulk_create", explode)
     with pytest.raises(Boom):
         save_treatment(parsed)
-    assert Treatment.objects.count() == 0 and Tag.objects.count() == 0
+    assert Treatment.objects.count() == 0
+    assert Tag.objects.count() == 0
 
 
 def test_a_failed_reimport_leaves_the_previous_version_whole(monkeypatch):
@@ -59,7 +60,8 @@ def test_an_faq_import_failing_halfway_writes_none_of_its_questions(monkeypatch)
     monkeypatch.setattr(Question, "save", save_then_fail)
     with pytest.raises(Boom):
         save_questions(article, topic_name="Imported")
-    assert Question.objects.count() == 0 and Topic.objects.count() == 0
+    assert Question.objects.count() == 0
+    assert Topic.objects.count() == 0
 
 
 def test_the_admin_saves_a_treatment_and_its_points_together(client, editor, monkeypatch):
@@ -75,7 +77,8 @@ def test_the_admin_saves_a_treatment_and_its_points_together(client, editor, mon
     monkeypatch.setattr(TreatmentPoint, "save", fail_on_second)
     response = client.post("/admin/treatments/treatment/add/", add_form_data())
     assert response.status_code == 500
-    assert Treatment.objects.count() == 0 and TreatmentPoint.objects.count() == 0
+    assert Treatment.objects.count() == 0
+    assert TreatmentPoint.objects.count() == 0
 
 
 def test_the_admin_saves_a_campaign_and_its_amounts_together(client, editor, monkeypatch):

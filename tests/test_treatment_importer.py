@@ -91,12 +91,16 @@ def test_parses_front_matter_sections_and_repairs_mojibake():
     assert parsed.summary == "Cooling the scalp during chemotherapy to reduce hair loss."
     assert parsed.tags == ["Scalp cooling", "Chemotherapy"], "all-lowercase tags are capitalised"
     assert parsed.hero_image_url == "https://images.example.org/cold-cap.jpg"
-    assert "patient’s scalp" in parsed.body and "â€" not in parsed.body
+    assert "patient’s scalp" in parsed.body
+    assert "â€" not in parsed.body
     assert "Pros and Cons" not in parsed.body
     kinds = [kind for kind, _ in parsed.points]
-    assert kinds.count(Kind.PRO) == 2 and kinds.count(Kind.CON) == 2
-    assert kinds.count(Kind.SHORT_TERM) == 1 and kinds.count(Kind.LONG_TERM) == 1
-    assert kinds.count(Kind.COST) == 2 and kinds.count(Kind.RETURN) == 1
+    assert kinds.count(Kind.PRO) == 2
+    assert kinds.count(Kind.CON) == 2
+    assert kinds.count(Kind.SHORT_TERM) == 1
+    assert kinds.count(Kind.LONG_TERM) == 1
+    assert kinds.count(Kind.COST) == 2
+    assert kinds.count(Kind.RETURN) == 1
     assert (parsed.cost_min, parsed.cost_max, parsed.cost_period) == (Decimal(1500), Decimal(3000), "one-off")
 
 
@@ -115,14 +119,18 @@ def test_windows_1252_file_is_read():
 
 
 def test_tags_may_be_a_yaml_list():
-    parsed = parse_treatment(ORGANISATION_FILE.replace('tags: "scalp cooling, chemotherapy"', "tags:\n  - Scalp cooling\n  - Hair loss"))
+    parsed = parse_treatment(
+        ORGANISATION_FILE.replace('tags: "scalp cooling, chemotherapy"', "tags:\n  - Scalp cooling\n  - Hair loss")
+    )
     assert parsed.tags == ["Scalp cooling", "Hair loss"]
 
 
 def test_missing_optional_keys_and_unknown_keys():
     text = '---\ntitle: "Surgery"\nauthor: "Someone"\n---\n\nSurgery removes the tumour.\n'
     parsed = parse_treatment(text)
-    assert parsed.source_id == "" and parsed.tags == [] and parsed.hero_image_url == ""
+    assert parsed.source_id == ""
+    assert parsed.tags == []
+    assert parsed.hero_image_url == ""
     assert parsed.summary == "Surgery removes the tumour."
     assert any("unknown key 'author'" in warning and "line 3" in warning for warning in parsed.warnings)
 
@@ -152,7 +160,11 @@ Intro paragraph.
 - Removes the tumour.
 """
     parsed = parse_treatment(text)
-    assert parsed.points == [(Kind.COST, "About $8,000 per operation in total."), (Kind.CON, "Recovery takes weeks."), (Kind.PRO, "Removes the tumour.")]
+    assert parsed.points == [
+        (Kind.COST, "About $8,000 per operation in total."),
+        (Kind.CON, "Recovery takes weeks."),
+        (Kind.PRO, "Removes the tumour."),
+    ]
     assert parsed.body == "Intro paragraph."
     assert (parsed.cost_min, parsed.cost_max, parsed.cost_period) == (Decimal(8000), Decimal(8000), "one-off")
 
@@ -204,7 +216,11 @@ description: Removing the tumour.
         ("---\ntitle: x\n", 1, "never closed"),
         ("---\ntitle: [1, 2]\ndescription: d\n---\n", 2, "should be a piece of text"),
         ("---\ntitle: x\ndescription: d\n---\n\n## Pros and Cons\n\n- orphan item\n", 8, "before any label"),
-        ("---\ntitle: x\ndescription: d\n---\n\n## Pros and Cons\n\n**Maybe:**\n- item\n", 8, "not a list this section knows"),
+        (
+            "---\ntitle: x\ndescription: d\n---\n\n## Pros and Cons\n\n**Maybe:**\n- item\n",
+            8,
+            "not a list this section knows",
+        ),
         ("---\ntitle: x\ndescription: d\n---\n\n## References\n\n- [Bad](javascript:alert(1))\n", 8, "https://"),
         ("---\ntitle: x\ndescription: d\nlastReviewed: soon\n---\n", 4, "YYYY-MM-DD"),
         ("---\ntitle: x\ndescription: " + "y" * 301 + "\n---\n", 3, "at most 300"),
@@ -248,9 +264,11 @@ def test_import_creates_a_published_treatment_and_reimport_updates_in_place(tmp_
     path = write(tmp_path, "cold-cap.md", ORGANISATION_FILE, newline="\r\n")
     out, err, failed = run_import(path)
     assert failed is None, err
-    assert "created" in out and "1 created" in out
+    assert "created" in out
+    assert "1 created" in out
     treatment = Treatment.objects.get(source_id="41")
-    assert treatment.status == Treatment.Status.PUBLISHED and treatment.published_at
+    assert treatment.status == Treatment.Status.PUBLISHED
+    assert treatment.published_at
     assert treatment.slug == "cold-cap-therapy"
     assert treatment.hero_image_source_url == "https://images.example.org/cold-cap.jpg"
     assert not treatment.hero_image
@@ -286,8 +304,10 @@ def test_a_broken_file_is_reported_and_the_others_still_import(tmp_path):
     broken = write(tmp_path, "b-broken.md", broken_text)
     out, err, failed = run_import(tmp_path)
     assert failed is not None, "the command must exit non-zero"
-    assert f"{broken}:14:" in err and "before any label" in err
-    assert "1 created" in out and "1 failed" in out
+    assert f"{broken}:14:" in err
+    assert "before any label" in err
+    assert "1 created" in out
+    assert "1 failed" in out
     assert list(Treatment.objects.values_list("source_id", flat=True)) == ["41"]
     assert good.exists()
 
@@ -298,14 +318,17 @@ def test_a_file_failing_validation_writes_nothing(tmp_path):
     path = write(tmp_path, "long.md", too_long_title)
     _, err, failed = run_import(path)
     assert failed is not None
-    assert f"{path}:2:" in err and "title" in err
-    assert Treatment.objects.count() == 0 and Tag.objects.count() == 0
+    assert f"{path}:2:" in err
+    assert "title" in err
+    assert Treatment.objects.count() == 0
+    assert Tag.objects.count() == 0
 
 
 @pytest.mark.django_db
 def test_missing_path_is_reported(tmp_path):
     _, err, failed = run_import(tmp_path / "nope.md")
-    assert failed is not None and "nope.md" in err
+    assert failed is not None
+    assert "nope.md" in err
 
 
 @pytest.mark.django_db
@@ -377,10 +400,12 @@ def test_the_organisations_own_seed_file(client):
     assert failed is None, err
     response = client.get("/treatments/immunotherapy/")
     page = response.content.decode()
-    assert "body’s" in page and "â€" not in page
+    assert "body’s" in page
+    assert "â€" not in page
     assert "$100,000–$200,000 per year" in page
     treatment = Treatment.objects.get(slug="immunotherapy")
-    assert len(treatment.pros) == 3 and len(treatment.cons) == 2  # as the file has them
+    assert len(treatment.pros) == 3
+    assert len(treatment.cons) == 2
     run_import(SEED)
     assert Treatment.objects.filter(title="Immunotherapy").count() == 1
     assert treatment.last_reviewed is None or isinstance(treatment.last_reviewed, datetime.date)

@@ -29,14 +29,16 @@ def test_the_gps_sample_really_carries_a_position():
 def test_refused_files_get_a_clear_reason(name):
     with pytest.raises(ImageRejected) as error:
         verified_image(REFUSED[name])
-    assert str(error.value).endswith(".") and len(str(error.value)) > 15
+    assert str(error.value).endswith(".")
+    assert len(str(error.value)) > 15
 
 
 @pytest.mark.parametrize("name", sorted(ACCEPTED))
 def test_pictures_are_reencoded_under_a_server_chosen_name(name):
     data, extension = ACCEPTED[name]
     checked = verified_image(data)
-    assert checked.name.endswith(f".{extension}") and name.split(".")[0] not in checked.name
+    assert checked.name.endswith(f".{extension}")
+    assert name.split(".")[0] not in checked.name
     image = Image.open(io.BytesIO(checked.read()))
     assert not image.getexif().get_ifd(0x8825), "GPS position removed"
 
@@ -48,7 +50,8 @@ def test_the_admin_refuses_each_bad_file_with_a_form_error(client, editor, media
     response = client.post("/admin/treatments/treatment/add/", add_form_data(hero_image=upload, hero_image_alt="x"))
     assert response.status_code == 200
     errors = BeautifulSoup(response.content, "html.parser").select(".field-hero_image .errorlist")
-    assert errors and errors[0].get_text().strip(), name
+    assert errors, name
+    assert errors[0].get_text().strip(), name
     assert Treatment.objects.count() == 0
     assert stored_files(media_in_tmp) == []
 
@@ -59,7 +62,9 @@ def test_the_admin_stores_a_reencoded_picture_without_gps(client, editor, media_
     response = client.post("/admin/treatments/treatment/add/", add_form_data(hero_image=upload, hero_image_alt="A cap"))
     assert response.status_code == 302
     stored = Treatment.objects.get().hero_image
-    assert stored.name.startswith("treatments/") and stored.name.endswith(".jpg") and "holiday" not in stored.name
+    assert stored.name.startswith("treatments/")
+    assert stored.name.endswith(".jpg")
+    assert "holiday" not in stored.name
     assert not Image.open(stored.path).getexif().get_ifd(0x8825)
 
 
@@ -88,7 +93,8 @@ def test_the_editor_upload_stores_a_reencoded_picture(client, staff_user, media_
     assert response.status_code == 200
     code = json.loads(response.content)["image_code"]
     # The original is kept (re-encoded) for later renditions; the text links a sized JPEG copy.
-    assert code.startswith("![Describe this picture](/media/markdownx/sized/") and ".jpg)" in code
+    assert code.startswith("![Describe this picture](/media/markdownx/sized/")
+    assert ".jpg)" in code
     stored = [path for path in stored_files(media_in_tmp) if "sized" not in str(path)]
     assert [path.suffix for path in stored] == [f".{extension}"]
     assert not Image.open(stored[0]).getexif().get_ifd(0x8825)
@@ -107,4 +113,5 @@ def test_uploads_need_staff_and_post(client, django_user_model, media_in_tmp):
 def test_an_upload_without_a_file_is_a_400(client, staff_user):
     client.force_login(staff_user)
     response = client.post("/markdownx/upload/", {})
-    assert response.status_code == 400 and "image" in json.loads(response.content)
+    assert response.status_code == 400
+    assert "image" in json.loads(response.content)

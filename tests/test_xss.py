@@ -26,7 +26,19 @@ pytestmark = pytest.mark.django_db
 
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "poster", "background", "srcset", "cite"}
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:")
-FORBIDDEN_ELEMENTS = {"iframe", "object", "embed", "base", "svg", "math", "style", "link", "frame", "frameset", "applet"}
+FORBIDDEN_ELEMENTS = {
+    "iframe",
+    "object",
+    "embed",
+    "base",
+    "svg",
+    "math",
+    "style",
+    "link",
+    "frame",
+    "frameset",
+    "applet",
+}
 
 
 def assert_page_is_inert(url, content):
@@ -35,7 +47,8 @@ def assert_page_is_inert(url, content):
         if script.get("type") == "application/ld+json":
             json.loads(script.string)  # data, and well-formed: nothing broke out of it
             continue
-        assert script.get("src", "").startswith("/static/") and not script.string, f"{url}: executable script {script}"
+        assert script.get("src", "").startswith("/static/"), f"{url}: executable script {script}"
+        assert not script.string, f"{url}: executable script {script}"
     for element in page.find_all(True):
         name = element.name.lower()
         if name == "link":
@@ -95,10 +108,18 @@ def test_payload_in_every_staff_field_renders_inert(client, index):
     treatment.tags.add(tag)
     for kind in TreatmentPoint.Kind.values:
         TreatmentPoint.objects.create(treatment=treatment, kind=kind, text=f"Point {payload}")
-    Reference.objects.create(treatment=treatment, title=f"Ref {payload}"[:300], url=f"https://example.org/?q={payload}"[:1000])
-    topic = Topic.objects.create(name=f"Topic {index} {payload}"[:100], slug=f"topic-{index}", description=f"About {payload}"[:300])
+    Reference.objects.create(
+        treatment=treatment, title=f"Ref {payload}"[:300], url=f"https://example.org/?q={payload}"[:1000]
+    )
+    topic = Topic.objects.create(
+        name=f"Topic {index} {payload}"[:100], slug=f"topic-{index}", description=f"About {payload}"[:300]
+    )
     question = Question.objects.create(
-        question=f"Q {payload}?"[:300], slug=f"question-{index}", answer=f"Answer {payload}\n\n{payload}", topic=topic, status="published"
+        question=f"Q {payload}?"[:300],
+        slug=f"question-{index}",
+        answer=f"Answer {payload}\n\n{payload}",
+        topic=topic,
+        status="published",
     )
     question.related_treatments.add(treatment)
     campaign = Campaign.objects.create(
@@ -129,7 +150,8 @@ def test_the_corpus_is_large_enough():
 
 @pytest.mark.parametrize(
     "url",
-    [p for p in PAYLOADS if p.lower().lstrip().startswith(("javascript", "<a href", "[", "data", "vbscript"))] + ["ftp://example.org/x", "mailto:a@b.c"],
+    [p for p in PAYLOADS if p.lower().lstrip().startswith(("javascript", "<a href", "[", "data", "vbscript"))]
+    + ["ftp://example.org/x", "mailto:a@b.c"],
 )
 def test_reference_urls_accept_only_http_and_https(url):
     treatment = Treatment(title="x", summary="y")
@@ -141,7 +163,7 @@ def test_payloads_through_the_treatment_importer(client, tmp_path):
     for index, payload in enumerate(PAYLOADS):
         safe_yaml = json.dumps(f"T{index} {payload}"[:120])
         (tmp_path / f"t{index:03}.md").write_text(
-            f"---\ntitle: {safe_yaml}\nid: \"xss-{index}\"\ndescription: {json.dumps(('D ' + payload)[:300])}\n"
+            f'---\ntitle: {safe_yaml}\nid: "xss-{index}"\ndescription: {json.dumps(("D " + payload)[:300])}\n'
             f"tags: {json.dumps(('Tag' + str(index) + ' ' + payload)[:55])}\n---\n\n{payload}\n\n## Pros and Cons\n\n"
             f"**Pros:**\n\n- Pro {payload.splitlines()[0]}\n\n**Cons:**\n\n- Con {payload.splitlines()[0]}\n"
         )
@@ -159,7 +181,9 @@ def test_payloads_through_the_faq_importer(client, tmp_path):
         first_line = payload.splitlines()[0]
         lines += [f"Question {index} about {first_line}?", "", f"Answer {index}: {first_line} and more text here.", ""]
     (tmp_path / "article.txt").write_text("\n".join(lines))
-    call_command("import_faqs", str(tmp_path / "article.txt"), "--topic", "Imported", stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "import_faqs", str(tmp_path / "article.txt"), "--topic", "Imported", stdout=StringIO(), stderr=StringIO()
+    )
     assert Question.objects.count() >= len(PAYLOADS) - 5
     for url in ["/faq/", "/faq/topic/imported/"] + [q.get_absolute_url() for q in Question.objects.all()]:
         assert_page_is_inert(url, client.get(url).content)

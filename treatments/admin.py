@@ -2,9 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from markdownx.admin import MarkdownxModelAdmin
@@ -39,7 +39,9 @@ class TreatmentPointInline(LabelledTabularInline):
     extra = 1
     ordering = ["kind", "order", "id"]
     verbose_name = "point"
-    verbose_name_plural = "Points: pros, cons, effects, cost notes and return on investment (grouped by kind, then order)"
+    verbose_name_plural = (
+        "Points: pros, cons, effects, cost notes and return on investment (grouped by kind, then order)"
+    )
 
 
 class ReferenceInline(LabelledTabularInline):
@@ -64,7 +66,18 @@ class TreatmentAdmin(PublishActionsMixin, MarkdownxModelAdmin):
     readonly_fields = ["hero_image_preview", "published_at", "updated_at", "related_questions"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "status", "published_at", "updated_at"]}),
-        ("Picture", {"fields": ["hero_image", "hero_image_preview", "hero_image_alt", "hero_image_credit", "hero_image_source_url"]}),
+        (
+            "Picture",
+            {
+                "fields": [
+                    "hero_image",
+                    "hero_image_preview",
+                    "hero_image_alt",
+                    "hero_image_credit",
+                    "hero_image_source_url",
+                ]
+            },
+        ),
         ("What it is", {"fields": ["body"]}),
         ("Cost", {"fields": ["cost_min", "cost_max", "cost_currency", "cost_period"]}),
         ("Review", {"fields": ["last_reviewed", "next_review_due"]}),
@@ -112,7 +125,11 @@ class TreatmentAdmin(PublishActionsMixin, MarkdownxModelAdmin):
             mark_safe("<br>"),
             '<a href="{}">{}</a> ({})',
             (
-                (reverse("admin:faq_question_change", args=[question.pk]), question.question, question.get_status_display())
+                (
+                    reverse("admin:faq_question_change", args=[question.pk]),
+                    question.question,
+                    question.get_status_display(),
+                )
                 for question in questions
             ),
         )

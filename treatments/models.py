@@ -107,10 +107,7 @@ class Treatment(Publishable, HasHeroImage, models.Model):
         "hero image alt text",
         max_length=200,
         blank=True,
-        help_text=(
-            "Describe the picture for people who cannot see it. Required whenever "
-            "there is a picture."
-        ),
+        help_text=("Describe the picture for people who cannot see it. Required whenever there is a picture."),
     )
     hero_image_renditions = hero_renditions_field()
     hero_image_credit = models.CharField(
@@ -231,16 +228,30 @@ class Treatment(Publishable, HasHeroImage, models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Treatment, self.title, instance=self, max_length=120)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        # Rendered once here, never per request.
+        self.body_html = render_markdown(self.body)
+        self.refresh_hero_renditions()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
+        if update_fields is not None and "hero_image" in update_fields:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "hero_image_renditions"}
+        super().save(*args, **kwargs)
+        self.refresh_stored_html()
+
     def get_absolute_url(self):
         return reverse("treatments:detail", kwargs={"slug": self.slug})
-
 
     def clean(self):
         errors = {}
         if self.hero_image and not self.hero_image_alt.strip():
             errors["hero_image_alt"] = (
-                "Describe the picture for people who cannot see it (alt text is "
-                "required when there is a picture)."
+                "Describe the picture for people who cannot see it (alt text is required when there is a picture)."
             )
         if self.last_reviewed and self.next_review_due and self.next_review_due <= self.last_reviewed:
             errors["next_review_due"] = "The next review must be after the last review."
@@ -257,22 +268,6 @@ class Treatment(Publishable, HasHeroImage, models.Model):
                 )
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Treatment, self.title, instance=self, max_length=120)
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
-        # Rendered once here, never per request.
-        self.body_html = render_markdown(self.body)
-        self.refresh_hero_renditions()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html"}
-        if update_fields is not None and "hero_image" in update_fields:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "hero_image_renditions"}
-        super().save(*args, **kwargs)
-        self.refresh_stored_html()
 
     def refresh_stored_html(self):
         """
@@ -294,7 +289,9 @@ class Treatment(Publishable, HasHeroImage, models.Model):
             "treatments/includes/related_questions.html", {"treatment": fresh, "related_questions": related}
         )
         Treatment.objects.filter(pk=self.pk).update(
-            facts_html=self.facts_html, tag_list_html=self.tag_list_html, related_questions_html=self.related_questions_html
+            facts_html=self.facts_html,
+            tag_list_html=self.tag_list_html,
+            related_questions_html=self.related_questions_html,
         )
 
     # Presentation helpers: templates stay free of logic.
@@ -398,9 +395,7 @@ class TreatmentPoint(models.Model):
 
 def validate_web_url(value):
     """References link patients to public sources: only http and https."""
-    URLValidator(schemes=["http", "https"], message="Enter a web address starting with https:// or http://.")(
-        value
-    )
+    URLValidator(schemes=["http", "https"], message="Enter a web address starting with https:// or http://.")(value)
 
 
 class Reference(models.Model):
@@ -422,4 +417,3 @@ class Reference(models.Model):
 
     def __str__(self):
         return self.title
-

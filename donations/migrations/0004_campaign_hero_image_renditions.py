@@ -6,16 +6,20 @@ from core.migration_helpers import make_missing_renditions
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('donations', '0003_verified_images'),
+        ("donations", "0003_verified_images"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='hero_image_renditions',
-            field=models.JSONField(blank=True, default=dict, editable=False, help_text='Sizes of the hero picture made on upload (filled in automatically).'),
+            model_name="campaign",
+            name="hero_image_renditions",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                editable=False,
+                help_text="Sizes of the hero picture made on upload (filled in automatically).",
+            ),
         ),
         migrations.RunPython(make_missing_renditions("donations", "Campaign"), migrations.RunPython.noop),
     ]

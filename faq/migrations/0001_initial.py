@@ -6,46 +6,123 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('treatments', '0002_editors_group'),
+        ("treatments", "0002_editors_group"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='A heading patients scan for, e.g. “Immunotherapy” or “Donating”.', max_length=100, unique=True)),
-                ('slug', models.SlugField(help_text="The topic's address: /faq/topic/this-slug/. Filled in from the name.", max_length=100, unique=True)),
-                ('order', models.PositiveIntegerField(default=0, help_text='Position on the FAQ page; lower numbers come first.')),
-                ('description', models.CharField(blank=True, help_text="One plain sentence shown under the topic's heading. Optional.", max_length=300)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="A heading patients scan for, e.g. “Immunotherapy” or “Donating”.",
+                        max_length=100,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The topic's address: /faq/topic/this-slug/. Filled in from the name.",
+                        max_length=100,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "order",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Position on the FAQ page; lower numbers come first."
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(
+                        blank=True,
+                        help_text="One plain sentence shown under the topic's heading. Optional.",
+                        max_length=300,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'name'],
+                "ordering": ["order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(help_text='The question as a patient would ask it, ending with a question mark.', max_length=300)),
-                ('slug', models.SlugField(help_text="The question's address: /faq/this-slug/ and its #anchor on the FAQ page. Filled in from the question.", max_length=120, unique=True)),
-                ('answer', markdownx.models.MarkdownxField(help_text='A short, plain-language answer in markdown. Link to treatment pages where they help.')),
-                ('answer_html', models.TextField(blank=True, editable=False)),
-                ('answer_text', models.TextField(blank=True, editable=False)),
-                ('search_text', models.TextField(blank=True, editable=False)),
-                ('order', models.PositiveIntegerField(default=0, help_text='Position within its topic; lower numbers come first.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published questions are visible to the public.', max_length=10)),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('last_reviewed', models.DateField(blank=True, help_text='When a medical reviewer last checked this answer.', null=True)),
-                ('related_treatments', models.ManyToManyField(blank=True, help_text='Treatment pages that should list this question under “Common questions”.', related_name='questions', to='treatments.treatment')),
-                ('topic', models.ForeignKey(help_text='The group this question appears under on the FAQ page.', on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='faq.topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "question",
+                    models.CharField(
+                        help_text="The question as a patient would ask it, ending with a question mark.", max_length=300
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The question's address: /faq/this-slug/ and its #anchor on the FAQ page. Filled in from the question.",
+                        max_length=120,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "answer",
+                    markdownx.models.MarkdownxField(
+                        help_text="A short, plain-language answer in markdown. Link to treatment pages where they help."
+                    ),
+                ),
+                ("answer_html", models.TextField(blank=True, editable=False)),
+                ("answer_text", models.TextField(blank=True, editable=False)),
+                ("search_text", models.TextField(blank=True, editable=False)),
+                (
+                    "order",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Position within its topic; lower numbers come first."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published questions are visible to the public.",
+                        max_length=10,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "last_reviewed",
+                    models.DateField(
+                        blank=True, help_text="When a medical reviewer last checked this answer.", null=True
+                    ),
+                ),
+                (
+                    "related_treatments",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Treatment pages that should list this question under “Common questions”.",
+                        related_name="questions",
+                        to="treatments.treatment",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        help_text="The group this question appears under on the FAQ page.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questions",
+                        to="faq.topic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['topic__order', 'order', 'question'],
+                "ordering": ["topic__order", "order", "question"],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('faq', '0003_alter_question_answer'),
-        ('treatments', '0007_treatment_status_title_index'),
+        ("faq", "0003_alter_question_answer"),
+        ("treatments", "0007_treatment_status_title_index"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='question',
-            index=models.Index(fields=['status', 'topic', 'order', 'question'], name='question_page_order'),
+            model_name="question",
+            index=models.Index(fields=["status", "topic", "order", "question"], name="question_page_order"),
         ),
     ]

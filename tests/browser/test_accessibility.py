@@ -46,7 +46,8 @@ def run_axe(page, axe_source, context="document"):
 
 def describe(violations):
     return "\n".join(
-        f"  {v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(f"    at {n['target']}: {n['html'][:120]}" for n in v["nodes"][:5])
+        f"  {v['id']} ({v['impact']}): {v['help']}\n"
+        + "\n".join(f"    at {n['target']}: {n['html'][:120]}" for n in v["nodes"][:5])
         for v in violations
     )
 

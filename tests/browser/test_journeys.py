@@ -19,10 +19,13 @@ def test_a_patient_on_a_phone_finds_a_treatment_and_its_answers(visit, demo_site
     page.get_by_role("link", name="Browse all treatments").click()
     expect(page.locator("h1")).to_have_text("Treatments")
 
-    page.get_by_role("navigation", name="Filter treatments by topic").get_by_role("link", name="Triple-negative").click()
+    page.get_by_role("navigation", name="Filter treatments by topic").get_by_role(
+        "link", name="Triple-negative"
+    ).click()
     expect(page.locator("h1")).to_have_text("Treatments: Triple-negative")
     titles = page.locator(".card__title").all_inner_texts()
-    assert "Immunotherapy" in titles and "Hormone Therapy" not in titles
+    assert "Immunotherapy" in titles
+    assert "Hormone Therapy" not in titles
 
     page.get_by_role("link", name="Immunotherapy", exact=True).click()
     expect(page.locator("h1")).to_have_text("Immunotherapy")
@@ -144,7 +147,9 @@ def test_staff_write_a_treatment_reorder_questions_and_get_a_bad_link_refused(vi
     page.get_by_text(re.compile("^Add another point$", re.I)).click()
     page.select_option("#id_points-1-kind", label="Con")
     page.fill("#id_points-1-text", "The cap is very cold.")
-    page.set_input_files("#id_hero_image", files=[{"name": "cap.png", "mimeType": "image/png", "buffer": png((120, 80))}])
+    page.set_input_files(
+        "#id_hero_image", files=[{"name": "cap.png", "mimeType": "image/png", "buffer": png((120, 80))}]
+    )
     page.fill("#id_hero_image_alt", "A person wearing a cooling cap")
     page.select_option("#id_status", "published")
     page.click("input[name=_save]")
@@ -163,7 +168,9 @@ def test_staff_write_a_treatment_reorder_questions_and_get_a_bad_link_refused(vi
     topic = Topic.objects.get(name="Immunotherapy")
     first, second = Question.objects.filter(topic=topic).order_by("order")[:2]
     tab.go(f"/admin/faq/question/?topic__id__exact={topic.pk}")
-    row_of = {text: index for index, text in enumerate(page.locator("#result_list th.field-question a").all_inner_texts())}
+    row_of = {
+        text: index for index, text in enumerate(page.locator("#result_list th.field-question a").all_inner_texts())
+    }
     page.fill(f"#id_form-{row_of[first.question]}-order", str(second.order))
     page.fill(f"#id_form-{row_of[second.question]}-order", str(first.order))
     page.click("input[name=_save]")

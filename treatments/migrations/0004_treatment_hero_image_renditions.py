@@ -6,16 +6,20 @@ from core.migration_helpers import make_missing_renditions
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatments', '0003_verified_images'),
+        ("treatments", "0003_verified_images"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='treatment',
-            name='hero_image_renditions',
-            field=models.JSONField(blank=True, default=dict, editable=False, help_text='Sizes of the hero picture made on upload (filled in automatically).'),
+            model_name="treatment",
+            name="hero_image_renditions",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                editable=False,
+                help_text="Sizes of the hero picture made on upload (filled in automatically).",
+            ),
         ),
         migrations.RunPython(make_missing_renditions("treatments", "Treatment"), migrations.RunPython.noop),
     ]

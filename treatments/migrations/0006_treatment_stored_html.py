@@ -4,25 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatments', '0005_alter_treatment_body'),
+        ("treatments", "0005_alter_treatment_body"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='treatment',
-            name='facts_html',
-            field=models.TextField(blank=True, editable=False, help_text='Pros, cons, effects, costs and references as the page shows them (filled in automatically).'),
+            model_name="treatment",
+            name="facts_html",
+            field=models.TextField(
+                blank=True,
+                editable=False,
+                help_text="Pros, cons, effects, costs and references as the page shows them (filled in automatically).",
+            ),
         ),
         migrations.AddField(
-            model_name='treatment',
-            name='related_questions_html',
-            field=models.TextField(blank=True, editable=False, help_text="The page's “Common questions” links (filled in automatically)."),
+            model_name="treatment",
+            name="related_questions_html",
+            field=models.TextField(
+                blank=True, editable=False, help_text="The page's “Common questions” links (filled in automatically)."
+            ),
         ),
         migrations.AddField(
-            model_name='treatment',
-            name='tag_list_html',
-            field=models.TextField(blank=True, editable=False, help_text="The page's list of topics (filled in automatically)."),
+            model_name="treatment",
+            name="tag_list_html",
+            field=models.TextField(
+                blank=True, editable=False, help_text="The page's list of topics (filled in automatically)."
+            ),
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatments', '0006_treatment_stored_html'),
+        ("treatments", "0006_treatment_stored_html"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='treatment',
-            index=models.Index(fields=['status', 'title'], name='treatment_status_title'),
+            model_name="treatment",
+            index=models.Index(fields=["status", "title"], name="treatment_status_title"),
         ),
     ]

@@ -23,12 +23,64 @@ from donations.models import Campaign, SuggestedAmount
 from faq.models import Question, Topic
 from treatments.models import Reference, Tag, Treatment, TreatmentPoint
 
-WORDS = (
-    "treatment care team cells cancer breast therapy medicine dose cycle week month year hospital nurse "
-    "doctor scan test result side effect tiredness support family plan choice risk benefit study trial "
-    "research evidence option surgery radiation hormone receptor protein immune system body recovery "
-    "appointment question answer cost insurance cover monitor review quality life daily rest food sleep"
-).split()
+WORDS = [
+    "treatment",
+    "care",
+    "team",
+    "cells",
+    "cancer",
+    "breast",
+    "therapy",
+    "medicine",
+    "dose",
+    "cycle",
+    "week",
+    "month",
+    "year",
+    "hospital",
+    "nurse",
+    "doctor",
+    "scan",
+    "test",
+    "result",
+    "side",
+    "effect",
+    "tiredness",
+    "support",
+    "family",
+    "plan",
+    "choice",
+    "risk",
+    "benefit",
+    "study",
+    "trial",
+    "research",
+    "evidence",
+    "option",
+    "surgery",
+    "radiation",
+    "hormone",
+    "receptor",
+    "protein",
+    "immune",
+    "system",
+    "body",
+    "recovery",
+    "appointment",
+    "question",
+    "answer",
+    "cost",
+    "insurance",
+    "cover",
+    "monitor",
+    "review",
+    "quality",
+    "life",
+    "daily",
+    "rest",
+    "food",
+    "sleep",
+]
 TAGS = [f"Volume topic {number}" for number in range(12)]
 BATCH = 200
 
@@ -66,8 +118,9 @@ class Command(BaseCommand):
         # bulk_create sends no save signals: say once that pages have changed.
         page_cache.invalidate()
         self.stdout.write(
-            "Volume data: {} treatments, {} questions, {} campaigns created "
-            "(the rest already existed).".format(*created)
+            "Volume data: {} treatments, {} questions, {} campaigns created (the rest already existed).".format(
+                *created
+            )
         )
 
     def missing(self, model, prefix, count):
@@ -78,9 +131,8 @@ class Command(BaseCommand):
         tags = [Tag.objects.get_or_create(name=name)[0] for name in TAGS]
         numbers = self.missing(Treatment, "volume-treatment-", count)
         now = timezone.now()
-        kinds = [TreatmentPoint.Kind.PRO] * 2 + [TreatmentPoint.Kind.CON] * 2 + [
-            TreatmentPoint.Kind.SHORT_TERM, TreatmentPoint.Kind.LONG_TERM, TreatmentPoint.Kind.COST, TreatmentPoint.Kind.RETURN,
-        ]  # fmt: skip
+        Kind = TreatmentPoint.Kind
+        kinds = [Kind.PRO, Kind.PRO, Kind.CON, Kind.CON, Kind.SHORT_TERM, Kind.LONG_TERM, Kind.COST, Kind.RETURN]
         for start in range(0, len(numbers), BATCH):
             batch = numbers[start : start + BATCH]
             with transaction.atomic():
@@ -88,7 +140,13 @@ class Command(BaseCommand):
                 for number in batch:
                     rng = random.Random(number)
                     body = "\n\n".join(
-                        ["## How it works", paragraph(rng, 200), "## What to expect", paragraph(rng, 200), paragraph(rng, 200)]
+                        [
+                            "## How it works",
+                            paragraph(rng, 200),
+                            "## What to expect",
+                            paragraph(rng, 200),
+                            paragraph(rng, 200),
+                        ]
                     )
                     rows.append(
                         Treatment(
@@ -115,7 +173,12 @@ class Command(BaseCommand):
                     for i, kind in enumerate(kinds)
                 )
                 Reference.objects.bulk_create(
-                    Reference(treatment=t, title=f"Source {i + 1} for {t.title}", url=f"https://example.org/{t.slug}/{i}", order=i)
+                    Reference(
+                        treatment=t,
+                        title=f"Source {i + 1} for {t.title}",
+                        url=f"https://example.org/{t.slug}/{i}",
+                        order=i,
+                    )
                     for t in made
                     for i in range(2)
                 )
@@ -158,7 +221,9 @@ class Command(BaseCommand):
                 if treatments:
                     made = Question.objects.filter(slug__in=[row.slug for row in rows]).values_list("pk", flat=True)
                     links = Question.related_treatments.through.objects.bulk_create(
-                        Question.related_treatments.through(question_id=pk, treatment_id=treatments[pk % len(treatments)])
+                        Question.related_treatments.through(
+                            question_id=pk, treatment_id=treatments[pk % len(treatments)]
+                        )
                         for pk in made
                     )
                     # bulk_create sends no signals: the treatment pages' question links, once each.
@@ -186,7 +251,9 @@ class Command(BaseCommand):
                     donate_url=f"https://www.every.org/ribbon-volume/f/campaign-{number:05}",
                 )
                 SuggestedAmount.objects.bulk_create(
-                    SuggestedAmount(campaign=campaign, amount=amount, impact=sentence(rng, 10), order=i, is_default=i == 1)
+                    SuggestedAmount(
+                        campaign=campaign, amount=amount, impact=sentence(rng, 10), order=i, is_default=i == 1
+                    )
                     for i, amount in enumerate((10, 25, 50, 100))
                 )
         return len(numbers)

@@ -37,8 +37,7 @@ class Command(BaseCommand):
                     "Created the admin account (this password is shown only once):",
                     f"  username: {username}",
                     f"  password: {password}",
-                    "Change it after logging in, or set a new one with "
-                    f"`python manage.py changepassword {username}`.",
+                    f"Change it after logging in, or set a new one with `python manage.py changepassword {username}`.",
                     "",
                 ]
             )

@@ -21,7 +21,9 @@ class Command(FileImportCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="Article files (.txt/.md) or folders of them.")
-        parser.add_argument("--topic", default=DEFAULT_TOPIC, help=f"Topic to file the questions under (default: {DEFAULT_TOPIC!r}).")
+        parser.add_argument(
+            "--topic", default=DEFAULT_TOPIC, help=f"Topic to file the questions under (default: {DEFAULT_TOPIC!r})."
+        )
         parser.add_argument("--treatment", help="Slug of a treatment the questions relate to, e.g. immunotherapy.")
         parser.add_argument("--draft", action="store_true", help="Import as drafts instead of publishing.")
 
@@ -33,7 +35,9 @@ class Command(FileImportCommand):
         if treatment:
             related = Treatment.objects.filter(slug=treatment).first()
             if related is None:
-                raise CommandError(f"There is no treatment with the address /treatments/{treatment}/; nothing was imported.")
+                raise CommandError(
+                    f"There is no treatment with the address /treatments/{treatment}/; nothing was imported."
+                )
 
         counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
         for path in files_in(paths):
