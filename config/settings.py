@@ -8,6 +8,7 @@ DJANGO_DEBUG=0 and must then provide a real secret key; see README.md.
 """
 
 import datetime
+import math
 import os
 from pathlib import Path
 
@@ -28,6 +29,28 @@ def env_bool(name, default):
     if value in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be 1 or 0 (got {raw!r}).")
+
+
+def env_number(name, default, *, kind=int, minimum=0):
+    """
+    Read a number. A value that is not one (RIBBON_PAGE_CACHE_SECONDS=five) stops
+    every command with one line naming the variable, instead of a traceback.
+    """
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    what = "a whole number" if kind is int else "a number"
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be {what} (got {raw!r}).") from None
+    if not math.isfinite(value) or value < minimum:
+        raise ImproperlyConfigured(f"{name} must be {what} of at least {minimum} (got {raw!r}).")
+    return value
+
+
+def env_float(name, default, *, minimum=0):
+    return env_number(name, default, kind=float, minimum=minimum)
 
 
 def env_list(name, default):
@@ -118,7 +141,7 @@ DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_max_age=env_number("DJANGO_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -148,10 +171,10 @@ else:
 RIBBON_PAGE_CACHE_ALIAS = "default"
 # How long a rendered public page is kept (0 turns the page cache off). Edits
 # invalidate at once; the limit only bounds time-based text such as "12 days left".
-RIBBON_PAGE_CACHE_SECONDS = int(os.environ.get("RIBBON_PAGE_CACHE_SECONDS", "300"))
+RIBBON_PAGE_CACHE_SECONDS = env_number("RIBBON_PAGE_CACHE_SECONDS", 300)
 # How long browsers may reuse a public page without asking (then they ask with
 # its ETag and usually get a 304).
-RIBBON_BROWSER_CACHE_SECONDS = int(os.environ.get("RIBBON_BROWSER_CACHE_SECONDS", "60"))
+RIBBON_BROWSER_CACHE_SECONDS = env_number("RIBBON_BROWSER_CACHE_SECONDS", 60)
 
 # Sessions stay in the database, shared by every server and untouched by a cache outage.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -198,7 +221,7 @@ if AWS_STORAGE_BUCKET_NAME:
         # Public pictures at stable addresses (a bucket policy, or AWS_DEFAULT_ACL=public-read,
         # makes them readable); AWS_QUERYSTRING_AUTH=1 signs every address for a private bucket.
         "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
-        "querystring_expire": int(os.environ.get("AWS_QUERYSTRING_EXPIRE", str(24 * 3600))),
+        "querystring_expire": env_number("AWS_QUERYSTRING_EXPIRE", 24 * 3600, minimum=1),
         "default_acl": os.environ.get("AWS_DEFAULT_ACL", "").strip() or None,
         "file_overwrite": False,
         "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
@@ -237,7 +260,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploaded images: size cap in bytes, shared by markdownx and the importer.
-RIBBON_MAX_UPLOAD_BYTES = int(os.environ.get("RIBBON_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
+RIBBON_MAX_UPLOAD_BYTES = env_number("RIBBON_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1)
 
 # Markdown: one renderer for the admin preview and the public pages.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "core.markdown.render_markdown"
@@ -249,10 +272,10 @@ MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/webp"]
 MARKDOWNX_IMAGE_MAX_SIZE = {"size": (1600, 1600), "quality": 85}
 
 # The largest single gift the donate button passes on to a provider.
-RIBBON_MAX_DONATION = int(os.environ.get("RIBBON_MAX_DONATION", "100000"))
+RIBBON_MAX_DONATION = env_number("RIBBON_MAX_DONATION", 100000, minimum=1)
 
 # The importer's download of a hero image: it must never hang a command.
-RIBBON_IMAGE_DOWNLOAD_TIMEOUT = float(os.environ.get("RIBBON_IMAGE_DOWNLOAD_TIMEOUT", "5"))
+RIBBON_IMAGE_DOWNLOAD_TIMEOUT = env_float("RIBBON_IMAGE_DOWNLOAD_TIMEOUT", 5.0, minimum=0.1)
 
 # The admin's address: moving it off /admin/ cuts the noise of scripted attacks.
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip().strip("/") + "/"
@@ -264,7 +287,7 @@ if ADMIN_URL == "/":
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto, say so:
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else None
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_SECONDS = env_number("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
@@ -298,8 +321,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("RIBBON_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("RIBBON_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_number("RIBBON_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_number("RIBBON_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"

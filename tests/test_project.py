@@ -42,6 +42,26 @@ def test_a_mistyped_debug_value_is_reported_not_guessed():
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RIBBON_PAGE_CACHE_SECONDS", "five"),
+        ("RIBBON_BROWSER_CACHE_SECONDS", "-1"),
+        ("RIBBON_MAX_UPLOAD_BYTES", "5MB"),
+        ("RIBBON_IMAGE_DOWNLOAD_TIMEOUT", "nan"),
+        ("DJANGO_CONN_MAX_AGE", "1.5"),
+    ],
+)
+def test_a_mistyped_number_stops_with_one_line_naming_the_variable(name, value):
+    result = manage("check", **{name: value})
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert name in lines[0]
+    assert repr(value) in lines[0]
+    assert "Traceback" not in result.stderr
+
+
 def test_production_settings_load_with_a_secret_key_and_hosts():
     result = manage(
         "shell", "-c", "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)",
