@@ -1,12 +1,14 @@
 import datetime
-import io
 import itertools
 import os
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
-from PIL import Image
 
 from treatments.models import Tag, Treatment, TreatmentPoint
 
@@ -19,6 +21,30 @@ settings.register_profile("explore", max_examples=5000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ribbon"))
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """
+    Hashing a password on purpose takes a long time; tests make many users.
+    PBKDF2 stays available for the users that a separate server process
+    (tests/test_servers.py) must be able to check.
+    """
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        yield
+
+
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker):
+    """
+    The demo content, loaded once for a whole module of tests that only read
+    it (each test still runs in its own savepoint), and rolled back after.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)
@@ -97,12 +123,6 @@ def editor(django_user_model):
     user = django_user_model.objects.create_user("editor", password="a-long-test-password-1", is_staff=True)
     user.groups.add(Group.objects.get(name="Editors"))
     return user
-
-
-def image_bytes(fmt="PNG", size=(40, 30), color=(200, 30, 90), **save_args):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, fmt, **save_args)
-    return buffer.getvalue()
 
 
 @pytest.fixture

@@ -9,53 +9,11 @@ from django.utils import timezone
 
 from treatments.models import Tag, Treatment, TreatmentPoint
 
-from .conftest import image_bytes
+from .helpers import image_bytes, treatment_form
 
 pytestmark = pytest.mark.django_db
 
 Kind = TreatmentPoint.Kind
-
-
-def add_form_data(**overrides):
-    data = {
-        "title": "Cold Cap Therapy",
-        "slug": "cold-cap-therapy",
-        "summary": "Cooling the scalp to reduce hair loss during chemotherapy.",
-        "status": "draft",
-        "hero_image_alt": "",
-        "hero_image_credit": "",
-        "hero_image_source_url": "",
-        "body": "## How it works\n\nA **cold** cap.",
-        "cost_min": "1500",
-        "cost_max": "3000",
-        "cost_currency": "USD",
-        "cost_period": "one-off",
-        "last_reviewed": "2026-10-01",
-        "next_review_due": "2027-10-01",
-        "source_id": "",
-        "points-TOTAL_FORMS": "3",
-        "points-INITIAL_FORMS": "0",
-        "points-MIN_NUM_FORMS": "0",
-        "points-MAX_NUM_FORMS": "1000",
-        "points-0-kind": str(Kind.PRO),
-        "points-0-text": "Many people keep their hair.",
-        "points-0-order": "1",
-        "points-1-kind": str(Kind.CON),
-        "points-1-text": "The cap is cold.",
-        "points-1-order": "1",
-        "points-2-kind": str(Kind.PRO),
-        "points-2-text": "Nothing is added to the chemotherapy.",
-        "points-2-order": "2",
-        "references-TOTAL_FORMS": "1",
-        "references-INITIAL_FORMS": "0",
-        "references-MIN_NUM_FORMS": "0",
-        "references-MAX_NUM_FORMS": "1000",
-        "references-0-title": "Scalp cooling — NCI",
-        "references-0-url": "https://www.cancer.gov/scalp-cooling",
-        "references-0-order": "0",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_an_editor_can_create_a_treatment_with_points_and_references(client, editor):
@@ -64,7 +22,7 @@ def test_an_editor_can_create_a_treatment_with_points_and_references(client, edi
     form_page = client.get("/admin/treatments/treatment/add/")
     assert form_page.status_code == 200
     assert b"markdownx" in form_page.content, "the body uses the live-preview editor"
-    response = client.post("/admin/treatments/treatment/add/", add_form_data(tags=[tag.pk]))
+    response = client.post("/admin/treatments/treatment/add/", treatment_form(tags=[tag.pk]))
     assert response.status_code == 302, BeautifulSoup(response.content, "html.parser").select(".errorlist")
     treatment = Treatment.objects.get()
     assert [(p.kind, p.text) for p in treatment.points.all()] == [
@@ -80,7 +38,7 @@ def test_an_editor_can_create_a_treatment_with_points_and_references(client, edi
 def test_an_editor_can_upload_a_hero_image_and_alt_text_is_required(client, editor):
     client.force_login(editor)
     picture = SimpleUploadedFile("hero.png", image_bytes(), content_type="image/png")
-    response = client.post("/admin/treatments/treatment/add/", add_form_data(hero_image=picture))
+    response = client.post("/admin/treatments/treatment/add/", treatment_form(hero_image=picture))
     assert response.status_code == 200
     errors = BeautifulSoup(response.content, "html.parser").select(".errorlist")
     assert any("alt text is required" in e.get_text() for e in errors)
@@ -88,7 +46,7 @@ def test_an_editor_can_upload_a_hero_image_and_alt_text_is_required(client, edit
 
     picture = SimpleUploadedFile("hero.png", image_bytes(), content_type="image/png")
     response = client.post(
-        "/admin/treatments/treatment/add/", add_form_data(hero_image=picture, hero_image_alt="A cooling cap")
+        "/admin/treatments/treatment/add/", treatment_form(hero_image=picture, hero_image_alt="A cooling cap")
     )
     assert response.status_code == 302
     treatment = Treatment.objects.get()
@@ -101,7 +59,7 @@ def test_an_editor_can_upload_a_hero_image_and_alt_text_is_required(client, edit
 def test_a_file_that_is_not_an_image_is_refused_by_the_admin(client, editor):
     client.force_login(editor)
     fake = SimpleUploadedFile("hero.png", b"<html><script>alert(1)</script></html>", content_type="image/png")
-    response = client.post("/admin/treatments/treatment/add/", add_form_data(hero_image=fake, hero_image_alt="x"))
+    response = client.post("/admin/treatments/treatment/add/", treatment_form(hero_image=fake, hero_image_alt="x"))
     assert response.status_code == 200
     assert Treatment.objects.count() == 0
 
@@ -109,7 +67,7 @@ def test_a_file_that_is_not_an_image_is_refused_by_the_admin(client, editor):
 def test_review_dates_in_the_wrong_order_are_a_form_error(client, editor):
     client.force_login(editor)
     response = client.post(
-        "/admin/treatments/treatment/add/", add_form_data(last_reviewed="2026-10-01", next_review_due="2026-01-01")
+        "/admin/treatments/treatment/add/", treatment_form(last_reviewed="2026-10-01", next_review_due="2026-01-01")
     )
     assert response.status_code == 200
     assert b"The next review must be after the last review." in response.content

@@ -5,20 +5,17 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from bs4 import BeautifulSoup
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from donations.models import Campaign, DonateClick, SuggestedAmount
 
+from .helpers import campaign_form, soup_of
+
 pytestmark = pytest.mark.django_db
 
 BROWSER = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
-
-
-def soup_of(response):
-    return BeautifulSoup(response.content, "html.parser")
 
 
 @pytest.fixture
@@ -345,39 +342,6 @@ def test_dates_and_reserved_slugs_are_checked(make_campaign):
 
 
 # Admin ---------------------------------------------------------------------------------------
-
-
-def campaign_form(**overrides):
-    data = {
-        "title": "Spring appeal",
-        "slug": "spring-appeal",
-        "summary": "Research grants.",
-        "status": "published",
-        "starts_on": "2026-01-01",
-        "ends_on": "",
-        "donate_url": "https://buy.stripe.com/test_spring",
-        "monthly_donate_url": "",
-        "goal": "1000",
-        "currency": "USD",
-        "raised": "0",
-        "donor_count": "0",
-        "hero_image_alt": "",
-        "story": "Why.",
-        "thank_you_message": "Thanks.",
-        "amounts-TOTAL_FORMS": "2",
-        "amounts-INITIAL_FORMS": "0",
-        "amounts-MIN_NUM_FORMS": "0",
-        "amounts-MAX_NUM_FORMS": "1000",
-        "amounts-0-amount": "25",
-        "amounts-0-impact": "one thing",
-        "amounts-0-order": "1",
-        "amounts-1-amount": "50",
-        "amounts-1-impact": "another",
-        "amounts-1-order": "2",
-        "amounts-1-is_default": "on",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_an_editor_can_create_a_campaign_with_amounts_but_not_delete_it(client, editor):

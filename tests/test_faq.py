@@ -3,20 +3,13 @@
 import json
 
 import pytest
-from bs4 import BeautifulSoup
 
 from faq.models import Topic
 from treatments.models import Treatment
 
+from .helpers import soup_of, visible
+
 pytestmark = pytest.mark.django_db
-
-
-def soup_of(response):
-    return BeautifulSoup(response.content, "html.parser")
-
-
-def visible(text):
-    return " ".join(text.split())
 
 
 # Model ---------------------------------------------------------------------------

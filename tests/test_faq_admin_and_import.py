@@ -2,19 +2,16 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from django.core.management import CommandError, call_command
 
 from faq.importer import ArticleError, parse_article
 from faq.models import Question, Topic
 
+from .helpers import soup_of
+
 pytestmark = pytest.mark.django_db
 
 SEED_ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_453772219cee588e.txt"
-
-
-def soup_of(response):
-    return BeautifulSoup(response.content, "html.parser")
 
 
 # Admin ----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from donations.models import Campaign
 from faq.importer import ArticleError, parse_article
 from treatments.importer import TreatmentFileError, cost_range_from, parse_treatment
 
-from .test_xss import assert_page_is_inert
+from .helpers import assert_page_is_inert
 from .xss_corpus import PAYLOADS
 
 # Text that looks like what these parsers read: markdown punctuation, HTML,

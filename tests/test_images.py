@@ -12,8 +12,7 @@ from PIL import Image
 from core.markdown import render_markdown
 from treatments.models import Treatment
 
-from .conftest import image_bytes
-from .test_admin import add_form_data
+from .helpers import image_bytes, treatment_form
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ def upload_hero(client, editor, data, name="hero.jpg", content_type="image/jpeg"
     picture = SimpleUploadedFile(name, data, content_type=content_type)
     response = client.post(
         "/admin/treatments/treatment/add/",
-        add_form_data(hero_image=picture, hero_image_alt="A nurse fitting a cooling cap", status="published"),
+        treatment_form(hero_image=picture, hero_image_alt="A nurse fitting a cooling cap", status="published"),
     )
     assert response.status_code == 302
     return Treatment.objects.get()
@@ -118,7 +117,7 @@ def test_pictures_in_text_load_lazily_at_their_own_size(client, staff_user):
 def test_a_picture_still_carrying_the_placeholder_description_cannot_be_saved(client, editor):
     client.force_login(editor)
     body = "Text.\n\n![Describe this picture](/media/markdownx/sized/x-960w.jpg)"
-    response = client.post("/admin/treatments/treatment/add/", add_form_data(body=body))
+    response = client.post("/admin/treatments/treatment/add/", treatment_form(body=body))
     assert response.status_code == 200
     assert "with a description of the picture" in response.content.decode()
     assert not Treatment.objects.exists()

@@ -5,7 +5,6 @@ only makes pages slower.
 """
 
 import gzip
-import socket
 import time
 
 import brotli
@@ -16,7 +15,7 @@ from donations.models import DonateClick
 from faq.models import Question
 from treatments.models import Tag, Treatment
 
-from .forms import form_values
+from .helpers import form_values, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -211,17 +210,11 @@ def test_the_admin_is_never_cached_or_compressed(client, site):
     assert not response.has_header("Content-Encoding"), "a page with a CSRF token is never compressed (BREACH)"
 
 
-def _closed_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_a_redis_outage_only_makes_pages_slower(client, site, staff_user):
     redis_down = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
     }

@@ -1,17 +1,14 @@
 import json
 
 import pytest
-from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from treatments.models import Treatment, TreatmentPoint
 
+from .helpers import image_bytes, soup_of
+
 pytestmark = pytest.mark.django_db
-
-
-def soup_of(response):
-    return BeautifulSoup(response.content, "html.parser")
 
 
 def test_home_page_leads_to_treatments(client, full_treatment):
@@ -130,8 +127,6 @@ def test_staff_see_a_draft_with_a_banner_and_it_is_never_cached(client, staff_us
 
 def test_hero_image_is_shown_with_its_alt_text(client, make_treatment):
     from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from .conftest import image_bytes
 
     treatment = make_treatment(
         "Radiotherapy",

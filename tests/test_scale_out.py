@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 from PIL import Image
 
-from .conftest import image_bytes
-from .forms import form_values
+from .helpers import form_values, free_port, image_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -42,12 +42,6 @@ def _listening(address):
             return True
     except OSError:
         return False
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_for(url, process, seconds=30):
@@ -129,7 +123,7 @@ def start_servers(shared_services, collected_static, tmp_path):
                     "MEDIA_ROOT": str(tmp_path / "media-never-used"), **extra}  # fmt: skip
         bases = []
         for _ in range(2):
-            port = _free_port()
+            port = free_port()
             log = open(tmp_path / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
             process = subprocess.Popen(
                 [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
@@ -194,7 +188,10 @@ def _multipart(data, files):
 
 @pytest.fixture
 def staff_and_treatment(full_treatment, django_user_model):
-    django_user_model.objects.create_user("editor-a", password=PASSWORD, is_staff=True, is_superuser=True)
+    # Hashed as production hashes, so that the servers (with production settings) can check it.
+    django_user_model.objects.create(
+        username="editor-a", password=make_password(PASSWORD, hasher="pbkdf2_sha256"), is_staff=True, is_superuser=True
+    )
     return full_treatment
 
 
@@ -233,7 +230,7 @@ def object_storage(tmp_path):
     """A local S3-compatible server (moto) with an empty bucket."""
     import boto3
 
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -13,11 +13,6 @@ from treatments.models import Treatment
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo_site(db):
-    call_command("load_demo", stdout=StringIO())
-
-
 def public_urls():
     urls = ["/", "/treatments/", "/faq/", "/faq/?q=insurance", "/faq/?q=zzzz"]
     urls += [f"/treatments/?tag={slug}" for slug in Treatment.objects.values_list("tags__slug", flat=True).distinct()]
@@ -60,7 +55,7 @@ def test_every_public_page_keeps_the_site_promises(client, demo_site):
         assert len(ids) == len(set(ids)), f"duplicate id on {url}"
 
 
-def test_demo_faq_has_enough_questions_and_is_idempotent(demo_site):
+def test_demo_faq_has_enough_questions_and_is_idempotent(db, demo_site):
     assert Question.objects.published().count() >= 12
     assert Topic.objects.filter(questions__status="published").distinct().count() >= 3
     before = list(Question.objects.order_by("pk").values_list("pk", "updated_at"))

@@ -11,9 +11,7 @@ from faq.models import Question, Topic
 from treatments.importer import parse_treatment, save_treatment
 from treatments.models import Tag, Treatment, TreatmentPoint
 
-from .test_admin import add_form_data
-from .test_donations import campaign_form
-from .test_treatment_importer import ORGANISATION_FILE
+from .helpers import ORGANISATION_FILE, campaign_form, treatment_form
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +73,7 @@ def test_the_admin_saves_a_treatment_and_its_points_together(client, editor, mon
         return original_save(self, *args, **kwargs)
 
     monkeypatch.setattr(TreatmentPoint, "save", fail_on_second)
-    response = client.post("/admin/treatments/treatment/add/", add_form_data())
+    response = client.post("/admin/treatments/treatment/add/", treatment_form())
     assert response.status_code == 500
     assert Treatment.objects.count() == 0
     assert TreatmentPoint.objects.count() == 0

@@ -13,56 +13,10 @@ from core.textfiles import decode_text_file
 from treatments.importer import TreatmentFileError, cost_range_from, parse_treatment
 from treatments.models import Tag, Treatment, TreatmentPoint
 
-from .conftest import image_bytes
+from .helpers import ORGANISATION_FILE, image_bytes
 
 Kind = TreatmentPoint.Kind
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "002_e01a4fde723c2a0f.txt"
-
-# The organisation's format, in our own words, with the damage real files carry:
-# a curly apostrophe saved through the wrong encoding ("patientâ€™s").
-ORGANISATION_FILE = """---
-title: "Cold Cap Therapy"
-id: "41"
-description: "Cooling the scalp during chemotherapy to reduce hair loss."
-tags: "scalp cooling, chemotherapy"
-heroImage: "https://images.example.org/cold-cap.jpg"
----
-
-**Cold cap therapy** cools the patientâ€™s scalp during chemotherapy sessions.
-
-## Pros and Cons
-
-**Pros:**
-
-- Many people keep much of their hair.
-- Nothing is added to the chemotherapy itself.
-
-**Cons:**
-
-- The cap is cold and can cause headaches.
-- It does not work with every chemotherapy medicine.
-
-## Short and Long Term Effects
-
-**Short Term:**
-
-- Feeling chilly during sessions.
-
-**Long Term:**
-
-- No known lasting effects on the scalp.
-
-## Cost and Return on Investment
-
-**Cost:**
-
-- Typically ranges from $1,500 to $3,000 per course of treatment in total, depending on the clinic.
-- Some insurers pay part of the cost.
-
-**Return on Investment:**
-
-- Keeping hair matters a great deal to many people's wellbeing.
-"""
 
 
 def write(tmp_path, name, text, encoding="utf-8", newline="\n"):

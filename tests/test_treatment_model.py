@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from treatments.models import Reference, Tag, Treatment
 
-from .conftest import image_bytes
+from .helpers import image_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from PIL import Image
 from core.images import ImageRejected, verified_image
 from treatments.models import Treatment
 
-from .test_admin import add_form_data
+from .helpers import treatment_form
 from .upload_corpus import ACCEPTED, REFUSED, jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_pictures_are_reencoded_under_a_server_chosen_name(name):
 def test_the_admin_refuses_each_bad_file_with_a_form_error(client, editor, media_in_tmp, name):
     client.force_login(editor)
     upload = SimpleUploadedFile(name, REFUSED[name], content_type="image/png")
-    response = client.post("/admin/treatments/treatment/add/", add_form_data(hero_image=upload, hero_image_alt="x"))
+    response = client.post("/admin/treatments/treatment/add/", treatment_form(hero_image=upload, hero_image_alt="x"))
     assert response.status_code == 200
     errors = BeautifulSoup(response.content, "html.parser").select(".field-hero_image .errorlist")
     assert errors, name
@@ -59,7 +59,9 @@ def test_the_admin_refuses_each_bad_file_with_a_form_error(client, editor, media
 def test_the_admin_stores_a_reencoded_picture_without_gps(client, editor, media_in_tmp):
     client.force_login(editor)
     upload = SimpleUploadedFile("holiday.jpg", jpeg_with_gps(), content_type="image/jpeg")
-    response = client.post("/admin/treatments/treatment/add/", add_form_data(hero_image=upload, hero_image_alt="A cap"))
+    response = client.post(
+        "/admin/treatments/treatment/add/", treatment_form(hero_image=upload, hero_image_alt="A cap")
+    )
     assert response.status_code == 302
     stored = Treatment.objects.get().hero_image
     assert stored.name.startswith("treatments/")

@@ -6,11 +6,11 @@ import zlib
 
 from PIL import Image
 
+from .helpers import image_bytes
 
-def png(size=(40, 30), color=(200, 30, 90)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "PNG")
-    return buffer.getvalue()
+
+def png(size=(40, 30)):
+    return image_bytes("PNG", size)
 
 
 def jpeg_with_gps():

@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from ..helpers import PHONE
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RIBBON_CHROMIUM", "/usr/bin/chromium")
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 # A person's browser: HeadlessChrome is, on purpose, not counted as a donor.
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 def pytest_collection_modifyitems(items):

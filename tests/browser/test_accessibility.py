@@ -9,7 +9,7 @@ from donations.models import Campaign
 from faq.models import Question, Topic
 from treatments.models import Treatment
 
-from .conftest import DESKTOP, PHONE, SCREENSHOTS
+from ..helpers import DESKTOP, PHONE, SCREENSHOTS
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 

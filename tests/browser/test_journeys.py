@@ -8,8 +8,7 @@ from playwright.sync_api import expect
 from donations.models import DonateClick
 from faq.models import Question, Topic
 
-from ..upload_corpus import png
-from .conftest import DESKTOP, PHONE
+from ..helpers import DESKTOP, PHONE, image_bytes
 
 
 def test_a_patient_on_a_phone_finds_a_treatment_and_its_answers(visit, demo_site):
@@ -148,7 +147,7 @@ def test_staff_write_a_treatment_reorder_questions_and_get_a_bad_link_refused(vi
     page.select_option("#id_points-1-kind", label="Con")
     page.fill("#id_points-1-text", "The cap is very cold.")
     page.set_input_files(
-        "#id_hero_image", files=[{"name": "cap.png", "mimeType": "image/png", "buffer": png((120, 80))}]
+        "#id_hero_image", files=[{"name": "cap.png", "mimeType": "image/png", "buffer": image_bytes("PNG", (120, 80))}]
     )
     page.fill("#id_hero_image_alt", "A person wearing a cooling cap")
     page.select_option("#id_status", "published")

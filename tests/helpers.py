@@ -1,0 +1,264 @@
+"""
+What the tests share: reading pages and forms, making files, filling admin
+forms, starting servers. Tests import from here, never from each other.
+"""
+
+import html
+import io
+import json
+import re
+import socket
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from PIL import Image
+
+from treatments.models import TreatmentPoint
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Pages ---------------------------------------------------------------------------
+
+
+def soup_of(response_or_html):
+    content = getattr(response_or_html, "content", response_or_html)
+    return BeautifulSoup(content, "html.parser")
+
+
+def visible(text):
+    """Text as a reader sees it: runs of white space are one space."""
+    return " ".join(text.split())
+
+
+def form_values(html, form_selector="#content-main form"):
+    """The fields of the page's form (by default the admin's main form) with their current values, as POST data."""
+    soup = BeautifulSoup(html, "html.parser")
+    form = soup.select_one(form_selector)
+    data = {}
+    for field in form.select("input[name], textarea[name], select[name]"):
+        name = field["name"]
+        if field.name == "textarea":
+            value = field.text.removeprefix("\n")
+        elif field.name == "select":
+            chosen = field.select("option[selected]")
+            if field.has_attr("multiple"):
+                data[name] = [option.get("value", option.text) for option in chosen]
+                continue
+            option = chosen[0] if chosen else field.select_one("option")
+            value = option.get("value", option.text) if option else ""
+        else:
+            kind = field.get("type", "text")
+            if kind in {"submit", "button", "image", "file", "reset"}:
+                continue
+            if kind in {"checkbox", "radio"}:
+                if not field.has_attr("checked"):
+                    continue
+                if kind == "checkbox" and name in data:
+                    existing = data[name] if isinstance(data[name], list) else [data[name]]
+                    data[name] = [*existing, field.get("value", "on")]
+                    continue
+                value = field.get("value", "on")
+            else:
+                value = field.get("value", "")
+        data[name] = value
+    return data
+
+
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "poster", "background", "srcset", "cite"}
+DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:")
+FORBIDDEN_ELEMENTS = {
+    "iframe",
+    "object",
+    "embed",
+    "base",
+    "svg",
+    "math",
+    "style",
+    "link",
+    "frame",
+    "frameset",
+    "applet",
+}
+
+
+def assert_page_is_inert(url, content):
+    page = BeautifulSoup(content, "html.parser")
+    for script in page.find_all("script"):
+        if script.get("type") == "application/ld+json":
+            json.loads(script.string)  # data, and well-formed: nothing broke out of it
+            continue
+        assert script.get("src", "").startswith("/static/"), f"{url}: executable script {script}"
+        assert not script.string, f"{url}: executable script {script}"
+    for element in page.find_all(True):
+        name = element.name.lower()
+        if name == "link":
+            assert element.get("rel") in (["stylesheet"], ["icon"], ["canonical"]), f"{url}: {element}"
+            assert element["href"].startswith(("/static/", "http://testserver/")), f"{url}: {element}"
+            continue
+        assert name not in FORBIDDEN_ELEMENTS, f"{url}: <{name}> element"
+        if name == "meta":
+            assert "http-equiv" not in element.attrs, f"{url}: {element}"
+        if name == "form":
+            assert element["action"].startswith(("/faq/", "/donate/", "/admin/")), f"{url}: {element}"
+        for attribute, value in element.attrs.items():
+            attribute = attribute.lower()
+            assert not attribute.startswith("on"), f"{url}: event handler {attribute}= on <{name}>"
+            assert attribute != "style", f"{url}: style attribute on <{name}>"
+            if attribute in URL_ATTRIBUTES:
+                values = value if isinstance(value, list) else [value]
+                for item in values:
+                    cleaned = re.sub(r"[\x00-\x20]", "", html.unescape(item)).lower()
+                    assert not cleaned.startswith(DANGEROUS_SCHEMES), f"{url}: {attribute}={item!r} on <{name}>"
+
+
+# Files ---------------------------------------------------------------------------
+
+
+def image_bytes(fmt="PNG", size=(40, 30), color=(200, 30, 90), **save_args):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, fmt, **save_args)
+    return buffer.getvalue()
+
+
+# The organisation's format, in our own words, with the damage real files carry:
+# a curly apostrophe saved through the wrong encoding ("patientâ€™s").
+ORGANISATION_FILE = """---
+title: "Cold Cap Therapy"
+id: "41"
+description: "Cooling the scalp during chemotherapy to reduce hair loss."
+tags: "scalp cooling, chemotherapy"
+heroImage: "https://images.example.org/cold-cap.jpg"
+---
+
+**Cold cap therapy** cools the patientâ€™s scalp during chemotherapy sessions.
+
+## Pros and Cons
+
+**Pros:**
+
+- Many people keep much of their hair.
+- Nothing is added to the chemotherapy itself.
+
+**Cons:**
+
+- The cap is cold and can cause headaches.
+- It does not work with every chemotherapy medicine.
+
+## Short and Long Term Effects
+
+**Short Term:**
+
+- Feeling chilly during sessions.
+
+**Long Term:**
+
+- No known lasting effects on the scalp.
+
+## Cost and Return on Investment
+
+**Cost:**
+
+- Typically ranges from $1,500 to $3,000 per course of treatment in total, depending on the clinic.
+- Some insurers pay part of the cost.
+
+**Return on Investment:**
+
+- Keeping hair matters a great deal to many people's wellbeing.
+"""
+
+
+# Admin forms, as a browser would post them ------------------------------------------
+
+Kind = TreatmentPoint.Kind
+
+
+def treatment_form(**overrides):
+    data = {
+        "title": "Cold Cap Therapy",
+        "slug": "cold-cap-therapy",
+        "summary": "Cooling the scalp to reduce hair loss during chemotherapy.",
+        "status": "draft",
+        "hero_image_alt": "",
+        "hero_image_credit": "",
+        "hero_image_source_url": "",
+        "body": "## How it works\n\nA **cold** cap.",
+        "cost_min": "1500",
+        "cost_max": "3000",
+        "cost_currency": "USD",
+        "cost_period": "one-off",
+        "last_reviewed": "2026-10-01",
+        "next_review_due": "2027-10-01",
+        "source_id": "",
+        "points-TOTAL_FORMS": "3",
+        "points-INITIAL_FORMS": "0",
+        "points-MIN_NUM_FORMS": "0",
+        "points-MAX_NUM_FORMS": "1000",
+        "points-0-kind": str(Kind.PRO),
+        "points-0-text": "Many people keep their hair.",
+        "points-0-order": "1",
+        "points-1-kind": str(Kind.CON),
+        "points-1-text": "The cap is cold.",
+        "points-1-order": "1",
+        "points-2-kind": str(Kind.PRO),
+        "points-2-text": "Nothing is added to the chemotherapy.",
+        "points-2-order": "2",
+        "references-TOTAL_FORMS": "1",
+        "references-INITIAL_FORMS": "0",
+        "references-MIN_NUM_FORMS": "0",
+        "references-MAX_NUM_FORMS": "1000",
+        "references-0-title": "Scalp cooling — NCI",
+        "references-0-url": "https://www.cancer.gov/scalp-cooling",
+        "references-0-order": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def campaign_form(**overrides):
+    data = {
+        "title": "Spring appeal",
+        "slug": "spring-appeal",
+        "summary": "Research grants.",
+        "status": "published",
+        "starts_on": "2026-01-01",
+        "ends_on": "",
+        "donate_url": "https://buy.stripe.com/test_spring",
+        "monthly_donate_url": "",
+        "goal": "1000",
+        "currency": "USD",
+        "raised": "0",
+        "donor_count": "0",
+        "hero_image_alt": "",
+        "story": "Why.",
+        "thank_you_message": "Thanks.",
+        "amounts-TOTAL_FORMS": "2",
+        "amounts-INITIAL_FORMS": "0",
+        "amounts-MIN_NUM_FORMS": "0",
+        "amounts-MAX_NUM_FORMS": "1000",
+        "amounts-0-amount": "25",
+        "amounts-0-impact": "one thing",
+        "amounts-0-order": "1",
+        "amounts-1-amount": "50",
+        "amounts-1-impact": "another",
+        "amounts-1-order": "2",
+        "amounts-1-is_default": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+# Servers ---------------------------------------------------------------------------
+
+
+def free_port():
+    """A port nothing listens on (until someone binds it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# Browser tests -----------------------------------------------------------------------
+
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
