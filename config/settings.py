@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "treatments",
     "faq",
     "donations",
+    # Assembles the site from the apps above (home page, demo content); nothing imports it.
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -129,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "pages.context_processors.sections",
             ],
         },
     },
@@ -325,7 +328,7 @@ AXES_FAILURE_LIMIT = env_number("RIBBON_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_number("RIBBON_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_LOCKOUT_TEMPLATE = "pages/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 
 LOGGING = {

@@ -3,13 +3,14 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from core import views as core_views
+from pages import views as pages_views
 
 admin.site.site_header = f"{settings.SITE_NAME} content"
 admin.site.site_title = f"{settings.SITE_NAME} admin"
 admin.site.index_title = "Edit the website"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", pages_views.home, name="home"),
     path("favicon.ico", core_views.favicon),
     path("treatments/", include("treatments.urls")),
     path("faq/", include("faq.urls")),
@@ -20,7 +21,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
-handler500 = "core.views.server_error"
+handler500 = "pages.views.server_error"
 
 if settings.SERVE_MEDIA:
     # Uploaded files from ./media, while developing and under `make serve`; with object

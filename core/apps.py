@@ -1,18 +1,21 @@
 from django.apps import AppConfig
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-# Apps whose content appears on public pages: any save or delete there makes
-# cached pages stale. Models that are written by visitors, not shown to them,
-# are left out, or every donate click would empty the cache.
-CONTENT_APPS = frozenset({"treatments", "faq", "donations"})
-NOT_SHOWN_ON_PAGES = frozenset({"donations.donateclick"})
+
+def shows_on_pages(model):
+    """
+    Whether rows of `model` appear on public pages, so that changing one makes
+    stored pages stale. Content apps say so on their AppConfig
+    (`public_content = True`); a model of theirs that visitors write but never
+    see (a donate click) says `shown_on_pages = False`.
+    """
+    return getattr(model._meta.app_config, "public_content", False) and getattr(model, "shown_on_pages", True)
 
 
 def on_content_change(sender, **kwargs):
     from core.page_cache import invalidate_on_content_change
 
-    meta = sender._meta
-    if meta.app_label in CONTENT_APPS and meta.label_lower not in NOT_SHOWN_ON_PAGES:
+    if shows_on_pages(sender):
         invalidate_on_content_change(sender, **kwargs)
 
 

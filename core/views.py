@@ -1,5 +1,5 @@
 """
-The home page, the error pages, and the markdown editor's two server endpoints.
+The markdown editor's two server endpoints, uploaded media and the favicon.
 
 markdownx ships its own preview and upload views, but mounted as they come
 they answer anyone (an anonymous visitor could upload files) and trust the
@@ -7,22 +7,15 @@ client's Content-Type. Here both sit behind staff login, accept only POST,
 and pictures go through the same byte-level check as every ImageField.
 """
 
-import logging
-import sys
-
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.files.storage import default_storage
-from django.db import InterfaceError, OperationalError
 from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponsePermanentRedirect,
-    HttpResponseServerError,
     JsonResponse,
 )
-from django.shortcuts import render
-from django.template import loader
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
@@ -30,19 +23,9 @@ from django.views.static import serve
 
 from core.images import ImageRejected, make_renditions, verified_image
 from core.markdown import ALT_TEXT_PLACEHOLDER, render_markdown
-from donations.models import Campaign
-from faq.models import Topic
-from treatments.models import Treatment
 
 # Pictures in text: the width of the copy linked from markdown (the text column is ~700 px).
 CONTENT_IMAGE_WIDTH = 960
-
-
-def home(request):
-    treatments = Treatment.objects.published().order_by("title")[:6]
-    topics = Topic.objects.with_published_questions().order_by("order", "name")
-    campaign = Campaign.objects.featured().first()
-    return render(request, "core/home.html", {"treatments": treatments, "topics": topics, "campaign": campaign})
 
 
 def local_media(request, path):
@@ -95,25 +78,3 @@ def markdown_image_upload(request):
     url = default_storage.url(chosen["jpeg"])
     code = f'![{ALT_TEXT_PLACEHOLDER}]({url}){{: width="{chosen["width"]}" height="{chosen["height"]}" }}'
     return JsonResponse({"image_code": code})
-
-
-logger = logging.getLogger(__name__)
-
-DATABASE_RETRY_SECONDS = 30
-
-
-def server_error(request):
-    """
-    The 500 handler. When the cause is an unreachable database the honest
-    answer is 503 "try again shortly", which clients and proxies can retry;
-    connections are re-checked on the next request, so the site recovers by
-    itself when the database is back.
-    """
-    error = sys.exc_info()[1]
-    if isinstance(error, (OperationalError, InterfaceError)):
-        logger.error("Database unavailable: %s", error)
-        response = HttpResponse(loader.render_to_string("503.html", request=request), status=503)
-        response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
-        response["Cache-Control"] = "no-store"
-        return response
-    return HttpResponseServerError(loader.render_to_string("500.html", request=request))

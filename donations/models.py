@@ -287,6 +287,9 @@ class SuggestedAmount(models.Model):
 class DonateClick(models.Model):
     """One press of a donate button. Deliberately nothing that identifies a person."""
 
+    # Written by visitors, never shown to them: a click must not empty the page cache.
+    shown_on_pages = False
+
     class Frequency(models.TextChoices):
         ONE_TIME = ONE_TIME, "One-time"
         MONTHLY = MONTHLY, "Monthly"

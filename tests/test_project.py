@@ -241,3 +241,42 @@ def test_make_run_installs_the_runtime_only_and_make_test_adds_the_tools():
     assert "-r requirements.txt" in run
     assert "requirements-dev.txt" not in run
     assert "-r requirements-dev.txt" in planned("test")
+
+
+# Layout ---------------------------------------------------------------------------
+
+
+def _project_apps():
+    from django.apps import apps
+
+    return {config.name for config in apps.get_app_configs() if Path(config.path).parent == ROOT}
+
+
+def test_core_is_infrastructure_that_imports_no_app():
+    """core/ holds what every app uses (markdown, images, cache, fields, text); the apps sit on it, never under it."""
+    import ast
+
+    apps = _project_apps() - {"core"}
+    assert {"treatments", "faq", "donations", "pages"} <= apps
+    for path in (ROOT / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in apps, f"{path.relative_to(ROOT)}:{node.lineno} imports {name}"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert node.value not in apps, f"{path.relative_to(ROOT)}:{node.lineno} names the app {node.value!r}"
+
+
+def test_no_content_app_imports_the_app_that_assembles_the_site():
+    for app in _project_apps() - {"pages"}:
+        for path in (ROOT / app).rglob("*.py"):
+            text = path.read_text()
+            assert "from pages" not in text, path
+            assert "import pages" not in text, path

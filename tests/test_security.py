@@ -193,10 +193,10 @@ urlpatterns = [
     path("database-down/", raise_database_down),
 ]
 
+from config.urls import handler500  # noqa: E402, F401 - the site's own handler, under test
 from config.urls import urlpatterns as site_urlpatterns  # noqa: E402
 
 urlpatterns += site_urlpatterns
-handler500 = "core.views.server_error"
 
 
 @pytest.mark.django_db

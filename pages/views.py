@@ -1,0 +1,41 @@
+"""The home page and the server-error page."""
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+
+from donations.models import Campaign
+from faq.models import Topic
+from treatments.models import Treatment
+
+logger = logging.getLogger(__name__)
+
+DATABASE_RETRY_SECONDS = 30
+
+
+def home(request):
+    treatments = Treatment.objects.published().order_by("title")[:6]
+    topics = Topic.objects.with_published_questions().order_by("order", "name")
+    campaign = Campaign.objects.featured().first()
+    return render(request, "pages/home.html", {"treatments": treatments, "topics": topics, "campaign": campaign})
+
+
+def server_error(request):
+    """
+    The 500 handler. When the cause is an unreachable database the honest
+    answer is 503 "try again shortly", which clients and proxies can retry;
+    connections are re-checked on the next request, so the site recovers by
+    itself when the database is back.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        logger.error("Database unavailable: %s", error)
+        response = HttpResponse(loader.render_to_string("503.html", request=request), status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+    return HttpResponseServerError(loader.render_to_string("500.html", request=request))
