@@ -10,6 +10,11 @@ are removed however they are spelled, because the cleaner never sees markdown,
 only the HTML a browser would parse.
 """
 
+import functools
+import hashlib
+from importlib.metadata import version
+from pathlib import Path
+
 import markdown
 import nh3
 from django.core.exceptions import ValidationError
@@ -93,3 +98,24 @@ def no_alt_text_placeholder(text):
             f"Replace “{ALT_TEXT_PLACEHOLDER}” with a description of the picture for people who cannot see it.",
             code="alt_text_placeholder",
         )
+
+
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint():
+    return hashlib.sha256(
+        Path(__file__).read_bytes() + f"markdown {version('Markdown')} nh3 {version('nh3')}".encode()
+    ).hexdigest()
+
+
+def renderer_version():
+    """
+    A short fingerprint of everything that decides what render_markdown
+    produces: this module's code, its allowlists, and the Markdown and nh3
+    releases. Stored HTML made by another version is out of date
+    (`manage.py rerender_content` renders it again).
+    """
+    allowlists = repr(
+        (sorted(ALLOWED_TAGS), sorted((tag, sorted(names)) for tag, names in ALLOWED_ATTRIBUTES.items()),
+         sorted(ALLOWED_URL_SCHEMES))
+    )  # fmt: skip
+    return hashlib.sha256(f"{_code_fingerprint()} {allowlists}".encode()).hexdigest()[:16]

@@ -5,6 +5,7 @@ Helpers for data migrations shared by the content apps.
   created after all migrations have run, so a migration that assigns them
   must create them first.
 - Making the renditions of pictures uploaded before renditions existed.
+- Dating the first publication of rows published before that date was kept.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -47,5 +48,20 @@ def make_missing_renditions(app_label, model_name):
             except (OSError, ValueError):
                 continue  # a missing or unreadable file: the page simply shows no picture
             item.save(update_fields=["hero_image_renditions"])
+
+    return forwards
+
+
+def date_earlier_publications(app_label, model_name):
+    """
+    A RunPython function: rows already published when `published_at` was
+    added get the best date known, their last change.
+    """
+
+    def forwards(apps, schema_editor):
+        from django.db.models import F
+
+        model = apps.get_model(app_label, model_name)
+        model.objects.filter(status="published", published_at__isnull=True).update(published_at=F("updated_at"))
 
     return forwards

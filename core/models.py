@@ -1,8 +1,31 @@
-"""What every piece of public content shares: it is a draft until published."""
+"""
+What content models share, as abstract models each app builds on:
 
+- `PublishableModel`: a draft until published, with the dates that go with it;
+- `HeroImageModel`: a picture at the top of the page, never sent at upload size;
+- `RenderedContentModel`: markdown rendered to HTML once, on save, by the one
+  sanitising renderer, and marked with the renderer's version so that
+  `manage.py rerender_content` can bring older HTML up to date;
+- `SlugFromTitle`: an address made from the title, never reused.
+"""
+
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
+from core.fields import VerifiedImageField
 from core.images import make_renditions
+from core.markdown import render_markdown, renderer_version
+from core.text import unique_slug
+
+
+def _with(update_fields, *names):
+    """save()'s update_fields with `names` added, or None (meaning every field) left as it is."""
+    return None if update_fields is None else {*update_fields, *names}
+
+
+# Publishing ------------------------------------------------------------------------
 
 
 class PublishStatus(models.TextChoices):
@@ -10,45 +33,114 @@ class PublishStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
-class Publishable:
-    """Mixed into every model with a draft/published `status`."""
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=PublishStatus.PUBLISHED)
+
+    def visible_to(self, user):
+        """What this person may open: staff also see drafts (with a banner), everybody else only what is published."""
+        return self if user.is_active and user.is_staff else self.published()
+
+
+class PublishableModel(models.Model):
+    Status = PublishStatus
+
+    status = models.CharField(
+        max_length=10,
+        choices=PublishStatus.choices,
+        default=PublishStatus.DRAFT,
+        db_index=True,
+        help_text="Drafts are seen only by staff, under a “Draft” banner; published items are public.",
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When this was first published (filled in automatically).",
+    )
+    updated_at = models.DateTimeField("updated", auto_now=True)
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if self.status == PublishStatus.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+            update_fields = _with(update_fields, "published_at")
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def is_published(self):
         return self.status == PublishStatus.PUBLISHED
 
 
-class PublishableQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=PublishStatus.PUBLISHED)
+def keep_draft_private(response, item):
+    """
+    The one rule for answering with a draft (which only staff can open): no
+    browser or shared cache may keep it, and it is never stored for others.
+    """
+    if not item.is_published:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
-def status_field(what):
-    return models.CharField(
-        max_length=10,
-        choices=PublishStatus.choices,
-        default=PublishStatus.DRAFT,
-        db_index=True,
-        help_text=f"Only published {what} are visible to the public.",
+# Pictures --------------------------------------------------------------------------
+
+
+def hero_image_path(instance, filename):
+    """Uploads of each model in a folder of their own; the name was chosen by the server (core.fields)."""
+    return f"{instance.hero_image_folder}/{filename}"
+
+
+class HeroImageModel(models.Model):
+    """
+    A picture at the top of the page. It is never sent at upload size:
+    renditions are made once, when a new picture is saved, and pages read
+    their sizes from the database instead of opening image files.
+    """
+
+    hero_image_folder = "pictures"  # each model names its own
+
+    hero_image = VerifiedImageField(
+        upload_to=hero_image_path,
+        blank=True,
+        help_text="Optional picture at the top of the page (JPEG, PNG or WebP).",
     )
-
-
-def hero_renditions_field():
-    return models.JSONField(
+    hero_image_alt = models.CharField(
+        "hero image alt text",
+        max_length=200,
+        blank=True,
+        help_text="Describe the picture for people who cannot see it. Required whenever there is a picture.",
+    )
+    hero_image_renditions = models.JSONField(
         default=dict,
         blank=True,
         editable=False,
         help_text="Sizes of the hero picture made on upload (filled in automatically).",
     )
 
+    class Meta:
+        abstract = True
 
-class HasHeroImage:
-    """
-    Mixed into models with `hero_image` and `hero_image_renditions`: the
-    picture is never sent at upload size. Renditions are made once, when a new
-    picture is saved, and the page reads their sizes from the database
-    instead of opening image files on every request.
-    """
+    def save(self, *args, update_fields=None, **kwargs):
+        self.refresh_hero_renditions()
+        if update_fields is not None and "hero_image" in update_fields:
+            update_fields = _with(update_fields, "hero_image_renditions")
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.hero_image and not self.hero_image_alt.strip():
+            raise ValidationError(
+                {
+                    "hero_image_alt": (
+                        "Describe the picture for people who cannot see it "
+                        "(alt text is required when there is a picture)."
+                    )
+                }
+            )
 
     def refresh_hero_renditions(self):
         image = self.hero_image
@@ -96,3 +188,79 @@ class HasHeroImage:
             "width": fallback["width"],
             "height": fallback["height"],
         }
+
+
+# Stored HTML ---------------------------------------------------------------------------
+
+
+class RenderedContentModel(models.Model):
+    """
+    Markdown written by staff, rendered to sanitised HTML once, when it is
+    saved, never per request. Each row remembers the renderer version it was
+    rendered with: when the renderer or its allowlist changes (a security fix
+    must reach published pages), `manage.py rerender_content` renders every
+    older row again, and `make serve` runs it on every start.
+    """
+
+    markdown_fields = {}  # {markdown field: its stored HTML field}, in each model
+
+    rendered_with = models.CharField(
+        max_length=16,
+        blank=True,
+        editable=False,
+        help_text="The version of the renderer that made the stored HTML (filled in automatically).",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        self.refresh_derived_fields()
+        if update_fields is not None and set(update_fields) & set(self.source_field_names()):
+            update_fields = _with(update_fields, *self.derived_field_names())
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+    @classmethod
+    def source_field_names(cls):
+        """The fields the derived ones are made from."""
+        return list(cls.markdown_fields)
+
+    @classmethod
+    def derived_field_names(cls):
+        """The fields refresh_derived_fields() fills in: what a bulk update must write."""
+        return [*cls.markdown_fields.values(), "rendered_with"]
+
+    def refresh_derived_fields(self):
+        """Fill in everything derived from the text: save(), imports and rerender_content all come here."""
+        for source, target in self.markdown_fields.items():
+            setattr(self, target, render_markdown(getattr(self, source)))
+        self.rendered_with = renderer_version()
+
+
+# Addresses ---------------------------------------------------------------------------
+
+
+class SlugFromTitle(models.Model):
+    """
+    A `slug` made from another field (`slug_source`) when none is given, unique
+    among the model's rows and never one of its `reserved_slugs` (addresses the
+    site uses itself). Each model declares its own `slug` field and length.
+    """
+
+    slug_source = "title"
+    reserved_slugs = frozenset()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(
+                self._meta.model,
+                getattr(self, self.slug_source),
+                instance=self,
+                max_length=self._meta.get_field("slug").max_length,
+                reserved=self.reserved_slugs,
+            )
+            update_fields = _with(update_fields, "slug")
+        super().save(*args, update_fields=update_fields, **kwargs)

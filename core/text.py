@@ -16,14 +16,16 @@ def format_money(amount, currency="USD"):
     return f"{symbol}{number}" if symbol else f"{currency} {number}"
 
 
-def unique_slug(model, text, instance=None, max_length=50, field="slug"):
-    """A slug from `text` that no other row of `model` uses yet (adds -2, -3 …)."""
+def unique_slug(model, text, instance=None, max_length=50, field="slug", reserved=frozenset()):
+    """A slug from `text` that no other row of `model` uses yet and that is not reserved (adds -2, -3 …)."""
     base = slugify(text)[:max_length].strip("-") or model._meta.model_name
+    if base in reserved:  # an address the site uses itself: "thanks" becomes "thanks-campaign"
+        base = f"{base}-{model._meta.model_name}"[:max_length]
     candidate, counter = base, 2
-    others = model._default_manager.all()
+    others = model._base_manager.all()
     if instance is not None and instance.pk:
         others = others.exclude(pk=instance.pk)
-    while others.filter(**{field: candidate}).exists():
+    while candidate in reserved or others.filter(**{field: candidate}).exists():
         suffix = f"-{counter}"
         candidate = f"{base[: max_length - len(suffix)]}{suffix}"
         counter += 1

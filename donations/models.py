@@ -21,21 +21,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from markdownx.models import MarkdownxField
 
-from core.fields import VerifiedImageField
-from core.markdown import no_alt_text_placeholder, render_markdown
-from core.models import (
-    HasHeroImage,
-    Publishable,
-    PublishableQuerySet,
-    PublishStatus,
-    hero_renditions_field,
-    status_field,
-)
-from core.text import format_money, unique_slug
+from core.markdown import no_alt_text_placeholder
+from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
+from core.text import format_money
 
 from .providers import MONTHLY, ONE_TIME, provider_for, validate_donate_url
-
-RESERVED_SLUGS = {"thanks"}  # /donate/thanks/ is the generic thank-you page
 
 
 class CampaignQuerySet(PublishableQuerySet):
@@ -48,8 +38,10 @@ class CampaignQuerySet(PublishableQuerySet):
         return self.active(today).filter(is_featured=True)
 
 
-class Campaign(Publishable, HasHeroImage, models.Model):
-    Status = PublishStatus
+class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
+    hero_image_folder = "campaigns"
+    markdown_fields = {"story": "story_html", "thank_you_message": "thank_you_html"}
+    reserved_slugs = frozenset({"thanks"})  # /donate/thanks/ is the generic thank-you page
 
     title = models.CharField(max_length=120, help_text="What the campaign is for, in a few words.")
     slug = models.SlugField(
@@ -66,16 +58,6 @@ class Campaign(Publishable, HasHeroImage, models.Model):
         help_text="Why this matters and what the money will do, in markdown.",
     )
     story_html = models.TextField(editable=False, blank=True)
-    hero_image = VerifiedImageField(
-        upload_to="campaigns/", blank=True, help_text="Optional picture at the top of the page (JPEG, PNG or WebP)."
-    )
-    hero_image_alt = models.CharField(
-        "hero image alt text",
-        max_length=200,
-        blank=True,
-        help_text="Describe the picture for people who cannot see it. Required whenever there is a picture.",
-    )
-    hero_image_renditions = hero_renditions_field()
     goal = models.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -100,7 +82,6 @@ class Campaign(Publishable, HasHeroImage, models.Model):
     ends_on = models.DateField(
         null=True, blank=True, help_text="Last day the campaign takes gifts. Leave empty for no end date."
     )
-    status = status_field("campaigns")
     is_featured = models.BooleanField(
         "featured",
         default=False,
@@ -127,8 +108,6 @@ class Campaign(Publishable, HasHeroImage, models.Model):
         help_text="Shown on the thank-you page donors come back to, in markdown.",
     )
     thank_you_html = models.TextField(editable=False, blank=True)
-    updated_at = models.DateTimeField("updated", auto_now=True)
-
     objects = CampaignQuerySet.as_manager()
 
     class Meta:
@@ -143,13 +122,6 @@ class Campaign(Publishable, HasHeroImage, models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Campaign, self.title, instance=self, max_length=120)
-            if self.slug in RESERVED_SLUGS:
-                self.slug = f"{self.slug}-campaign"
-        self.story_html = render_markdown(self.story)
-        self.thank_you_html = render_markdown(self.thank_you_message)
-        self.refresh_hero_renditions()
         with transaction.atomic():
             if self.is_featured:
                 # One featured campaign at a time: featuring this one unfeatures the other.
@@ -169,10 +141,12 @@ class Campaign(Publishable, HasHeroImage, models.Model):
         errors = {}
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
             errors["ends_on"] = "The campaign cannot end before it starts."
-        if self.hero_image and not self.hero_image_alt.strip():
-            errors["hero_image_alt"] = "Describe the picture for people who cannot see it (alt text is required)."
-        if self.slug in RESERVED_SLUGS:
+        if self.slug in self.reserved_slugs:
             errors["slug"] = f"“{self.slug}” is used by the site itself; choose another address."
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 

@@ -1,8 +1,9 @@
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from core.models import keep_draft_private
 
 from .gifts import GiftError, is_counted, parse_gift, source_path
 from .models import Campaign, DonateClick
@@ -18,17 +19,12 @@ def donate_index(request):
 
 
 def campaign_detail(request, slug):
-    campaigns = Campaign.objects.prefetch_related("amounts")
-    if not request.user.is_staff:
-        campaigns = campaigns.published()
-    campaign = get_object_or_404(campaigns, slug=slug)
+    campaign = get_object_or_404(Campaign.objects.visible_to(request.user).prefetch_related("amounts"), slug=slug)
     context = {"campaign": campaign}
     if not campaign.is_active():
         context["featured"] = Campaign.objects.featured().exclude(pk=campaign.pk).first()
     response = render(request, "donations/campaign_detail.html", context)
-    if not campaign.is_published:
-        patch_cache_control(response, private=True, no_store=True)
-    return response
+    return keep_draft_private(response, campaign)
 
 
 @require_safe

@@ -6,6 +6,3 @@ class FaqConfig(AppConfig):
     # Its rows appear on public pages: saving one makes stored pages stale (core.apps).
     public_content = True
     verbose_name = "Questions and answers"
-
-    def ready(self):
-        from . import signals  # noqa: F401 - keeps treatment pages' question links current

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
 
-from core.markdown import no_alt_text_placeholder, render_markdown
-from core.models import Publishable, PublishableQuerySet, PublishStatus, status_field
-from core.text import search_normalise, search_words, unique_slug
+from core.markdown import no_alt_text_placeholder
+from core.models import PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
+from core.text import search_normalise, search_words
 
 
 class TopicQuerySet(models.QuerySet):
@@ -28,7 +28,7 @@ class TopicQuerySet(models.QuerySet):
         return self.filter(Exists(published))
 
 
-class Topic(models.Model):
+class Topic(SlugFromTitle):
     name = models.CharField(
         max_length=100,
         unique=True,
@@ -46,6 +46,8 @@ class Topic(models.Model):
         help_text="One plain sentence shown under the topic's heading. Optional.",
     )
 
+    slug_source = "name"
+
     objects = TopicQuerySet.as_manager()
 
     class Meta:
@@ -53,11 +55,6 @@ class Topic(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Topic, self.name, instance=self, max_length=100)
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("faq:topic", kwargs={"slug": self.slug})
@@ -104,8 +101,9 @@ class QuestionQuerySet(PublishableQuerySet):
         return matches
 
 
-class Question(Publishable, models.Model):
-    Status = PublishStatus
+class Question(PublishableModel, RenderedContentModel, SlugFromTitle):
+    slug_source = "question"
+    markdown_fields = {"answer": "answer_html"}
 
     question = models.CharField(
         max_length=300,
@@ -138,8 +136,6 @@ class Question(Publishable, models.Model):
         help_text="Treatment pages that should list this question under “Common questions”.",
     )
     order = models.PositiveIntegerField(default=0, help_text="Position within its topic; lower numbers come first.")
-    status = status_field("questions")
-    updated_at = models.DateTimeField("updated", auto_now=True)
     last_reviewed = models.DateField(
         null=True, blank=True, help_text="When a medical reviewer last checked this answer."
     )
@@ -154,17 +150,19 @@ class Question(Publishable, models.Model):
     def __str__(self):
         return self.question
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Question, self.question, instance=self, max_length=120)
-        # Rendered once here, never per request; the plain text feeds JSON-LD and search.
-        self.answer_html = render_markdown(self.answer)
+    @classmethod
+    def source_field_names(cls):
+        return [*super().source_field_names(), "question"]
+
+    @classmethod
+    def derived_field_names(cls):
+        return [*super().derived_field_names(), "answer_text", "search_text"]
+
+    def refresh_derived_fields(self):
+        """The answer as HTML, and as plain text for JSON-LD and for search (with the question)."""
+        super().refresh_derived_fields()
         self.answer_text = " ".join(html.unescape(strip_tags(self.answer_html)).split())
         self.search_text = search_normalise(f"{self.question} {self.answer_text}")
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"question", "answer"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "answer_html", "answer_text", "search_text"}
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("faq:question", kwargs={"slug": self.slug})

@@ -1,8 +1,8 @@
 from itertools import groupby
 
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import patch_cache_control
 
+from core.models import keep_draft_private
 from core.pagination import page_or_404
 
 from .models import Question, Topic, faq_page_data
@@ -66,14 +66,9 @@ def topic_detail(request, slug):
 
 
 def question_detail(request, slug):
-    questions = Question.objects.select_related("topic")
-    if not request.user.is_staff:
-        questions = questions.published()
-    question = get_object_or_404(questions, slug=slug)
+    question = get_object_or_404(Question.objects.visible_to(request.user).select_related("topic"), slug=slug)
     related_treatments = question.related_treatments.published().order_by("title")
     response = render(
         request, "faq/question_detail.html", {"question": question, "related_treatments": related_treatments}
     )
-    if not question.is_published:
-        patch_cache_control(response, private=True, no_store=True)
-    return response
+    return keep_draft_private(response, question)

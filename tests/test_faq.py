@@ -215,7 +215,7 @@ def _add_questions(make_question, make_treatment, start, count):
         ("/faq/?q=cover", 2),  # count, one page of matches
         ("/faq/topic/topic-1/", 3),  # topic, count, one page of its questions
         ("/faq/question-0001-about-cover/", 2),  # question with topic, related treatments
-        ("/treatments/immunotherapy/", 1),
+        ("/treatments/immunotherapy/", 5),  # the treatment, its tags, points, references and questions
     ],
 )
 def test_faq_queries_do_not_grow_with_the_number_of_questions(

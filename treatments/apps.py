@@ -6,6 +6,3 @@ class TreatmentsConfig(AppConfig):
     # Its rows appear on public pages: saving one makes stored pages stale (core.apps).
     public_content = True
     verbose_name = "Treatments"
-
-    def ready(self):
-        from . import signals  # noqa: F401 - connects the facts-HTML receivers

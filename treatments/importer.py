@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from core import page_cache
 from core.text import unique_slug
 from core.textfiles import UnreadableFileError
 
@@ -658,7 +659,8 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
             for index, (title, url) in enumerate(parsed.references)
         ]
         Reference.objects.bulk_create(new_references)
-        treatment.refresh_stored_html()  # bulk_create sends no signals
+        # bulk_create sends no signals: say once that pages showing this treatment changed.
+        page_cache.invalidate()
 
     return SaveResult(treatment, "created" if created else "updated", warnings)
 

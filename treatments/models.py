@@ -10,25 +10,17 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
-from django.template.loader import render_to_string
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
-from core.fields import VerifiedImageField
-from core.markdown import no_alt_text_placeholder, render_markdown
-from core.models import (
-    HasHeroImage,
-    Publishable,
-    PublishableQuerySet,
-    PublishStatus,
-    hero_renditions_field,
-    status_field,
-)
-from core.text import format_money, unique_slug
+from core.markdown import no_alt_text_placeholder
+from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
+from core.text import format_money
 
 
-class Tag(models.Model):
+class Tag(SlugFromTitle):
     name = models.CharField(
         max_length=60,
         unique=True,
@@ -40,16 +32,13 @@ class Tag(models.Model):
         help_text="Used in the filter address /treatments/?tag=…; filled in from the name.",
     )
 
+    slug_source = "name"
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Tag, self.name, instance=self, max_length=60)
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return f"{reverse('treatments:list')}?tag={self.slug}"
@@ -63,9 +52,29 @@ class TreatmentQuerySet(PublishableQuerySet):
     def review_overdue(self, today=None):
         return self.filter(next_review_due__lt=today or timezone.localdate())
 
+    def with_page_parts(self):
+        """
+        Everything a treatment page shows besides the treatment itself, read in
+        one query per kind of row (tags, points, references, common questions),
+        however many treatments, points or questions there are.
+        """
+        Question = self.model.questions.rel.related_model  # the FAQ's questions link to treatments
+        return self.prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            "points",
+            "references",
+            Prefetch(
+                "questions",
+                # Only what the links show: not the answers.
+                queryset=Question.objects.published().only("slug", "question")[:RELATED_QUESTIONS_SHOWN],
+                to_attr="common_questions",
+            ),
+        )
 
-class Treatment(Publishable, HasHeroImage, models.Model):
-    Status = PublishStatus
+
+class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
+    hero_image_folder = "treatments"
+    markdown_fields = {"body": "body_html"}
 
     class CostPeriod(models.TextChoices):
         PER_YEAR = "year", "per year"
@@ -98,18 +107,6 @@ class Treatment(Publishable, HasHeroImage, models.Model):
         related_name="treatments",
         help_text="Labels patients can filter the treatment list by.",
     )
-    hero_image = VerifiedImageField(
-        upload_to="treatments/",
-        blank=True,
-        help_text="Optional picture at the top of the page (JPEG, PNG or WebP).",
-    )
-    hero_image_alt = models.CharField(
-        "hero image alt text",
-        max_length=200,
-        blank=True,
-        help_text=("Describe the picture for people who cannot see it. Required whenever there is a picture."),
-    )
-    hero_image_renditions = hero_renditions_field()
     hero_image_credit = models.CharField(
         max_length=200,
         blank=True,
@@ -132,21 +129,6 @@ class Treatment(Publishable, HasHeroImage, models.Model):
         ),
     )
     body_html = models.TextField(editable=False, blank=True)
-    facts_html = models.TextField(
-        editable=False,
-        blank=True,
-        help_text="Pros, cons, effects, costs and references as the page shows them (filled in automatically).",
-    )
-    related_questions_html = models.TextField(
-        editable=False,
-        blank=True,
-        help_text="The page's “Common questions” links (filled in automatically).",
-    )
-    tag_list_html = models.TextField(
-        editable=False,
-        blank=True,
-        help_text="The page's list of topics (filled in automatically).",
-    )
     cost_min = models.DecimalField(
         "lowest typical cost",
         max_digits=12,
@@ -177,15 +159,7 @@ class Treatment(Publishable, HasHeroImage, models.Model):
         blank=True,
         help_text="What the cost range covers. Required when a cost is given.",
     )
-    status = status_field("treatments")
-    published_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        editable=False,
-        help_text="When the treatment was first published.",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField("updated", auto_now=True)
     last_reviewed = models.DateField(
         null=True,
         blank=True,
@@ -228,31 +202,11 @@ class Treatment(Publishable, HasHeroImage, models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Treatment, self.title, instance=self, max_length=120)
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
-        # Rendered once here, never per request.
-        self.body_html = render_markdown(self.body)
-        self.refresh_hero_renditions()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html"}
-        if update_fields is not None and "hero_image" in update_fields:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "hero_image_renditions"}
-        super().save(*args, **kwargs)
-        self.refresh_stored_html()
-
     def get_absolute_url(self):
         return reverse("treatments:detail", kwargs={"slug": self.slug})
 
     def clean(self):
         errors = {}
-        if self.hero_image and not self.hero_image_alt.strip():
-            errors["hero_image_alt"] = (
-                "Describe the picture for people who cannot see it (alt text is required when there is a picture)."
-            )
         if self.last_reviewed and self.next_review_due and self.next_review_due <= self.last_reviewed:
             errors["next_review_due"] = "The next review must be after the last review."
         if self.cost_min is not None and self.cost_max is not None and self.cost_min > self.cost_max:
@@ -266,33 +220,12 @@ class Treatment(Publishable, HasHeroImage, models.Model):
                     f"This page has been published at /treatments/{previous['slug']}/; "
                     "its address cannot change, so that links to it keep working."
                 )
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
-
-    def refresh_stored_html(self):
-        """
-        Render the page's topics, its pros, cons, effects, costs and
-        references, and its links to common questions once, now, instead of on
-        every request. Called after the treatment is saved and whenever one of
-        those rows changes (see treatments.signals and faq.signals), so the
-        stored HTML always matches the rows.
-        """
-        if self.pk is None:
-            return
-        fresh = Treatment.objects.prefetch_related("points", "references", "tags").filter(pk=self.pk).first()
-        if fresh is None:
-            return  # being deleted
-        related = fresh.questions.published().order_by("topic__order", "order", "question")[:RELATED_QUESTIONS_SHOWN]
-        self.facts_html = render_to_string("treatments/includes/facts.html", {"treatment": fresh})
-        self.tag_list_html = render_to_string("treatments/includes/tag_list.html", {"treatment": fresh})
-        self.related_questions_html = render_to_string(
-            "treatments/includes/related_questions.html", {"treatment": fresh, "related_questions": related}
-        )
-        Treatment.objects.filter(pk=self.pk).update(
-            facts_html=self.facts_html,
-            tag_list_html=self.tag_list_html,
-            related_questions_html=self.related_questions_html,
-        )
 
     # Presentation helpers: templates stay free of logic.
 

@@ -1,9 +1,9 @@
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import patch_cache_control
 from django.views.generic import ListView
 
+from core.models import keep_draft_private
 from core.site import absolute_url
 
 from .models import Tag, Treatment
@@ -35,13 +35,7 @@ class TreatmentListView(ListView):
 
 
 def treatment_detail(request, slug):
-    # One query: points, references, topics and question links are stored HTML (refresh_stored_html).
-    treatments = Treatment.objects.all()
-    if not request.user.is_staff:
-        treatments = treatments.published()
-    treatment = get_object_or_404(treatments, slug=slug)
-    if not treatment.facts_html:
-        treatment.refresh_stored_html()  # a page saved before facts were stored: once only
+    treatment = get_object_or_404(Treatment.objects.visible_to(request.user).with_page_parts(), slug=slug)
     response = render(
         request,
         "treatments/treatment_detail.html",
@@ -50,7 +44,4 @@ def treatment_detail(request, slug):
             "structured_data": treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
         },
     )
-    if not treatment.is_published:
-        # A draft must never be stored by a browser or a shared cache.
-        patch_cache_control(response, private=True, no_store=True)
-    return response
+    return keep_draft_private(response, treatment)

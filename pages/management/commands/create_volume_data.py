@@ -17,8 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import page_cache
-from core.markdown import render_markdown
-from core.text import search_normalise
 from donations.models import Campaign, SuggestedAmount
 from faq.models import Question, Topic
 from treatments.models import Reference, Tag, Treatment, TreatmentPoint
@@ -148,23 +146,22 @@ class Command(BaseCommand):
                             paragraph(rng, 200),
                         ]
                     )
-                    rows.append(
-                        Treatment(
-                            title=f"Volume treatment {number:05}",
-                            slug=f"volume-treatment-{number:05}",
-                            source_id=f"volume-{number:05}",
-                            summary=sentence(rng, 20)[:300],
-                            body=body,
-                            body_html=render_markdown(body),
-                            status=Treatment.Status.PUBLISHED,
-                            published_at=now,
-                            cost_min=1000 * rng.randint(1, 50),
-                            cost_max=1000 * rng.randint(51, 200),
-                            cost_period=Treatment.CostPeriod.PER_YEAR,
-                            last_reviewed=datetime.date(2026, 1, 1),
-                            next_review_due=datetime.date(2027, 1, 1),
-                        )
+                    treatment = Treatment(
+                        title=f"Volume treatment {number:05}",
+                        slug=f"volume-treatment-{number:05}",
+                        source_id=f"volume-{number:05}",
+                        summary=sentence(rng, 20)[:300],
+                        body=body,
+                        status=Treatment.Status.PUBLISHED,
+                        published_at=now,
+                        cost_min=1000 * rng.randint(1, 50),
+                        cost_max=1000 * rng.randint(51, 200),
+                        cost_period=Treatment.CostPeriod.PER_YEAR,
+                        last_reviewed=datetime.date(2026, 1, 1),
+                        next_review_due=datetime.date(2027, 1, 1),
                     )
+                    treatment.refresh_derived_fields()  # what save() would do; bulk_create does not call it
+                    rows.append(treatment)
                 Treatment.objects.bulk_create(rows)
                 made = list(Treatment.objects.filter(slug__in=[row.slug for row in rows]))
                 TreatmentPoint.objects.bulk_create(
@@ -187,8 +184,6 @@ class Command(BaseCommand):
                     for t in made
                     for offset in (0, 5)
                 )
-                for treatment in made:
-                    treatment.refresh_stored_html()  # bulk_create sends no signals
         return len(numbers)
 
     def create_questions(self, count):
@@ -202,33 +197,26 @@ class Command(BaseCommand):
                 for number in batch:
                     rng = random.Random(100_000 + number)
                     text = f"Volume question {number:05} about {rng.choice(WORDS)}?"
-                    answer = paragraph(rng, 120)
-                    html = render_markdown(answer)
-                    rows.append(
-                        Question(
-                            question=text,
-                            slug=f"volume-question-{number:05}",
-                            answer=answer,
-                            answer_html=html,
-                            answer_text=answer,
-                            search_text=search_normalise(f"{text} {answer}"),
-                            topic=topics[number % len(topics)],
-                            order=number,
-                            status=Question.Status.PUBLISHED,
-                        )
+                    question = Question(
+                        question=text,
+                        slug=f"volume-question-{number:05}",
+                        answer=paragraph(rng, 120),
+                        topic=topics[number % len(topics)],
+                        order=number,
+                        status=Question.Status.PUBLISHED,
+                        published_at=timezone.now(),
                     )
+                    question.refresh_derived_fields()  # what save() would do; bulk_create does not call it
+                    rows.append(question)
                 Question.objects.bulk_create(rows)
                 if treatments:
                     made = Question.objects.filter(slug__in=[row.slug for row in rows]).values_list("pk", flat=True)
-                    links = Question.related_treatments.through.objects.bulk_create(
+                    Question.related_treatments.through.objects.bulk_create(
                         Question.related_treatments.through(
                             question_id=pk, treatment_id=treatments[pk % len(treatments)]
                         )
                         for pk in made
                     )
-                    # bulk_create sends no signals: the treatment pages' question links, once each.
-                    for treatment in Treatment.objects.filter(pk__in={link.treatment_id for link in links}):
-                        treatment.refresh_stored_html()
         return len(numbers)
 
     def create_campaigns(self, count):

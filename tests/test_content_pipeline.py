@@ -1,0 +1,162 @@
+"""
+One content pipeline with nothing that can go stale: markdown is rendered
+once, on save, by the one renderer (and again by `rerender_content` when the
+renderer changes); everything else on a page is rendered from the rows when
+the page is built, and the page cache carries anonymous traffic.
+"""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core import markdown
+from donations.models import Campaign
+from faq.models import Question
+from treatments.models import Treatment, TreatmentPoint
+
+from .helpers import form_values, soup_of
+
+pytestmark = pytest.mark.django_db
+
+Kind = TreatmentPoint.Kind
+TABLE = "| Week | Dose |\n|---|---|\n| 1 | Full |\n"
+
+
+@pytest.fixture
+def eight_point_treatment(make_treatment):
+    kinds = [*Kind, Kind.PRO, Kind.CON]
+    points = [(kind, f"Point {number} of {kind.label}.") for number, kind in enumerate(kinds)]
+    treatment = make_treatment("Chemotherapy", tags=["Systemic", "Early-stage"], points=points)
+    for order in range(2):
+        treatment.references.create(title=f"Source {order}", url=f"https://example.org/{order}", order=order)
+    assert treatment.points.count() == 8
+    return treatment
+
+
+def test_an_admin_save_of_a_treatment_with_eight_points_makes_at_most_30_queries(client, editor, eight_point_treatment):
+    client.force_login(editor)
+    change = f"/admin/treatments/treatment/{eight_point_treatment.pk}/change/"
+    data = form_values(client.get(change).content)
+    data["summary"] = "A new summary."
+    data["points-0-text"] = "A reworded point."
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(change, data)
+    assert response.status_code == 302, soup_of(response).select(".errorlist")
+    assert len(queries.captured_queries) <= 30, "\n".join(query["sql"][:150] for query in queries.captured_queries)
+    page = soup_of(client.get(eight_point_treatment.get_absolute_url()))
+    assert page.select_one(".lead").get_text() == "A new summary."
+    assert "A reworded point." in page.select_one(".facts").get_text()
+
+
+def test_a_changed_template_reaches_pages_saved_before_it(client, eight_point_treatment, make_question, tmp_path):
+    """After a deploy that changes how facts, tags or question links look, every page shows the new look."""
+    make_question("Does it hurt?", treatments=[eight_point_treatment])
+    templates = Path(settings.BASE_DIR) / "templates" / "treatments" / "includes"
+    changed = tmp_path / "treatments" / "includes"
+    changed.mkdir(parents=True)
+    for name, marker in [
+        ("facts.html", "new-facts"),
+        ("tag_list.html", "new-tags"),
+        ("common_questions.html", "new-questions"),
+    ]:
+        (changed / name).write_text(f'<p class="{marker}">changed</p>' + (templates / name).read_text())
+    deployed = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    with override_templates(deployed):
+        page = soup_of(client.get(eight_point_treatment.get_absolute_url()))
+    for marker in ("new-facts", "new-tags", "new-questions"):
+        assert page.select_one(f".{marker}"), marker
+
+
+def override_templates(templates):
+    from django.test import override_settings
+
+    return override_settings(TEMPLATES=templates)
+
+
+def test_a_tightened_allowlist_reaches_every_stored_html_field(
+    client, make_treatment, make_question, make_campaign, monkeypatch
+):
+    treatment = make_treatment("Radiotherapy", body=f"Schedule:\n\n{TABLE}")
+    question = make_question("How often?", answer=f"Usually:\n\n{TABLE}")
+    campaign = make_campaign("Spring", story=f"Plan:\n\n{TABLE}", thank_you_message=f"Spent on:\n\n{TABLE}")
+    assert "<table>" in treatment.body_html
+
+    # A security fix: tables are no longer allowed.
+    monkeypatch.setattr(markdown, "ALLOWED_TAGS", markdown.ALLOWED_TAGS - {"table", "thead", "tbody", "tr", "th", "td"})
+    out = StringIO()
+    call_command("rerender_content", stdout=out)
+    assert "4 row(s) rendered again" not in out.getvalue()  # 3 rows: the campaign has two fields in one row
+    assert "3 row(s) rendered again" in out.getvalue()
+
+    treatment.refresh_from_db()
+    question.refresh_from_db()
+    campaign.refresh_from_db()
+    for html in (treatment.body_html, question.answer_html, campaign.story_html, campaign.thank_you_html):
+        assert "<table" not in html
+        assert "Full" in html  # the words stay, the markup goes
+    assert "<table" not in client.get(treatment.get_absolute_url()).content.decode()
+    assert "<table" not in client.get(question.get_absolute_url()).content.decode()
+
+    again = StringIO()
+    call_command("rerender_content", stdout=again)
+    assert "nothing to do" in again.getvalue()
+
+
+def test_rerender_content_reports_progress_and_leaves_edit_dates_alone(make_treatment):
+    treatments = [make_treatment(f"Treatment {number}", body="**bold**") for number in range(3)]
+    Treatment.objects.update(rendered_with="old", body_html="<p>stale</p>")
+    before = list(Treatment.objects.order_by("pk").values_list("updated_at", flat=True))
+    out = StringIO()
+    call_command("rerender_content", stdout=out)
+    assert "treatments: 3 of 3 rendered again" in out.getvalue()
+    assert list(Treatment.objects.order_by("pk").values_list("updated_at", flat=True)) == before
+    assert {t.body_html for t in Treatment.objects.all()} == {"<p><strong>bold</strong></p>"}
+    assert len(treatments) == Treatment.objects.filter(rendered_with=markdown.renderer_version()).count()
+
+
+def test_the_renderer_version_follows_its_allowlist(monkeypatch):
+    before = markdown.renderer_version()
+    monkeypatch.setattr(markdown, "ALLOWED_URL_SCHEMES", {"https"})
+    assert markdown.renderer_version() != before
+
+
+def test_question_search_text_comes_from_one_method_on_every_path(make_question):
+    """save(), bulk creation (volume data) and rerender_content all fill in the same derived fields."""
+    saved = make_question("Can I drive?", answer="Usually *yes*, after the first week.")
+    built = Question(question=saved.question, answer=saved.answer, topic=saved.topic)
+    built.refresh_derived_fields()
+    for field in Question.derived_field_names():
+        assert getattr(built, field) == getattr(saved, field), field
+    Question.objects.update(answer_text="", search_text="", rendered_with="")
+    call_command("rerender_content", stdout=StringIO())
+    saved.refresh_from_db()
+    assert saved.search_text == built.search_text
+    assert "first week" in saved.search_text
+
+
+def test_no_stored_copy_of_related_rows_is_kept():
+    """Fragments made from other rows (facts, tags, question links) go stale: only a row's own text is stored."""
+    for model in (Treatment, Question, Campaign):
+        stored = {field.name for field in model._meta.get_fields() if field.name.endswith("_html")}
+        assert stored == set(model.markdown_fields.values()), model
+
+
+def test_an_inline_row_of_another_treatment_cannot_be_edited_through_this_one(
+    client, editor, eight_point_treatment, make_treatment
+):
+    """Row ids are checked against the treatment's own rows (loaded once), never trusted."""
+    other = make_treatment("Other", points=[(Kind.PRO, "Someone else's point.")])
+    client.force_login(editor)
+    change = f"/admin/treatments/treatment/{eight_point_treatment.pk}/change/"
+    data = form_values(client.get(change).content)
+    data["points-0-id"] = str(other.points.get().pk)
+    data["points-0-text"] = "Overwritten from elsewhere."
+    response = client.post(change, data)
+    assert response.status_code == 200
+    assert soup_of(response).select_one(".errornote"), "the form is refused, not saved"
+    assert other.points.get().text == "Someone else's point."
