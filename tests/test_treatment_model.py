@@ -138,3 +138,33 @@ def test_every_editor_facing_field_has_help_text():
             if field.name in {"created_at", "updated_at"}:
                 continue
             assert field.help_text, f"{model.__name__}.{field.name} has no help_text"
+
+
+@pytest.mark.parametrize("how", ["loaded", "just published", "built by hand"])
+def test_a_published_address_cannot_change(make_treatment, how):
+    treatment = make_treatment("Chemotherapy", status=Treatment.Status.DRAFT)
+    if how == "just published":
+        treatment.status = Treatment.Status.PUBLISHED
+        treatment.save()
+    else:
+        Treatment.objects.filter(pk=treatment.pk).update(status="published", published_at=treatment.updated_at)
+        treatment = (
+            Treatment.objects.get()
+            if how == "loaded"
+            else Treatment(
+                **{
+                    field.attname: getattr(Treatment.objects.get(), field.attname)
+                    for field in Treatment._meta.concrete_fields
+                }
+            )
+        )
+    treatment.slug = "chemo"
+    with pytest.raises(ValidationError) as error:
+        treatment.full_clean()
+    assert "/treatments/chemotherapy/" in error.value.message_dict["slug"][0]
+
+
+def test_a_draft_may_change_its_address(make_treatment):
+    treatment = Treatment.objects.get(pk=make_treatment("Chemotherapy", status=Treatment.Status.DRAFT).pk)
+    treatment.slug = "chemo"
+    treatment.full_clean()

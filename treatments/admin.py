@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -30,6 +31,14 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
         if self.value() == "unset":
             return queryset.filter(next_review_due__isnull=True)
         return queryset
+
+
+class TreatmentChangeList(ChangeList):
+    """The list of treatments reads every row's tags in one query (the change form needs none of that)."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        return queryset.prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
 
 
 class TreatmentPointInline(LabelledTabularInline):
@@ -89,8 +98,8 @@ class TreatmentAdmin(PublishActionsMixin, MarkdownxModelAdmin):
             kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 80, "maxlength": 300})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    def get_changelist(self, request, **kwargs):
+        return TreatmentChangeList
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

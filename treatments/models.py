@@ -202,8 +202,30 @@ class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFrom
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._published_address = self.slug if self.published_at else ""
+
     def get_absolute_url(self):
         return reverse("treatments:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        treatment = super().from_db(db, field_names, values)
+        loaded = dict(zip(field_names, values, strict=True))
+        if "slug" in loaded and "published_at" in loaded:
+            # Remembered as loaded, so that clean() can refuse a new address without asking the database.
+            treatment._published_address = loaded["slug"] if loaded["published_at"] else ""
+        return treatment
+
+    def published_address(self):
+        """The slug this treatment was published at ("" if never published): it may not change."""
+        if self.pk is None:
+            return ""
+        if not hasattr(self, "_published_address"):
+            stored = Treatment.objects.filter(pk=self.pk).values("slug", "published_at").first()
+            self._published_address = stored["slug"] if stored and stored["published_at"] else ""
+        return self._published_address
 
     def clean(self):
         errors = {}
@@ -213,13 +235,12 @@ class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFrom
             errors["cost_max"] = "The highest cost cannot be lower than the lowest cost."
         if (self.cost_min is not None or self.cost_max is not None) and not self.cost_period:
             errors["cost_period"] = "Say what the cost covers (per year, per month, per cycle or one-off)."
-        if self.pk and self.slug:
-            previous = Treatment.objects.filter(pk=self.pk).values("slug", "published_at").first()
-            if previous and previous["published_at"] and previous["slug"] != self.slug:
-                errors["slug"] = (
-                    f"This page has been published at /treatments/{previous['slug']}/; "
-                    "its address cannot change, so that links to it keep working."
-                )
+        published_address = self.published_address()
+        if published_address and published_address != self.slug:
+            errors["slug"] = (
+                f"This page has been published at /treatments/{published_address}/; "
+                "its address cannot change, so that links to it keep working."
+            )
         try:
             super().clean()
         except ValidationError as error:
