@@ -149,26 +149,43 @@ DATABASES = {
     )
 }
 
-# Cache: each process's memory by default; REDIS_URL shares one cache between
-# every worker and server, which is what makes page-cache invalidation reach
-# them all. Short socket timeouts: a slow or absent Redis must never hold up a
-# page (core.page_cache treats any cache error as an empty cache).
+# How many application servers (machines) run this site. One is the default
+# and needs nothing more; with more, `check --deploy` asks for what they must
+# share: the cache (REDIS_URL), the database and the media.
+RIBBON_SERVER_COUNT = env_number("RIBBON_SERVER_COUNT", 1, minimum=1)
+
+# Cache (the page cache lives in it). Without REDIS_URL: a folder on this
+# machine, which every worker process of `make serve` shares, so an edit
+# reaches all of them at once. With REDIS_URL: Redis, shared by every server.
+# Short socket timeouts: a slow or absent Redis must never hold up a page
+# (core.page_cache treats any cache error as an empty cache).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+CACHE_KEY_PREFIX = os.environ.get("RIBBON_CACHE_KEY_PREFIX", "ribbon").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("RIBBON_CACHE_KEY_PREFIX", "ribbon"),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
     }
 else:
+    CACHE_DIR = Path(os.environ.get("RIBBON_CACHE_DIR", "").strip() or BASE_DIR / "var" / "cache")
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"RIBBON_CACHE_DIR: the page cache's folder {CACHE_DIR} cannot be made ({error.strerror}); "
+            "point RIBBON_CACHE_DIR at a folder this user can write."
+        ) from None
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "ribbon",
-            "OPTIONS": {"MAX_ENTRIES": 2000},
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CACHE_DIR),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # A flood of addresses can only ever fill this many files; the oldest third then makes way.
+            "OPTIONS": {"MAX_ENTRIES": env_number("RIBBON_CACHE_MAX_ENTRIES", 3000, minimum=10)},
         }
     }
 RIBBON_PAGE_CACHE_ALIAS = "default"
@@ -178,6 +195,9 @@ RIBBON_PAGE_CACHE_SECONDS = env_number("RIBBON_PAGE_CACHE_SECONDS", 300)
 # How long browsers may reuse a public page without asking (then they ask with
 # its ETag and usually get a 304).
 RIBBON_BROWSER_CACHE_SECONDS = env_number("RIBBON_BROWSER_CACHE_SECONDS", 60)
+# What identifies the code serving pages (e.g. a git commit); by default a
+# fingerprint of the code, templates and static files (core.page_cache.release).
+RIBBON_RELEASE = os.environ.get("RIBBON_RELEASE", "").strip()
 
 # Sessions stay in the database, shared by every server and untouched by a cache outage.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -2,71 +2,128 @@
 The anonymous full-page cache.
 
 Almost every visitor is anonymous and sees exactly what every other
-anonymous visitor sees, so a public page is rendered once and then served
-from the cache, compressed once (gzip and brotli) when it was stored. The
-middleware sits just after the security and static-file middleware: a hit
-skips sessions, CSRF, authentication, the view, templates and the
-database, and costs one cache round trip.
+anonymous visitor sees, so a public page is rendered once, compressed once
+(gzip and brotli) and then served from the cache. The middleware sits just
+after the security and static-file middleware: a hit skips sessions, CSRF,
+authentication, the view, templates and the database.
+
+Where pages are kept: Django's cache (CACHES["default"]). Without REDIS_URL
+that is a folder on this machine (FileBasedCache), shared by every worker
+process, so `make serve` is right with no extra server; with REDIS_URL it is
+Redis, shared by every server.
 
 What is never cached (see `PageCacheMiddleware`):
-- any request that carries a session cookie (staff, and anybody logged in),
-  so staff always see their own edits and drafts;
-- anything but GET and HEAD, the admin, the editor's endpoints;
-- a request with a query parameter the pages do not understand, which
-  covers searches (`?q=`); tracking parameters (utm_*, fbclid…) are
-  ignored, so a shared link still hits the cache;
+- a request that carries a session cookie (staff, anybody logged in);
+- anything but GET and HEAD, the admin, the editor's endpoints, media;
 - a response that is not a 200 HTML page, sets a cookie, or says
-  `Cache-Control: private/no-store/no-cache` (drafts, the donate redirect).
+  `Cache-Control: private/no-store/no-cache` (drafts, searches, redirects).
 
-Invalidation: every stored page carries the "generation" it was rendered
-in. Saving or deleting anything that appears on a page (any model of the
-content apps, see `core.apps`) starts a new generation, both at once and
-again when the transaction commits, so a page rendered from not yet
-committed data cannot outlive the edit. Old entries are then simply never
-served again and expire. With Redis (REDIS_URL) the generation is shared
-by every process and server.
+What a page is stored under: the site's release (a fingerprint of the code,
+templates and static files, so that a deploy never serves pages the old code
+made), the address, and only the query parameters its view declares
+(core.query): anything else in the address neither changes the page nor
+makes a new entry.
 
-The cache is an accelerator, never a dependency: if it fails (Redis down)
-the page is rendered as if the cache were empty, and for a few seconds the
-cache is not even asked, so an outage costs no waiting on every request.
+Invalidation: every stored page carries the "generation" it was rendered in.
+Saving or deleting content shown on pages (core.apps) starts a new
+generation, once per transaction, when it commits; old entries are then
+never served again and expire. A new generation that cannot be stored (the
+cache is unreachable) is owed, not forgotten: this process serves nothing
+from the cache until it is paid, and pays it at the next request or from a
+background retry, whichever comes first.
+
+The cache is an accelerator, never a dependency: if it fails, pages are
+rendered as if it were empty, and for a few seconds it is not even asked.
 """
 
+import functools
 import gzip
 import hashlib
 import logging
 import threading
 import time
 import uuid
+from importlib import import_module
+from pathlib import Path
 
 import brotli
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
+
+from core.markdown import renderer_version
+from core.query import declared_parameters
 
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "ribbon:page-generation"
-# Query parameters that select a different page, and tracking parameters that
-# do not change it. Any other parameter (a search, or junk) means no caching.
-PAGE_PARAMETERS = frozenset({"page", "tag"})
-TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "msclkid", "mc_cid", "mc_eid", "ref", "_ga"})
 # Smaller bodies are not worth compressing (a packet is a packet).
 COMPRESS_FROM_BYTES = 512
-# After a cache error, how long to leave the cache alone before trying again.
+# After a cache error, how long to leave the cache alone before asking again.
 OUTAGE_BACKOFF_SECONDS = 5.0
+# An owed generation is retried in the background after 1, 2, 4 … up to 30 seconds.
+RETRY_FIRST_SECONDS = 1.0
+RETRY_MAX_SECONDS = 30.0
 # Headers that describe one particular encoding or transfer, rebuilt on each hit.
 NOT_STORED_HEADERS = frozenset({"content-length", "content-encoding", "vary", "etag", "cache-control"})
+# What the release fingerprint reads: everything that decides how a page looks.
+RELEASE_FILES = ("*.py", "*.html", "*.css", "*.js")
+
+
+def _cache():
+    return caches[settings.RIBBON_PAGE_CACHE_ALIAS]
+
+
+# Release ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def release():
+    """
+    Which code is serving: RIBBON_RELEASE when the deployment names it (a
+    git commit, say), else a fingerprint of the project's own Python,
+    templates and static files and of the markdown renderer, made once per
+    process. Pages are stored under it, so a deploy that changes how pages
+    look never serves a page the previous code rendered.
+    """
+    if settings.RIBBON_RELEASE:
+        return settings.RIBBON_RELEASE
+    base = Path(settings.BASE_DIR)
+    folders = {Path(config.path) for config in apps.get_app_configs() if Path(config.path).is_relative_to(base)}
+    folders |= {Path(folder) for folder in settings.STATICFILES_DIRS}
+    folders |= {Path(folder) for engine in settings.TEMPLATES for folder in engine.get("DIRS", [])}
+    folders.add(Path(import_module(settings.ROOT_URLCONF).__file__).parent)  # settings and addresses
+    digest = hashlib.sha256(renderer_version().encode())
+    for path in sorted({file for folder in folders for pattern in RELEASE_FILES for file in folder.rglob(pattern)}):
+        # Named relative to the project, so every server with the same code agrees.
+        name = path.relative_to(base) if path.is_relative_to(base) else path
+        digest.update(str(name).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+# Health and what is owed -------------------------------------------------------------
 
 
 class _Health:
-    """Per-process memory of a cache failure: skip the cache until `retry_at`."""
+    """
+    This process's view of the cache: whether to leave it alone for a while
+    after an error, and whether a new generation is owed to it.
+    """
 
     def __init__(self):
-        self.retry_at = 0.0
         self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.retry_at = 0.0
+        self.owed = False
+        self.retry_delay = RETRY_FIRST_SECONDS
+        self.timer = None
 
     def available(self):
         return time.monotonic() >= self.retry_at
@@ -75,36 +132,95 @@ class _Health:
         with self.lock:
             if self.available():
                 logger.warning(
-                    "Page cache unavailable (%s); serving uncached pages for %ss.", error, OUTAGE_BACKOFF_SECONDS
+                    "Page cache unavailable (%s); pages are rendered for %ss.", error, OUTAGE_BACKOFF_SECONDS
                 )
             self.retry_at = time.monotonic() + OUTAGE_BACKOFF_SECONDS
-
-    def reset(self):
-        self.retry_at = 0.0
 
 
 health = _Health()
 
 
-def _cache():
-    return caches[settings.RIBBON_PAGE_CACHE_ALIAS]
-
-
-def invalidate():
-    """Start a new generation: every page stored until now is stale. Never raises."""
-    _new_generation()
-    # Again once the data is committed: a page rendered meanwhile from the old
-    # rows may have been stored under the intermediate generation.
-    transaction.on_commit(_new_generation)
-
-
-def _new_generation():
-    if not health.available():
-        return
+def new_generation():
+    """
+    Make every page stored until now stale. Never raises. If the cache cannot
+    take it, the new generation is owed: remembered, and retried until it is.
+    """
     try:
         _cache().set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
     except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
         health.failed(error)
+        with health.lock:
+            health.owed = True
+        _retry_later()
+        return False
+    with health.lock:
+        health.owed = False
+        health.retry_delay = RETRY_FIRST_SECONDS
+    return True
+
+
+def _retry_later():
+    """One background retry at a time, each after a longer wait."""
+    with health.lock:
+        if health.timer is not None:
+            return
+        delay, health.retry_delay = health.retry_delay, min(health.retry_delay * 2, RETRY_MAX_SECONDS)
+        health.timer = threading.Timer(delay, _retry)
+        health.timer.daemon = True
+        health.timer.start()
+
+
+def _retry():
+    with health.lock:
+        health.timer = None
+        owed = health.owed
+    if owed:
+        new_generation()
+
+
+def _pay_what_is_owed():
+    """True when nothing is owed (any more): the cache may be used."""
+    return not health.owed or new_generation()
+
+
+# Invalidation, once per transaction ------------------------------------------------------
+
+
+class _OnCommit:
+    """The one new generation a transaction asks for; `done` once it has run."""
+
+    def __init__(self):
+        self.done = False
+
+    def __call__(self):
+        self.done = True
+        new_generation()
+
+
+def _waiting_on(connection):
+    return any(isinstance(callback, _OnCommit) and not callback.done for _, callback, _ in connection.run_on_commit)
+
+
+def invalidate(using=None):
+    """
+    Pages showing content are stale once this transaction commits: ask for a
+    new generation then, once however many rows it changes. Outside a
+    transaction, at once.
+    """
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        new_generation()
+    elif not _waiting_on(connection):
+        transaction.on_commit(_OnCommit(), using=using)
+
+
+def has_uncommitted_changes(using=None):
+    """
+    Whether this connection has changed content that is not committed yet.
+    Pages it renders show what nobody else can see (and may be rolled
+    back), so they are neither served from nor stored in the cache.
+    """
+    return _waiting_on(transaction.get_connection(using))
 
 
 def invalidate_on_content_change(sender, **kwargs):
@@ -114,7 +230,10 @@ def invalidate_on_content_change(sender, **kwargs):
     action = kwargs.get("action")
     if action is not None and not action.startswith("post_"):
         return  # m2m_changed sends pre_ and post_ actions: one is enough
-    invalidate()
+    invalidate(kwargs.get("using"))
+
+
+# Stored pages -------------------------------------------------------------------------
 
 
 def preferred_encoding(request):
@@ -133,21 +252,38 @@ def preferred_encoding(request):
 
 
 class StoredPage:
-    """A rendered page as kept in the cache: its body in three encodings and its headers."""
+    """
+    A rendered page as kept in the cache: its headers and its body, brotli and
+    gzip compressed (almost every client takes one; the plain body is
+    unpacked from gzip for the few that take neither). Small bodies are kept
+    plain.
+    """
 
-    __slots__ = ("br", "etag", "generation", "gzip", "headers", "identity", "status")
+    __slots__ = ("br", "etag", "generation", "gzip", "headers", "plain", "status")
 
     def __init__(self, generation, response):
         body = response.content
         self.generation = generation
         self.status = response.status_code
         self.headers = [(name, value) for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS]
-        self.identity = body
-        big_enough = len(body) >= COMPRESS_FROM_BYTES
-        self.gzip = gzip.compress(body, compresslevel=9, mtime=0) if big_enough else None
-        self.br = brotli.compress(body, quality=9) if big_enough else None
+        if len(body) >= COMPRESS_FROM_BYTES:
+            self.plain = None
+            self.gzip = gzip.compress(body, compresslevel=9, mtime=0)
+            self.br = brotli.compress(body, quality=9)
+        else:
+            self.plain, self.gzip, self.br = body, None, None
         # Weak: the same page in any of its encodings.
         self.etag = f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+
+    def body_for(self, encoding):
+        """(body, its Content-Encoding or None)."""
+        if self.plain is not None:
+            return self.plain, None
+        if encoding == "br":
+            return self.br, "br"
+        if encoding == "gzip":
+            return self.gzip, "gzip"
+        return gzip.decompress(self.gzip), None
 
     def response_for(self, request):
         if _etag_matches(request, self.etag):
@@ -156,12 +292,9 @@ class StoredPage:
             response = HttpResponse(status=self.status)
             for name, value in self.headers:
                 response[name] = value
-            encoding = preferred_encoding(request)
-            body = getattr(self, encoding) if encoding else None
-            if body is not None:
-                response.content, response["Content-Encoding"] = body, encoding
-            else:
-                response.content = self.identity
+            response.content, encoding = self.body_for(preferred_encoding(request))
+            if encoding:
+                response["Content-Encoding"] = encoding
             response["Content-Length"] = str(len(response.content))
         response["ETag"] = self.etag
         response["Cache-Control"] = f"public, max-age={settings.RIBBON_BROWSER_CACHE_SECONDS}"
@@ -198,6 +331,24 @@ def _compressed_for(request, response):
     return response
 
 
+def page_key(request):
+    """
+    The cache key of this request's page, or None when it must not be cached:
+    the release, the address, and the query parameters its view reads.
+    """
+    try:
+        view = resolve(request.path_info).func
+        host = request.get_host()
+    except Resolver404:
+        return None  # a 404 page: not stored
+    except Exception:  # noqa: BLE001 - a forged Host: let the normal handling answer it
+        return None
+    declared = declared_parameters(view)
+    used = sorted((name, value) for name in declared for value in request.GET.getlist(name))
+    address = f"{release()} {request.scheme}://{host}{request.path}?{urlencode(used)}"
+    return "ribbon:page:" + hashlib.sha256(address.encode()).hexdigest()
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -213,23 +364,33 @@ class PageCacheMiddleware:
                 # Somebody logged in (staff): what they see is theirs alone.
                 patch_cache_control(response, private=True, no_cache=True)
             return response
-        key = self._key(request)
-        if key is None or settings.RIBBON_PAGE_CACHE_SECONDS <= 0:
-            response = self.get_response(request)
-            response["X-Page-Cache"] = "bypass"
-            return _compressed_for(request, response)
+        key = None
+        if settings.RIBBON_PAGE_CACHE_SECONDS > 0 and not has_uncommitted_changes():
+            key = page_key(request)
+        if key is None:
+            return self._uncached(request)
         generation, stored = self._lookup(key)
         if stored is not None:
             response = stored.response_for(request)
             response["X-Page-Cache"] = "hit"
             return response
         response = self.get_response(request)
-        if generation is not None and request.method == "GET" and self._is_storable(response):
+        if (
+            generation is not None
+            and request.method == "GET"
+            and self._is_storable(response)
+            and not has_uncommitted_changes()
+        ):
             stored = StoredPage(generation, response)
             self._store(key, stored)
             response = stored.response_for(request)
             response["X-Page-Cache"] = "miss"
             return response
+        response["X-Page-Cache"] = "bypass"
+        return _compressed_for(request, response)
+
+    def _uncached(self, request):
+        response = self.get_response(request)
         response["X-Page-Cache"] = "bypass"
         return _compressed_for(request, response)
 
@@ -240,26 +401,9 @@ class PageCacheMiddleware:
             and not request.path.startswith(self.excluded_prefixes)
         )
 
-    def _key(self, request):
-        """The cache key for this request, or None when it must not be cached."""
-        kept = []
-        for name in request.GET:
-            if name in TRACKING_PARAMETERS or name.startswith("utm_"):
-                continue
-            values = request.GET.getlist(name)
-            if name not in PAGE_PARAMETERS or len(values) != 1:
-                return None
-            kept.append((name, values[0]))
-        try:
-            host = request.get_host()
-        except Exception:  # noqa: BLE001 - a forged Host: let the normal handling answer it
-            return None
-        address = f"{request.scheme}://{host}{request.path}?{urlencode(sorted(kept))}"
-        return "ribbon:page:" + hashlib.sha256(address.encode()).hexdigest()
-
     def _lookup(self, key):
-        """(current generation, stored page or None); (None, None) when the cache is unavailable."""
-        if not health.available():
+        """(current generation, stored page or None); (None, None) when the cache may not be used now."""
+        if not health.available() or not _pay_what_is_owed():
             return None, None
         try:
             cache = _cache()

@@ -4,12 +4,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from core.models import keep_draft_private
+from core.query import Raw, query_parameters
 
 from .gifts import GiftError, is_counted, parse_gift, source_path
 from .models import Campaign, DonateClick
 from .providers import provider_url
 
 
+@query_parameters()
 def donate_index(request):
     """The featured campaign, or the list of active ones when none is featured."""
     featured = Campaign.objects.featured().prefetch_related("amounts").first()
@@ -18,6 +20,7 @@ def donate_index(request):
     return render(request, "donations/campaign_list.html", {"campaigns": Campaign.objects.active()})
 
 
+@query_parameters()
 def campaign_detail(request, slug):
     campaign = get_object_or_404(Campaign.objects.visible_to(request.user).prefetch_related("amounts"), slug=slug)
     context = {"campaign": campaign}
@@ -29,6 +32,7 @@ def campaign_detail(request, slug):
 
 @require_safe
 @never_cache
+@query_parameters(amount=Raw(), custom_amount=Raw(), frequency=Raw(), **{"from": Raw()})
 def give(request, slug):
     """
     Send the donor to the provider. Only the campaign's stored, validated link
@@ -61,10 +65,12 @@ def give(request, slug):
     return HttpResponseRedirect(provider_url(campaign, gift))
 
 
+@query_parameters()
 def thanks(request):
     return render(request, "donations/thanks.html", {"campaign": None})
 
 
+@query_parameters()
 def campaign_thanks(request, slug):
     campaign = get_object_or_404(Campaign.objects.published(), slug=slug)
     return render(request, "donations/thanks.html", {"campaign": campaign})

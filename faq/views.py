@@ -1,9 +1,11 @@
 from itertools import groupby
 
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 
 from core.models import keep_draft_private
 from core.pagination import page_or_404
+from core.query import PageNumber, SearchText, query_parameters
 
 from .models import Question, Topic, faq_page_data
 
@@ -23,8 +25,9 @@ def _grouped_by_topic(questions, totals):
     ]
 
 
+@query_parameters(q=SearchText(max_length=MAX_QUERY_LENGTH), page=PageNumber(only_with="q"))
 def faq_index(request):
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    query = request.GET.get("q", "")
     questions = Question.objects.published()
     if query:
         # One scan of the search text finds every match (for the count and the pages);
@@ -39,7 +42,10 @@ def faq_index(request):
             "results": results,
             "open_results": page.paginator.count <= OPEN_RESULTS_UP_TO,
         }
-        return render(request, "faq/search_results.html", context)
+        response = render(request, "faq/search_results.html", context)
+        # Any words can be searched for: results are never stored, here or by browsers.
+        patch_cache_control(response, no_store=True)
+        return response
     questions = list(questions.first_per_topic(QUESTIONS_PER_TOPIC_ON_INDEX))
     totals = Question.objects.published().totals_per_topic() if questions else {}
     return render(
@@ -52,6 +58,7 @@ def faq_index(request):
     )
 
 
+@query_parameters(page=PageNumber())
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     page = page_or_404(
@@ -65,6 +72,7 @@ def topic_detail(request, slug):
     )
 
 
+@query_parameters()
 def question_detail(request, slug):
     question = get_object_or_404(Question.objects.visible_to(request.user).select_related("topic"), slug=slug)
     related_treatments = question.related_treatments.published().order_by("title")

@@ -8,6 +8,7 @@ from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from core.query import query_parameters
 from donations.models import Campaign
 from faq.models import Topic
 from treatments.models import Treatment
@@ -17,6 +18,7 @@ logger = logging.getLogger(__name__)
 DATABASE_RETRY_SECONDS = 30
 
 
+@query_parameters()
 def home(request):
     treatments = Treatment.objects.published().order_by("title")[:6]
     topics = Topic.objects.with_published_questions().order_by("order", "name")

@@ -1,3 +1,4 @@
+import contextlib
 import datetime
 import itertools
 import os
@@ -35,6 +36,39 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def page_cache_in_a_temporary_folder(tmp_path_factory):
+    """The production default (a folder every worker shares), in a folder of the test run's own."""
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path_factory.mktemp("page-cache")),
+            "OPTIONS": {"MAX_ENTRIES": 3000},
+        }
+    }
+    with override_settings(CACHES=caches):
+        yield
+
+
+@pytest.fixture
+def commit(db):
+    """
+    `with commit(): ...` ends as a commit would: everything written so far
+    counts as committed, and what was to run on commit runs (each test runs
+    inside one transaction that is rolled back, never committed).
+    """
+
+    @contextlib.contextmanager
+    def committed():
+        yield
+        connection = transaction.get_connection()
+        callbacks, connection.run_on_commit = connection.run_on_commit, []
+        for _, callback, _ in callbacks:
+            callback()
+
+    return committed
+
+
 @pytest.fixture(scope="module")
 def demo_site(django_db_setup, django_db_blocker):
     """
@@ -49,7 +83,7 @@ def demo_site(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def empty_page_cache():
-    """Each test starts with an empty page cache that is not marked as failing."""
+    """Each test starts with an empty page cache that is not marked as failing and is owed nothing."""
     from django.core.cache import cache
 
     from core.page_cache import health
@@ -57,6 +91,8 @@ def empty_page_cache():
     cache.clear()
     health.reset()
     yield
+    if health.timer is not None:
+        health.timer.cancel()
     health.reset()
 
 

@@ -11,6 +11,7 @@ import socket
 from pathlib import Path
 
 from bs4 import BeautifulSoup
+from django.core.cache.backends.filebased import FileBasedCache
 from PIL import Image
 
 from treatments.models import TreatmentPoint
@@ -262,3 +263,37 @@ def free_port():
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+
+# Caches --------------------------------------------------------------------------
+
+
+class SwitchableCache(FileBasedCache):
+    """The real folder cache, which a test can switch off to play an outage (a blip, Redis restarting)."""
+
+    down = False
+
+    def _answer(self):
+        if SwitchableCache.down:
+            raise ConnectionError("the cache is not answering")
+
+    def get(self, *args, **kwargs):
+        self._answer()
+        return super().get(*args, **kwargs)
+
+    def set(self, *args, **kwargs):
+        self._answer()
+        return super().set(*args, **kwargs)
+
+    def add(self, *args, **kwargs):
+        self._answer()
+        return super().add(*args, **kwargs)
+
+    def has_key(self, *args, **kwargs):
+        self._answer()
+        return super().has_key(*args, **kwargs)
+
+
+def cache_entries(cache_settings):
+    """How many pages (and generation markers) a folder cache holds."""
+    return len(list(Path(cache_settings["default"]["LOCATION"]).glob("*.djcache")))

@@ -62,6 +62,16 @@ def test_a_mistyped_number_stops_with_one_line_naming_the_variable(name, value):
     assert "Traceback" not in result.stderr
 
 
+def test_a_cache_folder_that_cannot_be_made_stops_with_one_line(tmp_path):
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    result = manage("check", RIBBON_CACHE_DIR=str(not_a_folder / "cache"))
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "RIBBON_CACHE_DIR" in lines[0]
+
+
 def test_production_settings_load_with_a_secret_key_and_hosts():
     result = manage(
         "shell", "-c", "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)",

@@ -17,8 +17,13 @@ PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "a-very-long-production-secret-key-with-many-different-characters-0123456789",
     "DJANGO_ALLOWED_HOSTS": "ribbon.example.org",
-    # A shared cache, as every multi-process deployment needs (the check is not a connection).
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+# What more than one server needs to share (the check reads settings; it connects to nothing).
+SHARED = {
+    "RIBBON_SERVER_COUNT": "3",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "DATABASE_URL": "postgres://ribbon@db.internal:5432/ribbon",
+    "AWS_STORAGE_BUCKET_NAME": "ribbon-media",
 }
 
 
@@ -34,10 +39,16 @@ def manage(*args, **env):
     )
 
 
-def test_check_deploy_is_clean_in_production_settings():
+def test_check_deploy_is_clean_on_one_machine_with_no_extra_server():
+    """The embedded default (make serve: SQLite, a cache folder every worker shares, local media) is right."""
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_is_clean_for_several_servers_that_share_everything():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, **SHARED)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_check_deploy_flags_a_production_site_with_https_switched_off():
@@ -56,14 +67,23 @@ def test_check_deploy_flags_a_production_site_with_https_switched_off():
     assert "security.W004" in result.stderr + result.stdout
 
 
-def test_check_deploy_warns_when_the_page_cache_is_not_shared_between_processes():
-    """Without Redis, an edit through one worker would leave the others serving the old page."""
-    environment = {**PRODUCTION}
-    del environment["REDIS_URL"]
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **environment)
+@pytest.mark.parametrize(
+    ("missing", "warning", "advice"),
+    [
+        ("REDIS_URL", "ribbon.W001", "REDIS_URL"),
+        ("DATABASE_URL", "ribbon.W002", "PostgreSQL"),
+        ("AWS_STORAGE_BUCKET_NAME", "ribbon.W003", "AWS_STORAGE_BUCKET_NAME"),
+    ],
+)
+def test_check_deploy_warns_when_several_servers_would_not_share_what_they_must(missing, warning, advice):
+    """An edit (or a picture) saved through one server must reach the others."""
+    environment = {name: value for name, value in SHARED.items() if name != missing}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, **environment)
+    output = result.stderr + result.stdout
     assert result.returncode != 0
-    assert "ribbon.W001" in result.stderr + result.stdout
-    assert "REDIS_URL" in result.stderr + result.stdout
+    assert warning in output
+    assert advice in output
+    assert output.count("ribbon.W00") == 1, output
 
 
 def test_proxy_header_and_hsts_come_from_the_environment():

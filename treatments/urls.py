@@ -5,6 +5,6 @@ from . import views
 app_name = "treatments"
 
 urlpatterns = [
-    path("", views.TreatmentListView.as_view(), name="list"),
+    path("", views.treatment_list, name="list"),
     path("<slug:slug>/", views.treatment_detail, name="detail"),
 ]

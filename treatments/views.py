@@ -1,39 +1,31 @@
 from django.db.models import Exists, OuterRef
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.views.generic import ListView
 
 from core.models import keep_draft_private
+from core.pagination import page_or_404
+from core.query import PageNumber, Slug, query_parameters
 from core.site import absolute_url
 
 from .models import Tag, Treatment
 
-
-class TreatmentListView(ListView):
-    template_name = "treatments/treatment_list.html"
-    context_object_name = "treatments"
-    paginate_by = 12
-
-    def get_queryset(self):
-        treatments = Treatment.objects.published().prefetch_related("tags").order_by("title")
-        self.current_tag = None
-        tag_slug = self.request.GET.get("tag")
-        if tag_slug:
-            self.current_tag = Tag.objects.filter(slug=tag_slug).first()
-            if self.current_tag is None:
-                raise Http404("No such topic.")
-            treatments = treatments.filter(tags=self.current_tag)
-        return treatments
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["current_tag"] = self.current_tag
-        # Only tags that lead somewhere: used by at least one published treatment.
-        published = Treatment.objects.published().filter(tags=OuterRef("pk"))
-        context["tags"] = Tag.objects.filter(Exists(published))
-        return context
+TREATMENTS_PER_PAGE = 12
 
 
+@query_parameters(tag=Slug(), page=PageNumber())
+def treatment_list(request):
+    treatments = Treatment.objects.published().prefetch_related("tags").order_by("title")
+    current_tag = None
+    if "tag" in request.GET:
+        current_tag = get_object_or_404(Tag, slug=request.GET["tag"])
+        treatments = treatments.filter(tags=current_tag)
+    page = page_or_404(request, treatments, TREATMENTS_PER_PAGE)
+    # Only tags that lead somewhere: used by at least one published treatment.
+    with_published = Tag.objects.filter(Exists(Treatment.objects.published().filter(tags=OuterRef("pk"))))
+    context = {"treatments": page.object_list, "page_obj": page, "current_tag": current_tag, "tags": with_published}
+    return render(request, "treatments/treatment_list.html", context)
+
+
+@query_parameters()
 def treatment_detail(request, slug):
     treatment = get_object_or_404(Treatment.objects.visible_to(request.user).with_page_parts(), slug=slug)
     response = render(

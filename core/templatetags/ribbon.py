@@ -28,7 +28,15 @@ def absolute(context, path):
 
 @register.simple_tag(takes_context=True)
 def page_url(context, number):
-    """This page's address with another page number, keeping the other parameters (tag, search)."""
-    query = context["request"].GET.copy()
-    query["page"] = number
-    return "?" + query.urlencode()
+    """
+    This list's address at another page, keeping the parameters its view
+    reads (a tag, a search) and nothing else (core.query): the first page is
+    the address without a page number.
+    """
+    request = context["request"]
+    query = request.GET.copy()
+    query.pop("page", None)
+    if number > 1:
+        query["page"] = number
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else request.path

@@ -1,11 +1,13 @@
 """
-Ribbon on more than one server: two gunicorn servers on two ports share one
-PostgreSQL database and one Redis cache (and, in the second test, one
-S3-compatible object store). An edit saved through server A is what server B
-shows at once, and a picture uploaded through A is served to B's readers.
+Ribbon served as in production, by real gunicorn processes.
 
-These need PostgreSQL and Redis, which `.ci/run` provides: they run in its
-PostgreSQL pass and are skipped (with the reason) on SQLite.
+On one machine with no extra server (`make serve`: SQLite, no Redis, two
+workers), an edit reaches every worker at once. On more than one server, two
+gunicorn servers on two ports share one PostgreSQL database and one Redis
+cache (and one S3-compatible object store): an edit saved through server A
+is what server B shows at once, and a picture uploaded through A is served to
+B's readers. Those need PostgreSQL and Redis, which `.ci/run` provides: they
+run in its PostgreSQL pass and are skipped (with the reason) on SQLite.
 """
 
 import io
@@ -153,6 +155,13 @@ class Visitor:
         with self.opener.open(self.base + path, timeout=10) as response:
             return response.read(), response.headers
 
+    def status(self, path):
+        try:
+            with self.opener.open(self.base + path, timeout=10) as response:
+                return response.status, response.headers
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers
+
     def post(self, path, data, files=None):
         if files:
             body, content_type = _multipart(data, files)
@@ -162,10 +171,10 @@ class Visitor:
         with self.opener.open(request, timeout=30) as response:
             return response.read(), response.geturl()
 
-    def log_in(self, username):
+    def log_in(self, username, password=PASSWORD):
         page, _ = self.get("/admin/login/")
         data = form_values(page, "#login-form")
-        data.update(username=username, password=PASSWORD)
+        data.update(username=username, password=password)
         _, landed = self.post("/admin/login/", data)
         assert not landed.rstrip("/").endswith("/admin/login"), "staff login through the server failed"
 
@@ -283,3 +292,85 @@ def test_a_picture_uploaded_through_one_server_is_served_to_the_other(
         assert picture.format == "JPEG"
         assert (picture.width, picture.height) == (int(image["width"]), int(image["height"]))
         assert "immutable" in response.headers.get("Cache-Control", "")
+
+
+# One machine, no extra server -------------------------------------------------------------
+
+
+def _worker_memory_kb(master_pid):
+    """Resident memory of each of a gunicorn master's workers, in KB."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(master_pid):
+            sizes.append(int(fields["VmRSS"].split()[0]))
+    return sizes
+
+
+@pytest.fixture
+def make_serve(tmp_path):
+    """`make serve` as a charity runs it: scripts/serve, SQLite, no REDIS_URL, its default two workers."""
+    port = free_port()
+    environment = _server_environment(
+        f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        tmp_path / "static",
+        {
+            "PORT": str(port),
+            "BIN": str(BIN),
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "RIBBON_CACHE_DIR": str(tmp_path / "cache"),
+        },
+    )
+    for name in ("DJANGO_DEBUG", "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_HSTS_SECONDS"):
+        environment.pop(name)  # scripts/serve sets these itself
+    log_path = tmp_path / "server-serve.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([str(ROOT / "scripts" / "serve")], cwd=ROOT, env=environment, stdout=log, stderr=log)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/", process, seconds=120)
+        output = log_path.read_text()
+        password = next(line.split(": ", 1)[1] for line in output.splitlines() if line.strip().startswith("password:"))
+        yield {"base": f"http://127.0.0.1:{port}", "password": password, "pid": process.pid, "log": log_path}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_make_serve_without_redis_never_serves_an_unpublished_page(make_serve):
+    """Measured before: after an editor unpublished a treatment, 6 of the next 8 anonymous requests still got it."""
+    reader = Visitor(make_serve["base"])
+    page = "/treatments/immunotherapy/"
+    answers = [reader.status(page) for _ in range(8)]
+    assert {status for status, _ in answers} == {200}
+    assert "hit" in {headers["X-Page-Cache"] for _, headers in answers}, "the page cache was in play"
+    assert len(_worker_memory_kb(make_serve["pid"])) == 2, "two workers serve"
+
+    editor = Visitor(make_serve["base"])
+    editor.log_in("admin", make_serve["password"])
+    changelist, _ = editor.get("/admin/treatments/treatment/?q=Immunotherapy")
+    data = form_values(changelist, "#changelist-form")
+    chosen = BeautifulSoup(changelist, "html.parser").select_one("input[name=_selected_action]")["value"]
+    data.update(action="unpublish", _selected_action=chosen, index="0")
+    editor.post("/admin/treatments/treatment/?q=Immunotherapy", data)
+
+    assert [reader.status(page)[0] for _ in range(8)] == [404] * 8, make_serve["log"].read_text()[-3000:]
+
+
+def test_make_serve_keeps_its_memory_under_a_flood_of_junk_addresses(make_serve):
+    """Measured before: 200 junk variants of one page grew a worker from 70 MB to 105 MB."""
+    reader = Visitor(make_serve["base"])
+    for _ in range(20):  # both workers warm
+        assert reader.status("/treatments/")[0] == 200
+    before = _worker_memory_kb(make_serve["pid"])
+    statuses = set()
+    for number in range(300):
+        # page=01, page=001 …: each was once a page of its own, rendered, compressed and kept in a worker.
+        for path in ("/treatments/?page=" + "0" * number + "1", f"/treatments/?utm_x={number}{'!' * 200}"):
+            statuses.add(reader.status(path)[0])
+    after = _worker_memory_kb(make_serve["pid"])
+    assert statuses <= {200, 301, 404}
+    growth_mb = (sum(after) - sum(before)) / 1024
+    assert growth_mb < 3, f"workers grew by {growth_mb:.1f} MB ({before} -> {after} KB)"

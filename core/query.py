@@ -1,0 +1,122 @@
+"""
+Query parameters: each public view says which ones it reads, and in what form.
+
+    @query_parameters(tag=Slug(), page=PageNumber())
+    def treatment_list(request): ...
+
+The view then sees only those parameters (request.GET holds nothing else),
+so the links it builds carry nothing else: a tracking parameter or any junk
+in the address can never reach the page or the links on it. A value that is
+not in its canonical form is redirected (301) to that form (`page=01`,
+`page=1`, an empty `tag=`), and one that cannot be right is a 404 (`page=x`,
+digits from another script, the same parameter twice). The page cache keys
+pages by the declared parameters only (core.page_cache), so the rest never
+makes a new cache entry.
+"""
+
+import functools
+import re
+
+from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
+
+MAX_PAGE_NUMBER_DIGITS = 6
+
+
+class PageNumber:
+    """A page of a list: 2, 3 …; the first page is the address without it."""
+
+    # ASCII digits only: int() would also take "١" or "２" and make another address of the same page.
+    _NUMBER = re.compile(rf"\+?([0-9]{{1,{MAX_PAGE_NUMBER_DIGITS}}})")
+
+    def __init__(self, only_with=None):
+        self.only_with = only_with  # meaningful only beside this other parameter (search results)
+
+    def canonical(self, raw):
+        text = raw.strip()
+        if not text:
+            return None
+        match = self._NUMBER.fullmatch(text)
+        if match is None or int(match.group(1)) == 0:
+            raise Http404("No such page.")
+        number = int(match.group(1))
+        return None if number == 1 else str(number)
+
+
+class Slug:
+    """The address of a row, such as a tag: lower case letters, digits and dashes."""
+
+    only_with = None
+    _SLUG = re.compile(r"[-a-z0-9_]{1,200}")
+
+    def canonical(self, raw):
+        text = raw.strip().lower()
+        if not text:
+            return None
+        if not self._SLUG.fullmatch(text):
+            raise Http404("No such address.")
+        return text
+
+
+class SearchText:
+    """Words typed into a search box: white space collapsed, and at most `max_length` characters."""
+
+    only_with = None
+
+    def __init__(self, max_length=200):
+        self.max_length = max_length
+
+    def canonical(self, raw):
+        return " ".join(raw.split())[: self.max_length].strip() or None
+
+
+class Raw:
+    """Taken as given: the view checks it itself (and answers 400 when it is wrong)."""
+
+    only_with = None
+
+    def canonical(self, raw):
+        return raw
+
+
+def _canonical_query(given, declared):
+    kept = {}
+    for name, kind in declared.items():
+        values = given.getlist(name)
+        if len(values) > 1:
+            raise Http404(f"The parameter “{name}” is given more than once.")
+        if values:
+            value = kind.canonical(values[0])
+            if value is not None:
+                kept[name] = value
+    for name, kind in declared.items():
+        if kind.only_with and kind.only_with not in kept:
+            kept.pop(name, None)
+    canonical = QueryDict(mutable=True)
+    for name, value in kept.items():
+        canonical[name] = value
+    return canonical
+
+
+def query_parameters(**declared):
+    """Declare the query parameters a view reads (see the module's docstring)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            canonical = _canonical_query(request.GET, declared)
+            if any(request.GET.getlist(name) != canonical.getlist(name) for name in declared):
+                query = canonical.urlencode()
+                return HttpResponsePermanentRedirect(f"{request.path}?{query}" if query else request.path)
+            canonical._mutable = False
+            request.GET = canonical
+            return view(request, *args, **kwargs)
+
+        wrapper.query_parameters = frozenset(declared)
+        return wrapper
+
+    return decorate
+
+
+def declared_parameters(view):
+    """The parameters a view reads: none unless it says so."""
+    return getattr(view, "query_parameters", frozenset())
