@@ -54,7 +54,7 @@ run: demo
 serve: install
 	PORT=$(PORT) BIN=$(BIN) scripts/serve
 
-bench: install
+bench: install-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 $(AXE_STAMP): package.json package-lock.json

@@ -1,5 +1,10 @@
+import functools
+
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.urls import get_script_prefix, get_urlconf, reverse
+
+SLUG_PLACEHOLDER = "ribbon-slug-placeholder"
 
 
 def absolute_url(request, path):
@@ -12,3 +17,30 @@ def absolute_url(request, path):
         return f"{request.scheme}://{request.get_host()}{path}"
     except DisallowedHost:
         return path  # an error page for a forged Host header must still render
+
+
+@functools.lru_cache(maxsize=64)
+def _reversed(viewname, script_prefix, urlconf):
+    return reverse(viewname)
+
+
+def fixed_url(viewname):
+    """reverse(viewname) for an address without arguments, reversed once per process."""
+    return _reversed(viewname, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@functools.lru_cache(maxsize=64)
+def _around_slug(viewname, script_prefix, urlconf):
+    before, _, after = reverse(viewname, kwargs={"slug": SLUG_PLACEHOLDER}).partition(SLUG_PLACEHOLDER)
+    return before, after
+
+
+def slug_url(viewname, slug):
+    """
+    reverse(viewname, kwargs={"slug": slug}), reversed once per process
+    instead of once per link: a page lists many rows, and reverse() costs
+    about 20 µs each. Slugs are letters, digits, dashes and underscores, so
+    nothing in them needs quoting.
+    """
+    before, after = _around_slug(viewname, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return f"{before}{slug}{after}"

@@ -23,6 +23,7 @@ from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder
 from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
+from core.site import slug_url
 from core.text import format_money
 
 from .providers import MONTHLY, ONE_TIME, provider_for, validate_donate_url
@@ -129,7 +130,7 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
             super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("donations:campaign", kwargs={"slug": self.slug})
+        return slug_url("donations:campaign", self.slug)
 
     def get_give_url(self):
         return reverse("donations:give", kwargs={"slug": self.slug})

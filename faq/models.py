@@ -12,12 +12,12 @@ import html
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
-from django.urls import reverse
 from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder
 from core.models import PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
+from core.site import slug_url
 from core.text import search_normalise, search_words
 
 
@@ -57,7 +57,7 @@ class Topic(SlugFromTitle):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("faq:topic", kwargs={"slug": self.slug})
+        return slug_url("faq:topic", self.slug)
 
     @property
     def anchor(self):
@@ -165,7 +165,7 @@ class Question(PublishableModel, RenderedContentModel, SlugFromTitle):
         self.search_text = search_normalise(f"{self.question} {self.answer_text}")
 
     def get_absolute_url(self):
-        return reverse("faq:question", kwargs={"slug": self.slug})
+        return slug_url("faq:question", self.slug)
 
 
 def faq_page_data(questions):

@@ -1,19 +1,8 @@
-import functools
+from core.site import fixed_url
 
-from django.urls import get_script_prefix, reverse
-
-
-@functools.lru_cache(maxsize=8)
-def _section_urls(script_prefix):
-    # Reversed once per process (and script prefix), not on every page.
-    return {
-        "home": reverse("home"),
-        "treatments": reverse("treatments:list"),
-        "faq": reverse("faq:index"),
-        "donate": reverse("donations:index"),
-    }
+SECTIONS = {"home": "home", "treatments": "treatments:list", "faq": "faq:index", "donate": "donations:index"}
 
 
 def sections(request):
     """The addresses of the site's sections, for the header, breadcrumbs and links between pages."""
-    return {"urls": _section_urls(get_script_prefix())}
+    return {"urls": {name: fixed_url(viewname) for name, viewname in SECTIONS.items()}}

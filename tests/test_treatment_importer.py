@@ -358,8 +358,8 @@ def test_the_organisations_own_seed_file(client):
     assert "â€" not in page
     assert "$100,000–$200,000 per year" in page
     treatment = Treatment.objects.get(slug="immunotherapy")
-    assert len(treatment.pros) == 3
-    assert len(treatment.cons) == 2
+    assert len(treatment.page_parts().pros) == 3
+    assert len(treatment.page_parts().cons) == 2
     run_import(SEED)
     assert Treatment.objects.filter(title="Immunotherapy").count() == 1
     assert treatment.last_reviewed is None or isinstance(treatment.last_reviewed, datetime.date)

@@ -27,12 +27,13 @@ def treatment_list(request):
 
 @query_parameters()
 def treatment_detail(request, slug):
-    treatment = get_object_or_404(Treatment.objects.visible_to(request.user).with_page_parts(), slug=slug)
+    treatment = get_object_or_404(Treatment.objects.visible_to(request.user), slug=slug)
     response = render(
         request,
         "treatments/treatment_detail.html",
         {
             "treatment": treatment,
+            "parts": treatment.page_parts(),
             "structured_data": treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
         },
     )
