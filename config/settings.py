@@ -181,7 +181,7 @@ else:
         ) from None
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "core.cache.PageFileCache",
             "LOCATION": str(CACHE_DIR),
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             # A flood of addresses can only ever fill this many files; the oldest third then makes way.

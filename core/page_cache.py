@@ -52,7 +52,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 
@@ -331,19 +331,27 @@ def _compressed_for(request, response):
     return response
 
 
+@functools.lru_cache(maxsize=2048)
+def _declared_at(path_info, urlconf):
+    """The query parameters the view at this path reads, or None when no view answers there."""
+    try:
+        return declared_parameters(resolve(path_info, urlconf).func)
+    except Resolver404:
+        return None
+
+
 def page_key(request):
     """
     The cache key of this request's page, or None when it must not be cached:
     the release, the address, and the query parameters its view reads.
     """
-    try:
-        view = resolve(request.path_info).func
-        host = request.get_host()
-    except Resolver404:
+    declared = _declared_at(request.path_info, get_urlconf() or settings.ROOT_URLCONF)
+    if declared is None:
         return None  # a 404 page: not stored
+    try:
+        host = request.get_host()
     except Exception:  # noqa: BLE001 - a forged Host: let the normal handling answer it
         return None
-    declared = declared_parameters(view)
     used = sorted((name, value) for name in declared for value in request.GET.getlist(name))
     address = f"{release()} {request.scheme}://{host}{request.path}?{urlencode(used)}"
     return "ribbon:page:" + hashlib.sha256(address.encode()).hexdigest()

@@ -41,7 +41,7 @@ def page_cache_in_a_temporary_folder(tmp_path_factory):
     """The production default (a folder every worker shares), in a folder of the test run's own."""
     caches = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "core.cache.PageFileCache",
             "LOCATION": str(tmp_path_factory.mktemp("page-cache")),
             "OPTIONS": {"MAX_ENTRIES": 3000},
         }

@@ -11,9 +11,9 @@ import socket
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from django.core.cache.backends.filebased import FileBasedCache
 from PIL import Image
 
+from core.cache import PageFileCache
 from treatments.models import TreatmentPoint
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -268,7 +268,7 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 # Caches --------------------------------------------------------------------------
 
 
-class SwitchableCache(FileBasedCache):
+class SwitchableCache(PageFileCache):
     """The real folder cache, which a test can switch off to play an outage (a blip, Redis restarting)."""
 
     down = False

@@ -546,7 +546,7 @@ def test_the_cache_stays_bounded_under_a_flood_of_real_addresses(client, make_tr
         treatments = [make_treatment(f"Flood {number:03}") for number in range(60)]
     small = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "core.cache.PageFileCache",
             "LOCATION": str(tmp_path / "small-cache"),
             "OPTIONS": {"MAX_ENTRIES": 20},
         }

@@ -16,6 +16,7 @@ from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder
 from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
+from core.queries import Precompiled
 from core.site import fixed_url, slug_url
 from core.text import format_money
 
@@ -194,18 +195,17 @@ class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFrom
         """
         The rows this treatment's page shows beside the treatment itself, one
         plain query each however many there are: its tags, points, references
-        and first few common questions. Measured against the alternatives:
+        and first few common questions. They run on every uncached treatment
+        page, so they are built once per process (core.queries; 0.5 ms instead
+        of 1.25 ms for the four). Measured against the alternatives:
         prefetch_related costs 0.5 ms more for one treatment, and a sliced
         prefetch of the questions (a window over all of them) 1.5 ms more.
         """
-        Question = type(self).questions.rel.related_model  # the FAQ's questions link to treatments
-        questions = Question.objects.published().filter(related_treatments=self)
         return PageParts(
-            tags=list(Tag.objects.filter(treatments=self)),
-            points=list(TreatmentPoint.objects.filter(treatment=self)),
-            references=list(Reference.objects.filter(treatment=self)),
-            # The links show no answers: not read.
-            common_questions=list(questions.only("slug", "question")[:RELATED_QUESTIONS_SHOWN]),
+            tags=_PAGE_TAGS(self.pk),
+            points=_PAGE_POINTS(self.pk),
+            references=_PAGE_REFERENCES(self.pk),
+            common_questions=_PAGE_QUESTIONS(self.pk),
         )
 
     @classmethod
@@ -353,6 +353,20 @@ class TreatmentPoint(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
+# The queries of Treatment.page_parts, as ordinary querysets (core.queries runs them).
+_PAGE_TAGS = Precompiled(lambda treatment: Tag.objects.filter(treatments=treatment))
+_PAGE_POINTS = Precompiled(lambda treatment: TreatmentPoint.objects.filter(treatment=treatment))
+_PAGE_REFERENCES = Precompiled(lambda treatment: Reference.objects.filter(treatment=treatment))
+_PAGE_QUESTIONS = Precompiled(
+    # The FAQ's questions link to treatments; the links show no answers, so those are not read.
+    lambda treatment: (
+        Treatment.questions.rel.related_model.objects.published()
+        .filter(related_treatments=treatment)
+        .only("slug", "question")[:RELATED_QUESTIONS_SHOWN]
+    )
+)
 
 
 def validate_web_url(value):
