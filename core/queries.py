@@ -15,8 +15,9 @@ Use it only where `make bench` shows it matters: a queryset is clearer.
 
 from django.db import connections
 
-# A value no row has: its place among the compiled query's parameters is where each call's value goes.
+# Values no row has: their place among the compiled query's parameters is where each call's value goes.
 MARKER = -7_318_046_259_183
+TEXT_MARKER = "\x00ribbon-query-marker\x00"
 
 
 class Precompiled:
@@ -24,24 +25,26 @@ class Precompiled:
     `Precompiled(lambda marker: Point.objects.filter(treatment_id=marker))`
     then `query(treatment.pk)` gives the same rows as the queryset would.
     The queryset must select whole rows (or `only()` some fields) of one
-    model, and use the marker exactly where the value belongs.
+    model, and use the marker exactly where the value belongs: MARKER for a
+    number, TEXT_MARKER (`marker=TEXT_MARKER`) for text such as a slug.
     """
 
-    def __init__(self, build):
+    def __init__(self, build, marker=MARKER):
         self.build = build
+        self.marker = marker
         self._compiled = {}
 
     def _sql(self, using):
         key = (using, connections[using].vendor)
         if key not in self._compiled:
-            queryset = self.build(MARKER)
+            queryset = self.build(self.marker)
             sql, params = queryset.query.sql_with_params()
-            if MARKER not in params:
+            if self.marker not in params:
                 raise ValueError("the queryset does not use the marker as a parameter")
             self._compiled[key] = (queryset.model, sql, params)
         return self._compiled[key]
 
     def __call__(self, value, using="default"):
         model, sql, params = self._sql(using)
-        values = [value if param == MARKER else param for param in params]
+        values = [value if param == self.marker else param for param in params]
         return list(model._default_manager.raw(sql, values, using=using))

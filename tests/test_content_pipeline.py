@@ -59,15 +59,17 @@ def test_an_admin_save_of_a_treatment_with_eight_points_makes_at_most_30_queries
 def test_a_changed_template_reaches_pages_saved_before_it(client, eight_point_treatment, make_question, tmp_path):
     """After a deploy that changes how facts, tags or question links look, every page shows the new look."""
     make_question("Does it hurt?", treatments=[eight_point_treatment])
-    templates = Path(settings.BASE_DIR) / "templates" / "treatments" / "includes"
-    changed = tmp_path / "treatments" / "includes"
-    changed.mkdir(parents=True)
-    for name, marker in [
-        ("facts.html", "new-facts"),
-        ("tag_list.html", "new-tags"),
-        ("common_questions.html", "new-questions"),
-    ]:
-        (changed / name).write_text(f'<p class="{marker}">changed</p>' + (templates / name).read_text())
+    templates = Path(settings.BASE_DIR) / "templates" / "treatments"
+    changed = tmp_path / "treatments"
+    (changed / "includes").mkdir(parents=True)
+    facts = (templates / "includes" / "facts.html").read_text()
+    (changed / "includes" / "facts.html").write_text('<p class="new-facts">changed</p>' + facts)
+    page = (templates / "treatment_detail.html").read_text()
+    page = page.replace('<ul class="tag-list"', '<p class="new-tags">changed</p><ul class="tag-list"')
+    page = page.replace(
+        '<section class="related-questions"', '<p class="new-questions">changed</p><section class="related-questions"'
+    )
+    (changed / "treatment_detail.html").write_text(page)
     deployed = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
     with override_templates(deployed):
         page = soup_of(client.get(eight_point_treatment.get_absolute_url()))

@@ -11,12 +11,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder
 from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
-from core.queries import Precompiled
+from core.queries import TEXT_MARKER, Precompiled
 from core.site import fixed_url, slug_url
 from core.text import format_money
 
@@ -191,6 +192,18 @@ class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFrom
     def get_absolute_url(self):
         return slug_url("treatments:detail", self.slug)
 
+    @classmethod
+    def page_for(cls, slug, user):
+        """
+        The treatment a page address names, as this person may see it (staff
+        also see drafts), or Http404. Built once per process, like the parts.
+        """
+        query = _PAGE_ANY_STATUS if user.is_active and user.is_staff else _PAGE_PUBLISHED
+        found = query(slug)
+        if not found:
+            raise Http404("No such treatment.")
+        return found[0]
+
     def page_parts(self):
         """
         The rows this treatment's page shows beside the treatment itself, one
@@ -355,7 +368,9 @@ class TreatmentPoint(models.Model):
         return f"{self.get_kind_display()}: {self.text[:60]}"
 
 
-# The queries of Treatment.page_parts, as ordinary querysets (core.queries runs them).
+# The queries of a treatment page (Treatment.page_for and .page_parts), as ordinary querysets; core.queries runs them.
+_PAGE_PUBLISHED = Precompiled(lambda slug: Treatment.objects.published().filter(slug=slug), marker=TEXT_MARKER)
+_PAGE_ANY_STATUS = Precompiled(lambda slug: Treatment.objects.filter(slug=slug), marker=TEXT_MARKER)
 _PAGE_TAGS = Precompiled(lambda treatment: Tag.objects.filter(treatments=treatment))
 _PAGE_POINTS = Precompiled(lambda treatment: TreatmentPoint.objects.filter(treatment=treatment))
 _PAGE_REFERENCES = Precompiled(lambda treatment: Reference.objects.filter(treatment=treatment))

@@ -27,7 +27,7 @@ def treatment_list(request):
 
 @query_parameters()
 def treatment_detail(request, slug):
-    treatment = get_object_or_404(Treatment.objects.visible_to(request.user), slug=slug)
+    treatment = Treatment.page_for(slug, request.user)
     response = render(
         request,
         "treatments/treatment_detail.html",
