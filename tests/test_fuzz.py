@@ -14,7 +14,7 @@ from core.textfiles import UnreadableFileError, decode_text_file
 from donations.gifts import GiftError, parse_gift
 from donations.models import Campaign
 from faq.importer import ArticleError, parse_article
-from treatments.importer import TreatmentFileError, cost_range_from, parse_treatment
+from treatments.parsing import TreatmentFileError, cost_range_from, parse_treatment
 
 from .helpers import assert_page_is_inert
 from .xss_corpus import PAYLOADS

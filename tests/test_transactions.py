@@ -8,8 +8,9 @@ from django.core.management import CommandError, call_command
 from donations.models import Campaign, SuggestedAmount
 from faq.importer import parse_article, save_questions
 from faq.models import Question, Topic
-from treatments.importer import parse_treatment, save_treatment
+from treatments.importing import save_treatment
 from treatments.models import Tag, Treatment, TreatmentPoint
+from treatments.parsing import parse_treatment
 
 from .helpers import ORGANISATION_FILE, campaign_form, treatment_form
 

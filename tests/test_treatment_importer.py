@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 
 from core.images import ImageRejected
 from core.textfiles import decode_text_file
-from treatments.importer import TreatmentFileError, cost_range_from, parse_treatment
 from treatments.models import Tag, Treatment, TreatmentPoint
+from treatments.parsing import TreatmentFileError, cost_range_from, parse_treatment
 
 from .helpers import ORGANISATION_FILE, image_bytes
 

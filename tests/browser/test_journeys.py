@@ -18,9 +18,7 @@ def test_a_patient_on_a_phone_finds_a_treatment_and_its_answers(visit, demo_site
     page.get_by_role("link", name="Browse all treatments").click()
     expect(page.locator("h1")).to_have_text("Treatments")
 
-    page.get_by_role("navigation", name="Filter treatments by topic").get_by_role(
-        "link", name="Triple-negative"
-    ).click()
+    page.get_by_role("navigation", name="Filter treatments by tag").get_by_role("link", name="Triple-negative").click()
     expect(page.locator("h1")).to_have_text("Treatments: Triple-negative")
     titles = page.locator(".card__title").all_inner_texts()
     assert "Immunotherapy" in titles

@@ -10,7 +10,8 @@ file failed.
 
 from core.images import ImageRejected, download_image
 from core.importing import FileImportCommand, files_in
-from treatments.importer import TreatmentFileError, find_existing, parse_treatment, save_treatment
+from treatments.importing import find_existing, save_treatment
+from treatments.parsing import TreatmentFileError, parse_treatment
 
 
 class Command(FileImportCommand):
