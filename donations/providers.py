@@ -8,43 +8,90 @@ hosts below: no user-info, no port, no look-alike host, nothing that a
 browser could read differently from this code.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 
-
-@dataclass(frozen=True)
-class Provider:
-    key: str
-    name: str
-    takes_amount: bool
-    takes_frequency: bool  # can a monthly gift be asked for through the URL?
-
-
-STRIPE = Provider("stripe", "Stripe", takes_amount=False, takes_frequency=False)
-PAYPAL = Provider("paypal", "PayPal", takes_amount=True, takes_frequency=False)
-EVERY_ORG = Provider("every_org", "Every.org", takes_amount=True, takes_frequency=True)
-GIVEBUTTER = Provider("givebutter", "Givebutter", takes_amount=True, takes_frequency=True)
-DONORBOX = Provider("donorbox", "Donorbox", takes_amount=True, takes_frequency=True)
-
-PROVIDERS_BY_HOST = {
-    "buy.stripe.com": STRIPE,
-    "donate.stripe.com": STRIPE,
-    "www.paypal.com": PAYPAL,
-    "www.every.org": EVERY_ORG,
-    "givebutter.com": GIVEBUTTER,
-    "donorbox.org": DONORBOX,
-}
-
 ONE_TIME = "one-time"
 MONTHLY = "monthly"
 
-ALLOWED_HOSTS_TEXT = (
-    "Stripe (buy.stripe.com, donate.stripe.com), PayPal (www.paypal.com), Every.org (www.every.org), "
-    "Givebutter (givebutter.com) or Donorbox (donorbox.org)"
-)
+
+@dataclass(frozen=True)
+class Gift:
+    amount: Decimal | None
+    frequency: str  # ONE_TIME or MONTHLY
+
+
+def _money(amount):
+    return f"{amount:.2f}".removesuffix(".00")
+
+
+def _amount(gift):
+    return {} if gift.amount is None else {"amount": _money(gift.amount)}
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A payment provider: where its donation pages live, and how its pages read a gift from their address."""
+
+    key: str
+    name: str
+    hosts: tuple
+    takes_amount: bool
+    takes_frequency: bool  # can a monthly gift be asked for through the URL?
+    # (campaign, gift) -> the query parameters this provider's page reads, in the order they are sent.
+    gift_parameters: Callable
+
+    def parameters_for(self, campaign, gift):
+        return self.gift_parameters(campaign, gift)
+
+
+PROVIDERS = (
+    # Stripe Payment Links take no amount; the campaign goes in client_reference_id.
+    Provider(
+        "stripe", "Stripe", ("buy.stripe.com", "donate.stripe.com"), takes_amount=False, takes_frequency=False,
+        gift_parameters=lambda campaign, gift: {"client_reference_id": campaign.slug},
+    ),
+    Provider(
+        "paypal", "PayPal", ("www.paypal.com",), takes_amount=True, takes_frequency=False,
+        gift_parameters=lambda campaign, gift: (
+            {**_amount(gift), "currency_code": campaign.currency} if gift.amount is not None else {}
+        ),
+    ),
+    Provider(
+        "every_org", "Every.org", ("www.every.org",), takes_amount=True, takes_frequency=True,
+        gift_parameters=lambda campaign, gift: {
+            **_amount(gift), "frequency": "MONTHLY" if gift.frequency == MONTHLY else "ONCE",
+        },
+    ),
+    # Givebutter documents a monthly value only: a one-time gift sends no frequency.
+    Provider(
+        "givebutter", "Givebutter", ("givebutter.com",), takes_amount=True, takes_frequency=True,
+        gift_parameters=lambda campaign, gift: {
+            **_amount(gift), **({"frequency": "monthly"} if gift.frequency == MONTHLY else {}),
+        },
+    ),
+    Provider(
+        "donorbox", "Donorbox", ("donorbox.org",), takes_amount=True, takes_frequency=True,
+        gift_parameters=lambda campaign, gift: {
+            **_amount(gift), "default_interval": "m" if gift.frequency == MONTHLY else "o",
+        },
+    ),
+)  # fmt: skip
+
+PROVIDERS_BY_HOST = {host: provider for provider in PROVIDERS for host in provider.hosts}
+
+
+def _allowed_hosts_text():
+    """ "Stripe (buy.stripe.com, donate.stripe.com), …, Givebutter (givebutter.com) or Donorbox (donorbox.org)" """
+    named = [f"{provider.name} ({', '.join(provider.hosts)})" for provider in PROVIDERS]
+    return f"{', '.join(named[:-1])} or {named[-1]}"
+
+
+ALLOWED_HOSTS_TEXT = _allowed_hosts_text()
 
 
 def _reject(reason):
@@ -95,40 +142,18 @@ def validate_donate_url(value):
         _reject("This link has a '#' part; remove it.")
 
 
-@dataclass(frozen=True)
-class Gift:
-    amount: Decimal | None
-    frequency: str  # ONE_TIME or MONTHLY
-
-
-def _money(amount):
-    return f"{amount:.2f}".removesuffix(".00")
-
-
 def provider_url(campaign, gift, utm_source="ribbon"):
     """
     The provider page for this gift: the campaign's stored link (its monthly
     link for a monthly gift, where it has one) with the amount and frequency
-    in the form that provider reads, plus UTM tags. Nothing from the request
-    but the validated amount and frequency ever reaches the URL.
+    in the form that provider reads (Provider.gift_parameters), plus UTM
+    tags. Nothing from the request but the validated amount and frequency
+    ever reaches the URL.
     """
     monthly = gift.frequency == MONTHLY
     base = campaign.monthly_donate_url if monthly and campaign.monthly_donate_url else campaign.donate_url
     provider = provider_for(base)
-    params = {}
-    if provider is STRIPE:
-        params["client_reference_id"] = campaign.slug
-    elif gift.amount is not None:
-        params["amount"] = _money(gift.amount)
-    if provider is PAYPAL:
-        if gift.amount is not None:
-            params["currency_code"] = campaign.currency
-    elif provider is EVERY_ORG:
-        params["frequency"] = "MONTHLY" if monthly else "ONCE"
-    elif provider is GIVEBUTTER and monthly:
-        params["frequency"] = "monthly"
-    elif provider is DONORBOX:
-        params["default_interval"] = "m" if monthly else "o"
+    params = dict(provider.parameters_for(campaign, gift)) if provider else {}
     params.update(utm_source=utm_source, utm_medium="donate_button", utm_campaign=campaign.slug)
 
     parts = urlsplit(base)

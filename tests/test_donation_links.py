@@ -156,3 +156,15 @@ def test_our_parameters_replace_any_stored_in_the_link():
     campaign = campaign_with("https://givebutter.com/ribbon?amount=999&utm_source=old&ref=newsletter")
     _, query = query_of(provider_url(campaign, Gift(Decimal("5"), ONE_TIME)))
     assert query == {"ref": "newsletter", "amount": "5", **UTM}
+
+
+def test_a_refused_link_names_every_provider_and_host_the_table_holds():
+    from donations.providers import PROVIDERS, validate_donate_url
+
+    with pytest.raises(ValidationError) as error:
+        validate_donate_url("https://donate.example.org/give")
+    message = " ".join(error.value.messages)
+    for provider in PROVIDERS:
+        assert provider.name in message
+        for host in provider.hosts:
+            assert f"{host}" in message
