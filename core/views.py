@@ -23,6 +23,7 @@ from django.views.static import serve
 
 from core.images import ImageRejected, make_renditions, verified_image
 from core.markdown import ALT_TEXT_PLACEHOLDER, render_markdown
+from core.query import query_parameters
 
 # Pictures in text: the width of the copy linked from markdown (the text column is ~700 px).
 CONTENT_IMAGE_WIDTH = 960
@@ -38,6 +39,7 @@ def local_media(request, path):
     return response
 
 
+@query_parameters()
 def favicon(request):
     """Browsers ask for /favicon.ico whatever the page says; send them to the hashed file."""
     return HttpResponsePermanentRedirect(static("favicon.ico"))

@@ -1,61 +1,197 @@
-"""Whole-site invariants, checked on every public page of the demo site."""
+"""
+Whole-site invariants, on every public page of the demo site.
+
+The pages come from the URL configuration and the content, never from a
+list kept here: every route outside the admin, the editor's endpoints and
+media is requested (its slug, if it has one, taken from the rows that have
+one), and every same-site link found on a page is followed. A new route, or
+a new link, is covered without editing this file, and a route that no
+content reaches fails the test.
+"""
 
 from io import StringIO
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
+from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from donations.models import Campaign
+from core.query import declared_parameters
+from donations.providers import PROVIDERS_BY_HOST
 from faq.models import Question, Topic
-from treatments.models import Treatment
+from pages.context_processors import SECTIONS
+
+from .helpers import ROOT, soup_of
 
 pytestmark = pytest.mark.django_db
 
-
-def public_urls():
-    urls = ["/", "/treatments/", "/faq/", "/faq/?q=insurance", "/faq/?q=zzzz"]
-    urls += [f"/treatments/?tag={slug}" for slug in Treatment.objects.values_list("tags__slug", flat=True).distinct()]
-    urls += [treatment.get_absolute_url() for treatment in Treatment.objects.published()]
-    urls += [topic.get_absolute_url() for topic in Topic.objects.all()]
-    urls += [question.get_absolute_url() for question in Question.objects.published()]
-    urls += ["/donate/", "/donate/thanks/"]
-    urls += [campaign.get_absolute_url() for campaign in Campaign.objects.published()]
-    urls += [campaign.get_thanks_url() for campaign in Campaign.objects.published()]
-    return urls
+# Where the site keeps what is not a public page: the admin, the editor's (staff-only) endpoints, media, static files.
+NOT_PAGES = ("/" + settings.ADMIN_URL, "/markdownx/", "/" + settings.MEDIA_URL.lstrip("/"), "/static/")
+MAX_PAGES = 400
 
 
-def test_every_public_page_keeps_the_site_promises(client, demo_site):
-    urls = public_urls()
-    assert len(urls) > 30
-    for url in urls:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        page = BeautifulSoup(response.content, "html.parser")
+def routes(patterns=None, prefix=""):
+    """(route text, pattern) for every route of the URL configuration, includes expanded."""
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        text = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from routes(pattern.url_patterns, text)
+        elif isinstance(pattern, URLPattern):
+            yield text, pattern
+
+
+def public_routes():
+    return [(text, pattern) for text, pattern in routes() if not ("/" + text.lstrip("^")).startswith(NOT_PAGES)]
+
+
+def slugs_in_the_content():
+    """Every slug a row of the project's apps has: what fills a route's <slug:…>."""
+    found = []
+    for model in apps.get_models():
+        if Path(model._meta.app_config.path).parent != ROOT or "slug" not in {f.name for f in model._meta.fields}:
+            continue
+        rows = model._default_manager.all()
+        if hasattr(rows, "published"):
+            rows = rows.published()
+        found += list(rows.values_list("slug", flat=True))
+    return found
+
+
+def addresses_for(text, pattern):
+    """The addresses a route answers, filled from the content."""
+    converters = pattern.pattern.converters
+    route = "/" + text.replace("^", "").replace("$", "")
+    if not converters:
+        return [route]
+    assert set(converters) == {"slug"}, f"/{text}: teach this test where its {set(converters)} come from"
+    return [route.replace("<slug:slug>", slug) for slug in slugs_in_the_content()]
+
+
+@pytest.fixture(scope="module")
+def site_pages(demo_site, django_db_blocker):
+    """Every public page of the demo site: {address: response}, reached from the routes and then by its links."""
+    from django.test import Client
+
+    client = Client()
+    responses, queue, covered = {}, [], {}
+    with django_db_blocker.unblock():
+        for text, pattern in public_routes():
+            covered[text] = False
+            for address in addresses_for(text, pattern):
+                response = client.get(address)
+                if response.status_code in (200, 301, 302):
+                    responses[address] = response
+                    covered[text] = True
+                    queue.append(address)
+        while queue and len(responses) < MAX_PAGES:
+            for link in same_site_links(responses[queue.pop(0)]):
+                if link not in responses:
+                    responses[link] = client.get(link)
+                    queue.append(link)
+    return {"responses": responses, "covered": covered}
+
+
+def same_site_links(response):
+    """
+    The same-site addresses a page leads to: its links, and its GET forms sent
+    as a browser sends them untouched (a search box with a word typed in).
+    """
+    if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+        return []
+    page = soup_of(response)
+    targets = [anchor["href"] for anchor in page.find_all("a", href=True)]
+    for form in page.find_all("form", method="get", action=True):
+        fields = []
+        for field in form.find_all("input", attrs={"name": True}):
+            kind = field.get("type", "text")
+            if kind in {"submit", "button", "reset"} or (
+                kind in {"radio", "checkbox"} and not field.has_attr("checked")
+            ):
+                continue
+            fields.append((field["name"], field.get("value") or ("treatment" if kind == "search" else "")))
+        targets.append(form["action"] + "?" + urlencode(fields))
+    links = []
+    for target in targets:
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith(NOT_PAGES):
+            continue
+        links.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return links
+
+
+def test_every_public_route_is_reached_from_the_content(site_pages):
+    assert len(site_pages["responses"]) > 30
+    missing = [route for route, reached in site_pages["covered"].items() if not reached]
+    assert not missing, f"routes no content reaches: {missing}"
+
+
+def test_every_public_view_declares_the_query_parameters_it_reads():
+    """core.query: a page is built only from the parameters it uses, and the page cache keys it by those."""
+    for text, pattern in public_routes():
+        assert hasattr(pattern.callback, "query_parameters"), f"/{text}: decorate its view with @query_parameters(...)"
+
+
+def test_every_link_on_every_page_leads_somewhere_and_carries_only_what_its_page_reads(site_pages):
+    for address, response in site_pages["responses"].items():
+        assert response.status_code in (200, 301, 302), f"{address} answered {response.status_code}"
+        if response.status_code != 200:
+            location = urlsplit(response["Location"])
+            assert not location.netloc or location.netloc in PROVIDERS_BY_HOST, f"{address} sends people to {location}"
+            continue
+        for link in same_site_links(response):
+            path, _, query = link.partition("?")
+            declared = declared_parameters(resolve(path).func)
+            extra = {name for name, _ in parse_qsl(query)} - declared
+            assert not extra, f"{address} links to {link}, whose page does not read {extra}"
+
+
+def test_every_public_page_keeps_the_site_promises(site_pages):
+    sections = {name: reverse(viewname) for name, viewname in SECTIONS.items()}
+    for url, response in site_pages["responses"].items():
+        if response.status_code != 200:
+            continue
+        page = soup_of(response)
         assert len(page.find_all("h1")) == 1, url
-        assert page.html["lang"] == "en"
-        assert page.find("a", class_="skip-link")["href"] == "#main"
+        assert page.html["lang"] == "en", url
+        assert page.find("a", class_="skip-link")["href"] == "#main", url
         assert page.find("main", id="main"), url
         assert page.find("meta", attrs={"name": "description"})["content"].strip(), url
         assert page.find("link", rel="canonical")["href"].endswith(url.split("?")[0]), url
         assert page.title.get_text().strip(), url
         nav = page.select_one(".site-nav")
-        assert nav.find("a", href="/treatments/"), url
-        assert nav.find("a", href="/faq/"), url
-        assert nav.find("a", href="/donate/").get_text() == "Donate", url
+        for section in ("treatments", "faq"):
+            assert nav.find("a", href=sections[section]), url
+        assert nav.find("a", href=sections["donate"]).get_text() == "Donate", url
         for image in page.find_all("img"):
             assert image.get("alt", "").strip(), url
-        # The content is in the HTML: scripts are only deferred enhancements or JSON-LD data.
+        # Content is in the HTML; scripts are only deferred enhancements from /static/, or JSON-LD data.
         for script in page.find_all("script"):
             if script.get("type") == "application/ld+json":
                 continue
             assert script.get("src", "").startswith("/static/"), url
             assert script.has_attr("defer"), url
+            assert not script.string, url
+        # The Content-Security-Policy allows no inline style or script: nothing may rely on one.
+        assert not page.find("style"), url
+        assert not page.find(style=True), url
+        for element in page.find_all(True):
+            assert not any(name.startswith("on") for name in element.attrs), url
         ids = [element["id"] for element in page.find_all(id=True)]
         assert len(ids) == len(set(ids)), f"duplicate id on {url}"
 
 
-def test_demo_faq_has_enough_questions_and_is_idempotent(db, demo_site):
+def test_a_missing_page_keeps_the_site_promises_too(client, demo_site):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    page = soup_of(response)
+    assert len(page.find_all("h1")) == 1
+    assert page.find("main", id="main")
+
+
+def test_demo_faq_has_enough_questions_and_is_idempotent(demo_site):
     assert Question.objects.published().count() >= 12
     assert Topic.objects.filter(questions__status="published").distinct().count() >= 3
     before = list(Question.objects.order_by("pk").values_list("pk", "updated_at"))
@@ -66,13 +202,13 @@ def test_demo_faq_has_enough_questions_and_is_idempotent(db, demo_site):
 
 
 def test_demo_faq_answers_the_done_checks(client, demo_site):
-    faq = BeautifulSoup(client.get("/faq/").content, "html.parser")
+    faq = soup_of(client.get("/faq/"))
     assert len(faq.select("section.faq-topic")) >= 3
     assert faq.find("script", type="application/ld+json")
-    insurance = BeautifulSoup(client.get("/faq/?q=insurance").content, "html.parser")
+    insurance = soup_of(client.get("/faq/?q=insurance"))
     assert "Will insurance cover my treatment?" in [d.summary.get_text() for d in insurance.select("details")]
     assert "No questions matched “zzzz”." in client.get("/faq/?q=zzzz").content.decode()
-    immunotherapy = BeautifulSoup(client.get("/treatments/immunotherapy/").content, "html.parser")
+    immunotherapy = soup_of(client.get("/treatments/immunotherapy/"))
     related = immunotherapy.find("section", class_="related-questions")
     assert related.h2.get_text() == "Common questions about immunotherapy"
     assert len(related.select("ul a")) >= 4
