@@ -226,7 +226,12 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
 
 
 class SuggestedAmount(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="amounts")
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="amounts",
+        help_text="The campaign whose donate form offers it.",
+    )
     amount = models.DecimalField(
         max_digits=10,
         decimal_places=2,
@@ -269,11 +274,21 @@ class DonateClick(models.Model):
         ONE_TIME = ONE_TIME, "One-time"
         MONTHLY = MONTHLY, "Monthly"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="clicks")
-    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    frequency = models.CharField(max_length=10, choices=Frequency.choices)
-    source_path = models.CharField("from page", max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="clicks", help_text="The campaign the button was for."
+    )
+    amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The amount chosen; empty when left to the provider.",
+    )
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, help_text="One-time or monthly.")
+    source_path = models.CharField(
+        "from page", max_length=200, blank=True, help_text="The page of this site the button was pressed on."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, help_text="When the button was pressed.")
 
     class Meta:
         ordering = ["-created_at"]

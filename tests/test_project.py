@@ -278,3 +278,16 @@ def test_no_content_app_imports_the_app_that_assembles_the_site():
             text = path.read_text()
             assert "from pages" not in text, path
             assert "import pages" not in text, path
+
+
+def test_every_field_staff_see_says_what_it_is_for():
+    """Every editable field of the project's models has help_text: the admin shows it under the field."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if Path(model._meta.app_config.path).parent != ROOT:
+            continue
+        for field in model._meta.get_fields():
+            if field.auto_created or not getattr(field, "editable", False):
+                continue
+            assert str(field.help_text).strip(), f"{model._meta.label}.{field.name} has no help_text"

@@ -347,7 +347,12 @@ class TreatmentPoint(models.Model):
         COST = 50, "Cost note"
         RETURN = 60, "Return on investment"
 
-    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="points")
+    treatment = models.ForeignKey(
+        Treatment,
+        on_delete=models.CASCADE,
+        related_name="points",
+        help_text="The treatment whose page lists this point.",
+    )
     kind = models.PositiveSmallIntegerField(
         choices=Kind.choices,
         help_text="Which list this point belongs to on the page.",
@@ -390,7 +395,9 @@ def validate_web_url(value):
 
 
 class Reference(models.Model):
-    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="references")
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="references", help_text="The treatment whose page cites it."
+    )
     title = models.CharField(
         max_length=300,
         help_text="The source's title, e.g. “Immunotherapy to Treat Cancer — National Cancer Institute”.",
