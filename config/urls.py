@@ -21,6 +21,9 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
+handler400 = "pages.views.bad_request"
+handler403 = "pages.views.permission_denied"
+handler404 = "pages.views.page_not_found"
 handler500 = "pages.views.server_error"
 
 if settings.SERVE_MEDIA:

@@ -1,4 +1,4 @@
-"""The home page and the server-error page."""
+"""The home page and the error pages (templates/pages/<status>.html)."""
 
 import logging
 import sys
@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.views import defaults
 
 from core.query import query_parameters
 from donations.models import Campaign
@@ -36,8 +37,23 @@ def server_error(request):
     error = sys.exc_info()[1]
     if isinstance(error, (OperationalError, InterfaceError)):
         logger.error("Database unavailable: %s", error)
-        response = HttpResponse(loader.render_to_string("503.html", request=request), status=503)
+        response = HttpResponse(loader.render_to_string("pages/503.html", request=request), status=503)
         response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
-    return HttpResponseServerError(loader.render_to_string("500.html", request=request))
+    return HttpResponseServerError(loader.render_to_string("pages/500.html", request=request))
+
+
+# Django's own handlers, with the site's pages.
+
+
+def bad_request(request, exception):
+    return defaults.bad_request(request, exception, template_name="pages/400.html")
+
+
+def permission_denied(request, exception):
+    return defaults.permission_denied(request, exception, template_name="pages/403.html")
+
+
+def page_not_found(request, exception):
+    return defaults.page_not_found(request, exception, template_name="pages/404.html")

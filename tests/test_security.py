@@ -190,7 +190,7 @@ urlpatterns = [
     path("database-down/", raise_database_down),
 ]
 
-from config.urls import handler500  # noqa: E402, F401 - the site's own handler, under test
+from config.urls import handler400, handler403, handler404, handler500  # noqa: E402, F401 - the site's own handlers
 from config.urls import urlpatterns as site_urlpatterns  # noqa: E402
 
 urlpatterns += site_urlpatterns

@@ -3,7 +3,7 @@
 from django.core.exceptions import SuspiciousOperation
 from django.urls import path
 
-from config.urls import handler500  # noqa: F401  (the site's error handlers stay in force)
+from config.urls import handler400, handler403, handler404, handler500  # noqa: F401 - the site's error pages
 from config.urls import urlpatterns as site_urlpatterns
 
 
