@@ -56,12 +56,12 @@ from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 
+from core.cache import GENERATION_KEY
 from core.markdown import renderer_version
 from core.query import declared_parameters
 
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "ribbon:page-generation"
 # Smaller bodies are not worth compressing (a packet is a packet).
 COMPRESS_FROM_BYTES = 512
 # After a cache error, how long to leave the cache alone before asking again.
