@@ -218,7 +218,7 @@ def in_process(client, path, requests):
     return queries, round(statistics.median(timings), 2), round(timings[int(len(timings) * 0.95) - 1], 2)
 
 
-def admin_save_queries(client, treatment_slug):
+def admin_save_queries(client, treatment_slug, size):
     """
     Queries for one admin save of a treatment with every inline row changed (its 8 points
     and a reference): the most a save of that page can write.
@@ -237,10 +237,11 @@ def admin_save_queries(client, treatment_slug):
     treatment = Treatment.objects.get(slug=treatment_slug)
     change = f"/admin/treatments/treatment/{treatment.pk}/change/"
     data = form_values(client.get(change).content)
-    data["summary"] = f"{treatment.summary[:200]} (edited)"
+    # Texts new at each N, so that every row really changes.
+    data["summary"] = f"{treatment.summary[:200]} (edited at N = {size})"
     for index in range(treatment.points.count()):
-        data[f"points-{index}-text"] = f"Point {index}, edited for the benchmark."
-    data["references-0-title"] = "A source, renamed"
+        data[f"points-{index}-text"] = f"Point {index}, edited for the benchmark at N = {size}."
+    data["references-0-title"] = f"A source, renamed at N = {size}"
     with CaptureQueriesContext(connection) as captured:
         response = client.post(change, data)
     assert response.status_code == 302, response.content[:2000]
@@ -281,7 +282,7 @@ def run(sizes, duration, connections, requests):
         for name, path, _ in pages():
             queries, median, p95 = in_process(client, path, requests)
             measured[name].update(queries=queries, inprocess_median_ms=median, inprocess_p95_ms=p95)
-        saves = admin_save_queries(client, "volume-treatment-00002")
+        saves = admin_save_queries(client, "volume-treatment-00002", size)
         print(f"   admin save of a treatment with 8 points and 2 references (every row changed): {saves} queries")
         for row in measured.values():
             row["admin_save_queries"] = saves
