@@ -22,7 +22,7 @@ help:
 	@echo "make serve  - production-like: DJANGO_DEBUG=0, collectstatic, gunicorn (2 workers) on $(PORT)"
 	@echo "make bench  - the performance benchmark at 10, 100 and 1,000 treatments (docs/performance.md)"
 	@echo "make audit  - check requirements.txt for known vulnerabilities (pip-audit)"
-	@echo "make clean  - remove the virtualenv, the SQLite database and collected files"
+	@echo "make clean  - remove the virtualenv, the SQLite database, the page cache and collected files"
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) was not found: install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
@@ -84,4 +84,4 @@ audit: $(AUDIT_VENV)/bin/pip-audit
 	$(AUDIT_VENV)/bin/python .ci/audit_dependencies.py $(AUDIT_VENV)/bin/pip-audit
 
 clean:
-	rm -rf $(VENV) $(AUDIT_VENV) node_modules test-artifacts db.sqlite3 staticfiles .pytest_cache .hypothesis bench/work
+	rm -rf $(VENV) $(AUDIT_VENV) node_modules test-artifacts db.sqlite3 staticfiles var .pytest_cache .hypothesis bench/work
