@@ -33,13 +33,18 @@ class PublishStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+def sees_drafts(user):
+    """Staff also see drafts (with a banner); everybody else only what is published."""
+    return user.is_active and user.is_staff
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=PublishStatus.PUBLISHED)
 
     def visible_to(self, user):
-        """What this person may open: staff also see drafts (with a banner), everybody else only what is published."""
-        return self if user.is_active and user.is_staff else self.published()
+        """What this person may open (see sees_drafts)."""
+        return self if sees_drafts(user) else self.published()
 
 
 class PublishableModel(models.Model):

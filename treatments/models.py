@@ -16,7 +16,14 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder
-from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
+from core.models import (
+    HeroImageModel,
+    PublishableModel,
+    PublishableQuerySet,
+    RenderedContentModel,
+    SlugFromTitle,
+    sees_drafts,
+)
 from core.queries import TEXT_MARKER, Precompiled
 from core.site import fixed_url, slug_url
 from core.text import format_money
@@ -198,7 +205,7 @@ class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFrom
         The treatment a page address names, as this person may see it (staff
         also see drafts), or Http404. Built once per process, like the parts.
         """
-        query = _PAGE_ANY_STATUS if user.is_active and user.is_staff else _PAGE_PUBLISHED
+        query = _PAGE_ANY_STATUS if sees_drafts(user) else _PAGE_PUBLISHED
         found = query(slug)
         if not found:
             raise Http404("No such treatment.")
