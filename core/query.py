@@ -22,14 +22,26 @@ from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 MAX_PAGE_NUMBER_DIGITS = 6
 
 
-class PageNumber:
+class Parameter:
+    """
+    A kind of query parameter: `canonical(raw)` gives the value's canonical
+    form, None when the parameter is better left out, or raises Http404.
+    """
+
+    only_with = None  # meaningful only beside this other parameter (a page of search results)
+
+    def canonical(self, raw):
+        return raw
+
+
+class PageNumber(Parameter):
     """A page of a list: 2, 3 …; the first page is the address without it."""
 
     # ASCII digits only: int() would also take "١" or "２" and make another address of the same page.
     _NUMBER = re.compile(rf"\+?([0-9]{{1,{MAX_PAGE_NUMBER_DIGITS}}})")
 
     def __init__(self, only_with=None):
-        self.only_with = only_with  # meaningful only beside this other parameter (search results)
+        self.only_with = only_with
 
     def canonical(self, raw):
         text = raw.strip()
@@ -42,10 +54,9 @@ class PageNumber:
         return None if number == 1 else str(number)
 
 
-class Slug:
-    """The address of a row, such as a tag: lower case letters, digits and dashes."""
+class Slug(Parameter):
+    """The address of a row, such as a tag: lower case letters, digits, dashes and underscores."""
 
-    only_with = None
     _SLUG = re.compile(r"[-a-z0-9_]{1,200}")
 
     def canonical(self, raw):
@@ -57,10 +68,8 @@ class Slug:
         return text
 
 
-class SearchText:
+class SearchText(Parameter):
     """Words typed into a search box: white space collapsed, and at most `max_length` characters."""
-
-    only_with = None
 
     def __init__(self, max_length=200):
         self.max_length = max_length
@@ -69,13 +78,8 @@ class SearchText:
         return " ".join(raw.split())[: self.max_length].strip() or None
 
 
-class Raw:
+class Raw(Parameter):
     """Taken as given: the view checks it itself (and answers 400 when it is wrong)."""
-
-    only_with = None
-
-    def canonical(self, raw):
-        return raw
 
 
 def _canonical_query(given, declared):
