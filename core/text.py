@@ -50,3 +50,28 @@ def search_words(query, max_words=10):
         if word and word not in words:
             words.append(word)
     return words[:max_words]
+
+
+def markdown_heading(line):
+    """
+    (level, text) of a markdown heading line such as "## Pros and Cons ##", or None.
+
+    Written without a regular expression on purpose: the obvious pattern
+    (hashes, spaces, lazy text, optional closing hashes, spaces) backtracks
+    cubically on a heading with many spaces, and importers read untrusted files.
+    This is one pass over the line.
+    """
+    stripped = line.lstrip(" ")
+    if len(line) - len(stripped) > 3:
+        return None  # indented four or more: code, not a heading
+    level = len(stripped) - len(stripped.lstrip("#"))
+    if not 1 <= level <= 6:
+        return None
+    rest = stripped[level:]
+    if rest and not rest[0].isspace():
+        return None  # "#hashtag" is text
+    text = rest.strip()
+    closing = text.rstrip("#")
+    if closing != text and (not closing or closing[-1].isspace()):
+        text = closing.rstrip()  # "## Cost ##": the closing hashes are decoration
+    return level, text

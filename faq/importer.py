@@ -16,14 +16,17 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
+from core.text import markdown_heading
 from core.textfiles import UnreadableFileError
 
 from .models import Question, Topic
 
 QUESTION_MAX = Question._meta.get_field("question").max_length
 HEADING_MAX = 120  # a longer line standing alone is a short paragraph, not a heading
-MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
-LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+MAX_QUESTIONS = 500
+ANSWER_MAX_CHARS = 20_000  # far above any real answer; a hostile file costs little
+LIST_ITEM = re.compile(r"\s*+(?:[-*+•]|\d{1,3}[.)])\s")  # possessive: linear on a line of spaces
+SENTENCE_END = '.!:;,"”’)'
 
 
 class ArticleError(UnreadableFileError):
@@ -33,8 +36,21 @@ class ArticleError(UnreadableFileError):
 @dataclass
 class ParsedQuestion:
     question: str
-    answer: str
     line: int
+    paragraphs: list = field(default_factory=list)
+    length: int = 0
+
+    @property
+    def answer(self):
+        return "\n\n".join(self.paragraphs)
+
+    def add(self, paragraph, line):
+        self.length += len(paragraph) + 2
+        if self.length > ANSWER_MAX_CHARS:
+            raise ArticleError(
+                line, f"the answer to the question on line {self.line} is longer than {ANSWER_MAX_CHARS:,} characters"
+            )
+        self.paragraphs.append(paragraph)
 
 
 @dataclass
@@ -69,7 +85,7 @@ def _strip_front_matter(lines):
 
 def _looks_like_heading(line):
     """Short, not a list item, and not ending like a sentence: "Practical Matters", "Next"."""
-    return len(line) <= HEADING_MAX and not LIST_ITEM.match(line) and not re.search(r"[.!:;,\"”’)]$", line)
+    return len(line) <= HEADING_MAX and not LIST_ITEM.match(line) and not line.endswith(tuple(SENTENCE_END))
 
 
 def _classify(block):
@@ -79,8 +95,8 @@ def _classify(block):
             return "heading", " ".join(line.strip() for line in block)  # e.g. "Next / Next" navigation
         return "text", "\n".join(block)
     line = block[0].strip()
-    heading = MARKDOWN_HEADING.match(line)
-    text = heading.group(1) if heading else line
+    heading = markdown_heading(line)
+    text = heading[1] if heading else line
     text = text.strip().strip("*_").strip()
     if text.endswith("?") and not LIST_ITEM.match(line):
         return "question", text
@@ -100,32 +116,32 @@ def parse_article(text):
                 raise ArticleError(
                     start, f"this question is {len(content)} characters long; at most {QUESTION_MAX} fit"
                 )
-            current = ParsedQuestion(content, "", start)
+            current = ParsedQuestion(content, start)
             questions.append(current)
         elif kind == "heading":
             current = None
         elif current is not None:
-            current.answer = f"{current.answer}\n\n{content}" if current.answer else content
+            current.add(content, start)
 
-    answered = []
-    seen = set()
+    answered = {}  # slug -> question, in the order they will be saved
     for question in questions:
-        if not question.answer.strip():
+        if not question.paragraphs:
             warnings.append(f"line {question.line}: “{question.question}” has no answer after it and was left out")
             continue
         slug = slugify(question.question)[:120]
         if not slug:
             raise ArticleError(question.line, "this question has no letters or numbers to make its address from")
-        if slug in seen:
+        if slug in answered:
             warnings.append(f"line {question.line}: “{question.question}” appears twice; the later answer is kept")
-            answered = [q for q in answered if slugify(q.question)[:120] != slug]
-        seen.add(slug)
-        answered.append(question)
+            del answered[slug]
+        answered[slug] = question
+        if len(answered) > MAX_QUESTIONS:
+            raise ArticleError(question.line, f"an article holds at most {MAX_QUESTIONS} questions")
     if not answered:
         raise ArticleError(
             1, "no questions with answers were found (a question is a heading or a line of its own ending with '?')"
         )
-    return ParsedArticle(answered, warnings)
+    return ParsedArticle(list(answered.values()), warnings)
 
 
 @dataclass

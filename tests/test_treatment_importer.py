@@ -323,18 +323,20 @@ def test_hero_image_is_downloaded_verified_and_reencoded(tmp_path, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_unreachable_hero_image_keeps_the_rest(tmp_path, monkeypatch):
+def test_an_unreachable_hero_image_fails_its_file_and_writes_nothing(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise ImageRejected("it could not be downloaded (no network)")
 
     monkeypatch.setattr("treatments.management.commands.import_treatments.download_image", refuse)
     path = write(tmp_path, "cold-cap.md", ORGANISATION_FILE)
-    out = StringIO()
-    call_command("import_treatments", str(path), stdout=out)
-    treatment = Treatment.objects.get()
-    assert not treatment.hero_image
-    assert treatment.hero_image_source_url == "https://images.example.org/cold-cap.jpg"
-    assert "hero image not imported" in out.getvalue()
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_treatments", str(path), stdout=StringIO(), stderr=err)
+    assert f"{path}:6: the hero image was not imported: it could not be downloaded (no network)" in err.getvalue()
+    assert "--no-images" in err.getvalue(), "the message says how to import the page without its picture"
+    assert not Treatment.objects.exists()
+    call_command("import_treatments", str(path), "--no-images", stdout=StringIO())
+    assert Treatment.objects.get().hero_image_source_url == "https://images.example.org/cold-cap.jpg"
 
 
 @pytest.mark.django_db

@@ -23,13 +23,38 @@ from decimal import Decimal, InvalidOperation
 import yaml
 from django.core.exceptions import ValidationError
 
+from core.text import markdown_heading
 from core.textfiles import UnreadableFileError
 
-from .models import Reference, Treatment, TreatmentPoint, validate_web_url
+from .models import Reference, Tag, Treatment, TreatmentPoint, validate_web_url
 
 Kind = TreatmentPoint.Kind
 
 SUMMARY_MAX = Treatment._meta.get_field("summary").max_length
+POINT_MAX = TreatmentPoint._meta.get_field("text").max_length
+REFERENCE_TITLE_MAX = Reference._meta.get_field("title").max_length
+REFERENCE_URL_MAX = Reference._meta.get_field("url").max_length
+TAG_MAX = Tag._meta.get_field("name").max_length
+
+# Limits checked while parsing, before anything reaches the database: far above
+# any real page, low enough that a hostile file costs little.
+FRONT_MATTER_MAX_CHARS = 20_000
+YAML_ALIASES_MAX = 20  # real front matter uses none; each alias can repeat a whole structure
+MAX_TAGS = 20
+MAX_POINTS = 200
+MAX_REFERENCES = 100
+BODY_MAX_CHARS = 200_000
+# Longest text each front matter value may hold (the model's own limit).
+TEXT_FIELD_MAX = {
+    name: Treatment._meta.get_field(field).max_length
+    for name, field in {
+        "title": "title",
+        "source_id": "source_id",
+        "hero_image_url": "hero_image_source_url",
+        "hero_image_alt": "hero_image_alt",
+        "hero_image_credit": "hero_image_credit",
+    }.items()
+}
 
 
 class TreatmentFileError(UnreadableFileError):
@@ -138,20 +163,46 @@ def _as_tags(value, line):
     tags, seen = [], set()
     for item in items:
         name = " ".join(item.split())
+        if len(name) > TAG_MAX:
+            raise TreatmentFileError(line, f"a tag is {len(name):,} characters long; a tag holds at most {TAG_MAX}")
         if name.islower():
             name = name[0].upper() + name[1:]  # "breast cancer" sits beside "Early-stage"
         if name and name.lower() not in seen:
             seen.add(name.lower())
             tags.append(name)
+        if len(tags) > MAX_TAGS:
+            raise TreatmentFileError(line, f"a treatment has at most {MAX_TAGS} tags")
     return tags
+
+
+def _count_aliases(text, first_line):
+    """Refuse front matter that leans on YAML aliases (`*name`), which can repeat a structure without end."""
+    aliases = 0
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.AliasToken):
+                aliases += 1
+                if aliases > YAML_ALIASES_MAX:
+                    raise TreatmentFileError(
+                        first_line + token.start_mark.line,
+                        f"the front matter repeats YAML aliases (*name) more than {YAML_ALIASES_MAX} times",
+                    )
+    except yaml.YAMLError:
+        pass  # reported with its line by the full read that follows
 
 
 def _read_front_matter(lines):
     front, body_start, first_line = _split_front_matter(lines)
     if front is None:
         return {}, {}, 0, ["no front matter ('---' block) at the top of the file"]
+    front_text = "\n".join(front)
+    if len(front_text) > FRONT_MATTER_MAX_CHARS:
+        raise TreatmentFileError(
+            first_line, f"the front matter is {len(front_text):,} characters long; at most {FRONT_MATTER_MAX_CHARS:,}"
+        )
+    _count_aliases(front_text, first_line)
     try:
-        data = yaml.safe_load("\n".join(front)) if any(line.strip() for line in front) else {}
+        data = yaml.safe_load(front_text) if front_text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = first_line + mark.line if mark is not None else first_line
@@ -177,6 +228,11 @@ def _read_front_matter(lines):
             values[target] = _as_date(value, key, line)
         else:
             values[target] = _as_text(value, key, line)
+            limit = TEXT_FIELD_MAX.get(target)
+            if limit is not None and len(values[target]) > limit:
+                raise TreatmentFileError(
+                    line, f"'{key}' is {len(values[target]):,} characters long; it holds at most {limit}"
+                )
         lines_of[target] = line
     return values, lines_of, body_start, warnings
 
@@ -232,23 +288,37 @@ SECTION_TITLES = {
     "references": "References",
 }
 
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-BULLET = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+(.*\S)\s*$")
-# "**Pros:**", "**Pros**:", "__Cons:__", "Pros:" — optionally followed by text.
-BOLD_LABEL = re.compile(r"^\s*(\*\*|__)\s*([^*_:]{1,60}?)\s*(:?)\s*\1\s*(:?)\s*(.*)$")
-PLAIN_LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z \-/&]{0,58}?)\s*:\s*$")
-MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-BARE_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://\S+")
+# Every pattern below meets untrusted files: each is written so that the
+# engine never backtracks more than a few characters (bounded repeats,
+# possessive `*+`/`++`, no two unbounded repeats side by side), which keeps
+# parsing linear in the file's size. tests/test_hostile_imports.py holds them to it.
+BULLET = re.compile(r"\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s++(?=\S)")
+# "**Pros:**", "**Pros**:", "__Cons:__" — optionally followed by text; matched on the stripped line.
+BOLD_LABEL = re.compile(r"(\*\*|__)\s{0,8}([^*_:]{1,60}?)\s{0,8}(:?)\s{0,8}\1\s{0,8}(:?)\s*+(.*)")
+# "Pros:" on a line of its own; matched on the stripped line, which is at most LABEL_MAX long.
+PLAIN_LABEL = re.compile(r"([A-Za-z][A-Za-z \-/&]{0,58}?)\s{0,8}:")
+LABEL_MAX = 70
+MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]++)\]\(\s*+<?([^)\s<>\[\]]++)>?(?:\s++\"[^\"\n]*+\")?\s*+\)")
+# References must be web addresses, so only http(s) is looked for.
+BARE_URL = re.compile(r"\bhttps?://\S++", re.IGNORECASE)
+
+
+def _bullet_text(line):
+    """The text of a list item line ("- Less hair loss"), or None."""
+    match = BULLET.match(line)
+    return line[match.end() :].rstrip() if match else None
 
 
 def _label_in(line):
     """(label text, rest of line) if the line is a list label, else None."""
-    match = BOLD_LABEL.match(line)
+    stripped = line.strip()
+    match = BOLD_LABEL.match(stripped)
     if match:
-        return match.group(2), match.group(5).strip()
-    match = PLAIN_LABEL.match(line)
-    if match:
-        return match.group(1), ""
+        return match.group(2).strip(), match.group(5).strip()
+    if len(stripped) <= LABEL_MAX:
+        match = PLAIN_LABEL.fullmatch(stripped)
+        if match:
+            return match.group(1), ""
     return None
 
 
@@ -281,9 +351,9 @@ def _parse_body(lines, first_line, title, warnings):
 
     for offset, raw in enumerate(lines):
         number = first_line + offset
-        heading = HEADING.match(raw)
+        heading = markdown_heading(raw)
         if heading:
-            level, text = len(heading.group(1)), heading.group(2).strip()
+            level, text = heading
             known = SECTIONS.get(_normalise_words(text))
             if level == 1 and section is None:
                 if not title and not found_title:
@@ -310,37 +380,48 @@ def _parse_body(lines, first_line, title, warnings):
         if not raw.strip():
             continue
 
-        bullet = BULLET.match(raw)
+        bullet = _bullet_text(raw)
         if section == "references":
-            if bullet:
-                references.append((*_parse_reference(bullet.group(1), number), number))
+            if bullet is not None:
+                if len(references) >= MAX_REFERENCES:
+                    raise TreatmentFileError(number, f"a treatment lists at most {MAX_REFERENCES} references")
+                references.append((*_parse_reference(bullet, number), number))
             elif raw.strip():
                 warnings.append(f"line {number}: text in 'References' that is not a list item was ignored")
             continue
 
-        label = None if bullet else _label_in(raw)
+        label = None if bullet is not None else _label_in(raw)
         if label is not None:
             label_text, rest = label
             kind = label_kind = _kind_for_label(section, label_text, number)
             last_point_index = None
             if rest:
+                if len(points) >= MAX_POINTS:
+                    raise TreatmentFileError(number, f"a treatment has at most {MAX_POINTS} list items in all")
                 points.append([kind, rest, number])
                 last_point_index = len(points) - 1
             continue
 
-        if bullet:
+        if bullet is not None:
             if label_kind is None:
                 raise TreatmentFileError(
                     number,
                     f"this list item in '{SECTION_TITLES[section]}' comes before any label "
                     f"saying which list it belongs to ({_label_names(section)})",
                 )
-            points.append([label_kind, bullet.group(1).strip(), number])
+            if len(points) >= MAX_POINTS:
+                raise TreatmentFileError(number, f"a treatment has at most {MAX_POINTS} list items in all")
+            points.append([label_kind, bullet.strip(), number])
             last_point_index = len(points) - 1
             continue
 
         if last_point_index is not None and raw[:1].isspace():
-            points[last_point_index][1] += " " + raw.strip()  # a wrapped list item
+            point = points[last_point_index]
+            point[1] += " " + raw.strip()  # a wrapped list item
+            if len(point[1]) > POINT_MAX:  # checked as it grows, so a long item never costs more than one copy
+                raise TreatmentFileError(
+                    point[2], f"this list item is over {POINT_MAX} characters long; at most {POINT_MAX} fit"
+                )
             continue
 
         warnings.append(
@@ -440,7 +521,7 @@ def cost_range_from(text):
 def _plain_first_paragraph(markdown_text):
     for paragraph in re.split(r"\n\s*\n", markdown_text):
         stripped = paragraph.strip()
-        if not stripped or stripped.startswith(("#", "|", "```", "<")) or BULLET.match(stripped):
+        if not stripped or stripped.startswith(("#", "|", "```", "<")) or _bullet_text(stripped) is not None:
             continue
         plain = MARKDOWN_LINK.sub(r"\1", stripped)
         plain = re.sub(r"[*_`]+", "", plain)
@@ -464,6 +545,10 @@ def parse_treatment(text):
     values, lines_of, body_start, warnings = _read_front_matter(lines)
     title = values.get("title", "")
     body, points, references, heading_title = _parse_body(lines[body_start:], body_start + 1, title, warnings)
+    if len(body) > BODY_MAX_CHARS:
+        raise TreatmentFileError(
+            body_start + 1, f"the page's text is {len(body):,} characters long; at most {BODY_MAX_CHARS:,} fit"
+        )
     if not title:
         if not heading_title:
             raise TreatmentFileError(
@@ -513,11 +598,6 @@ def parse_treatment(text):
     if not points:
         warnings.append("no pros and cons, effects or cost lists were found")
     return parsed
-
-
-POINT_MAX = TreatmentPoint._meta.get_field("text").max_length
-REFERENCE_TITLE_MAX = Reference._meta.get_field("title").max_length
-REFERENCE_URL_MAX = Reference._meta.get_field("url").max_length
 
 
 def _check_lengths(points, references):

@@ -9,8 +9,8 @@ nothing is duplicated. Each file is imported in one transaction.
 
 from django.core.management.base import CommandError
 
-from core.importing import FileImportCommand, files_in
-from faq.importer import ArticleError, parse_article, save_questions
+from core.importing import FileImportCommand, FileOutcome
+from faq.importer import parse_article, save_questions
 from treatments.models import Treatment
 
 DEFAULT_TOPIC = "General questions"
@@ -39,26 +39,17 @@ class Command(FileImportCommand):
                     f"There is no treatment with the address /treatments/{treatment}/; nothing was imported."
                 )
 
-        counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-        for path in files_in(paths):
-            decoded = self.read_text(path)
-            if decoded is None:
-                counts["failed"] += 1
-                continue
-            try:
-                article = parse_article(decoded.text)
-            except ArticleError as exc:
-                self.report_failure(path, exc)
-                counts["failed"] += 1
-                continue
-            saved = save_questions(article, topic_name=topic, treatment=related, publish=not draft)
-            self.stdout.write(
-                f"{path}: {len(article.questions)} question(s) under “{topic}”: "
+        self.topic, self.related, self.publish = topic, related, not draft
+        self.import_files(paths)
+
+    def import_file(self, path, decoded):
+        article = parse_article(decoded.text)
+        saved = save_questions(article, topic_name=self.topic, treatment=self.related, publish=self.publish)
+        return FileOutcome(
+            counts={"created": saved.created, "updated": saved.updated, "unchanged": saved.unchanged},
+            lines=[
+                f"{path}: {len(article.questions)} question(s) under “{self.topic}”: "
                 f"{saved.created} created, {saved.updated} updated, {saved.unchanged} unchanged"
-            )
-            for message in decoded.notes + article.warnings:
-                self.stdout.write(f"  note: {message}")
-            counts["created"] += saved.created
-            counts["updated"] += saved.updated
-            counts["unchanged"] += saved.unchanged
-        self.finish(counts)
+            ],
+            notes=article.warnings,
+        )

@@ -9,7 +9,7 @@ file failed.
 """
 
 from core.images import ImageRejected, download_image
-from core.importing import FileImportCommand, files_in
+from core.importing import FileImportCommand, FileOutcome
 from treatments.importing import find_existing, save_treatment
 from treatments.parsing import TreatmentFileError, parse_treatment
 
@@ -29,55 +29,46 @@ class Command(FileImportCommand):
             help="Leave treatments that already exist untouched (used by load_demo).",
         )
 
+    count_names = ("created", "updated", "unchanged", "kept")
+
     def handle(self, *args, paths, draft, no_images, create_only, **options):
-        counts = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0, "failed": 0}
-        for path in files_in(paths):
-            action = self.import_file(path, publish=not draft, fetch_images=not no_images, create_only=create_only)
-            counts[action] += 1
-        self.finish(counts)
+        self.publish, self.fetch_images, self.create_only = not draft, not no_images, create_only
+        self.import_files(paths)
 
-    def import_file(self, path, *, publish, fetch_images, create_only):
-        decoded = self.read_text(path)
-        if decoded is None:
-            return "failed"
-        try:
-            parsed = parse_treatment(decoded.text)
-        except TreatmentFileError as exc:
-            self.report_failure(path, exc)
-            return "failed"
-
-        notes = list(decoded.notes)
+    def import_file(self, path, decoded):
+        parsed = parse_treatment(decoded.text)
+        notes = []
         hero_image = None
         if parsed.hero_image_url:
-            hero_image, note = self.fetch_hero_image(parsed, fetch_images, create_only)
-            if note:
-                notes.append(note)
-        try:
-            result = save_treatment(parsed, publish=publish, create_only=create_only, hero_image=hero_image)
-        except TreatmentFileError as exc:
-            self.report_failure(path, exc)
-            return "failed"
-
+            hero_image, note = self.fetch_hero_image(parsed)
+            notes.append(note)
+        result = save_treatment(parsed, publish=self.publish, create_only=self.create_only, hero_image=hero_image)
         treatment = result.treatment
-        self.stdout.write(f"{path}: {result.action} “{treatment.title}” at {treatment.get_absolute_url()}")
-        for message in notes + result.warnings:
-            self.stdout.write(f"  note: {message}")
-        return result.action
+        return FileOutcome(
+            counts={result.action: 1},
+            lines=[f"{path}: {result.action} “{treatment.title}” at {treatment.get_absolute_url()}"],
+            notes=[note for note in notes if note] + result.warnings,
+        )
 
-    def fetch_hero_image(self, parsed, fetch_images, create_only):
-        """Returns (image or None, a note for the person running the import)."""
+    def fetch_hero_image(self, parsed):
+        """
+        (image or None, a note for the person running the import). A picture
+        that cannot be fetched fails the file, like any other part of it that
+        cannot be read: importing the page without it would publish a page the
+        file did not describe.
+        """
         existing = find_existing(parsed)
         already_have_it = existing is not None and (
-            create_only or (existing.hero_image and existing.hero_image_source_url == parsed.hero_image_url)
+            self.create_only or (existing.hero_image and existing.hero_image_source_url == parsed.hero_image_url)
         )
         if already_have_it:
             return None, None
-        if not fetch_images:
+        if not self.fetch_images:
             return None, "hero image not downloaded (--no-images); its address is kept as the image source"
         try:
             return download_image(parsed.hero_image_url), "hero image downloaded, checked and re-encoded"
         except ImageRejected as exc:
-            return None, (
-                f"hero image not imported: {exc}. The rest was imported; its address is kept as the "
-                "image source and no picture is shown until one is uploaded"
-            )
+            raise TreatmentFileError(
+                parsed.key_lines.get("hero_image_url", 1),
+                f"the hero image was not imported: {exc} (import with --no-images to keep only its address)",
+            ) from None

@@ -1,0 +1,315 @@
+"""
+Importers meet files nobody checked: each test here is an attack that once
+worked (a hanging heading, a file that stopped the run, a link out of the
+folder, a fetch of an internal address, text damaged by a wrong encoding).
+"""
+
+import contextlib
+import time
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import OperationalError
+
+from core.text import markdown_heading
+from core.textfiles import UnreadableFileError, decode_text_file
+from faq.importer import ArticleError, parse_article
+from faq.models import Question
+from treatments import parsing
+from treatments.models import Tag, Treatment
+from treatments.parsing import TreatmentFileError, parse_treatment
+
+from .helpers import ORGANISATION_FILE
+
+# Lines built to make a backtracking pattern work hard: long runs of the
+# characters each pattern repeats, ending where the pattern must give up.
+N = 20_000
+HOSTILE_LINES = [
+    "#" + " " * N + "x",
+    "## " + " " * N + "#" * N + " x",
+    "## " + "#" * N + " " * N,
+    "# " + "\t " * N + "#",
+    "-" + " " * N,
+    "- " + " " * N + "x" + " " * N,
+    "1." + " " * N,
+    "**" + " " * N + "x",
+    "** a" + " " * N + ":" + " " * N + "x",
+    "**Pros" + " " * N + ":" + " " * N,
+    "__" + "a " * N,
+    "Pros" + " " * N + ":" + "x",
+    "A" + " " * N + ":",
+    "[" * N,
+    "[a](" * N,
+    "[a](x" * N,
+    "[a](x " + '"' * N,
+    "[a](" + " " * N,
+    "a." * N + "://",
+    "a+" * N,
+    "http://" * N,
+    "$1" * N,
+    "$" + "1," * N + " to $",
+    "about $" + "1" * N + "k",
+    " " * N + "x",
+    "\t" * N,
+    "?" * N,
+    "*" * N + "?",
+    "a " * N + "?",
+]
+
+
+def _elapsed(function, *args):
+    start = time.perf_counter()
+    with contextlib.suppress(TreatmentFileError, ArticleError):
+        function(*args)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("line", HOSTILE_LINES, ids=range(len(HOSTILE_LINES)))
+def test_no_pattern_backtracks_on_a_hostile_line(line):
+    """Each line is tens of kilobytes; a backtracking pattern would take minutes on it."""
+    start = time.perf_counter()
+    markdown_heading(line)
+    parsing._label_in(line)
+    parsing._bullet_text(line)
+    parsing.MARKDOWN_LINK.search(line)
+    parsing.BARE_URL.search(line)
+    parsing.cost_range_from(line[: parsing.POINT_MAX])
+    parsing._plain_first_paragraph(line)
+    for section in ("", "## Pros and Cons\n**Pros:**\n- first\n", "## References\n", "## Cost\n"):
+        _elapsed(parse_treatment, f"---\ntitle: T\ndescription: D\n---\n{section}{line}\n")
+    _elapsed(parse_article, f"A question?\n\n{line}\n\n{line}?\n")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_a_heading_full_of_spaces_parses_at_once():
+    """The heading that took 16 s with 2,000 spaces (and hours in a 15 KB file)."""
+    heading = "# " + " " * 2_000 + "x"
+    text = "---\ntitle: T\ndescription: D\n---\n" + (heading + "\n") * 8
+    assert _elapsed(parse_treatment, text) < 2
+    assert _elapsed(parse_article, text) < 2
+    assert markdown_heading("## Pros and Cons ##") == (2, "Pros and Cons")
+    assert markdown_heading("## C#") == (2, "C#")
+    assert markdown_heading("#hashtag") is None
+    assert markdown_heading("    # code") is None
+
+
+def _hostile_file(size=1_000_000):
+    """About `size` characters of hostile lines, in the body and in every section."""
+    chunk = "\n".join(line[:2_000] for line in HOSTILE_LINES) + "\n"
+    sections = ["", "## Pros and Cons\n**Pros:**\n", "## References\n", "## Cost\n**Cost:**\n"]
+    parts, total = ["---\ntitle: Hostile\ndescription: A file built to be slow.\n---\n"], 0
+    while total < size:
+        for section in sections:
+            parts.append(section + chunk + "\nIs this a question?\n\nAn answer.\n\n")
+            total += len(parts[-1])
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("parse", [parse_treatment, parse_article], ids=["treatment", "article"])
+def test_a_megabyte_of_hostile_lines_parses_in_linear_time(parse):
+    text = _hostile_file()
+    assert len(text) >= 1_000_000
+    # Parsing stops at the first line it cannot accept; parse line by line from
+    # every section start as well, so each pattern sees the whole megabyte.
+    assert _elapsed(parse, text) < 3
+    body_only = "---\ntitle: T\ndescription: D\n---\n" + "\n".join(
+        line[:2_000] for line in HOSTILE_LINES * (1_000_000 // 30_000 + 1)
+    )
+    assert _elapsed(parse, body_only) < 3
+
+
+# One bad file never stops the run ------------------------------------------------
+
+
+def _write(folder, name, text):
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _treatment_file(source_id, title, extra_front_matter=""):
+    return (
+        ORGANISATION_FILE.replace('id: "41"', f'id: "{source_id}"')
+        .replace('title: "Cold Cap Therapy"', f'title: "{title}"')
+        .replace("---\n", "---\n" + extra_front_matter, 1)
+    )
+
+
+def _run(command, *args):
+    out, err = StringIO(), StringIO()
+    try:
+        call_command(command, *map(str, args), stdout=out, stderr=err)
+        failed = None
+    except CommandError as exc:
+        failed = exc
+    return out.getvalue(), err.getvalue(), failed
+
+
+@pytest.mark.django_db
+def test_a_huge_tags_value_fails_its_file_only(tmp_path):
+    """60,000 characters of tags once crashed the command (LIKE pattern too complex) after one file."""
+    _write(tmp_path, "a.md", _treatment_file("a", "Alpha"))
+    bad = _write(tmp_path, "b.md", _treatment_file("b", "Beta").replace('tags: "', 'tags: "' + "x" * 60_000 + ", ", 1))
+    _write(tmp_path, "c.md", _treatment_file("c", "Gamma"))
+    out, err, failed = _run("import_treatments", tmp_path, "--no-images")
+    assert failed is not None, "the exit code is non-zero"
+    assert f"{bad}:2: the front matter is 60,186 characters long; at most 20,000" in err
+    assert sorted(Treatment.objects.values_list("source_id", flat=True)) == ["a", "c"]
+    assert "2 created" in out
+    assert "1 failed" in out
+
+
+@pytest.mark.django_db
+def test_a_database_error_fails_its_file_only_and_writes_nothing_of_it(tmp_path, monkeypatch):
+    _write(tmp_path, "a.md", _treatment_file("a", "Alpha"))
+    bad = _write(tmp_path, "b.md", _treatment_file("b", "Beta").replace('tags: "', 'tags: "Doomed, ', 1))
+    _write(tmp_path, "c.md", _treatment_file("c", "Gamma"))
+    real_save = Tag.save
+
+    def save(tag, *args, **kwargs):
+        if tag.name == "Doomed":
+            raise OperationalError("database is locked")
+        return real_save(tag, *args, **kwargs)
+
+    monkeypatch.setattr(Tag, "save", save)
+    _out, err, failed = _run("import_treatments", tmp_path, "--no-images")
+    assert failed is not None
+    assert f"{bad}:1: the database refused this file (OperationalError: database is locked)" in err
+    assert "Traceback" not in err
+    assert sorted(Treatment.objects.values_list("source_id", flat=True)) == ["a", "c"]
+    assert not Tag.objects.filter(name="Doomed").exists()
+
+
+@pytest.mark.django_db
+def test_yaml_aliases_cannot_make_the_front_matter_expensive(tmp_path):
+    """20,000 repeated aliases once took 28.7 s to read; now the front matter's size stops that many."""
+    aliases = "bomb: &a [x, x, x, x, x, x, x, x, x, x]\nrepeat: [" + ", ".join(["*a"] * 4_000) + "]\n"
+    path = _write(tmp_path, "bomb.md", _treatment_file("bomb", "Bomb", aliases))
+    start = time.perf_counter()
+    _, err, failed = _run("import_treatments", path, "--no-images")
+    assert time.perf_counter() - start < 3
+    assert failed is not None
+    assert f"{path}:3: the front matter repeats YAML aliases (*name) more than 20 times" in err
+    assert not Treatment.objects.exists()
+
+
+def test_a_few_aliases_are_still_read():
+    text = "---\ntitle: &t Alias\ndescription: *t\n---\nBody.\n"
+    parsed = parse_treatment(text)
+    assert parsed.summary == "Alias"
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "line", "words"),
+    [
+        ("title: " + "t" * 121, 3, "'title' is 121 characters long; it holds at most 120"),
+        ("heroImage: https://example.org/" + "a" * 1_000, 3, "'heroImage' is 1,020 characters long"),
+        ("tags: [" + ", ".join(f"t{n}" for n in range(30)) + "]", 3, "at most 20 tags"),
+        ("tags: ok, " + "t" * 61, 3, "a tag is 61 characters long; a tag holds at most 60"),
+        ("junk: '" + "j" * 25_000 + "'", 2, "the front matter is 25,"),
+    ],
+)
+def test_every_field_is_capped_before_the_database_sees_it(front_matter, line, words):
+    text = f"---\ndescription: D\n{front_matter}\n---\n# Title\n\nBody.\n"
+    with pytest.raises(TreatmentFileError) as caught:
+        parse_treatment(text)
+    assert words in caught.value.message
+    assert caught.value.line == line
+
+
+def test_list_items_references_and_body_are_capped():
+    many_points = "---\ntitle: T\ndescription: D\n---\n## Pros and Cons\n**Pros:**\n" + "- yes\n" * 201
+    with pytest.raises(TreatmentFileError, match="at most 200 list items"):
+        parse_treatment(many_points)
+    wrapped = "---\ntitle: T\ndescription: D\n---\n## Pros and Cons\n**Pros:**\n- start\n" + "  more words\n" * 100
+    with pytest.raises(TreatmentFileError) as caught:
+        parse_treatment(wrapped)
+    assert caught.value.line == 7, "the line the long item starts on"
+    huge_body = "---\ntitle: T\ndescription: D\n---\n" + ("A sentence of body text.\n" * 9_000)
+    with pytest.raises(TreatmentFileError, match="at most 200,000 fit"):
+        parse_treatment(huge_body)
+
+
+def test_an_article_answer_and_question_count_are_capped():
+    with pytest.raises(ArticleError, match="longer than 20,000"):
+        parse_article("What is it?\n\n" + "A paragraph of answer text.\n\n" * 1_000)
+    many = "".join(f"Question number {n}?\n\nAnswer {n}.\n\n" for n in range(501))
+    with pytest.raises(ArticleError, match="at most 500 questions"):
+        parse_article(many)
+
+
+@pytest.mark.django_db
+def test_an_oversized_file_is_refused_unread(tmp_path):
+    big = _write(tmp_path, "big.md", _treatment_file("big", "Big") + "x" * 1_100_000)
+    _write(tmp_path, "small.md", _treatment_file("small", "Small"))
+    _out, err, failed = _run("import_treatments", tmp_path, "--no-images")
+    assert failed is not None
+    assert f"{big}:1: the file is larger than 1 MB" in err
+    assert list(Treatment.objects.values_list("source_id", flat=True)) == ["small"]
+
+
+@pytest.mark.django_db
+def test_an_faq_file_that_fails_does_not_stop_the_others(tmp_path):
+    _write(tmp_path, "a.md", "What is a cold cap?\n\nA cap that cools the scalp.\n")
+    bad = _write(tmp_path, "b.md", "Why?\n\n" + "Too long. " * 3_000 + "\n")
+    _write(tmp_path, "c.md", "Does it hurt?\n\nIt feels very cold at first.\n")
+    _out, err, failed = _run("import_faqs", tmp_path)
+    assert failed is not None
+    assert f"{bad}:3: the answer to the question on line 1 is longer than 20,000 characters" in err
+    assert sorted(Question.objects.values_list("question", flat=True)) == ["Does it hurt?", "What is a cold cap?"]
+
+
+# Text damaged by a wrong encoding -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [
+        ("The â€œsystemicâ€ treatment", "The “systemic” treatment"),
+        ("It is â€œfineâ€", "It is “fine”"),
+        ("A â€œquoteâ€. Then more.", "A “quote”. Then more."),
+        ("the bodyâ€™s own defences", "the body’s own defences"),
+        ("cafÃ© au lait", "café au lait"),
+        ("2â€“3 weeks", "2–3 weeks"),
+    ],
+)
+def test_lossy_encoding_damage_is_repaired(damaged, repaired):
+    decoded = decode_text_file(damaged.encode("utf-8"))
+    assert decoded.text == repaired
+    assert "â€" not in decoded.text
+    assert "†" not in decoded.text
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Fine.\nStill fine.\nThe word cafÃ, having lost its last byte.\n", 3),
+        ("Fine.\nÃndice\n", 2),
+        ("One\ntwo \x9d three\n", 2),
+        ("Title\n\n“systemic†treatment\n", 3),
+    ],
+)
+def test_damage_that_cannot_be_repaired_is_reported_with_its_line(text, line):
+    with pytest.raises(UnreadableFileError) as caught:
+        decode_text_file(text.encode("utf-8"))
+    assert caught.value.line == line
+    assert "wrong encoding" in caught.value.message
+
+
+def test_real_daggers_and_capital_a_tilde_are_left_alone():
+    text = "São Paulo study† (see notes)\nSÃO PAULO\n† Footnote.\n"
+    assert decode_text_file(text.encode("utf-8")).text == text
+
+
+@pytest.mark.django_db
+def test_no_damage_from_an_import_reaches_a_page(tmp_path, client):
+    text = _treatment_file("q", "Quotes").replace(
+        "Cooling the scalp during chemotherapy to reduce hair loss.", "The â€œsystemicâ€ kind.", 1
+    )
+    path = _write(tmp_path, "q.md", text)
+    _run("import_treatments", path, "--no-images")
+    page = client.get(Treatment.objects.get().get_absolute_url()).content.decode()
+    assert "“systemic” kind" in page
+    for damage in ("â€", "Ã", "†"):
+        assert damage not in page
