@@ -8,6 +8,9 @@ import io
 import json
 import re
 import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -256,6 +259,66 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class WebServer:
+    """
+    A small web server on 127.0.0.1 for fetches: `routes` maps a path to
+    (status, headers, body), or to a callable returning them. It records the
+    paths asked for. Use as a context manager.
+    """
+
+    def __init__(self, routes):
+        self.routes = routes
+        self.requested = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requested.append(self.path)
+                route = server.routes.get(self.path, (404, {}, b"not here"))
+                status, headers, body = route() if callable(route) else route
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                if "Content-Length" not in headers and not callable(body):
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    if callable(body):
+                        body(self.wfile)  # streams, for slow or endless answers
+                    else:
+                        self.wfile.write(body)
+                except OSError:
+                    pass  # the client hung up, as it should on a refused answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def drip(seconds_between, chunks):
+    """A body that sends one byte at a time, slowly."""
+
+    def send(wfile):
+        for _ in range(chunks):
+            wfile.write(b"x")
+            wfile.flush()
+            time.sleep(seconds_between)
+
+    return send
 
 
 # Browser tests -----------------------------------------------------------------------

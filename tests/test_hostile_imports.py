@@ -313,3 +313,150 @@ def test_no_damage_from_an_import_reaches_a_page(tmp_path, client):
     assert "“systemic” kind" in page
     for damage in ("â€", "Ã", "†"):
         assert damage not in page
+
+
+# Links out of the folder ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_link_out_of_the_folder_is_skipped_with_a_note(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    private = _write(outside, "private-notes.md", _treatment_file("secret", "Private notes"))
+    _write(outside, "more.md", _treatment_file("more", "More private notes"))
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    _write(folder, "real.md", _treatment_file("real", "Real page"))
+    (folder / "innocent.md").symlink_to(private)
+    (folder / "linked-folder").symlink_to(outside, target_is_directory=True)
+    (folder / "inside-link.md").symlink_to(folder / "real.md")
+    out, err, failed = _run("import_treatments", folder, "--no-images")
+    assert failed is None, "a skipped link is a note, not a failure"
+    assert f"{folder / 'innocent.md'}: skipped: it is a link to a file outside the folder given." in err
+    assert f"{folder / 'linked-folder'}: skipped: it is a link to a folder outside the folder given." in err
+    assert "2 skipped" in out
+    assert sorted(Treatment.objects.values_list("source_id", flat=True)) == ["real"]
+
+
+@pytest.mark.django_db
+def test_a_pipe_in_the_folder_does_not_hang_the_import(tmp_path):
+    import os
+
+    _write(tmp_path, "real.md", _treatment_file("real", "Real page"))
+    os.mkfifo(tmp_path / "waiting.md")
+    out, _err, failed = _run("import_treatments", tmp_path, "--no-images")
+    assert failed is None
+    assert "1 created" in out
+
+
+# Pictures from internal addresses ---------------------------------------------------
+
+
+@pytest.fixture
+def picture_server():
+    from .helpers import WebServer, drip, image_bytes
+
+    picture = image_bytes("JPEG", size=(40, 30))
+    routes = {
+        "/picture.jpg": (200, {"Content-Type": "image/jpeg"}, picture),
+        "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
+        "/to-other-loopback": (302, {"Location": "http://127.0.0.2/picture.jpg"}, b""),
+        "/to-localhost-name": (302, {"Location": "/to-metadata"}, b""),
+        "/to-picture": (302, {"Location": "/picture.jpg"}, b""),
+        "/loop": (302, {"Location": "/loop"}, b""),
+        "/huge": (200, {"Content-Type": "image/jpeg", "Content-Length": str(50 * 1024 * 1024)}, b""),
+        "/huge-undeclared": (200, {"Content-Type": "image/jpeg"}, lambda wfile: wfile.write(b"x" * 3_000_000)),
+        "/slow": (200, {"Content-Type": "image/jpeg"}, drip(0.2, 50)),
+    }
+    with WebServer(routes) as server:
+        yield server
+
+
+def _fetch(url, **kwargs):
+    from core.images import ImageRejected, download_image
+
+    with pytest.raises(ImageRejected) as caught:
+        download_image(url, **kwargs)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/picture.jpg",
+        "http://localhost:{port}/picture.jpg",
+        "http://[::1]:{port}/picture.jpg",
+        "http://[::ffff:127.0.0.1]:{port}/picture.jpg",
+        "http://2130706433:{port}/picture.jpg",
+        "http://0x7f000001:{port}/picture.jpg",
+        "http://10.0.0.1/picture.jpg",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://100.64.0.1/picture.jpg",
+        "http://0.0.0.0:{port}/picture.jpg",
+    ],
+)
+def test_internal_addresses_are_never_fetched(picture_server, url):
+    message = _fetch(url.format(port=picture_server.port))
+    assert "internal address" in message
+    assert picture_server.requested == [], "not even one request reached the internal server"
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("file:///etc/passwd", "only http and https"),
+        ("ftp://example.org/picture.jpg", "only http and https"),
+        ("gopher://127.0.0.1:6379/_INFO", "only http and https"),
+        ("http://user:secret@example.org/picture.jpg", "user name or password"),
+        ("http://example.org:99999/picture.jpg", "not a valid web address"),
+    ],
+)
+def test_only_plain_web_addresses_are_fetched(url, words):
+    assert words in _fetch(url)
+
+
+@pytest.fixture
+def loopback_is_public(monkeypatch):
+    """Let 127.0.0.1 (and only it) stand in for a public server in these tests."""
+    monkeypatch.setattr("core.images.is_public_address", lambda address: address == "127.0.0.1")
+
+
+def test_a_public_picture_is_fetched_through_a_redirect(picture_server, loopback_is_public):
+    from core.images import download_image
+
+    checked = download_image(f"{picture_server.base}/to-picture")
+    assert checked.name.endswith(".jpg")
+    assert picture_server.requested == ["/to-picture", "/picture.jpg"]
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/to-metadata", "169.254.169.254 leads to an internal address"),
+        ("/to-other-loopback", "127.0.0.2 leads to an internal address"),
+        ("/to-localhost-name", "169.254.169.254 leads to an internal address"),
+        ("/loop", "redirected more than 3 times"),
+        ("/huge", "larger than 5 MB"),
+        ("/huge-undeclared", "larger than 2 MB"),
+        ("/slow", "took too long"),
+        ("/missing", "answered 404"),
+    ],
+)
+def test_every_redirect_is_checked_and_every_answer_is_bounded(picture_server, loopback_is_public, path, words):
+    start = time.perf_counter()
+    limits = {"max_bytes": 2 * 1024 * 1024} if path == "/huge-undeclared" else {}
+    assert words in _fetch(f"{picture_server.base}{path}", timeout=1.0, **limits)
+    assert time.perf_counter() - start < 3
+
+
+@pytest.mark.django_db
+def test_an_import_naming_an_internal_picture_fails_that_file(tmp_path, picture_server):
+    text = _treatment_file("ssrf", "Probe").replace(
+        "https://images.example.org/cold-cap.jpg", f"http://127.0.0.1:{picture_server.port}/latest/meta-data/"
+    )
+    path = _write(tmp_path, "probe.md", text)
+    _out, err, failed = _run("import_treatments", path)
+    assert failed is not None
+    assert f"{path}:6: the hero image was not imported: 127.0.0.1 leads to an internal address" in err
+    assert picture_server.requested == []
+    assert not Treatment.objects.exists()

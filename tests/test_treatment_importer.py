@@ -13,7 +13,7 @@ from core.textfiles import decode_text_file
 from treatments.models import Tag, Treatment, TreatmentPoint
 from treatments.parsing import TreatmentFileError, cost_range_from, parse_treatment
 
-from .helpers import ORGANISATION_FILE, image_bytes
+from .helpers import ORGANISATION_FILE, WebServer, image_bytes
 
 Kind = TreatmentPoint.Kind
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "002_e01a4fde723c2a0f.txt"
@@ -287,39 +287,23 @@ def test_missing_path_is_reported(tmp_path):
 
 @pytest.mark.django_db
 def test_hero_image_is_downloaded_verified_and_reencoded(tmp_path, monkeypatch):
-    requested = []
-
-    class FakeResponse:
-        def __init__(self, data):
-            self.data = data
-
-        def read(self, limit):
-            return self.data[:limit]
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    def fake_urlopen(request, timeout):
-        requested.append((request.full_url, timeout))
-        return FakeResponse(image_bytes("JPEG", size=(64, 48)))
-
-    monkeypatch.setattr("urllib.request.urlopen", fake_urlopen)
-    path = write(tmp_path, "cold-cap.md", ORGANISATION_FILE)
-    out = StringIO()
-    call_command("import_treatments", str(path), stdout=out)
-    treatment = Treatment.objects.get()
-    assert requested == [("https://images.example.org/cold-cap.jpg", 5.0)]
-    assert treatment.hero_image.name.endswith(".jpg")
-    assert "cold-cap" not in treatment.hero_image.name, "the server chooses the stored name"
-    assert (treatment.hero_image.width, treatment.hero_image.height) == (64, 48)
-    assert treatment.hero_image_alt, "an image never goes without alt text"
-    assert "heroImageAlt" in out.getvalue()
-    # Re-importing does not download it again.
-    call_command("import_treatments", str(path), stdout=StringIO())
-    assert len(requested) == 1
+    # The test server is on 127.0.0.1, which real imports never fetch from.
+    monkeypatch.setattr("core.images.is_public_address", lambda address: address == "127.0.0.1")
+    with WebServer({"/cold-cap.jpg": (200, {"Content-Type": "image/jpeg"}, image_bytes("JPEG", size=(64, 48)))}) as web:
+        text = ORGANISATION_FILE.replace("https://images.example.org/cold-cap.jpg", f"{web.base}/cold-cap.jpg")
+        path = write(tmp_path, "cold-cap.md", text)
+        out = StringIO()
+        call_command("import_treatments", str(path), stdout=out)
+        treatment = Treatment.objects.get()
+        assert web.requested == ["/cold-cap.jpg"]
+        assert treatment.hero_image.name.endswith(".jpg")
+        assert "cold-cap" not in treatment.hero_image.name, "the server chooses the stored name"
+        assert (treatment.hero_image.width, treatment.hero_image.height) == (64, 48)
+        assert treatment.hero_image_alt, "an image never goes without alt text"
+        assert "heroImageAlt" in out.getvalue()
+        # Re-importing does not download it again.
+        call_command("import_treatments", str(path), stdout=StringIO())
+        assert web.requested == ["/cold-cap.jpg"]
 
 
 @pytest.mark.django_db
