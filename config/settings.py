@@ -104,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the request: a NUL character anywhere in it is a 400.
+    "core.request_guard.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, CSRF and auth: a cache hit for an anonymous visitor skips them all.
     "core.page_cache.PageCacheMiddleware",
@@ -309,7 +311,11 @@ if ADMIN_URL == "/":
 # every one can be set from the environment (see README.md).
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto, say so:
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else None
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# How many proxies of our own append to X-Forwarded-For (core.clients): the
+# client's address is read from that header only when this is above 0.
+RIBBON_TRUSTED_PROXIES = env_number("RIBBON_TRUSTED_PROXIES", 1 if BEHIND_TLS_PROXY else 0)
 SECURE_HSTS_SECONDS = env_number("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
@@ -346,7 +352,17 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_number("RIBBON_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_number("RIBBON_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Lock the pair, not either alone: wrong guesses for "root" from one address
+# lock "root" out from that address only, so nobody elsewhere can lock a
+# staff member out, and behind the proxy one visitor cannot lock out everyone.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address behind the proxy, as django-axes documents for reverse
+# proxies (a callable given the request); the same function counts donate clicks.
+AXES_CLIENT_IP_CALLABLE = "core.clients.client_address"
+# The only staff login is the admin's: after it (or when its `next` address
+# was refused as unsafe) staff land on the admin, never on /accounts/profile/.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "pages/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429

@@ -40,6 +40,7 @@ import functools
 import gzip
 import hashlib
 import logging
+import re
 import threading
 import time
 import uuid
@@ -236,19 +237,43 @@ def invalidate_on_content_change(sender, **kwargs):
 # Stored pages -------------------------------------------------------------------------
 
 
-def preferred_encoding(request):
-    """ "br", "gzip" or None: what to send, from the encodings the client accepts (ignoring q=0)."""
-    accepted = set()
-    for part in request.META.get("HTTP_ACCEPT_ENCODING", "").split(","):
-        name, _, params = part.strip().partition(";")
-        if params.replace(" ", "") in {"q=0", "q=0.0", "q=0.00", "q=0.000"}:
+_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
+OFFERED_ENCODINGS = ("br", "gzip")  # in our order of preference when the client weighs them equally
+
+
+def accepted_weights(header):
+    """{coding: weight} from an Accept-Encoding header (RFC 9110 §12.5.3): names without case, q from 0 to 1."""
+    weights = {}
+    for part in header.split(","):
+        name, *parameters = part.split(";")
+        name = name.strip().lower()
+        if not name or name in weights:
             continue
-        accepted.add(name.strip().lower())
-    if "br" in accepted:
-        return "br"
-    if "gzip" in accepted or "*" in accepted:
-        return "gzip"
-    return None
+        weight = 1.0
+        for parameter in parameters:
+            key, _, value = parameter.strip().partition("=")
+            if key.strip().lower() == "q":
+                value = value.strip()
+                weight = float(value) if _QVALUE.fullmatch(value) else None
+        if weight is not None:  # an entry with a malformed weight is ignored
+            weights[name] = weight
+    return weights
+
+
+def preferred_encoding(request):
+    """
+    "br", "gzip" or None (the plain body): the offered coding the client
+    weighs highest. A weight of 0 refuses a coding; "*" stands for every
+    coding the header does not name; with no header, the plain body is sent.
+    """
+    weights = accepted_weights(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    default = weights.get("*", 0.0)
+    best, best_weight = None, 0.0
+    for coding in OFFERED_ENCODINGS:
+        weight = weights.get(coding, default)
+        if weight > best_weight:
+            best, best_weight = coding, weight
+    return best
 
 
 class StoredPage:

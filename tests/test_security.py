@@ -132,7 +132,7 @@ def test_the_admin_moves_with_django_admin_url():
 
 
 @pytest.mark.django_db
-def test_repeated_failed_logins_lock_the_account_and_address(client, staff_user, settings):
+def test_repeated_failed_logins_lock_the_account_from_that_address(client, staff_user, settings):
     for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
         response = client.post("/admin/login/", {"username": "staffer", "password": f"wrong-{attempt}"})
         assert response.status_code == 200  # the usual "please enter the correct username and password"
@@ -142,9 +142,10 @@ def test_repeated_failed_logins_lock_the_account_and_address(client, staff_user,
     page = BeautifulSoup(locked.content, "html.parser")
     assert page.h1.get_text() == "Too many failed log-in attempts"
     assert "_auth_user_id" not in client.session, "even the right password is refused while locked"
-    # Another account from the same address is locked out too.
+    # The lock is on the pair: another account from this address is not locked
+    # (tests/test_hostile_requests.py shows the other half, direct and behind the proxy).
     other = client.post("/admin/login/", {"username": "someone-else", "password": "whatever"})
-    assert other.status_code == 429
+    assert other.status_code == 200
 
 
 @pytest.mark.django_db

@@ -10,64 +10,22 @@ content reaches fails the test.
 """
 
 from io import StringIO
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from django.apps import apps
-from django.conf import settings
 from django.core.management import call_command
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import resolve, reverse
 
 from core.query import declared_parameters
 from donations.providers import PROVIDERS_BY_HOST
 from faq.models import Question, Topic
 from pages.context_processors import SECTIONS
 
-from .helpers import ROOT, soup_of
+from .helpers import NOT_PAGES, addresses_for, public_routes, soup_of
 
 pytestmark = pytest.mark.django_db
 
-# Where the site keeps what is not a public page: the admin, the editor's (staff-only) endpoints, media, static files.
-NOT_PAGES = ("/" + settings.ADMIN_URL, "/markdownx/", "/" + settings.MEDIA_URL.lstrip("/"), "/static/")
 MAX_PAGES = 400
-
-
-def routes(patterns=None, prefix=""):
-    """(route text, pattern) for every route of the URL configuration, includes expanded."""
-    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
-        text = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            yield from routes(pattern.url_patterns, text)
-        elif isinstance(pattern, URLPattern):
-            yield text, pattern
-
-
-def public_routes():
-    return [(text, pattern) for text, pattern in routes() if not ("/" + text.lstrip("^")).startswith(NOT_PAGES)]
-
-
-def slugs_in_the_content():
-    """Every slug a row of the project's apps has: what fills a route's <slug:…>."""
-    found = []
-    for model in apps.get_models():
-        if Path(model._meta.app_config.path).parent != ROOT or "slug" not in {f.name for f in model._meta.fields}:
-            continue
-        rows = model._default_manager.all()
-        if hasattr(rows, "published"):
-            rows = rows.published()
-        found += list(rows.values_list("slug", flat=True))
-    return found
-
-
-def addresses_for(text, pattern):
-    """The addresses a route answers, filled from the content."""
-    converters = pattern.pattern.converters
-    route = "/" + text.replace("^", "").replace("$", "")
-    if not converters:
-        return [route]
-    assert set(converters) == {"slug"}, f"/{text}: teach this test where its {set(converters)} come from"
-    return [route.replace("<slug:slug>", slug) for slug in slugs_in_the_content()]
 
 
 @pytest.fixture(scope="module")

@@ -14,13 +14,14 @@ TREATMENTS_PER_PAGE = 12
 @query_parameters(tag=Slug(), page=PageNumber())
 def treatment_list(request):
     treatments = Treatment.objects.published().prefetch_related("tags").order_by("title")
+    # Only tags that lead somewhere: used by at least one published treatment. A tag
+    # used only by drafts is not found, so its name never appears on a public page.
+    with_published = Tag.objects.filter(Exists(Treatment.objects.published().filter(tags=OuterRef("pk"))))
     current_tag = None
     if "tag" in request.GET:
-        current_tag = get_object_or_404(Tag, slug=request.GET["tag"])
+        current_tag = get_object_or_404(with_published, slug=request.GET["tag"])
         treatments = treatments.filter(tags=current_tag)
     page = page_or_404(request, treatments, TREATMENTS_PER_PAGE)
-    # Only tags that lead somewhere: used by at least one published treatment.
-    with_published = Tag.objects.filter(Exists(Treatment.objects.published().filter(tags=OuterRef("pk"))))
     context = {"treatments": page.object_list, "page_obj": page, "current_tag": current_tag, "tags": with_published}
     return render(request, "treatments/treatment_list.html", context)
 

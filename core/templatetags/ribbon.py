@@ -40,3 +40,18 @@ def page_url(context, number):
         query["page"] = number
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else request.path
+
+
+@register.filter
+def duration(value):
+    """A timedelta as people say it: "15 minutes", "1 hour", "1 hour 30 minutes"."""
+    if not hasattr(value, "total_seconds"):
+        return ""
+    minutes = max(1, round(value.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)

@@ -1,0 +1,45 @@
+"""
+Requests that no page, form or database should ever see.
+
+A NUL character has no place in an address, a form field or a cookie, and
+PostgreSQL refuses it in any text (`A string literal cannot contain NUL`),
+which would turn a harmless probe into a server error. Such a request is
+answered 400 before any view, cache or database sees it, on every database
+alike.
+"""
+
+from django.core.exceptions import SuspiciousOperation
+
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class NulCharacterInRequest(SuspiciousOperation):
+    """Answered 400 by Django and logged to django.security."""
+
+
+def _has_nul(query_dict):
+    return any(NUL in key or any(NUL in value for value in values) for key, values in query_dict.lists())
+
+
+def _form_fields(request):
+    """The request's form fields, without their uploaded files; none unless it is a form post."""
+    if request.method != "POST" or not request.content_type.startswith(FORM_TYPES):
+        return None
+    return request.POST
+
+
+class RejectNulMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        form = _form_fields(request)
+        if (
+            NUL in request.path_info
+            or _has_nul(request.GET)
+            or (form is not None and _has_nul(form))
+            or any(NUL in name or NUL in value for name, value in request.COOKIES.items())
+        ):
+            raise NulCharacterInRequest("A NUL character in the address, a form field or a cookie.")
+        return self.get_response(request)
