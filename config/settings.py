@@ -190,6 +190,17 @@ else:
             "OPTIONS": {"MAX_ENTRIES": env_number("RIBBON_CACHE_MAX_ENTRIES", 3000, minimum=10)},
         }
     }
+# Short-lived counters (core.clients.within_limit: repeated donate clicks), kept
+# apart from the pages so that neither can push the other out.
+if REDIS_URL:
+    CACHES["counters"] = {**CACHES["default"], "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-counters"}
+else:
+    CACHES["counters"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(CACHE_DIR / "counters"),
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+RIBBON_COUNTER_CACHE_ALIAS = "counters"
 RIBBON_PAGE_CACHE_ALIAS = "default"
 # How long a rendered public page is kept (0 turns the page cache off). Edits
 # invalidate at once; the limit only bounds time-based text such as "12 days left".

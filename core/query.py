@@ -18,6 +18,7 @@ import functools
 import re
 
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
+from django.urls import Resolver404, resolve
 
 MAX_PAGE_NUMBER_DIGITS = 6
 
@@ -124,3 +125,38 @@ def query_parameters(**declared):
 def declared_parameters(view):
     """The parameters a view reads: none unless it says so."""
     return getattr(view, "query_parameters", frozenset())
+
+
+def page_exists(check):
+    """
+    Say how to tell whether the page a slug names exists for the public:
+    `check(**url_kwargs)` is True for a published page. Views with a slug in
+    their address declare it (above @query_parameters), so that
+    `is_public_page` can tell a real page from a made-up address.
+    """
+
+    def decorate(view):
+        view.page_exists = check
+        return view
+
+    return decorate
+
+
+def is_public_page(path):
+    """
+    True when `path` (no query string) is the address of a public page of this
+    site that exists: it resolves to a view that declares its parameters (every
+    public page does), and, if the address names something, that something is
+    published. Redirects, the admin and made-up slugs are not pages.
+    """
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    view = match.func
+    if not hasattr(view, "query_parameters"):
+        return False
+    if match.args or match.kwargs:
+        check = getattr(view, "page_exists", None)
+        return check is not None and check(*match.args, **match.kwargs)
+    return True

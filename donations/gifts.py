@@ -1,7 +1,8 @@
 """
 Reading a donate button's query string. Everything in it is untrusted: the
-amount and frequency are checked strictly, and the page the click came from
-is kept only if it is a plain path on this site.
+amount and frequency are checked strictly, the page the click came from is
+kept only if it is a public page of this site that exists, and a client
+that clicks again and again stops being counted.
 """
 
 import re
@@ -10,7 +11,15 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from core.clients import within_limit
+from core.query import is_public_page
+
 from .providers import MONTHLY, ONE_TIME, Gift
+
+# A person may come back to give again, or change the amount; more clicks than
+# this from one client for one campaign within an hour are not counted (they
+# are still sent on to the provider).
+CLICKS_COUNTED_PER_HOUR = 3
 
 AMOUNT_PATTERN = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 FREQUENCIES = {ONE_TIME, MONTHLY}
@@ -71,21 +80,34 @@ def _plain_path(value):
     )
 
 
+def _public_page_path(value):
+    """The path of `value` if it is a public page of this site that exists, else ""."""
+    if not _plain_path(value):
+        return ""
+    path = urlsplit(value).path
+    return path if is_public_page(path) else ""
+
+
 def source_path(request):
-    """The path of the page the click came from: our form says it; else a same-site Referer."""
-    declared = request.GET.get("from", "")
-    if _plain_path(declared):
+    """
+    The page the click came from: what our form says, else a same-site
+    Referer; either only if it is a public page that exists. A made-up
+    source (`from=/competitor-ad`) records none.
+    """
+    declared = _public_page_path(request.GET.get("from", ""))
+    if declared:
         return declared
-    referer = request.headers.get("Referer", "")
     try:
-        parts = urlsplit(referer)
+        parts = urlsplit(request.headers.get("Referer", ""))
     except ValueError:
         return ""
-    if parts.netloc and parts.netloc == request.get_host() and _plain_path(parts.path):
-        return parts.path
+    if parts.netloc and parts.netloc == request.get_host():
+        return _public_page_path(parts.path)
     return ""
 
 
-def is_counted(request):
-    """Only a person's GET counts as a click."""
-    return request.method == "GET" and not NOT_A_PERSON.search(request.headers.get("User-Agent", ""))
+def is_counted(request, campaign):
+    """A person's GET counts as a click, up to CLICKS_COUNTED_PER_HOUR per campaign and client."""
+    if request.method != "GET" or NOT_A_PERSON.search(request.headers.get("User-Agent", "")):
+        return False
+    return within_limit(request, f"donate-click:{campaign.pk}", CLICKS_COUNTED_PER_HOUR, 3600)

@@ -44,6 +44,8 @@ class Provider:
     takes_frequency: bool  # can a monthly gift be asked for through the URL?
     # (campaign, gift) -> the query parameters this provider's page reads, in the order they are sent.
     gift_parameters: Callable
+    # The '#' parts the provider documents for its links; any other is refused.
+    fragments: tuple = ()
 
     def parameters_for(self, campaign, gift):
         return self.gift_parameters(campaign, gift)
@@ -61,11 +63,16 @@ PROVIDERS = (
             {**_amount(gift), "currency_code": campaign.currency} if gift.amount is not None else {}
         ),
     ),
+    # Every.org's Donate Link (docs.every.org/docs/donate-link) is the nonprofit's page
+    # with "#donate", its Donate Button (github.com/everydotorg/donate-button) links
+    # "#/donate"; both read amount and frequency=ONCE|MONTHLY from the query string,
+    # before the '#': https://www.every.org/givedirectly?amount=10&frequency=MONTHLY#donate
     Provider(
         "every_org", "Every.org", ("www.every.org",), takes_amount=True, takes_frequency=True,
         gift_parameters=lambda campaign, gift: {
             **_amount(gift), "frequency": "MONTHLY" if gift.frequency == MONTHLY else "ONCE",
         },
+        fragments=("donate", "/donate"),
     ),
     # Givebutter documents a monthly value only: a one-time gift sends no frequency.
     Provider(
@@ -134,12 +141,18 @@ def validate_donate_url(value):
         _reject("This link hides its real destination behind an '@'.")
     if ":" in parts.netloc:
         _reject("This link names a port; payment pages use the standard one.")
-    if parts.netloc.lower() not in PROVIDERS_BY_HOST:
+    provider = PROVIDERS_BY_HOST.get(parts.netloc.lower())
+    if provider is None:
         _reject(f"“{parts.netloc}” is not one of the payment providers Ribbon sends donors to.")
     if parts.path in ("", "/") and not parts.query:
         _reject("This link goes to the provider's home page, not to your donation page.")
-    if parts.fragment:
-        _reject("This link has a '#' part; remove it.")
+    if parts.fragment and parts.fragment not in provider.fragments:
+        documented = " or ".join(f"#{fragment}" for fragment in provider.fragments)
+        _reject(
+            f"This link has a '#' part {provider.name} does not document"
+            + (f" (its links end in {documented})" if documented else "")
+            + "; remove it."
+        )
 
 
 def provider_url(campaign, gift, utm_source="ribbon"):

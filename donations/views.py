@@ -4,7 +4,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from core.models import keep_draft_private
-from core.query import Raw, query_parameters
+from core.query import Raw, page_exists, query_parameters
 
 from .gifts import GiftError, is_counted, parse_gift, source_path
 from .models import Campaign, DonateClick
@@ -20,6 +20,7 @@ def donate_index(request):
     return render(request, "donations/campaign_list.html", {"campaigns": Campaign.objects.active()})
 
 
+@page_exists(lambda slug: Campaign.objects.published().filter(slug=slug).exists())
 @query_parameters()
 def campaign_detail(request, slug):
     campaign = get_object_or_404(Campaign.objects.visible_to(request.user).prefetch_related("amounts"), slug=slug)
@@ -55,7 +56,7 @@ def give(request, slug):
         gift = parse_gift(request.GET, campaign)
     except GiftError as error:
         return render(request, "donations/give_error.html", {"campaign": campaign, "message": str(error)}, status=400)
-    if is_counted(request):
+    if is_counted(request, campaign):
         DonateClick.objects.create(
             campaign=campaign,
             amount=gift.amount,
@@ -70,6 +71,7 @@ def thanks(request):
     return render(request, "donations/thanks.html", {"campaign": None})
 
 
+@page_exists(lambda slug: Campaign.objects.published().filter(slug=slug).exists())
 @query_parameters()
 def campaign_thanks(request, slug):
     campaign = get_object_or_404(Campaign.objects.published(), slug=slug)

@@ -5,7 +5,7 @@ from django.utils.cache import patch_cache_control
 
 from core.models import keep_draft_private
 from core.pagination import page_or_404
-from core.query import PageNumber, SearchText, query_parameters
+from core.query import PageNumber, SearchText, page_exists, query_parameters
 
 from .models import Question, Topic, faq_page_data
 
@@ -58,6 +58,7 @@ def faq_index(request):
     )
 
 
+@page_exists(lambda slug: Question.objects.published().filter(topic__slug=slug).exists())
 @query_parameters(page=PageNumber())
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
@@ -72,6 +73,7 @@ def topic_detail(request, slug):
     )
 
 
+@page_exists(lambda slug: Question.objects.published().filter(slug=slug).exists())
 @query_parameters()
 def question_detail(request, slug):
     question = get_object_or_404(Question.objects.visible_to(request.user).select_related("topic"), slug=slug)

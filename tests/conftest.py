@@ -44,7 +44,11 @@ def page_cache_in_a_temporary_folder(tmp_path_factory):
             "BACKEND": "core.cache.PageFileCache",
             "LOCATION": str(tmp_path_factory.mktemp("page-cache")),
             "OPTIONS": {"MAX_ENTRIES": 3000},
-        }
+        },
+        "counters": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path_factory.mktemp("counters")),
+        },
     }
     with override_settings(CACHES=caches):
         yield
@@ -83,12 +87,13 @@ def demo_site(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def empty_page_cache():
-    """Each test starts with an empty page cache that is not marked as failing and is owed nothing."""
-    from django.core.cache import cache
+    """Each test starts with empty caches, the page cache not marked as failing and owed nothing."""
+    from django.core.cache import cache, caches
 
     from core.page_cache import health
 
     cache.clear()
+    caches["counters"].clear()
     health.reset()
     yield
     if health.timer is not None:

@@ -16,6 +16,9 @@ GOOD_LINKS = [
     "https://donate.stripe.com/4gw8Ab2lS",
     "https://www.paypal.com/donate/?hosted_button_id=ABCDEF123",
     "https://www.every.org/ribbon-charity/f/research",
+    "https://www.every.org/ribbon-charity#donate",  # Every.org's Donate Link, as its documentation gives it
+    "https://www.every.org/ribbon-charity#/donate",  # and as its Donate Button's documentation gives it
+    "https://www.every.org/ribbon-charity?amount=10&frequency=MONTHLY#donate",
     "https://givebutter.com/ribbon-appeal",
     "https://donorbox.org/ribbon-appeal",
     "HTTPS://BUY.STRIPE.COM/test_upper",
@@ -50,6 +53,10 @@ BAD_LINKS = [
     "https://givebutter.com",  # the provider's home page
     "https://donorbox.org/",
     "https://buy.stripe.com/test_abc#@evil.example",
+    "https://buy.stripe.com/test_abc#donate",  # Stripe documents no '#' part
+    "https://www.every.org/ribbon#/donate/../../evil",  # only the documented fragments
+    "https://www.every.org/ribbon#donate?amount=5",
+    "https://donorbox.org/ribbon#donate",
     "https://evil.example/?next=https://buy.stripe.com/test_abc",
     "https://%62uy.stripe.com/test_abc",
     "",
@@ -168,3 +175,23 @@ def test_a_refused_link_names_every_provider_and_host_the_table_holds():
         assert provider.name in message
         for host in provider.hosts:
             assert f"{host}" in message
+
+
+def test_a_refused_fragment_names_the_ones_the_provider_documents():
+    with pytest.raises(ValidationError) as error:
+        campaign_with("https://www.every.org/ribbon#/donate/card").full_clean(exclude=["slug"])
+    assert "Every.org does not document (its links end in #donate or #/donate)" in str(error.value)
+    with pytest.raises(ValidationError) as error:
+        campaign_with("https://givebutter.com/ribbon#x").full_clean(exclude=["slug"])
+    assert "a '#' part Givebutter does not document; remove it" in str(error.value)
+
+
+@pytest.mark.parametrize("fragment", ["donate", "/donate"])
+def test_every_org_links_keep_their_fragment_with_the_gift_before_it(fragment):
+    campaign = campaign_with(f"https://www.every.org/ribbon#{fragment}")
+    url = provider_url(campaign, Gift(Decimal("25"), MONTHLY))
+    parts = urlsplit(url)
+    assert parts.fragment == fragment, "Every.org's button reads the part after '#'"
+    assert parse_qs(parts.query)["amount"] == ["25"]
+    assert parse_qs(parts.query)["frequency"] == ["MONTHLY"]
+    assert url.startswith("https://www.every.org/ribbon?amount=25&frequency=MONTHLY&")

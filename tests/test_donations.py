@@ -3,12 +3,14 @@
 import datetime
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from donations import gifts
 from donations.models import Campaign, DonateClick, SuggestedAmount
 
 from .helpers import campaign_form, soup_of
@@ -40,13 +42,15 @@ def every_org_campaign(make_campaign):
 
 def give(client, campaign, **params):
     headers = params.pop("headers", {"user-agent": BROWSER})
-    return client.get(campaign.get_give_url(), params, headers=headers)
+    meta = params.pop("meta", {})  # e.g. the connection's address, REMOTE_ADDR
+    return client.get(campaign.get_give_url(), params, headers=headers, **meta)
 
 
 # The give redirect -----------------------------------------------------------------
 
 
-def test_a_click_lands_on_the_provider_and_records_one_anonymous_click(client, every_org_campaign):
+def test_a_click_lands_on_the_provider_and_records_one_anonymous_click(client, every_org_campaign, make_treatment):
+    make_treatment("Chemotherapy")
     response = give(
         client, every_org_campaign, amount="30", frequency="monthly", **{"from": "/treatments/chemotherapy/"}
     )
@@ -418,3 +422,69 @@ def test_demo_campaigns_are_loaded_once(db):
     call_command("load_demo", stdout=out)
     assert Campaign.objects.count() == 3
     assert "Demo campaigns: 0 created" in out.getvalue()
+
+
+# Click counts that cannot be inflated --------------------------------------------------
+
+
+def test_twenty_clicks_with_made_up_sources_count_at_most_three(client, every_org_campaign):
+    """The attack: 20 requests with a browser's user agent and invented source pages added 20 clicks."""
+    for number in range(20):
+        response = give(client, every_org_campaign, amount="99999", **{"from": f"/competitor-ad-{number}"})
+        assert response.status_code in (302, 400)
+        response = give(client, every_org_campaign, amount="50", **{"from": f"/competitor-ad-{number}"})
+        assert response.status_code == 302, "the donor is always sent on"
+    clicks = DonateClick.objects.all()
+    assert clicks.count() == gifts.CLICKS_COUNTED_PER_HOUR
+    assert set(clicks.values_list("source_path", flat=True)) == {""}
+
+
+def test_each_client_has_its_own_allowance_and_no_address_is_kept(client, every_org_campaign):
+    from django.core.cache import caches
+
+    for address in ("198.51.100.1", "198.51.100.2"):
+        for _ in range(5):
+            give(client, every_org_campaign, amount="10", meta={"REMOTE_ADDR": address})
+    assert DonateClick.objects.count() == 2 * gifts.CLICKS_COUNTED_PER_HOUR
+    folder = Path(caches["counters"]._dir)
+    stored = b"".join(path.read_bytes() for path in folder.rglob("*") if path.is_file())
+    assert stored, "the counters live in the cache"
+    assert b"198.51.100" not in stored
+    assert not any("198.51.100" in path.name for path in folder.rglob("*"))
+
+
+def test_behind_the_proxy_visitors_are_counted_apart(client, every_org_campaign, settings):
+    settings.RIBBON_TRUSTED_PROXIES = 1
+    for visitor in ("198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"):
+        give(
+            client,
+            every_org_campaign,
+            amount="10",
+            headers={"user-agent": BROWSER, "X-Forwarded-For": visitor},
+            meta={"REMOTE_ADDR": "10.0.0.2"},
+        )
+    assert DonateClick.objects.count() == 4, "the proxy's own address does not make everyone one client"
+
+
+def test_a_source_is_kept_only_if_it_is_a_public_page_that_exists(client, every_org_campaign, make_treatment):
+    from treatments.models import Treatment
+
+    make_treatment("Surgery")
+    make_treatment("Secret draft", status=Treatment.Status.DRAFT)
+    sources = {
+        "/treatments/surgery/": "/treatments/surgery/",
+        "/treatments/?tag=x": "/treatments/",
+        "/faq/": "/faq/",
+        "/treatments/made-up/": "",
+        "/treatments/secret-draft/": "",
+        f"/donate/{every_org_campaign.slug}/": f"/donate/{every_org_campaign.slug}/",
+        f"/donate/{every_org_campaign.slug}/give/": "",
+        "/admin/": "",
+        "/competitor-ad": "",
+    }
+    recorded = []
+    for number, declared in enumerate(sources):
+        meta = {"REMOTE_ADDR": f"198.51.100.{number + 1}"}
+        give(client, every_org_campaign, amount="10", meta=meta, **{"from": declared})
+        recorded.append((declared, DonateClick.objects.latest("pk").source_path))
+    assert recorded == list(sources.items())

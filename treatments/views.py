@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, render
 
 from core.models import keep_draft_private
 from core.pagination import page_or_404
-from core.query import PageNumber, Slug, query_parameters
+from core.query import PageNumber, Slug, page_exists, query_parameters
 from core.site import absolute_url
 
 from .models import Tag, Treatment
@@ -26,6 +26,7 @@ def treatment_list(request):
     return render(request, "treatments/treatment_list.html", context)
 
 
+@page_exists(lambda slug: Treatment.objects.published().filter(slug=slug).exists())
 @query_parameters()
 def treatment_detail(request, slug):
     treatment = Treatment.page_for(slug, request.user)
