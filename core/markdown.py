@@ -18,6 +18,7 @@ from pathlib import Path
 import markdown
 import nh3
 from django.core.exceptions import ValidationError
+from django.utils.html import linebreaks
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
@@ -84,11 +85,61 @@ def sanitise_html(html):
     )
 
 
+# Python-Markdown looks for the closing half of every "[", "<" and "`" up to
+# the end of its paragraph, so a paragraph full of unclosed ones costs its
+# number of openers times its length: 10,000 "[" took 10 s to render, and a
+# list nested 500 deep exceeds Python's recursion limit. No real page comes
+# near these limits (the longest demo paragraph scores about 2,000); text over
+# them is refused where it is written (a form error, an import error with its
+# line) and, if it was stored before, shown as plain text, never rendered slowly.
+OPENERS = ("[", "<", "`")
+MAX_RENDERING_WORK = 3_000_000  # openers × characters, summed over paragraphs: about 0.3 s at worst
+MAX_INDENT = 100  # columns of indentation, which Python-Markdown turns into nesting
+
+
+def rendering_problem(text):
+    """(line number, reason) for the first place that would make `text` slow or impossible to render, or None."""
+    work, openers, length, start = 0, 0, 0, 1
+    lines = str(text).split("\n")
+    for number, line in enumerate([*lines, ""], start=1):
+        if line.strip():
+            if not length:
+                start = number
+            openers += sum(line.count(opener) for opener in OPENERS)
+            length += len(line) + 1
+            indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+            if indent > MAX_INDENT:
+                return number, f"this line is indented {indent} columns; at most {MAX_INDENT} can be shown"
+            continue
+        work += openers * length
+        if work > MAX_RENDERING_WORK:
+            return start, (
+                "from this paragraph on, the text has too many square brackets, angle brackets or "
+                "backticks for its length to be shown quickly: split long paragraphs or remove stray brackets"
+            )
+        openers, length = 0, 0
+    return None
+
+
 def render_markdown(text):
     """Render staff markdown to sanitised HTML. Safe to mark as safe in templates."""
     if not text:
         return ""
-    return sanitise_html(_markdown_converter().convert(str(text)))
+    text = str(text)
+    if rendering_problem(text) is None:
+        try:
+            return sanitise_html(_markdown_converter().convert(text))
+        except RecursionError:
+            pass
+    return linebreaks(text, autoescape=True)  # shown as it was written, never rendered slowly
+
+
+def renders_quickly(text):
+    """Validator for markdown fields: refuse text that would take seconds to render (see rendering_problem)."""
+    problem = rendering_problem(text or "")
+    if problem is not None:
+        line, reason = problem
+        raise ValidationError(f"Line {line}: {reason[0].upper()}{reason[1:]}.", code="slow_to_render")
 
 
 def no_alt_text_placeholder(text):

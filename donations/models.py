@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from markdownx.models import MarkdownxField
 
-from core.markdown import no_alt_text_placeholder
+from core.markdown import no_alt_text_placeholder, renders_quickly
 from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
 from core.site import slug_url
 from core.text import format_money
@@ -55,7 +55,7 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
         help_text="One or two plain sentences (at most 300 characters) shown in lists and to search engines.",
     )
     story = MarkdownxField(
-        validators=[no_alt_text_placeholder],
+        validators=[no_alt_text_placeholder, renders_quickly],
         help_text="Why this matters and what the money will do, in markdown.",
     )
     story_html = models.TextField(editable=False, blank=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
+from core.markdown import rendering_problem
 from core.text import markdown_heading
 from core.textfiles import UnreadableFileError
 
@@ -38,6 +39,7 @@ class ParsedQuestion:
     question: str
     line: int
     paragraphs: list = field(default_factory=list)
+    paragraph_lines: list = field(default_factory=list)  # the file's line number of each paragraph
     length: int = 0
 
     @property
@@ -51,6 +53,20 @@ class ParsedQuestion:
                 line, f"the answer to the question on line {self.line} is longer than {ANSWER_MAX_CHARS:,} characters"
             )
         self.paragraphs.append(paragraph)
+        self.paragraph_lines.append(line)
+
+    def check_rendering(self):
+        """Refuse an answer that would take seconds to render, naming the file's line."""
+        problem = rendering_problem(self.answer)
+        if problem is None:
+            return
+        answer_line, reason = problem
+        for paragraph, line in zip(self.paragraphs, self.paragraph_lines, strict=True):
+            height = paragraph.count("\n") + 2  # the paragraph and the blank line after it
+            if answer_line <= height:
+                raise ArticleError(line + answer_line - 1, reason)
+            answer_line -= height
+        raise ArticleError(self.line, reason)
 
 
 @dataclass
@@ -131,6 +147,7 @@ def parse_article(text):
         slug = slugify(question.question)[:120]
         if not slug:
             raise ArticleError(question.line, "this question has no letters or numbers to make its address from")
+        question.check_rendering()
         if slug in answered:
             warnings.append(f"line {question.line}: “{question.question}” appears twice; the later answer is kept")
             del answered[slug]

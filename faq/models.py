@@ -15,7 +15,7 @@ from django.db.models.functions import RowNumber
 from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
 
-from core.markdown import no_alt_text_placeholder
+from core.markdown import no_alt_text_placeholder, renders_quickly
 from core.models import PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
 from core.site import slug_url
 from core.text import search_normalise, search_words
@@ -117,7 +117,7 @@ class Question(PublishableModel, RenderedContentModel, SlugFromTitle):
         ),
     )
     answer = MarkdownxField(
-        validators=[no_alt_text_placeholder],
+        validators=[no_alt_text_placeholder, renders_quickly],
         help_text="A short, plain-language answer in markdown. Link to treatment pages where they help.",
     )
     answer_html = models.TextField(editable=False, blank=True)

@@ -460,3 +460,50 @@ def test_an_import_naming_an_internal_picture_fails_that_file(tmp_path, picture_
     assert f"{path}:6: the hero image was not imported: 127.0.0.1 leads to an internal address" in err
     assert picture_server.requested == []
     assert not Treatment.objects.exists()
+
+
+# Text that would take seconds to render -------------------------------------------
+
+
+def test_rendering_is_bounded_whatever_the_text():
+    """10,000 unclosed '[' took Python-Markdown 10 s; a list nested 500 deep crashed it."""
+    from core.markdown import render_markdown
+
+    for text in ["[" * 10_000, "![a](" * 10_000, "<http://" * 10_000, "".join("  " * i + "- x\n" for i in range(600))]:
+        start = time.perf_counter()
+        html = render_markdown(text)
+        assert time.perf_counter() - start < 1
+        assert html.startswith("<p>"), "shown as the plain text it is"
+    assert render_markdown("See [the guide](https://example.org/).") == (
+        '<p>See <a href="https://example.org/" rel="noopener noreferrer">the guide</a>.</p>'
+    )
+
+
+def test_an_import_with_text_too_slow_to_render_names_its_line():
+    text = (
+        "---\ntitle: T\ndescription: D\n---\nFine opening.\n\n## Pros and Cons\n**Pros:**\n- ok\n\n## Background\n\n"
+        + ("[" * 3_000)
+    )
+    with pytest.raises(TreatmentFileError) as caught:
+        parse_treatment(text)
+    assert caught.value.line == 13
+    assert "too many square brackets" in caught.value.message
+    article = "What is it?\n\nFine.\n\nStill fine.\n\n" + "<" * 3_000 + "\n"
+    with pytest.raises(ArticleError) as caught:
+        parse_article(article)
+    assert caught.value.line == 7
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_text_too_slow_to_render(client, django_user_model):
+    from core.markdown import MAX_INDENT
+
+    from .helpers import treatment_form
+
+    client.force_login(django_user_model.objects.create_superuser("boss", password="a-long-test-password-1"))
+    cases = [("[" * 3_000, "Line 1: From this paragraph on"), ("Intro\n" + " " * (MAX_INDENT + 1) + "- x", "Line 2:")]
+    for body, words in cases:
+        response = client.post("/admin/treatments/treatment/add/", treatment_form(body=body))
+        assert response.status_code == 200, "the form comes back with the error"
+        assert words in response.content.decode()
+        assert not Treatment.objects.exists()

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
-from core.markdown import no_alt_text_placeholder
+from core.markdown import no_alt_text_placeholder, renders_quickly
 from core.models import (
     HeroImageModel,
     PublishableModel,
@@ -111,7 +111,7 @@ class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFrom
         ),
     )
     body = MarkdownxField(
-        validators=[no_alt_text_placeholder],
+        validators=[no_alt_text_placeholder, renders_quickly],
         blank=True,
         help_text=(
             "What the treatment is and how it works, in markdown. Pros and cons, "

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 from django.core.exceptions import ValidationError
 
+from core.markdown import rendering_problem
 from core.text import markdown_heading
 from core.textfiles import UnreadableFileError
 
@@ -364,17 +365,17 @@ def _parse_body(lines, first_line, title, warnings):
             if level <= 2:
                 section, label_kind, last_point_index = known, None, None
                 if known is None:
-                    body.append(raw)
+                    body.append((number, raw))
                 continue
             if section in LABELS:
                 label_kind, last_point_index = _kind_for_label(section, text, number), None
                 continue
             if section is None:
-                body.append(raw)
+                body.append((number, raw))
                 continue
 
         if section is None:
-            body.append(raw)
+            body.append((number, raw))
             continue
 
         if not raw.strip():
@@ -427,9 +428,12 @@ def _parse_body(lines, first_line, title, warnings):
         warnings.append(
             f"line {number}: text under '{SECTION_TITLES[section]}' that is not in a list was added to the body"
         )
-        body.append(raw)
+        body.append((number, raw))
 
-    text = "\n".join(body).strip("\n")
+    problem = rendering_problem("\n".join(raw for _, raw in body))
+    if problem is not None:
+        raise TreatmentFileError(body[problem[0] - 1][0], problem[1])
+    text = "\n".join(raw for _, raw in body).strip("\n")
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text, [(kind, text_, line) for kind, text_, line in points], references, found_title
 
