@@ -104,8 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Before anything reads the request: a NUL character anywhere in it is a 400.
-    "core.request_guard.RejectNulMiddleware",
+    # Before anything reads the request: a NUL anywhere in it, or a huge parameter, is a 400.
+    "core.request_guard.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, CSRF and auth: a cache hit for an anonymous visitor skips them all.
     "core.page_cache.PageCacheMiddleware",

@@ -208,3 +208,22 @@ def test_axes_reset_unlocks_an_account(client, staff_user, settings):
     assert not _logs_in("staffer")
     call_command("axes_reset_username", "staffer", stdout=__import__("io").StringIO())
     assert _logs_in("staffer")
+
+
+@pytest.mark.django_db
+def test_a_huge_parameter_is_a_400_not_a_database_error(client, django_user_model):
+    """SQLite refuses LIKE patterns over 50,000 bytes: the admin's search answered 503 (a database outage)."""
+    client.force_login(django_user_model.objects.create_superuser("boss", password=PASSWORD))
+    for address in ["/admin/auth/user/", "/admin/treatments/treatment/", "/faq/"]:
+        response = client.get(address, {"q": "x" * 60_000})
+        assert response.status_code == 400, address
+    assert client.get("/admin/auth/user/", {"q": "boss"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_over_long_topic_name_is_refused_before_the_database(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    (tmp_path / "a.md").write_text("Why?\n\nBecause.\n")
+    with pytest.raises(CommandError, match="at most 100"):
+        call_command("import_faqs", str(tmp_path), "--topic", "t" * 101, stdout=__import__("io").StringIO())

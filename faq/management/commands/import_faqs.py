@@ -11,9 +11,11 @@ from django.core.management.base import CommandError
 
 from core.importing import FileImportCommand, FileOutcome
 from faq.importer import parse_article, save_questions
+from faq.models import Topic
 from treatments.models import Treatment
 
 DEFAULT_TOPIC = "General questions"
+TOPIC_MAX = Topic._meta.get_field("name").max_length
 
 
 class Command(FileImportCommand):
@@ -31,6 +33,8 @@ class Command(FileImportCommand):
         topic = " ".join(topic.split())
         if not topic:
             raise CommandError("--topic needs a name.")
+        if len(topic) > TOPIC_MAX:
+            raise CommandError(f"--topic is {len(topic)} characters long; a topic's name holds at most {TOPIC_MAX}.")
         related = None
         if treatment:
             related = Treatment.objects.filter(slug=treatment).first()
