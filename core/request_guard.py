@@ -6,11 +6,19 @@ PostgreSQL refuses it in any text (`A string literal cannot contain NUL`),
 which would turn a harmless probe into a server error. SQLite refuses a LIKE
 pattern over 50,000 bytes, which the admin's search box would send it for a
 long enough query; no parameter of ours comes near 10,000 characters (40,000
-bytes at most), and gunicorn already refuses a request line over 4 KB. Such requests are answered 400 before any view,
-cache or database sees them, on every database alike.
+bytes at most), and gunicorn already refuses a request line over 4 KB. Such
+requests are answered 400 before any view, cache or database sees them, on
+every database alike.
+
+The guard also rewrites Accept-Encoding to the codings the client accepts,
+as RFC 9110 reads the header, before WhiteNoise sees it: WhiteNoise looks
+only for the coding's name, so it answered `br;q=0` (brotli refused) with
+brotli. The page cache reads the same weights (core.page_cache).
 """
 
 from django.core.exceptions import SuspiciousOperation
+
+from core.page_cache import OFFERED_ENCODINGS, accepted_weights
 
 NUL = "\x00"
 MAX_PARAMETER_LENGTH = 10_000
@@ -32,6 +40,14 @@ def _form_fields(request):
     return request.POST
 
 
+def accepted_codings(header):
+    """The offered codings the header accepts, with their weights: "br;q=0, *" becomes "gzip;q=1.0"."""
+    weights = accepted_weights(header)
+    default = weights.get("*", 0.0)
+    accepted = [(coding, weights.get(coding, default)) for coding in OFFERED_ENCODINGS]
+    return ", ".join(f"{coding};q={weight}" for coding, weight in accepted if weight > 0)
+
+
 class ParameterTooLong(SuspiciousOperation):
     """Answered 400 by Django and logged to django.security."""
 
@@ -51,4 +67,6 @@ class RequestGuardMiddleware:
             raise NulCharacterInRequest("A NUL character in the address, a form field or a cookie.")
         if any(len(value) > MAX_PARAMETER_LENGTH for _, values in request.GET.lists() for value in values):
             raise ParameterTooLong(f"A query parameter longer than {MAX_PARAMETER_LENGTH} characters.")
+        if "HTTP_ACCEPT_ENCODING" in request.META:
+            request.META["HTTP_ACCEPT_ENCODING"] = accepted_codings(request.META["HTTP_ACCEPT_ENCODING"])
         return self.get_response(request)

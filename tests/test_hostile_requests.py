@@ -227,3 +227,23 @@ def test_an_over_long_topic_name_is_refused_before_the_database(tmp_path):
     (tmp_path / "a.md").write_text("Why?\n\nBecause.\n")
     with pytest.raises(CommandError, match="at most 100"):
         call_command("import_faqs", str(tmp_path), "--topic", "t" * 101, stdout=__import__("io").StringIO())
+
+
+@pytest.mark.parametrize(
+    ("header", "rewritten"),
+    [
+        ("gzip, br", "br;q=1.0, gzip;q=1.0"),
+        ("br;Q=0", ""),
+        ("gzip;q=0, *", "br;q=1.0"),
+        ("gzip;q=0.9, br;q=0.8", "br;q=0.8, gzip;q=0.9"),
+    ],
+)
+def test_static_files_see_accept_encoding_as_rfc_9110_reads_it(rf, header, rewritten):
+    """WhiteNoise only looks for a coding's name, so it answered "br;q=0" with brotli."""
+    from core.request_guard import RequestGuardMiddleware
+
+    seen = {}
+    request = rf.get("/static/site.css", HTTP_ACCEPT_ENCODING=header)
+    RequestGuardMiddleware(lambda request: seen.update(header=request.META["HTTP_ACCEPT_ENCODING"]))(request)
+    assert seen["header"] == rewritten
+    assert preferred_encoding(request) == preferred_encoding(rf.get("/", HTTP_ACCEPT_ENCODING=header))

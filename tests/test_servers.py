@@ -374,3 +374,19 @@ def test_make_serve_keeps_its_memory_under_a_flood_of_junk_addresses(make_serve)
     assert statuses <= {200, 301, 404}
     growth_mb = (sum(after) - sum(before)) / 1024
     assert growth_mb < 3, f"workers grew by {growth_mb:.1f} MB ({before} -> {after} KB)"
+
+
+def test_make_serve_never_sends_a_coding_the_client_refused(make_serve):
+    """WhiteNoise alone answered `br;q=0` with brotli; pages and static files now read the weights."""
+    home, _ = Visitor(make_serve["base"]).get("/")
+    stylesheet = BeautifulSoup(home, "html.parser").select_one("link[rel=stylesheet]")["href"]
+    for path in ("/", "/treatments/", stylesheet):
+        for header, allowed in [
+            ("br;Q=0, gzip", {"gzip"}),
+            ("gzip;q=0, *", {"br"}),
+            ("br;q=0", {None}),
+            ("*;q=0", {None}),
+        ]:
+            request = urllib.request.Request(make_serve["base"] + path, headers={"Accept-Encoding": header})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.headers.get("Content-Encoding") in allowed, (path, header)
