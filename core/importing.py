@@ -12,6 +12,7 @@ still imported, and the command ends with a non-zero exit code.
 """
 
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,7 @@ class FileImportCommand(BaseCommand):
         counts = dict.fromkeys((*self.count_names, "skipped", "failed"), 0)
         for found in files_in(paths):
             if found.skipped:
-                self.stderr.write(f"{found.path}: skipped: {found.skipped}.")
+                self.stderr.write(for_terminal(f"{found.path}: skipped: {found.skipped}."))
                 counts["skipped"] += 1
                 continue
             try:
@@ -108,7 +109,7 @@ class FileImportCommand(BaseCommand):
                 for name, number in outcome.counts.items():
                     counts[name] += number
                 for line in outcome.lines:
-                    self.stdout.write(line)
+                    self.stdout.write(for_terminal(line))
                 self.write_notes(decoded.notes + outcome.notes)
                 continue
             counts["failed"] += 1
@@ -131,12 +132,12 @@ class FileImportCommand(BaseCommand):
 
     def write_notes(self, notes):
         for message in notes[:MAX_NOTES_SHOWN]:
-            self.stdout.write(f"  note: {message}")
+            self.stdout.write(for_terminal(f"  note: {message}"))
         if len(notes) > MAX_NOTES_SHOWN:
             self.stdout.write(f"  note: … and {len(notes) - MAX_NOTES_SHOWN} more notes like these")
 
     def report_failure(self, path, line, message):
-        self.stderr.write(f"{path}:{line}: {message}. Nothing from this file was imported.")
+        self.stderr.write(for_terminal(f"{path}:{line}: {message}. Nothing from this file was imported."))
 
     def finish(self, counts):
         summary = ", ".join(
@@ -145,6 +146,18 @@ class FileImportCommand(BaseCommand):
         self.stdout.write(f"Done: {summary}.")
         if counts.get("failed"):
             raise CommandError(f"{counts['failed']} file(s) could not be imported; see the messages above.")
+
+
+def for_terminal(text):
+    """
+    Text safe to print to the operator's terminal: control and format
+    characters (a file name or YAML value can carry ESC sequences that
+    recolour, retitle or clear the terminal) are shown as escapes instead.
+    """
+    return "".join(
+        char if char == "\n" or unicodedata.category(char) not in {"Cc", "Cf"} else repr(char)[1:-1]
+        for char in str(text)
+    )
 
 
 def _first_line(exc):

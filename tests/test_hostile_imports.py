@@ -508,3 +508,24 @@ def test_the_admin_refuses_text_too_slow_to_render(client, django_user_model):
         assert response.status_code == 200, "the form comes back with the error"
         assert words in response.content.decode()
         assert not Treatment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_terminal_escapes_never_reach_the_operators_terminal_or_a_page(tmp_path):
+    text = _treatment_file("esc", "Evil").replace('title: "Evil"', 'title: "Evil\\e[31mRED\\a"')
+    bad = _write(tmp_path, "a.md", text)
+    unknown_key = _treatment_file("key", "Keyed").replace('id: "key"', 'id: "key"\n"k\\e]0;owned\\a": 1')
+    _write(tmp_path, "b\x1b[2Jname.md", unknown_key)
+    out, err, failed = _run("import_treatments", tmp_path, "--no-images")
+    assert failed is not None
+    assert f"{bad}:2: 'title' contains control characters" in err
+    assert "\x1b" not in out + err
+    assert "\x07" not in out + err
+    assert "\\x1b[2Jname.md" in out, "the file name is shown with its escape spelled out"
+    assert "unknown key 'k\\x1b]0;owned\\x07'" in out
+    assert list(Treatment.objects.values_list("source_id", flat=True)) == ["key"]
+
+
+def test_tabs_and_line_breaks_in_front_matter_values_are_still_text():
+    parsed = parse_treatment('---\ntitle: "Tab\\there"\ndescription: |\n  Two\n  lines\n---\nBody.\n')
+    assert parsed.summary == "Two\nlines"

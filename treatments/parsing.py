@@ -17,6 +17,7 @@ The organisation keeps each treatment as markdown with YAML front matter
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -131,8 +132,15 @@ def _as_text(value, key, line):
     if value is None:
         return ""
     if isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool):
-        return str(value).strip()
+        return _without_control_characters(str(value).strip(), key, line)
     raise TreatmentFileError(line, f"'{key}' should be a piece of text, not {type(value).__name__}")
+
+
+def _without_control_characters(text, key, line):
+    """YAML escapes ("\\e", "\\a") can put control characters in a value; none belongs on a page."""
+    if any(unicodedata.category(char) == "Cc" and char not in "\t\n" for char in text):
+        raise TreatmentFileError(line, f"'{key}' contains control characters (such as ESC), which no page can show")
+    return text
 
 
 def _as_date(value, key, line):
@@ -163,7 +171,7 @@ def _as_tags(value, line):
         raise TreatmentFileError(line, "'tags' should be a list of words or a comma-separated string")
     tags, seen = [], set()
     for item in items:
-        name = " ".join(item.split())
+        name = _without_control_characters(" ".join(item.split()), "tags", line)
         if len(name) > TAG_MAX:
             raise TreatmentFileError(line, f"a tag is {len(name):,} characters long; a tag holds at most {TAG_MAX}")
         if name.islower():
