@@ -51,12 +51,20 @@ class Provider:
         return self.gift_parameters(campaign, gift)
 
 
+# Each entry follows its provider's own documentation of its links: where the
+# gift goes in the address, and which '#' parts (if any) a link may end in. No
+# provider but Every.org documents a '#' part, so theirs are refused.
 PROVIDERS = (
-    # Stripe Payment Links take no amount; the campaign goes in client_reference_id.
+    # Stripe Payment Links (docs.stripe.com/payment-links/url-parameters) take
+    # client_reference_id, prefilled_email and locale, but no amount: the campaign
+    # goes in client_reference_id, where Stripe's webhook reports it back.
     Provider(
         "stripe", "Stripe", ("buy.stripe.com", "donate.stripe.com"), takes_amount=False, takes_frequency=False,
         gift_parameters=lambda campaign, gift: {"client_reference_id": campaign.slug},
     ),
+    # PayPal's Donate button links (www.paypal.com/donate/?hosted_button_id=…) read
+    # the HTML variables of Payments Standard (developer.paypal.com, "HTML variables"):
+    # amount and currency_code; a recurring gift is chosen on PayPal's page.
     Provider(
         "paypal", "PayPal", ("www.paypal.com",), takes_amount=True, takes_frequency=False,
         gift_parameters=lambda campaign, gift: (
@@ -74,13 +82,18 @@ PROVIDERS = (
         },
         fragments=("donate", "/donate"),
     ),
-    # Givebutter documents a monthly value only: a one-time gift sends no frequency.
+    # Givebutter's URL prefill (docs.givebutter.com/widgets/advanced/url-prefill):
+    # amount, and frequency=monthly|quarterly|yearly; it has no value for a one-time
+    # gift, so a one-time gift sends no frequency.
     Provider(
         "givebutter", "Givebutter", ("givebutter.com",), takes_amount=True, takes_frequency=True,
         gift_parameters=lambda campaign, gift: {
             **_amount(gift), **({"frequency": "monthly"} if gift.frequency == MONTHLY else {}),
         },
     ),
+    # Donorbox campaign links (donorbox.org/<campaign>) take amount and
+    # default_interval (o: one-time, m: monthly), per Donorbox's help on pre-filling
+    # its form from the URL.
     Provider(
         "donorbox", "Donorbox", ("donorbox.org",), takes_amount=True, takes_frequency=True,
         gift_parameters=lambda campaign, gift: {
