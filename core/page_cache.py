@@ -266,7 +266,12 @@ def preferred_encoding(request):
     weighs highest. A weight of 0 refuses a coding; "*" stands for every
     coding the header does not name; with no header, the plain body is sent.
     """
-    weights = accepted_weights(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    return _preferred_for(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+
+
+@functools.lru_cache(maxsize=256)  # browsers send a handful of distinct headers; on every page cache hit
+def _preferred_for(header):
+    weights = accepted_weights(header)
     default = weights.get("*", 0.0)
     best, best_weight = None, 0.0
     for coding in OFFERED_ENCODINGS:

@@ -16,6 +16,8 @@ only for the coding's name, so it answered `br;q=0` (brotli refused) with
 brotli. The page cache reads the same weights (core.page_cache).
 """
 
+import functools
+
 from django.core.exceptions import SuspiciousOperation
 
 from core.page_cache import OFFERED_ENCODINGS, accepted_weights
@@ -40,6 +42,7 @@ def _form_fields(request):
     return request.POST
 
 
+@functools.lru_cache(maxsize=256)  # browsers send a handful of distinct headers, on every request
 def accepted_codings(header):
     """The offered codings the header accepts, with their weights: "br;q=0, *" becomes "gzip;q=1.0"."""
     weights = accepted_weights(header)
