@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "markdownx",
+    "reversion",
+    "reversion_compare",
     "core",
     "treatments",
     "faq",

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
+from reversion_compare.admin import CompareVersionAdmin
 
 # Editors paste addresses without a scheme ("www.cancer.gov/…"); the web is https.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -93,3 +94,15 @@ class LabelledTabularInline(admin.TabularInline):
 # Tags and related pages: a plain list of checkboxes, which every screen
 # reader handles, instead of the two-box JavaScript picker.
 CHECKBOX_MANY_TO_MANY = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+
+
+class VersionedAdmin(CompareVersionAdmin):
+    """
+    Every save through the admin is kept as a version (django-reversion) with
+    its user and change message; the history page lists them newest first,
+    compares any two (django-reversion-compare), reverts to one as a new
+    version, and lists deleted rows at /recover/ to bring back whole. Which
+    inline rows a version holds is declared on the model (reversion.register).
+    """
+
+    history_latest_first = True

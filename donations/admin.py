@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from markdownx.admin import MarkdownxModelAdmin
 
-from core.admin import URL_FIELDS_ASSUME_HTTPS, LabelledTabularInline, PublishActionsMixin
+from core.admin import URL_FIELDS_ASSUME_HTTPS, LabelledTabularInline, PublishActionsMixin, VersionedAdmin
 from core.text import format_money
 
 from .models import Campaign, DonateClick, SuggestedAmount, clicks_per_day
@@ -32,7 +32,7 @@ class SuggestedAmountInline(LabelledTabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(PublishActionsMixin, MarkdownxModelAdmin):
+class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     formfield_overrides = {**MarkdownxModelAdmin.formfield_overrides, **URL_FIELDS_ASSUME_HTTPS}
     list_display = [
         "title", "status", "is_featured", "progress", "raised_display", "goal_display",

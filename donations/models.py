@@ -11,6 +11,7 @@ from which page, never who asked.
 import datetime
 from decimal import ROUND_FLOOR, Decimal
 
+import reversion
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models, transaction
@@ -39,6 +40,8 @@ class CampaignQuerySet(PublishableQuerySet):
         return self.active(today).filter(is_featured=True)
 
 
+# A version holds the whole campaign: its donate links are its own fields, its suggested amounts its rows.
+@reversion.register(follow=("amounts",))
 class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
     hero_image_folder = "campaigns"
     markdown_fields = {"story": "story_html", "thank_you_message": "thank_you_html"}
@@ -225,6 +228,7 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
         return next((amount for amount in amounts if amount.is_default), amounts[0] if amounts else None)
 
 
+@reversion.register()
 class SuggestedAmount(models.Model):
     campaign = models.ForeignKey(
         Campaign,

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from markdownx.admin import MarkdownxModelAdmin
 
-from core.admin import CHECKBOX_MANY_TO_MANY, PublishActionsMixin
+from core.admin import CHECKBOX_MANY_TO_MANY, PublishActionsMixin, VersionedAdmin
 
 from .models import Question, Topic
 
@@ -23,7 +23,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(VersionedAdmin):
     list_display = ["name", "order", "published_questions"]
     list_editable = ["order"]
     search_fields = ["name", "description"]
@@ -40,7 +40,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(PublishActionsMixin, MarkdownxModelAdmin):
+class QuestionAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     list_display = ["question", "topic", "order", "status", "updated_at"]
     list_display_links = ["question"]
     list_editable = ["order"]

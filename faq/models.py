@@ -9,6 +9,7 @@ the same way on SQLite and on PostgreSQL.
 
 import html
 
+import reversion
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
@@ -28,6 +29,7 @@ class TopicQuerySet(models.QuerySet):
         return self.filter(Exists(published))
 
 
+@reversion.register()
 class Topic(SlugFromTitle):
     name = models.CharField(
         max_length=100,
@@ -101,6 +103,7 @@ class QuestionQuerySet(PublishableQuerySet):
         return matches
 
 
+@reversion.register()
 class Question(PublishableModel, RenderedContentModel, SlugFromTitle):
     slug_source = "question"
     markdown_fields = {"answer": "answer_html"}

@@ -10,7 +10,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from markdownx.admin import MarkdownxModelAdmin
 
-from core.admin import CHECKBOX_MANY_TO_MANY, URL_FIELDS_ASSUME_HTTPS, LabelledTabularInline, PublishActionsMixin
+from core.admin import (
+    CHECKBOX_MANY_TO_MANY,
+    URL_FIELDS_ASSUME_HTTPS,
+    LabelledTabularInline,
+    PublishActionsMixin,
+    VersionedAdmin,
+)
 
 from .models import Reference, Tag, Treatment, TreatmentPoint
 
@@ -61,7 +67,7 @@ class ReferenceInline(LabelledTabularInline):
 
 
 @admin.register(Treatment)
-class TreatmentAdmin(PublishActionsMixin, MarkdownxModelAdmin):
+class TreatmentAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     formfield_overrides = {
         **MarkdownxModelAdmin.formfield_overrides,
         **URL_FIELDS_ASSUME_HTTPS,
@@ -155,7 +161,7 @@ class TreatmentAdmin(PublishActionsMixin, MarkdownxModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(VersionedAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

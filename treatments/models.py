@@ -8,6 +8,7 @@ questions in the same place and treatments can be compared.
 from dataclasses import dataclass
 from decimal import Decimal
 
+import reversion
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
@@ -29,6 +30,7 @@ from core.site import fixed_url, slug_url
 from core.text import format_money
 
 
+@reversion.register()
 class Tag(SlugFromTitle):
     name = models.CharField(
         max_length=60,
@@ -62,6 +64,8 @@ class TreatmentQuerySet(PublishableQuerySet):
         return self.filter(next_review_due__lt=today or timezone.localdate())
 
 
+# A version holds the whole page: the treatment (its tags are part of its own row's data) and its rows.
+@reversion.register(follow=("points", "references"))
 class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
     hero_image_folder = "treatments"
     markdown_fields = {"body": "body_html"}
@@ -342,6 +346,7 @@ class PageParts:
         return self.points_of(TreatmentPoint.Kind.RETURN)
 
 
+@reversion.register()
 class TreatmentPoint(models.Model):
     """One bullet of a structured list: a pro, a con, an effect, a cost note…"""
 
@@ -401,6 +406,7 @@ def validate_web_url(value):
     URLValidator(schemes=["http", "https"], message="Enter a web address starting with https:// or http://.")(value)
 
 
+@reversion.register()
 class Reference(models.Model):
     treatment = models.ForeignKey(
         Treatment, on_delete=models.CASCADE, related_name="references", help_text="The treatment whose page cites it."
