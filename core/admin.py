@@ -1,8 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from reversion_compare.admin import CompareVersionAdmin
+
+from core.models import PublishStatus
 
 # Editors paste addresses without a scheme ("www.cancer.gov/…"); the web is https.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -106,3 +109,31 @@ class VersionedAdmin(CompareVersionAdmin):
     """
 
     history_latest_first = True
+    revision_form_template = "admin/core/revision_form.html"
+    recover_form_template = "admin/core/recover_form.html"
+
+    def _publication_fields(self):
+        names = {field.name for field in self.model._meta.concrete_fields}
+        return [name for name in ("status", "published_at") if name in names]
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """Revert to a version, keeping whether (and since when) the page is published: not a revert's to change."""
+        fields = self._publication_fields()
+        current = self.model._default_manager.filter(pk=unquote(object_id)).values(*fields).first() if fields else None
+        request.ribbon_kept_publication = current
+        context = {"kept_status": current and current.get("status"), **(extra_context or {})}
+        return super().revision_view(request, object_id, version_id, context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        """Bring back a deleted item whole, but as a draft: recovering never publishes a page."""
+        if "status" in self._publication_fields():
+            request.ribbon_kept_publication = {"status": PublishStatus.DRAFT, "published_at": None}
+        return super().recover_view(request, version_id, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Inside a revert or recovery the rows already hold the old version (django-reversion
+        # reverts them, then shows this form); put the publication back before the form reads it.
+        kept = getattr(request, "ribbon_kept_publication", None)
+        if kept and object_id:
+            self.model._default_manager.filter(pk=unquote(object_id)).update(**kept)
+        return super().changeform_view(request, object_id, form_url, extra_context)

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import reversion
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
@@ -94,7 +95,9 @@ class FileImportCommand(BaseCommand):
                 continue
             try:
                 decoded = self.read_text(found.path)
-                outcome = self.import_file(found.path, decoded)
+                with reversion.create_revision():  # one version per file, undone with it if the file fails
+                    reversion.set_comment(f"Imported from {found.path.name}")
+                    outcome = self.import_file(found.path, decoded)
             except UnreadableFileError as exc:
                 self.report_failure(found.path, exc.line, exc.message)
             except DatabaseError as exc:

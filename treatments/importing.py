@@ -6,6 +6,7 @@ transaction, so that a failure leaves the database as it was.
 
 from dataclasses import dataclass
 
+import reversion
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -141,6 +142,10 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
             for index, (title, url) in enumerate(parsed.references)
         ]
         Reference.objects.bulk_create(new_references)
+        if reversion.is_active():
+            # The version was taken when the treatment was saved, before its rows were
+            # written (bulk_create sends no signals): take it again, rows and all.
+            reversion.add_to_revision(treatment)
         # bulk_create sends no signals: say once that pages showing this treatment changed.
         page_cache.invalidate()
 

@@ -1,0 +1,157 @@
+"""
+Nothing staff edit is lost: every save is a version (who, when, what), any
+two versions compare field by field, a revert brings back the whole page as
+a new version (never changing whether it is published), and deleted content
+comes back whole.
+"""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from reversion.models import Version
+
+from treatments.models import Treatment, TreatmentPoint
+
+from .helpers import ORGANISATION_FILE, form_values, soup_of, treatment_form, visible
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-test-password-1"
+
+
+@pytest.fixture
+def boss(client, django_user_model):
+    user = django_user_model.objects.create_superuser("boss", password=PASSWORD, first_name="Bo", last_name="Ss")
+    client.force_login(user)
+    return user
+
+
+def _change(client, treatment, **changes):
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    data = form_values(client.get(url).content)
+    data.update(changes)
+    response = client.post(url, data)
+    assert response.status_code == 302, soup_of(response).select(".errorlist")
+
+
+@pytest.fixture
+def three_versions(client, boss):
+    """A treatment added in the admin (version 1), then its summary and first pro changed twice."""
+    response = client.post("/admin/treatments/treatment/add/", treatment_form(status="published"))
+    assert response.status_code == 302, soup_of(response).select(".errorlist")
+    treatment = Treatment.objects.get()
+    _change(client, treatment, summary="Second summary.", **{"points-0-text": "A second pro."})
+    _change(client, treatment, summary="Third summary.", **{"points-0-text": "A third pro."})
+    return treatment
+
+
+def _versions(treatment):
+    return list(Version.objects.get_for_object(treatment))  # newest first
+
+
+def test_every_admin_save_is_a_version_with_who_and_what(three_versions, boss):
+    versions = _versions(three_versions)
+    assert len(versions) == 3
+    newest = versions[0]
+    assert newest.revision.user == boss
+    assert "Changed Summary" in newest.revision.get_comment()
+    # A version holds the whole page: its points and references are in the same revision.
+    held = {version.content_type.model for version in newest.revision.version_set.all()}
+    assert held == {"treatment", "treatmentpoint", "reference"}
+
+
+def test_history_lists_the_versions_newest_first_each_linking_to_it(client, three_versions):
+    page = soup_of(client.get(f"/admin/treatments/treatment/{three_versions.pk}/history/"))
+    rows = page.select("#change-history tbody tr")
+    assert len(rows) == 3
+    links = [row.find("a")["href"] for row in rows]
+    versions = _versions(three_versions)
+    assert links == [f"/admin/treatments/treatment/{three_versions.pk}/history/{v.pk}/" for v in versions]
+    assert "boss" in visible(rows[0].get_text())
+
+
+def test_compare_version_1_with_version_3_shows_both_changes(client, three_versions):
+    newest, _, first = _versions(three_versions)
+    response = client.get(
+        f"/admin/treatments/treatment/{three_versions.pk}/history/compare/",
+        {"version_id1": first.pk, "version_id2": newest.pk},
+    )
+    assert response.status_code == 200
+    text = visible(soup_of(response).select_one("#content").get_text())
+    assert "Third summary." in text
+    assert "Cooling the scalp" in text
+    assert "A third pro." in text
+    assert "Many people keep their hair." in text
+
+
+def test_revert_brings_back_the_whole_page_as_a_new_version_and_can_be_undone(client, three_versions):
+    newest, _, first = _versions(three_versions)
+    revert_url = f"/admin/treatments/treatment/{three_versions.pk}/history/{first.pk}/"
+    page = client.get(revert_url)
+    assert "reverting never publishes or unpublishes" in visible(soup_of(page).get_text())
+    response = client.post(revert_url, form_values(page.content))
+    assert response.status_code == 302
+    public = soup_of(client.get(three_versions.get_absolute_url()))
+    assert public.select_one(".lead").get_text() == "Cooling the scalp to reduce hair loss during chemotherapy."
+    assert "Many people keep their hair." in public.select_one("main").get_text()
+    assert "A third pro." not in public.select_one("main").get_text()
+    assert len(_versions(three_versions)) == 4, "the revert is itself a version"
+    # Undo the revert: back to the third version.
+    undo_url = f"/admin/treatments/treatment/{three_versions.pk}/history/{newest.pk}/"
+    client.post(undo_url, form_values(client.get(undo_url).content))
+    public = soup_of(client.get(three_versions.get_absolute_url()))
+    assert public.select_one(".lead").get_text() == "Third summary."
+    assert "A third pro." in public.select_one("main").get_text()
+
+
+def test_a_revert_never_publishes_or_unpublishes(client, boss):
+    client.post("/admin/treatments/treatment/add/", treatment_form(status="draft"))
+    treatment = Treatment.objects.get()
+    _change(client, treatment, status="published", summary="Now published.")
+    first = _versions(treatment)[-1]
+    url = f"/admin/treatments/treatment/{treatment.pk}/history/{first.pk}/"
+    client.post(url, form_values(client.get(url).content))
+    treatment.refresh_from_db()
+    assert treatment.summary == "Cooling the scalp to reduce hair loss during chemotherapy."
+    assert treatment.status == "published", "the draft version's status did not come back"
+    assert client.get(treatment.get_absolute_url()).status_code == 200
+
+
+def test_deleted_content_comes_back_whole_as_a_draft(client, three_versions):
+    pk = three_versions.pk
+    page = client.get(f"/admin/treatments/treatment/{pk}/delete/")
+    assert client.post(f"/admin/treatments/treatment/{pk}/delete/", {"post": "yes"}).status_code == 302
+    assert page.status_code == 200
+    assert not Treatment.objects.exists()
+    assert not TreatmentPoint.objects.exists()
+    listing = soup_of(client.get("/admin/treatments/treatment/recover/"))
+    rows = listing.select("#change-history tbody tr")
+    assert [visible(row.td.get_text()) for row in rows] == ["Cold Cap Therapy"]
+    link = rows[0].find("a")
+    recover = client.get(link["href"])
+    assert "comes back unpublished" in visible(soup_of(recover).get_text())
+    assert client.post(link["href"], form_values(recover.content)).status_code == 302
+    treatment = Treatment.objects.get()
+    assert treatment.summary == "Third summary."
+    assert sorted(treatment.points.values_list("text", flat=True)) == sorted(
+        ["A third pro.", "The cap is cold.", "Nothing is added to the chemotherapy."]
+    )
+    assert treatment.references.count() == 1
+    assert treatment.status == "draft", "recovering never publishes"
+
+
+def test_an_import_records_the_file_it_came_from(tmp_path):
+    path = tmp_path / "cold-cap.md"
+    path.write_text(ORGANISATION_FILE, encoding="utf-8")
+    call_command("import_treatments", str(path), "--no-images", stdout=StringIO())
+    versions = _versions(Treatment.objects.get())
+    assert [version.revision.get_comment() for version in versions] == ["Imported from cold-cap.md"]
+    assert versions[0].revision.user is None
+    assert {v.content_type.model for v in versions[0].revision.version_set.all()} >= {"treatment", "treatmentpoint"}
+
+
+def test_public_pages_cost_the_same_with_versions(client, three_versions, django_assert_max_num_queries):
+    client.logout()
+    with django_assert_max_num_queries(5):
+        assert client.get(three_versions.get_absolute_url()).status_code == 200
