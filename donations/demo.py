@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import reversion
 import yaml
 from django.db import transaction
 from django.utils import timezone
@@ -47,7 +48,8 @@ def load_demo_campaigns(today=None):
             status=Campaign.Status.PUBLISHED,
             is_featured=featured,
         )
-        with transaction.atomic():
+        with transaction.atomic(), reversion.create_revision():
+            reversion.set_comment("Demo content loaded")
             campaign.full_clean()
             campaign.save()
             SuggestedAmount.objects.bulk_create(
@@ -60,5 +62,6 @@ def load_demo_campaigns(today=None):
                 )
                 for order, amount in enumerate(item["amounts"], start=1)
             )
+            reversion.add_to_revision(campaign)  # again, now with its suggested amounts
         created += 1
     return created, kept

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import reversion
 import yaml
 from django.db import transaction
 from django.utils.text import slugify
@@ -18,7 +19,9 @@ def load_demo_questions():
     data = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
     treatments = {treatment.slug: treatment for treatment in Treatment.objects.all()}
     created = kept = 0
-    with transaction.atomic():
+    # One version for the demo content, as an editor opening its history would expect.
+    with transaction.atomic(), reversion.create_revision():
+        reversion.set_comment("Demo content loaded")
         for topic_order, topic_data in enumerate(data["topics"], start=1):
             topic = Topic.objects.filter(name=topic_data["name"]).first()
             if topic is None:

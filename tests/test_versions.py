@@ -155,3 +155,20 @@ def test_public_pages_cost_the_same_with_versions(client, three_versions, django
     client.logout()
     with django_assert_max_num_queries(5):
         assert client.get(three_versions.get_absolute_url()).status_code == 200
+
+
+def test_demo_content_has_a_first_version_and_loading_it_again_adds_none():
+    from donations.models import Campaign
+    from faq.models import Question
+
+    call_command("load_demo", stdout=StringIO())
+    campaign = Campaign.objects.first()
+    versions = _versions(campaign)
+    assert [version.revision.get_comment() for version in versions] == ["Demo content loaded"]
+    held = {version.content_type.model for version in versions[0].revision.version_set.all()}
+    assert held == {"campaign", "suggestedamount"}
+    assert Version.objects.get_for_object(Question.objects.first()).count() == 1
+    assert Version.objects.get_for_object(Treatment.objects.first()).count() == 1
+    before = Version.objects.count()
+    call_command("load_demo", stdout=StringIO())
+    assert Version.objects.count() == before, "nothing changed, so no new versions"
