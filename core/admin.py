@@ -3,6 +3,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
 from core.models import PublishStatus
@@ -111,6 +114,50 @@ class VersionedAdmin(CompareVersionAdmin):
     history_latest_first = True
     revision_form_template = "admin/core/revision_form.html"
     recover_form_template = "admin/core/recover_form.html"
+
+    change_form_template = "admin/core/change_form.html"
+
+    # No lost updates: the change form carries the version it was opened on; if
+    # someone saved in between, nothing is saved and the editor is told who, when
+    # and what, with their own input still in the form to merge and save again.
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            latest = Version.objects.get_for_object(obj).values_list("pk", flat=True).first()
+            context["based_on_version"] = latest or ""
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or obj.pk is None or request.method != "POST" or "based_on_version" not in request.POST:
+            return form_class  # adding, or a revert/recovery (which starts from the version it shows)
+        admin_ = self
+
+        class SavedInBetweenCheck(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                admin_.check_not_saved_since(obj, request.POST["based_on_version"])
+                return cleaned
+
+        return SavedInBetweenCheck
+
+    def check_not_saved_since(self, obj, seen_version):
+        """Raise a ValidationError naming who saved `obj` after version `seen_version`, and what they changed."""
+        # The row stays locked until this save commits (PostgreSQL), so two saves cannot both pass.
+        type(obj)._default_manager.select_for_update().filter(pk=obj.pk).exists()
+        latest = Version.objects.get_for_object(obj).select_related("revision__user").first()
+        if latest is None or str(latest.pk) == str(seen_version):
+            return
+        revision = latest.revision
+        user = revision.user
+        who = (user.get_full_name() or user.get_username()) if user else "An import"
+        when = date_format(timezone.localtime(revision.date_created), "DATETIME_FORMAT")
+        what = revision.get_comment() or "no description"
+        raise ValidationError(
+            f"{who} saved this {obj._meta.verbose_name} at {when}, after you opened it ({what}). Nothing of "
+            "yours was saved, and your changes are still below: compare them with the page as it is now "
+            "(History), keep what both of you meant, and save again."
+        )
 
     def _publication_fields(self):
         names = {field.name for field in self.model._meta.concrete_fields}

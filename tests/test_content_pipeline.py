@@ -41,8 +41,9 @@ def eight_point_treatment(make_treatment):
 # Keeping a version of the whole page (django-reversion, issue 13) costs the same
 # whatever the page holds: a savepoint and its release, reading back the tags,
 # points and references to store them, checking each kind of row still exists,
-# and inserting the revision and all its versions in one statement.
-VERSION_QUERIES = 10
+# and inserting the revision and all its versions in one statement (10); and
+# making sure nobody saved in between: lock the row, read its latest version (2).
+VERSION_QUERIES = 12
 
 
 def _save_queries(client, treatment, rows_changed):

@@ -172,3 +172,70 @@ def test_demo_content_has_a_first_version_and_loading_it_again_adds_none():
     before = Version.objects.count()
     call_command("load_demo", stdout=StringIO())
     assert Version.objects.count() == before, "nothing changed, so no new versions"
+
+
+# No lost updates ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url_of", "make", "change_field", "first_value", "second_value"),
+    [
+        ("treatments/treatment", "treatment", "summary", "First editor's summary.", "Second editor's summary."),
+        ("treatments/treatment", "treatment", "points-0-text", "First editor's pro.", "Second editor's pro."),
+        ("faq/question", "question", "answer", "First editor's answer.", "Second editor's answer."),
+        ("faq/topic", "topic", "description", "First editor's words.", "Second editor's words."),
+        ("donations/campaign", "campaign", "summary", "First editor's summary.", "Second editor's summary."),
+    ],
+)
+def test_two_editors_on_one_page_never_overwrite_each_other(
+    django_user_model,
+    make_treatment,
+    make_question,
+    make_campaign,
+    url_of,
+    make,
+    change_field,
+    first_value,
+    second_value,
+):
+    from django.test import Client
+
+    objects = {
+        "treatment": lambda: make_treatment("Radiotherapy", points=[(TreatmentPoint.Kind.PRO, "Targets the tumour.")]),
+        "question": lambda: make_question("Does it hurt?"),
+        "topic": lambda: make_question("Is it safe?").topic,
+        "campaign": lambda: make_campaign("Fund research"),
+    }
+    obj = objects[make]()
+    url = f"/admin/{url_of}/{obj.pk}/change/"
+    clients = []
+    for name in ("ann", "ben"):
+        user = django_user_model.objects.create_superuser(name, password=PASSWORD, first_name=name.title())
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    ann, ben = clients
+    ann_form = form_values(ann.get(url).content)
+    ben_form = form_values(ben.get(url).content)  # both open the page
+
+    ann_form[change_field] = first_value
+    assert ann.post(url, ann_form).status_code == 302  # Ann saves first
+
+    ben_form[change_field] = second_value
+    response = ben.post(url, ben_form)
+    assert response.status_code == 200, "Ben's save is refused"
+    page = soup_of(response)
+    message = visible(page.select_one(".errornote, .errorlist").find_parent().get_text())
+    assert "Ann saved this" in message
+    assert "after you opened it" in message
+    field = page.select_one(f"[name='{change_field}']")
+    assert second_value in (field.get_text() if field.name == "textarea" else field.get("value", ""))
+    obj.refresh_from_db()
+    current = form_values(ben.get(url).content)
+    assert current[change_field] == first_value, "nothing of Ann's was overwritten"
+
+    # Ben merges (his form again, now based on Ann's version) and saves.
+    merged = form_values(response.content)
+    merged[change_field] = second_value
+    assert ben.post(url, merged).status_code == 302
+    assert form_values(ben.get(url).content)[change_field] == second_value
