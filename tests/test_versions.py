@@ -239,3 +239,17 @@ def test_two_editors_on_one_page_never_overwrite_each_other(
     merged[change_field] = second_value
     assert ben.post(url, merged).status_code == 302
     assert form_values(ben.get(url).content)[change_field] == second_value
+
+
+def test_old_versions_can_be_pruned_keeping_the_latest_few(client, three_versions):
+    """History is kept forever by default; `deleterevisions --days D --keep N` is the documented way to prune."""
+    import datetime
+
+    from django.utils import timezone
+    from reversion.models import Revision
+
+    Revision.objects.update(date_created=timezone.now() - datetime.timedelta(days=400))
+    call_command("deleterevisions", "treatments", days=365, keep=2, stdout=StringIO())
+    remaining = _versions(three_versions)
+    assert [version.revision.get_comment() for version in remaining][0].startswith("Changed")
+    assert len(remaining) == 2, "the two latest are kept however old they are"
