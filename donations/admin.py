@@ -1,7 +1,9 @@
 import datetime
 
+import reversion
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -11,7 +13,7 @@ from markdownx.admin import MarkdownxModelAdmin
 from core.admin import URL_FIELDS_ASSUME_HTTPS, LabelledTabularInline, PublishActionsMixin, VersionedAdmin
 from core.text import format_money
 
-from .models import Campaign, DonateClick, SuggestedAmount, clicks_per_day
+from .models import Campaign, DonateClick, SuggestedAmount, clicks_per_day, notify_superusers_of_link_change
 
 
 class SuggestedAmountFormSet(forms.BaseInlineFormSet):
@@ -62,7 +64,31 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
             )
         )
 
+    # Where the money goes: a change to a donate link is named, old and new address, in the
+    # campaign's history and the admin log, and e-mailed to the superusers.
+    DONATE_LINK_FIELDS = {"donate_url": "Donate link", "monthly_donate_url": "Monthly donate link"}
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        changes = getattr(request, "ribbon_donate_link_changes", [])
+        if changes:
+            described = " ".join(
+                f"{label} changed from {old or '(none)'} to {new or '(none)'}." for label, old, new in changes
+            )
+            entry.change_message = f"{entry.get_change_message()} {described}"
+            entry.save(update_fields=["change_message"])
+            if reversion.is_active():
+                reversion.set_comment(entry.change_message)
+            transaction.on_commit(lambda: notify_superusers_of_link_change(request.user, obj, described))
+        return entry
+
     def save_model(self, request, obj, form, change):
+        if change:
+            request.ribbon_donate_link_changes = [
+                (label, form.initial.get(name, ""), form.cleaned_data.get(name, ""))
+                for name, label in self.DONATE_LINK_FIELDS.items()
+                if name in form.changed_data
+            ]
         previous = Campaign.objects.filter(is_featured=True).exclude(pk=obj.pk).first() if obj.is_featured else None
         super().save_model(request, obj, form, change)
         if previous is not None:

@@ -251,5 +251,30 @@ def test_old_versions_can_be_pruned_keeping_the_latest_few(client, three_version
     Revision.objects.update(date_created=timezone.now() - datetime.timedelta(days=400))
     call_command("deleterevisions", "treatments", days=365, keep=2, stdout=StringIO())
     remaining = _versions(three_versions)
-    assert [version.revision.get_comment() for version in remaining][0].startswith("Changed")
+    assert remaining[0].revision.get_comment().startswith("Changed")
     assert len(remaining) == 2, "the two latest are kept however old they are"
+
+
+def test_a_changed_donate_link_is_named_in_the_history_and_emailed_to_superusers(
+    client, boss, django_user_model, make_campaign, mailoutbox, commit
+):
+    boss.email = "boss@example.org"
+    boss.save()
+    django_user_model.objects.create_superuser("other", email="other@example.org", password=PASSWORD)
+    campaign = make_campaign("Fund research", donate_url="https://buy.stripe.com/test_ours")
+    url = f"/admin/donations/campaign/{campaign.pk}/change/"
+    data = form_values(client.get(url).content)
+    data["donate_url"] = "https://buy.stripe.com/test_theirs"
+    with commit():
+        assert client.post(url, data).status_code == 302
+    comment = _versions(campaign)[0].revision.get_comment()
+    assert "Donate link changed from https://buy.stripe.com/test_ours to https://buy.stripe.com/test_theirs." in comment
+    assert len(mailoutbox) == 1
+    assert sorted(mailoutbox[0].to) == ["boss@example.org", "other@example.org"]
+    assert "https://buy.stripe.com/test_theirs" in mailoutbox[0].body
+    # Other edits send nothing.
+    data = form_values(client.get(url).content)
+    data["summary"] = "A new summary."
+    with commit():
+        client.post(url, data)
+    assert len(mailoutbox) == 1
