@@ -1,14 +1,20 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
-from core.models import PublishStatus
+from core.models import PublishStatus, RecentChange
 
 # Editors paste addresses without a scheme ("www.cancer.gov/…"); the web is https.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -184,3 +190,85 @@ class VersionedAdmin(CompareVersionAdmin):
         if kept and object_id:
             self.model._default_manager.filter(pk=unquote(object_id)).update(**kept)
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(RecentChange)
+class RecentChangesAdmin(admin.ModelAdmin):
+    """
+    The audit trail: every version of every page across the site, newest
+    first, filterable by person, kind of content and date, each linking to
+    what it changed. Read-only for all staff; versions are never edited here.
+    """
+
+    list_display = ["saved_at", "saved_by", "kind", "page", "what_changed", "changes"]
+    list_filter = ["revision__user", "content_type", ("revision__date_created", admin.DateFieldListFilter)]
+    list_select_related = ["revision__user", "content_type"]
+    list_per_page = 50
+    ordering = ["-pk"]
+
+    def versioned_content_types(self):
+        """The kinds of content with pages of their own in the admin (not their inline rows)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        models_ = [
+            model for model, model_admin in self.admin_site._registry.items() if isinstance(model_admin, VersionedAdmin)
+        ]
+        return ContentType.objects.get_for_models(*models_).values()
+
+    def get_queryset(self, request):
+        earlier = Version.objects.filter(
+            content_type=OuterRef("content_type"), object_id=OuterRef("object_id"), pk__lt=OuterRef("pk")
+        ).order_by("-pk")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(content_type__in=self.versioned_content_types())
+            .annotate(previous_version=Subquery(earlier.values("pk")[:1]))
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Saved", ordering="revision__date_created")
+    def saved_at(self, version):
+        return version.revision.date_created
+
+    @admin.display(description="By", ordering="revision__user")
+    def saved_by(self, version):
+        user = version.revision.user
+        return (user.get_full_name() or user.get_username()) if user else "an import or command"
+
+    @admin.display(description="Kind", ordering="content_type")
+    def kind(self, version):
+        return capfirst(version.content_type.name)
+
+    @admin.display(description="Page")
+    def page(self, version):
+        app, model = version.content_type.app_label, version.content_type.model
+        try:
+            url = reverse(f"admin:{app}_{model}_history", args=[version.object_id])
+        except NoReverseMatch:
+            return version.object_repr
+        return format_html('<a href="{}">{}</a>', url, version.object_repr)
+
+    @admin.display(description="What changed")
+    def what_changed(self, version):
+        return version.revision.get_comment()
+
+    @admin.display(description="Changes")
+    def changes(self, version):
+        if version.previous_version is None:
+            return "first version"
+        app, model = version.content_type.app_label, version.content_type.model
+        url = reverse(f"admin:{app}_{model}_compare", args=[version.object_id])
+        query = urlencode({"version_id1": version.previous_version, "version_id2": version.pk})
+        return format_html('<a href="{}?{}">Compare with the version before</a>', url, query)

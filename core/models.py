@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from reversion.models import Version
 
 from core.fields import VerifiedImageField
 from core.images import make_renditions
@@ -269,3 +270,15 @@ class SlugFromTitle(models.Model):
             )
             update_fields = _with(update_fields, "slug")
         super().save(*args, update_fields=update_fields, **kwargs)
+
+
+# The audit trail ---------------------------------------------------------------------
+
+
+class RecentChange(Version):
+    """A version of any page, as the admin's "Recent changes" lists them (core.admin.RecentChangesAdmin)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "recent change"
+        verbose_name_plural = "recent changes"

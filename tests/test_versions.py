@@ -278,3 +278,42 @@ def test_a_changed_donate_link_is_named_in_the_history_and_emailed_to_superusers
     with commit():
         client.post(url, data)
     assert len(mailoutbox) == 1
+
+
+# The audit trail ----------------------------------------------------------------------
+
+
+def test_recent_changes_lists_every_version_with_who_what_and_a_diff(
+    client, three_versions, boss, editor, make_campaign, django_assert_max_num_queries
+):
+    from django.test import Client
+
+    campaign_url = f"/admin/donations/campaign/{make_campaign('Fund research').pk}/change/"
+    other = Client()
+    other.force_login(editor)
+    data = form_values(other.get(campaign_url).content)
+    data["summary"] = "An editor's summary."
+    assert other.post(campaign_url, data).status_code == 302
+
+    with django_assert_max_num_queries(12):
+        page = soup_of(client.get("/admin/core/recentchange/"))
+    rows = page.select("#result_list tbody tr")
+    texts = [visible(row.get_text(" ")) for row in rows]
+    assert len(rows) == 4, "three treatment versions and the campaign's; points and references are inside them"
+    assert "editor" in texts[0]
+    assert "Campaign" in texts[0]
+    assert "Changed Summary" in texts[0]
+    assert "first version" in texts[-1]
+    compare = rows[1].find("a", string="Compare with the version before")["href"]
+    assert client.get(compare).status_code == 200
+    # Filters: by person and by kind of content.
+    by_editor = soup_of(client.get("/admin/core/recentchange/", {"revision__user__id__exact": editor.pk}))
+    assert len(by_editor.select("#result_list tbody tr")) == 1
+    from django.contrib.contenttypes.models import ContentType
+
+    treatments = ContentType.objects.get_for_model(Treatment)
+    by_kind = soup_of(client.get("/admin/core/recentchange/", {"content_type__id__exact": treatments.pk}))
+    assert len(by_kind.select("#result_list tbody tr")) == 3
+    # Every member of staff can read it; nobody can change it.
+    assert other.get("/admin/core/recentchange/").status_code == 200
+    assert other.get("/admin/core/recentchange/add/").status_code == 403
