@@ -317,3 +317,38 @@ def test_recent_changes_lists_every_version_with_who_what_and_a_diff(
     # Every member of staff can read it; nobody can change it.
     assert other.get("/admin/core/recentchange/").status_code == 200
     assert other.get("/admin/core/recentchange/add/").status_code == 403
+
+
+def test_bulk_publishing_is_kept_as_versions_too(client, boss, make_treatment):
+    drafts = [make_treatment(name, status=Treatment.Status.DRAFT) for name in ("Surgery", "Radiotherapy")]
+    response = client.post(
+        "/admin/treatments/treatment/",
+        {"action": "publish", "_selected_action": [str(item.pk) for item in drafts], "index": "0"},
+    )
+    assert response.status_code == 302
+    for item in drafts:
+        versions = _versions(item)
+        assert len(versions) == 1
+        assert versions[0].revision.user == boss
+        assert "bulk action" in versions[0].revision.get_comment()
+
+
+def test_volume_data_can_carry_a_history_for_sizing(client, boss):
+    call_command("create_volume_data", treatments=2, questions=0, campaigns=0, edits=3, stdout=StringIO())
+    treatment = Treatment.objects.get(slug="volume-treatment-00001")
+    versions = _versions(treatment)
+    assert len(versions) == 3
+    assert {v.content_type.model for v in versions[0].revision.version_set.all()} == {
+        "treatment",
+        "treatmentpoint",
+        "reference",
+    }
+    call_command("create_volume_data", treatments=2, questions=0, campaigns=0, edits=3, stdout=StringIO())
+    assert len(_versions(treatment)) == 3, "run again, it adds nothing"
+    compare = client.get(
+        f"/admin/treatments/treatment/{treatment.pk}/history/compare/",
+        {"version_id1": versions[-1].pk, "version_id2": versions[0].pk},
+    )
+    diff = visible(soup_of(compare).select_one("#content").get_text())
+    assert "Summary" in diff
+    assert "(edit " in diff, "the reworded summary is shown (the diff marks only the changed digit)"

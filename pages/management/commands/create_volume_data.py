@@ -13,7 +13,7 @@ import datetime
 import random
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from core import page_cache
@@ -104,15 +104,23 @@ class Command(BaseCommand):
         parser.add_argument("--treatments", type=int, default=100)
         parser.add_argument("--questions", type=int, default=1000)
         parser.add_argument("--campaigns", type=int, default=10)
+        parser.add_argument(
+            "--edits",
+            type=int,
+            default=0,
+            help="Give each volume treatment this many past versions, as if edited that often (for sizing history).",
+        )
 
-    def handle(self, *args, treatments, questions, campaigns, **options):
-        if min(treatments, questions, campaigns) < 0:
+    def handle(self, *args, treatments, questions, campaigns, edits, **options):
+        if min(treatments, questions, campaigns, edits) < 0:
             raise CommandError("Counts cannot be negative.")
         created = (
             self.create_treatments(treatments),
             self.create_questions(questions),
             self.create_campaigns(campaigns),
         )
+        if edits:
+            self.create_edits(edits)
         # bulk_create sends no save signals: say once that pages have changed.
         page_cache.invalidate()
         self.stdout.write(
@@ -185,6 +193,62 @@ class Command(BaseCommand):
                     for offset in (0, 5)
                 )
         return len(numbers)
+
+    def create_edits(self, edits):
+        """
+        Up to `edits` versions of every volume treatment, each holding the whole
+        page (the treatment, its 8 points and 2 references) with a reworded
+        summary, as the admin would store them. Written in bulk; run again, it
+        only adds what is missing.
+        """
+        from django.contrib.contenttypes.models import ContentType
+        from django.core import serializers
+        from reversion.models import Revision, Version
+
+        types = ContentType.objects.get_for_models(Treatment, TreatmentPoint, Reference)
+        now = timezone.now()
+        have = dict(
+            Version.objects.filter(content_type=types[Treatment])
+            .values_list("object_id")
+            .annotate(count=models.Count("pk"))
+            .values_list("object_id", "count")
+        )
+        treatments = Treatment.objects.filter(slug__startswith="volume-treatment-").prefetch_related(
+            "points", "references"
+        )
+        written = 0
+        for index, treatment in enumerate(treatments.iterator(chunk_size=BATCH)):
+            missing = edits - have.get(str(treatment.pk), 0)
+            if missing <= 0:
+                continue
+            with transaction.atomic():
+                revisions = Revision.objects.bulk_create(
+                    Revision(
+                        comment=f"Changed Summary (volume edit {number + 1}).",
+                        date_created=now - datetime.timedelta(days=7 * (missing - number)),  # a week apart
+                    )
+                    for number in range(missing)
+                )
+                rows = []
+                for number, revision in enumerate(revisions):
+                    treatment.summary = f"{treatment.summary.split(' (edit')[0]} (edit {number + 1})"[:300]
+                    for obj in (treatment, *treatment.points.all(), *treatment.references.all()):
+                        rows.append(
+                            Version(
+                                revision=revision,
+                                object_id=str(obj.pk),
+                                content_type=types[type(obj)],
+                                db="default",
+                                format="json",
+                                serialized_data=serializers.serialize("json", [obj]),
+                                object_repr=str(obj)[:191],
+                            )
+                        )
+                Version.objects.bulk_create(rows, batch_size=500)
+            written += missing
+            if index % 100 == 99:
+                self.stdout.write(f"  versions: {index + 1} treatments done")
+        self.stdout.write(f"Volume history: {written} versions of treatments written.")
 
     def create_questions(self, count):
         topics = [Topic.objects.get_or_create(name=f"Volume topic {number}")[0] for number in range(5)]
