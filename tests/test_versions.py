@@ -68,7 +68,8 @@ def test_history_lists_the_versions_newest_first_each_linking_to_it(client, thre
     links = [row.find("a")["href"] for row in rows]
     versions = _versions(three_versions)
     assert links == [f"/admin/treatments/treatment/{three_versions.pk}/history/{v.pk}/" for v in versions]
-    assert "boss" in visible(rows[0].get_text())
+    assert "Bo Ss" in visible(rows[0].get_text()), "who saved it, by name"
+    assert "Changed Summary" in visible(rows[0].get_text()), "what changed, in words"
 
 
 def test_compare_version_1_with_version_3_shows_both_changes(client, three_versions):

@@ -7,8 +7,9 @@ from playwright.sync_api import expect
 
 from donations.models import DonateClick
 from faq.models import Question, Topic
+from treatments.models import Treatment
 
-from ..helpers import DESKTOP, PHONE, image_bytes
+from ..helpers import DESKTOP, PHONE, SCREENSHOTS, image_bytes
 
 
 def test_a_patient_on_a_phone_finds_a_treatment_and_its_answers(visit, demo_site):
@@ -202,3 +203,47 @@ def test_a_printed_treatment_page_keeps_the_facts_and_drops_the_rest(visit, demo
     assert answers.count() >= 12
     for index in range(answers.count()):
         expect(answers.nth(index)).to_be_visible()
+
+
+def test_an_editor_changes_a_cost_note_compares_and_reverts_it(visit, demo_site, admin_user):
+    tab = visit(DESKTOP)
+    page = tab.page
+    tab.go("/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "password")
+    page.click("input[type=submit]")
+
+    treatment = Treatment.objects.get(slug="chemotherapy")
+    original = "Roughly $1,000 to $12,000 per cycle in the United States"
+    tab.go(f"/admin/treatments/treatment/{treatment.pk}/change/")
+    field = page.locator("textarea[name$='-text'], input[name$='-text']").filter(has_text=original)
+    if not field.count():  # an <input> holds its text in its value, not as text
+        field = page.locator(f"[name$='-text'][value^='{original[:20]}']")
+    field.first.fill("About $900 per cycle, a figure the editor typed by mistake.")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    tab.go("/treatments/chemotherapy/")
+    expect(page.locator("main")).to_contain_text("About $900 per cycle")
+
+    tab.go(f"/admin/treatments/treatment/{treatment.pk}/history/")
+    rows = page.locator("#change-history tbody tr")
+    expect(rows).to_have_count(2)
+    # The newest version can only be compared "to"; the one before the edit is the only "from".
+    expect(page.locator("input[name=version_id1]")).to_have_count(1)
+    page.locator("input[name=version_id1]").check()
+    expect(page.locator("input[name=version_id2]").first).to_be_checked()
+    page.get_by_role("button", name="Compare the two chosen versions").click()
+    expect(page.locator("#content")).to_contain_text("About $900 per cycle")
+    expect(page.locator("#content")).to_contain_text("Roughly $1,000")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "admin-compare-versions.png"), full_page=True)
+
+    tab.go(f"/admin/treatments/treatment/{treatment.pk}/history/")
+    page.locator("#change-history tbody tr").nth(1).locator("a").first.click()
+    expect(page.locator("#content")).to_contain_text("reverting never publishes or unpublishes")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("successfully")
+    tab.go("/treatments/chemotherapy/")
+    expect(page.locator("main")).to_contain_text(original)
+    expect(page.locator("main")).not_to_contain_text("About $900 per cycle")
+    assert not tab.problems, tab.problems
