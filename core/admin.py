@@ -192,8 +192,21 @@ class VersionedAdmin(CompareVersionAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records of what happened (clicks, versions): shown in the admin, never added, edited or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(RecentChange)
-class RecentChangesAdmin(admin.ModelAdmin):
+class RecentChangesAdmin(ReadOnlyAdmin):
     """
     The audit trail: every version of every page across the site, newest
     first, filterable by person, kind of content and date, each linking to
@@ -228,15 +241,6 @@ class RecentChangesAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Saved", ordering="revision__date_created")
     def saved_at(self, version):

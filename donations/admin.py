@@ -10,7 +10,13 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from markdownx.admin import MarkdownxModelAdmin
 
-from core.admin import URL_FIELDS_ASSUME_HTTPS, LabelledTabularInline, PublishActionsMixin, VersionedAdmin
+from core.admin import (
+    URL_FIELDS_ASSUME_HTTPS,
+    LabelledTabularInline,
+    PublishActionsMixin,
+    ReadOnlyAdmin,
+    VersionedAdmin,
+)
 from core.text import format_money
 
 from .models import Campaign, DonateClick, SuggestedAmount, clicks_per_day, notify_superusers_of_link_change
@@ -138,19 +144,10 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
 
 
 @admin.register(DonateClick)
-class DonateClickAdmin(admin.ModelAdmin):
+class DonateClickAdmin(ReadOnlyAdmin):
     """Read-only: clicks are facts, recorded by the site, never edited."""
 
     list_display = ["created_at", "campaign", "amount", "frequency", "source_path"]
     list_filter = ["campaign", "frequency"]
     list_select_related = ["campaign"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
-from ..helpers import PHONE
+from ..helpers import DESKTOP, PHONE
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RIBBON_CHROMIUM", "/usr/bin/chromium")
@@ -109,3 +110,15 @@ def axe_source():
     if not AXE_SCRIPT.exists():
         _missing(f"axe-core not found at {AXE_SCRIPT.relative_to(ROOT)}")
     return AXE_SCRIPT.read_text()
+
+
+@pytest.fixture
+def admin_tab(visit, admin_user):
+    """A desktop tab logged in to the admin as pytest-django's `admin` superuser."""
+    tab = visit(DESKTOP)
+    tab.go("/admin/login/")
+    tab.page.fill("#id_username", "admin")
+    tab.page.fill("#id_password", "password")
+    tab.page.click("input[type=submit]")
+    expect(tab.page.locator("#site-name")).to_be_visible()
+    return tab
