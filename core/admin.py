@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from markdownx.models import MarkdownxField
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
+from core.fields import MarkdownFormField, TextFormField
 from core.models import PublishStatus, RecentChange
 
 # Editors paste addresses without a scheme ("www.cancer.gov/…"); the web is https.
@@ -46,6 +48,15 @@ class PublishActionsMixin:
         self.message_user(request, f"{changed} {name} {verb}.", messages.SUCCESS)
 
 
+class OneKindOfLineEnd:
+    """Admin text areas keep LF line ends, whatever the browser sends (see core.fields.TextFormField)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.TextField) and db_field.editable and "form_class" not in kwargs:
+            kwargs["form_class"] = MarkdownFormField if isinstance(db_field, MarkdownxField) else TextFormField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 class LoadedRowField(forms.ModelChoiceField):
     """
     The hidden id of an inline row, checked against the rows the formset has
@@ -70,7 +81,7 @@ class LoadedRowField(forms.ModelChoiceField):
         return row
 
 
-class LabelledTabularInline(admin.TabularInline):
+class LabelledTabularInline(OneKindOfLineEnd, admin.TabularInline):
     """
     A tabular inline whose inputs each have an accessible name. Django labels
     the columns with table headers only, which screen readers do not tie to
@@ -108,7 +119,7 @@ class LabelledTabularInline(admin.TabularInline):
 CHECKBOX_MANY_TO_MANY = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
 
 
-class VersionedAdmin(CompareVersionAdmin):
+class VersionedAdmin(OneKindOfLineEnd, CompareVersionAdmin):
     """
     Every save through the admin is kept as a version (django-reversion) with
     its user and change message; the history page lists them newest first,

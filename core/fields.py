@@ -1,4 +1,6 @@
 """
+Form and model fields with Ribbon's own checks.
+
 An ImageField that only ever stores a picture Ribbon has checked itself.
 
 Django's own ImageField asks Pillow whether the upload looks like an image;
@@ -12,8 +14,30 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
+from markdownx.fields import MarkdownxFormField
 
 from core.images import ImageRejected, content_type_of, verified_image
+
+
+def one_kind_of_line_end(value):
+    """Browsers send a textarea's lines ending in CR LF, imports and the shell in LF: keep LF only."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+class TextFormField(forms.CharField):
+    """
+    Multi-line text with LF line ends, so that a browser's save of unchanged
+    text is not a change (the admin's "Changed Body") nor a version whose
+    diff marks every line.
+    """
+
+    def to_python(self, value):
+        return one_kind_of_line_end(super().to_python(value))
+
+
+class MarkdownFormField(MarkdownxFormField):
+    def to_python(self, value):
+        return one_kind_of_line_end(super().to_python(value))
 
 
 class VerifiedImageFormField(forms.ImageField):

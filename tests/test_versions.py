@@ -353,3 +353,20 @@ def test_volume_data_can_carry_a_history_for_sizing(client, boss):
     diff = visible(soup_of(compare).select_one("#content").get_text())
     assert "Summary" in diff
     assert "(edit " in diff, "the reworded summary is shown (the diff marks only the changed digit)"
+
+
+def test_a_browser_save_of_unchanged_text_is_not_a_change(client, boss):
+    """Browsers send a textarea's lines ending in CR LF; saving an unchanged page must not read as "Changed Body"."""
+    body = "## How it works\r\n\r\nA **cold** cap.\r\n\r\n- one\r\n- two"
+    response = client.post(
+        "/admin/treatments/treatment/add/", treatment_form(body=body, **{"points-0-text": "Keeps\r\nhair."})
+    )
+    assert response.status_code == 302, soup_of(response).select(".errorlist")
+    treatment = Treatment.objects.get()
+    assert treatment.body == body.replace("\r\n", "\n"), "stored with one kind of line end, as imports store it"
+    assert treatment.points.get(text__startswith="Keeps").text == "Keeps\nhair."
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    data = form_values(client.get(url).content)
+    browser_sent = {name: v.replace("\n", "\r\n") if isinstance(v, str) else v for name, v in data.items()}
+    assert client.post(url, browser_sent).status_code == 302
+    assert _versions(treatment)[0].revision.get_comment() == "No fields changed."
