@@ -152,6 +152,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A transaction on SQLite takes the write lock when it begins, not at its
+    # first write: two workers saving the same page then queue (up to the
+    # timeout) instead of failing with "database is locked", and the second
+    # save's no-lost-updates check sees the first (core.admin.VersionedAdmin).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 
 # How many application servers (machines) run this site. One is the default
 # and needs nothing more; with more, `check --deploy` asks for what they must

@@ -370,3 +370,40 @@ def test_a_browser_save_of_unchanged_text_is_not_a_change(client, boss):
     browser_sent = {name: v.replace("\n", "\r\n") if isinstance(v, str) else v for name, v in data.items()}
     assert client.post(url, browser_sent).status_code == 302
     assert _versions(treatment)[0].revision.get_comment() == "No fields changed."
+
+
+def _assert_one_saved_and_one_told(outcome):
+    assert outcome["ann"]["status"] == 302, outcome
+    assert outcome["ben"]["status"] == 200, outcome
+    assert "Ann saved this treatment" in outcome["ben"]["message"]
+    assert outcome["saved_summary"] == "Ann's summary.", "nothing of Ann's was overwritten"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_the_same_moment_on_postgresql():
+    from django.db import connection
+
+    from .concurrent_saves import two_saves_at_once
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQLite case runs against a database file (the next test)")
+    _assert_one_saved_and_one_told(two_saves_at_once())
+
+
+def test_two_saves_at_the_same_moment_on_sqlite(tmp_path):
+    """On the database file `make run` and `make serve` use, as two gunicorn workers would."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "RIBBON_"))}
+    environment.update(RIBBON_CACHE_DIR=str(tmp_path / "cache"), MEDIA_ROOT=str(tmp_path / "media"))
+    script = Path(__file__).with_name("concurrent_saves.py")
+    finished = subprocess.run(
+        [sys.executable, str(script), f"sqlite:///{tmp_path / 'ribbon.sqlite3'}"],
+        env=environment, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    _assert_one_saved_and_one_told(json.loads(finished.stdout.strip().splitlines()[-1]))
