@@ -112,13 +112,16 @@ def axe_source():
     return AXE_SCRIPT.read_text()
 
 
-@pytest.fixture
-def admin_tab(visit, admin_user):
-    """A desktop tab logged in to the admin as pytest-django's `admin` superuser."""
-    tab = visit(DESKTOP)
+def log_in(tab, username, password):
     tab.go("/admin/login/")
-    tab.page.fill("#id_username", "admin")
-    tab.page.fill("#id_password", "password")
+    tab.page.fill("#id_username", username)
+    tab.page.fill("#id_password", password)
     tab.page.click("input[type=submit]")
     expect(tab.page.locator("#site-name")).to_be_visible()
     return tab
+
+
+@pytest.fixture
+def admin_tab(visit, admin_user):
+    """A desktop tab logged in to the admin as pytest-django's `admin` superuser."""
+    return log_in(visit(DESKTOP), "admin", "password")

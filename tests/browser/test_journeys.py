@@ -10,6 +10,7 @@ from faq.models import Question, Topic
 from treatments.models import Treatment
 
 from ..helpers import DESKTOP, PHONE, SCREENSHOTS, image_bytes
+from .conftest import log_in
 
 
 def test_a_patient_on_a_phone_finds_a_treatment_and_its_answers(visit, demo_site):
@@ -238,3 +239,39 @@ def test_an_editor_changes_a_cost_note_compares_and_reverts_it(admin_tab, demo_s
     expect(page.locator("main")).to_contain_text(original)
     expect(page.locator("main")).not_to_contain_text("About $900 per cycle")
     assert not tab.problems, tab.problems
+
+
+def test_two_editors_save_the_same_treatment_and_neither_loses_their_words(
+    visit, admin_tab, demo_site, django_user_model
+):
+    django_user_model.objects.create_superuser("ben", password="a-long-test-password-1", first_name="Ben")
+    ben_tab = log_in(visit(DESKTOP), "ben", "a-long-test-password-1")
+    treatment = Treatment.objects.get(slug="chemotherapy")
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    admin_tab.go(url)
+    ben_tab.go(url)  # both have the page open
+
+    admin_tab.page.fill("#id_summary", "Medicines that stop cancer cells dividing, given in cycles.")
+    admin_tab.page.click("input[name=_save]")
+    expect(admin_tab.page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    ben = ben_tab.page
+    ben.fill("#id_summary", "Medicines given in cycles, with rest weeks in between.")
+    ben.click("input[name=_save]")
+    expect(ben.locator(".errornote, .errorlist").first).to_be_visible()
+    expect(ben.locator("#content")).to_contain_text("admin saved this treatment")
+    expect(ben.locator("#id_summary")).to_have_value("Medicines given in cycles, with rest weeks in between.")
+    ben_tab.go("/treatments/chemotherapy/")
+    expect(ben.locator(".lead")).to_have_text("Medicines that stop cancer cells dividing, given in cycles.")
+
+    # Ben merges the two summaries and saves: the form he was shown is based on the admin's version.
+    ben.go_back()
+    ben.fill("#id_summary", "Medicines that stop cancer cells dividing, given in cycles with rest weeks between.")
+    ben.click("input[name=_save]")
+    expect(ben.locator(".messagelist")).to_contain_text("was changed successfully")
+    ben_tab.go("/treatments/chemotherapy/")
+    expect(ben.locator(".lead")).to_have_text(
+        "Medicines that stop cancer cells dividing, given in cycles with rest weeks between."
+    )
+    assert not ben_tab.problems, ben_tab.problems
+    assert not admin_tab.problems, admin_tab.problems
