@@ -231,15 +231,25 @@ def in_process(client, path, requests):
     return queries, round(statistics.median(timings), 2), round(timings[int(len(timings) * 0.95) - 1], 2)
 
 
-def admin_save_queries(client, treatment_slug, size):
+ADMIN_SAVE_ROUNDS = 15
+
+
+def admin_saves(client, treatment_slug, size):
     """
-    Queries for one admin save of a treatment with every inline row changed (its 8 points
-    and a reference): the most a save of that page can write.
+    One admin save of a treatment with every inline row changed (its 8 points and a
+    reference): the most a save of that page can write. Its queries, and its median
+    time over ADMIN_SAVE_ROUNDS saves with versions kept and as many without (the
+    revision turned off, as before issue 13), interleaved so the machine's drift
+    falls on both alike.
     """
+    import contextlib
+    from unittest import mock
+
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from core.admin import VersionedAdmin
     from tests.helpers import form_values
     from treatments.models import Treatment
 
@@ -249,17 +259,39 @@ def admin_save_queries(client, treatment_slug, size):
     client.force_login(user)
     treatment = Treatment.objects.get(slug=treatment_slug)
     change = f"/admin/treatments/treatment/{treatment.pk}/change/"
-    data = form_values(client.get(change).content)
-    # Texts new at each N, so that every row really changes.
-    data["summary"] = f"{treatment.summary[:200]} (edited at N = {size})"
-    for index in range(treatment.points.count()):
-        data[f"points-{index}-text"] = f"Point {index}, edited for the benchmark at N = {size}."
-    data["references-0-title"] = f"A source, renamed at N = {size}"
-    with CaptureQueriesContext(connection) as captured:
-        response = client.post(change, data)
-    assert response.status_code == 302, response.content[:2000]
+
+    def save(label):
+        data = form_values(client.get(change).content)
+        # Texts new at each save, so that every row really changes.
+        data["summary"] = f"{treatment.summary[:200]} (edited at N = {size}, {label})"
+        for index in range(treatment.points.count()):
+            data[f"points-{index}-text"] = f"Point {index}, edited for the benchmark at N = {size}, {label}."
+        data["references-0-title"] = f"A source, renamed at N = {size}, {label}"
+        if label.startswith("off"):
+            data.pop("based_on_version", None)
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.post(change, data)
+            elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 302, response.content[:2000]
+        return len(captured.captured_queries), elapsed
+
+    @contextlib.contextmanager
+    def no_revision(admin_, request):
+        yield
+
+    on, off = [], []
+    for round_ in range(ADMIN_SAVE_ROUNDS):
+        on.append(save(f"on {round_}"))
+        with mock.patch.object(VersionedAdmin, "create_revision", no_revision):
+            off.append(save(f"off {round_}"))
     client.logout()
-    return len(captured.captured_queries)
+    return {
+        "admin_save_queries": on[-1][0],
+        "admin_save_queries_without_versions": off[-1][0],
+        "admin_save_ms": round(statistics.median(ms for _, ms in on), 1),
+        "admin_save_ms_without_versions": round(statistics.median(ms for _, ms in off), 1),
+    }
 
 
 # The run -----------------------------------------------------------------------
@@ -295,10 +327,14 @@ def run(sizes, duration, connections, requests):
         for name, path, _ in pages():
             queries, median, p95 = in_process(client, path, requests)
             measured[name].update(queries=queries, inprocess_median_ms=median, inprocess_p95_ms=p95)
-        saves = admin_save_queries(client, "volume-treatment-00002", size)
-        print(f"   admin save of a treatment with 8 points and 2 references (every row changed): {saves} queries")
+        saves = admin_saves(client, "volume-treatment-00002", size)
+        print(
+            "   admin save of a treatment with 8 points and 2 references (every row changed): "
+            f"{saves['admin_save_queries']} queries, {saves['admin_save_ms']} ms; without versions "
+            f"{saves['admin_save_queries_without_versions']} queries, {saves['admin_save_ms_without_versions']} ms"
+        )
         for row in measured.values():
-            row["admin_save_queries"] = saves
+            row.update(saves)
         served = Gunicorn(environment(database_url))
         try:
             static = wrk(served.base + static_css_url(served), duration, connections)
@@ -466,8 +502,12 @@ The same figures, with more detail, are in `performance.json`.
 
 {table(rows)}
 
-Admin save of a treatment with 8 points and 2 references, every row changed (the most one save writes):
-{", ".join(f"{row['admin_save_queries']} queries at N = {row['n']:,}" for row in rows if row["page"] == "home")}.
+Admin save of a treatment with 8 points and 2 references, every row changed (the most one save writes),
+in-process, median of {ADMIN_SAVE_ROUNDS} saves; "without versions" turns the revision off, as before issue 13:
+
+| N | queries | ms | queries without versions | ms without versions |
+|---|---|---|---|---|
+{admin_save_table(rows)}
 
 {summary}
 
@@ -477,6 +517,15 @@ Targets (issues 7 and 11): queries the same at every N and at most {MAX_QUERIES}
 {MAX_PAGE_BYTES // 1024} KB compressed; an admin save of a treatment with 8 points at most
 {MAX_ADMIN_SAVE_QUERIES} queries.
 """
+    )
+
+
+def admin_save_table(rows):
+    return "\n".join(
+        f"| {row['n']:,} | {row['admin_save_queries']} | {row['admin_save_ms']} | "
+        f"{row['admin_save_queries_without_versions']} | {row['admin_save_ms_without_versions']} |"
+        for row in rows
+        if row["page"] == "home"
     )
 
 
