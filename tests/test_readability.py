@@ -1,0 +1,109 @@
+"""
+The reading level (core.readability) against published worked examples,
+each within one grade, as the issue asks.
+"""
+
+import pytest
+
+from core.readability import reading_of, sentences_of, syllables
+
+
+def test_flesch_kincaid_matches_the_platypus_example():
+    # Wikipedia, "Flesch–Kincaid readability tests" (the grade level section): this sentence
+    # has 13 words and 24 syllables and is grade 11.3.
+    reading = reading_of("The Australian platypus is seemingly a hybrid of a mammal and reptilian creature.")
+    assert reading.words == 13
+    assert reading.sentences == 1
+    assert abs(reading.syllables - 24) <= 1
+    assert reading.flesch_kincaid == pytest.approx(11.3, abs=1)
+
+
+def _thirty_sentences_with(polysyllables):
+    """30 sentences of one-syllable words, with `polysyllables` words of four syllables spread among them."""
+    sentences = []
+    for index in range(30):
+        extra = polysyllables // 30 + (1 if index < polysyllables % 30 else 0)
+        sentences.append(" ".join(["The cat sat on the mat"] + ["television"] * extra) + ".")
+    return " ".join(sentences)
+
+
+@pytest.mark.parametrize(
+    ("polysyllables", "grade"),
+    [
+        # McLaughlin, "SMOG grading: a new readability formula", Journal of Reading 12 (8), 1969:
+        # count the words of three or more syllables in 30 sentences, take the nearest square root, add 3.
+        # The conversion table built on it (National Cancer Institute, "Making Health Communication
+        # Programs Work", 2004, appendix) gives these grades for these counts.
+        (0, 4),  # 0-2: grade 4
+        (25, 8),  # 21-30: grade 8
+        (36, 9),  # 31-42: grade 9
+        (64, 11),  # 57-72: grade 11
+        (100, 13),  # 91-110: grade 13
+        (150, 15),  # 133-156: grade 15
+    ],
+)
+def test_smog_matches_mclaughlins_conversion_table(polysyllables, grade):
+    reading = reading_of(_thirty_sentences_with(polysyllables))
+    assert reading.sentences == 30
+    assert reading.polysyllables == polysyllables
+    assert reading.smog == pytest.approx(grade, abs=1)
+
+
+@pytest.mark.parametrize(
+    ("word", "count"),
+    [
+        ("cat", 1),
+        ("chemotherapy", 5),
+        ("radiotherapy", 5),
+        ("mastectomy", 4),
+        ("lymphoedema", 4),  # British spelling, not in the CMU dictionary: counted by hyphenation
+        ("trastuzumab", 4),
+        ("doctor's", 2),
+        ("follow-up", 3),
+    ],
+)
+def test_syllables_are_counted_offline_for_known_and_unknown_words(word, count):
+    assert syllables(word) == count
+
+
+def test_plain_words_grade_low_and_clinical_words_grade_high():
+    plain = reading_of(
+        "You will have the drug through a drip. It takes about an hour. Most people go home the same day. "
+        "Tell your nurse if you feel sick."
+    )
+    clinical = reading_of(
+        "Adjuvant anthracycline-containing chemotherapy substantially reduces recurrence in "
+        "hormone-receptor-negative disease. Cardiotoxicity necessitates echocardiographic monitoring "
+        "throughout administration."
+    )
+    assert plain.smog < 7 < 9 < clinical.smog
+    assert plain.flesch_kincaid < clinical.flesch_kincaid
+    assert not plain.is_hard(9)
+    assert clinical.is_hard(9)
+
+
+def test_lines_list_items_and_headings_end_sentences_and_the_longest_are_shown():
+    text = (
+        "How it works\n"
+        "A cap cools the scalp\n"
+        "Less of the drug reaches the hair roots, so fewer hairs fall out during and after each cycle.\n"
+        "It is cold. Some people find it uncomfortable at first! Is it for you?"
+    )
+    assert sentences_of(text) == [
+        "How it works",
+        "A cap cools the scalp",
+        "Less of the drug reaches the hair roots, so fewer hairs fall out during and after each cycle.",
+        "It is cold.",
+        "Some people find it uncomfortable at first!",
+        "Is it for you?",
+    ]
+    reading = reading_of(text)
+    assert reading.longest[0].startswith("Less of the drug")
+    assert len(reading.longest) == 3
+
+
+def test_no_words_no_grade():
+    reading = reading_of("  \n 1,500 – 3,000 \n")
+    assert reading.words == 0
+    assert reading.smog is None
+    assert not reading.is_hard(9)
