@@ -305,6 +305,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploaded images: size cap in bytes, shared by markdownx and the importer.
 RIBBON_MAX_UPLOAD_BYTES = env_number("RIBBON_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1)
+# The hardest a medical page should be to read, as a SMOG grade (core.readability). NHS pages aim at a
+# reading age of 9 to 11; above this, the admin marks a treatment "hard to read".
+RIBBON_READING_GRADE_TARGET = env_number("RIBBON_READING_GRADE_TARGET", 9, minimum=1)
 
 # Markdown: one renderer for the admin preview and the public pages.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "core.markdown.render_markdown"

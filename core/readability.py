@@ -21,6 +21,7 @@ Sentences end at . ! or ? and at the end of every line, list item or heading
 word, as SMOG's rules ask; numbers written in digits are not counted.
 """
 
+import html
 import math
 import re
 from dataclasses import dataclass, field
@@ -88,6 +89,15 @@ def syllables(word):
     # Hyphenation patterns split too few places in drug names ("trastuzumab": 2), vowel runs too few in
     # words like "reptilian"; the larger of the two is the closer.
     return max(len(_hyphenator().positions(word)) + 1, _vowel_groups(word), 1)
+
+
+BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|pre|tr|th|td|dt|dd|figcaption)>|<br\s*/?>", re.IGNORECASE)
+TAG = re.compile(r"<[^>]*>")
+
+
+def text_of_html(markup):
+    """The text a reader sees in sanitised HTML (Ribbon's own renderer's), one line per block."""
+    return html.unescape(TAG.sub("", BLOCK_END.sub("\n", markup or "")))
 
 
 def sentences_of(text):

@@ -107,3 +107,76 @@ def test_no_words_no_grade():
     assert reading.words == 0
     assert reading.smog is None
     assert not reading.is_hard(9)
+
+
+def test_the_text_of_rendered_markdown_keeps_its_blocks_apart():
+    from core.markdown import render_markdown
+    from core.readability import text_of_html
+
+    text = text_of_html(render_markdown("## How it works\n\nA cap *cools* the scalp\n\n- One &amp; two\n- Three"))
+    assert sentences_of(text) == ["How it works", "A cap cools the scalp", "One & two", "Three"]
+
+
+# The reading level of a treatment, in the admin ----------------------------------------------
+
+
+@pytest.fixture
+def boss(client, django_user_model):
+    user = django_user_model.objects.create_superuser("boss", password="a-long-test-password-1")
+    client.force_login(user)
+    return user
+
+
+HARD_POINT = (
+    "Anthracycline-containing regimens necessitate comprehensive echocardiographic surveillance, "
+    "particularly following concomitant administration of monoclonal immunotherapeutic antibodies."
+)
+
+
+@pytest.mark.django_db
+def test_an_admin_save_grades_summary_body_and_points_together(client, boss):
+    from treatments.models import Treatment
+
+    from .helpers import form_values, soup_of, treatment_form
+
+    response = client.post("/admin/treatments/treatment/add/", treatment_form())
+    assert response.status_code == 302
+    treatment = Treatment.objects.get()
+    easy = treatment.reading_grade
+    assert easy is not None
+    assert easy <= 9
+    assert treatment.reading_grade_fk is not None
+
+    # Only a point changes: the grade follows it, although the point is saved after the treatment.
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    data = form_values(client.get(url).content)
+    data["points-0-text"] = HARD_POINT
+    assert client.post(url, data).status_code == 302
+    treatment.refresh_from_db()
+    assert treatment.reading_grade > 9
+
+    listing = soup_of(client.get("/admin/treatments/treatment/", {"reading": "hard"}))
+    assert [a.get_text() for a in listing.select("#result_list th.field-title a")] == ["Cold Cap Therapy"]
+    assert "(hard to read)" in listing.select_one("td.field-reading_level").get_text()
+    assert not soup_of(client.get("/admin/treatments/treatment/", {"reading": "ok"})).select("#result_list")
+
+    panel = soup_of(client.get(url)).select_one("#reading-panel")
+    assert f"SMOG grade {treatment.reading_grade}" in panel.get_text()
+    assert "Hard to read" in panel.get_text()
+    assert panel.select("ol li")[0].get_text() == HARD_POINT, "the longest sentence comes first"
+
+
+@pytest.mark.django_db
+def test_an_import_grades_the_treatment(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from treatments.models import Treatment
+
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: Cold cap\nid: cold-cap\ndescription: A cap that cools the scalp.\n---\n\n"
+        "## What it is\n\nYou wear a cold cap. It keeps some of your hair.\n\n## Pros\n\n- It is simple.\n"
+    )
+    call_command("import_treatments", str(tmp_path), "--no-images", stdout=StringIO())
+    assert Treatment.objects.get().reading_grade is not None

@@ -1,8 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -66,6 +68,25 @@ class ReferenceInline(LabelledTabularInline):
     extra = 1
 
 
+class HardToReadFilter(admin.SimpleListFilter):
+    title = "reading level"
+    parameter_name = "reading"
+
+    def lookups(self, request, model_admin):
+        target = settings.RIBBON_READING_GRADE_TARGET
+        return [("hard", f"Hard to read (SMOG above {target})"), ("ok", "Within the target"), ("none", "Not graded")]
+
+    def queryset(self, request, queryset):
+        target = settings.RIBBON_READING_GRADE_TARGET
+        if self.value() == "hard":
+            return queryset.filter(reading_grade__gt=target)
+        if self.value() == "ok":
+            return queryset.filter(reading_grade__lte=target)
+        if self.value() == "none":
+            return queryset.filter(reading_grade__isnull=True)
+        return queryset
+
+
 @admin.register(Treatment)
 class TreatmentAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     formfield_overrides = {
@@ -73,12 +94,12 @@ class TreatmentAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
         **URL_FIELDS_ASSUME_HTTPS,
         **CHECKBOX_MANY_TO_MANY,
     }
-    list_display = ["title", "status", "tag_list", "updated_at", "next_review"]
-    list_filter = ["status", "tags", ReviewOverdueFilter]
+    list_display = ["title", "status", "tag_list", "updated_at", "next_review", "reading_level"]
+    list_filter = ["status", "tags", ReviewOverdueFilter, HardToReadFilter]
     search_fields = ["title", "summary", "body"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [TreatmentPointInline, ReferenceInline]
-    readonly_fields = ["hero_image_preview", "published_at", "updated_at", "related_questions"]
+    readonly_fields = ["hero_image_preview", "published_at", "updated_at", "related_questions", "reading_panel"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "status", "published_at", "updated_at"]}),
         (
@@ -94,6 +115,7 @@ class TreatmentAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
             },
         ),
         ("What it is", {"fields": ["body"]}),
+        ("Reading level", {"fields": ["reading_panel"]}),
         ("Cost", {"fields": ["cost_min", "cost_max", "cost_currency", "cost_period"]}),
         ("Review", {"fields": ["last_reviewed", "next_review_due"]}),
         ("Organisation", {"fields": ["tags", "source_id", "related_questions"]}),
@@ -130,6 +152,36 @@ class TreatmentAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
         if obj.next_review_due < timezone.localdate():
             return format_html("{} <strong>(overdue)</strong>", when)
         return when
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        points = next(formset for formset in formsets if formset.model is TreatmentPoint)
+        kept = [
+            row.instance.text
+            for row in points.forms
+            if row.instance.pk is not None and row not in points.deleted_forms and row.instance.text
+        ]
+        form.instance.refresh_reading_grade(points=kept)  # the points are saved by now
+
+    @admin.display(description="Reading grade (SMOG)", ordering="reading_grade")
+    def reading_level(self, obj):
+        if obj.reading_grade is None:
+            return "Not graded"
+        if obj.reading_grade > settings.RIBBON_READING_GRADE_TARGET:
+            return format_html("{} <strong>(hard to read)</strong>", obj.reading_grade)
+        return obj.reading_grade
+
+    @admin.display(description="Reading level")
+    def reading_panel(self, obj):
+        """The grade of the text as saved: summary, body and points together, against the target."""
+        if obj is None or obj.pk is None:
+            return "Shown once the treatment is saved."
+        reading = obj.reading()
+        return render_to_string(
+            "admin/treatments/reading_panel.html",
+            {"reading": reading, "target": settings.RIBBON_READING_GRADE_TARGET,
+             "hard": reading.is_hard(settings.RIBBON_READING_GRADE_TARGET)},
+        )  # fmt: skip
 
     @admin.display(description="Related questions")
     def related_questions(self, obj):

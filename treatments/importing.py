@@ -142,6 +142,7 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
             for index, (title, url) in enumerate(parsed.references)
         ]
         Reference.objects.bulk_create(new_references)
+        treatment.refresh_reading_grade()
         if reversion.is_active():
             # The version was taken when the treatment was saved, before its rows were
             # written (bulk_create sends no signals): take it again, rows and all.

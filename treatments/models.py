@@ -26,6 +26,7 @@ from core.models import (
     sees_drafts,
 )
 from core.queries import TEXT_MARKER, Precompiled
+from core.readability import reading_of, text_of_html
 from core.site import fixed_url, slug_url
 from core.text import format_money
 
@@ -65,7 +66,8 @@ class TreatmentQuerySet(PublishableQuerySet):
 
 
 # A version holds the whole page: the treatment (its tags are part of its own row's data) and its rows.
-@reversion.register(follow=("points", "references"))
+# The reading grades are left out: they are worked out again from the text on every save.
+@reversion.register(follow=("points", "references"), exclude=("reading_grade", "reading_grade_fk"))
 class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
     hero_image_folder = "treatments"
     markdown_fields = {"body": "body_html"}
@@ -164,6 +166,20 @@ class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFrom
         blank=True,
         help_text="When the page must be checked again. Must be after the last review.",
     )
+    reading_grade = models.FloatField(
+        "reading grade (SMOG)",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="How hard the summary, body and points are to read, as a school grade; worked out on every save.",
+    )
+    reading_grade_fk = models.FloatField(
+        "reading grade (Flesch–Kincaid)",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The same text's Flesch–Kincaid grade, a second opinion.",
+    )
     source_id = models.CharField(
         max_length=100,
         blank=True,
@@ -200,8 +216,29 @@ class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFrom
         super().save(*args, **kwargs)
         self._published_address = self.slug if self.published_at else ""
 
+    def validate_constraints(self, exclude=None):
+        # clean() checks the cost order already, naming the field; asking the database too costs a query per save.
+        super().validate_constraints(exclude={*(exclude or ()), "cost_min"})
+
     def get_absolute_url(self):
         return slug_url("treatments:detail", self.slug)
+
+    def reading(self, points=None):
+        """How hard the page is to read: its summary, body and points together (core.readability)."""
+        texts = [self.summary, text_of_html(self.body_html)]
+        texts += points if points is not None else list(self.points.values_list("text", flat=True))
+        return reading_of("\n".join(texts))
+
+    def refresh_reading_grade(self, points=None):
+        """
+        Store the grade once the points are saved too (they are saved after the
+        treatment, as rows of their own); `points`, their texts, if at hand.
+        """
+        reading = self.reading(points)
+        self.reading_grade, self.reading_grade_fk = reading.smog, reading.flesch_kincaid
+        type(self)._base_manager.filter(pk=self.pk).update(
+            reading_grade=self.reading_grade, reading_grade_fk=self.reading_grade_fk
+        )
 
     @classmethod
     def page_for(cls, slug, user):
