@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "reversion",
     "reversion_compare",
     "core",
+    # Medical sign-off: reviewers and the approval rule; the content apps below use it.
+    "review",
     "treatments",
     "faq",
     "donations",

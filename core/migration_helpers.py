@@ -1,7 +1,7 @@
 """
 Helpers for data migrations shared by the content apps.
 
-- Giving the "Editors" group an app's permissions. Permissions are normally
+- Giving a group ("Editors", "Medical reviewers") an app's permissions. Permissions are normally
   created after all migrations have run, so a migration that assigns them
   must create them first.
 - Making the renditions of pictures uploaded before renditions existed.
@@ -22,17 +22,26 @@ def _permissions(apps, app_label, codenames):
     return Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
 
 
-def grant_editors(apps, app_label, codenames):
+def grant(apps, group_name, app_label, codenames):
+    """Give a group (made if missing) these permissions of an app."""
     Group = apps.get_model("auth", "Group")
-    editors, _ = Group.objects.get_or_create(name=EDITORS)
-    editors.permissions.add(*_permissions(apps, app_label, codenames))
+    group, _ = Group.objects.get_or_create(name=group_name)
+    group.permissions.add(*_permissions(apps, app_label, codenames))
+
+
+def revoke(apps, group_name, app_label, codenames):
+    Group = apps.get_model("auth", "Group")
+    group = Group.objects.filter(name=group_name).first()
+    if group:
+        group.permissions.remove(*_permissions(apps, app_label, codenames))
+
+
+def grant_editors(apps, app_label, codenames):
+    grant(apps, EDITORS, app_label, codenames)
 
 
 def revoke_editors(apps, app_label, codenames):
-    Group = apps.get_model("auth", "Group")
-    editors = Group.objects.filter(name=EDITORS).first()
-    if editors:
-        editors.permissions.remove(*_permissions(apps, app_label, codenames))
+    revoke(apps, EDITORS, app_label, codenames)
 
 
 def make_missing_renditions(app_label, model_name):
