@@ -177,8 +177,12 @@ class VersionedAdmin(OneKindOfLineEnd, CompareVersionAdmin):
         )
 
     def _publication_fields(self):
-        names = {field.name for field in self.model._meta.concrete_fields}
-        return [name for name in ("status", "published_at") if name in names]
+        """
+        What a revert or recovery leaves as it is: publication, and what a model adds
+        (`kept_on_revert`: a medical page's sign-off). Column names, for update().
+        """
+        kept = getattr(self.model, "kept_on_revert", ("status", "published_at"))
+        return [field.attname for field in self.model._meta.concrete_fields if field.name in kept]
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         """Revert to a version, keeping whether (and since when) the page is published: not a revert's to change."""
@@ -190,8 +194,11 @@ class VersionedAdmin(OneKindOfLineEnd, CompareVersionAdmin):
 
     def recover_view(self, request, version_id, extra_context=None):
         """Bring back a deleted item whole, but as a draft: recovering never publishes a page."""
-        if "status" in self._publication_fields():
-            request.ribbon_kept_publication = {"status": PublishStatus.DRAFT, "published_at": None}
+        fields = self._publication_fields()
+        if "status" in fields:
+            kept = dict.fromkeys(fields)
+            kept["status"] = PublishStatus.DRAFT
+            request.ribbon_kept_publication = kept
         return super().recover_view(request, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

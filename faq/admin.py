@@ -3,6 +3,7 @@ from django.db.models import Count, Q
 from markdownx.admin import MarkdownxModelAdmin
 
 from core.admin import CHECKBOX_MANY_TO_MANY, PublishActionsMixin, VersionedAdmin
+from review.admin import MedicalContentAdmin
 
 from .models import Question, Topic
 
@@ -40,7 +41,7 @@ class TopicAdmin(VersionedAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
+class QuestionAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     list_display = ["question", "topic", "order", "status", "updated_at"]
     list_display_links = ["question"]
     list_editable = ["order"]
@@ -59,6 +60,9 @@ class QuestionAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
         "status",
         "answer",
         "related_treatments",
+        "reviewed_by",
         "last_reviewed",
+        "next_review_due",
+        "review_interval_months",
         "updated_at",
     ]

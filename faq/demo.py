@@ -34,6 +34,7 @@ def load_demo_questions():
                     kept += 1
                     continue
                 question.status = Question.Status.PUBLISHED
+                question.authorise_publication("Demo content")
                 question.save()
                 question.related_treatments.set(
                     [treatments[slug] for slug in item.get("treatments", []) if slug in treatments]

@@ -196,6 +196,8 @@ def save_questions(article, *, topic_name, treatment=None, publish=True):
             question.answer = parsed.answer
             question.topic = topic
             question.status = status
+            if publish:
+                question.authorise_publication("Import")  # an operator's act on the server, recorded with the file
             question.save()
             if treatment is not None:
                 question.related_treatments.add(treatment)

@@ -20,6 +20,7 @@ from core.markdown import no_alt_text_placeholder, renders_quickly
 from core.models import PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
 from core.site import slug_url
 from core.text import search_normalise, search_words
+from review.models import NOT_CONTENT, MedicalContent
 
 
 class TopicQuerySet(models.QuerySet):
@@ -103,8 +104,8 @@ class QuestionQuerySet(PublishableQuerySet):
         return matches
 
 
-@reversion.register()
-class Question(PublishableModel, RenderedContentModel, SlugFromTitle):
+@reversion.register(exclude=NOT_CONTENT)  # publication and sign-off are not a version's to bring back
+class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromTitle):
     slug_source = "question"
     markdown_fields = {"answer": "answer_html"}
 
@@ -139,9 +140,6 @@ class Question(PublishableModel, RenderedContentModel, SlugFromTitle):
         help_text="Treatment pages that should list this question under “Common questions”.",
     )
     order = models.PositiveIntegerField(default=0, help_text="Position within its topic; lower numbers come first.")
-    last_reviewed = models.DateField(
-        null=True, blank=True, help_text="When a medical reviewer last checked this answer."
-    )
 
     objects = QuestionQuerySet.as_manager()
 

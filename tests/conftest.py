@@ -115,7 +115,9 @@ def make_treatment(db):
         fields.setdefault("summary", f"What {title} is, in one sentence.")
         fields.setdefault("last_reviewed", datetime.date(2026, 1, 10))
         fields.setdefault("next_review_due", datetime.date(2027, 1, 10))
-        treatment = Treatment.objects.create(title=title, status=status, **fields)
+        treatment = Treatment(title=title, status=status, **fields)
+        treatment.authorise_publication("Set up by a test")
+        treatment.save()
         for name in tags:
             tag = Tag.objects.filter(name=name).first() or Tag.objects.create(name=name)
             treatment.tags.add(tag)
@@ -172,13 +174,15 @@ def make_question(db):
 
     def make(question=None, answer="An answer.", topic="Immunotherapy", status="published", treatments=(), **fields):
         topic_obj = Topic.objects.filter(name=topic).first() or Topic.objects.create(name=topic)
-        item = Question.objects.create(
+        item = Question(
             question=question or f"Question number {next(_counter)}?",
             answer=answer,
             topic=topic_obj,
             status=status,
             **fields,
         )
+        item.authorise_publication("Set up by a test")
+        item.save()
         if treatments:
             item.related_treatments.set(treatments)
         return item

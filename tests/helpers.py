@@ -179,6 +179,14 @@ heroImage: "https://images.example.org/cold-cap.jpg"
 Kind = TreatmentPoint.Kind
 
 
+def signed_off(item):
+    """Save medical content as published, as an import or a reviewer's approval would."""
+    item.status = "published"
+    item.authorise_publication("Set up by a test")
+    item.save()
+    return item
+
+
 def treatment_form(**overrides):
     data = {
         "title": "Cold Cap Therapy",
@@ -193,8 +201,7 @@ def treatment_form(**overrides):
         "cost_max": "3000",
         "cost_currency": "USD",
         "cost_period": "one-off",
-        "last_reviewed": "2026-10-01",
-        "next_review_due": "2027-10-01",
+        "review_interval_months": "12",
         "source_id": "",
         "points-TOTAL_FORMS": "3",
         "points-INITIAL_FORMS": "0",

@@ -33,7 +33,7 @@ def test_an_editor_can_write_a_question_with_the_live_preview_editor(client, edi
             "status": "published",
             "answer": "**No**, the drip itself does not hurt.",
             "related_treatments": [full_treatment.pk],
-            "last_reviewed": "2026-10-01",
+            "review_interval_months": "12",
         },
     )
     assert response.status_code == 302

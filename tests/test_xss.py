@@ -4,19 +4,22 @@ and through both importers. Each rendered page is parsed and must contain no
 executable script, no event-handler attribute and no dangerous URL.
 """
 
+import datetime
 import json
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
 from donations.models import Campaign, SuggestedAmount
 from faq.models import Question, Topic
+from review.models import Reviewer
 from treatments.models import Reference, Tag, Treatment, TreatmentPoint
 
-from .helpers import assert_page_is_inert, image_bytes
+from .helpers import assert_page_is_inert, image_bytes, signed_off
 from .xss_corpus import PAYLOADS
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +46,13 @@ def public_urls(treatment, tag, question, topic, campaign, payload):
 def test_payload_in_every_staff_field_renders_inert(client, index):
     payload = PAYLOADS[index]
     tag = Tag.objects.create(name=f"Tag {index} {payload}"[:60], slug=f"tag-{index}")
-    treatment = Treatment.objects.create(
+    user = get_user_model().objects.create_user(f"reviewer-{index}", is_staff=True)
+    reviewer = Reviewer.objects.create(
+        user=user, display_name=f"Dr {payload}"[:120], credentials=f"Credentials {payload}"[:160]
+    )
+    treatment = Treatment(
+        reviewed_by=reviewer,
+        last_reviewed=datetime.date(2026, 11, 1),
         title=f"T {payload}"[:120],
         slug=f"treatment-{index}",
         summary=f"Summary {payload}"[:300],
@@ -56,6 +65,7 @@ def test_payload_in_every_staff_field_renders_inert(client, index):
         cost_max=2,
         cost_period="year",
     )
+    signed_off(treatment)
     treatment.tags.add(tag)
     for kind in TreatmentPoint.Kind.values:
         TreatmentPoint.objects.create(treatment=treatment, kind=kind, text=f"Point {payload}")
@@ -65,12 +75,16 @@ def test_payload_in_every_staff_field_renders_inert(client, index):
     topic = Topic.objects.create(
         name=f"Topic {index} {payload}"[:100], slug=f"topic-{index}", description=f"About {payload}"[:300]
     )
-    question = Question.objects.create(
-        question=f"Q {payload}?"[:300],
-        slug=f"question-{index}",
-        answer=f"Answer {payload}\n\n{payload}",
-        topic=topic,
-        status="published",
+    question = signed_off(
+        Question(
+            question=f"Q {payload}?"[:300],
+            slug=f"question-{index}",
+            answer=f"Answer {payload}\n\n{payload}",
+            topic=topic,
+            status="published",
+            reviewed_by=reviewer,
+            last_reviewed=datetime.date(2026, 11, 1),
+        )
     )
     question.related_treatments.add(treatment)
     campaign = Campaign.objects.create(

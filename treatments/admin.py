@@ -19,6 +19,7 @@ from core.admin import (
     PublishActionsMixin,
     VersionedAdmin,
 )
+from review.admin import MedicalContentAdmin
 
 from .models import Reference, Tag, Treatment, TreatmentPoint
 
@@ -88,7 +89,7 @@ class HardToReadFilter(admin.SimpleListFilter):
 
 
 @admin.register(Treatment)
-class TreatmentAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
+class TreatmentAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     formfield_overrides = {
         **MarkdownxModelAdmin.formfield_overrides,
         **URL_FIELDS_ASSUME_HTTPS,
@@ -117,7 +118,7 @@ class TreatmentAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
         ("What it is", {"fields": ["body"]}),
         ("Reading level", {"fields": ["reading_panel"]}),
         ("Cost", {"fields": ["cost_min", "cost_max", "cost_currency", "cost_period"]}),
-        ("Review", {"fields": ["last_reviewed", "next_review_due"]}),
+        ("Medical review", {"fields": ["reviewed_by", "last_reviewed", "next_review_due", "review_interval_months"]}),
         ("Organisation", {"fields": ["tags", "source_id", "related_questions"]}),
     ]
 

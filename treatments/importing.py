@@ -88,6 +88,8 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
         treatment.summary = parsed.summary
         treatment.body = parsed.body
         treatment.status = Treatment.Status.PUBLISHED if publish else Treatment.Status.DRAFT
+        if publish:
+            treatment.authorise_publication("Import")  # an operator's act on the server, recorded with the file
         treatment.cost_min, treatment.cost_max = parsed.cost_min, parsed.cost_max
         treatment.cost_currency = parsed.cost_currency
         treatment.cost_period = parsed.cost_period

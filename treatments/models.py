@@ -29,6 +29,7 @@ from core.queries import TEXT_MARKER, Precompiled
 from core.readability import reading_of, text_of_html
 from core.site import fixed_url, slug_url
 from core.text import format_money
+from review.models import NOT_CONTENT, MedicalContent
 
 
 @reversion.register()
@@ -66,9 +67,10 @@ class TreatmentQuerySet(PublishableQuerySet):
 
 
 # A version holds the whole page: the treatment (its tags are part of its own row's data) and its rows.
-# The reading grades are left out: they are worked out again from the text on every save.
-@reversion.register(follow=("points", "references"), exclude=("reading_grade", "reading_grade_fk"))
-class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
+# Versions hold the content; publication and sign-off are not theirs to bring back (MedicalContent), and
+# the reading grades are worked out again from the text on every save.
+@reversion.register(follow=("points", "references"), exclude=(*NOT_CONTENT, "reading_grade", "reading_grade_fk"))
+class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
     hero_image_folder = "treatments"
     markdown_fields = {"body": "body_html"}
 
@@ -156,16 +158,6 @@ class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFrom
         help_text="What the cost range covers. Required when a cost is given.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    last_reviewed = models.DateField(
-        null=True,
-        blank=True,
-        help_text="When a medical reviewer last checked this page.",
-    )
-    next_review_due = models.DateField(
-        null=True,
-        blank=True,
-        help_text="When the page must be checked again. Must be after the last review.",
-    )
     reading_grade = models.FloatField(
         "reading grade (SMOG)",
         null=True,
@@ -289,8 +281,6 @@ class Treatment(PublishableModel, HeroImageModel, RenderedContentModel, SlugFrom
 
     def clean(self):
         errors = {}
-        if self.last_reviewed and self.next_review_due and self.next_review_due <= self.last_reviewed:
-            errors["next_review_due"] = "The next review must be after the last review."
         if self.cost_min is not None and self.cost_max is not None and self.cost_min > self.cost_max:
             errors["cost_max"] = "The highest cost cannot be lower than the lowest cost."
         if (self.cost_min is not None or self.cost_max is not None) and not self.cost_period:
