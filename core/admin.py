@@ -17,6 +17,7 @@ from reversion_compare.admin import CompareVersionAdmin
 
 from core.fields import MarkdownFormField, TextFormField
 from core.models import PublishStatus, RecentChange
+from core.versions import revert_page
 
 # Editors paste addresses without a scheme ("www.cancer.gov/…"); the web is https.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -200,6 +201,13 @@ class VersionedAdmin(OneKindOfLineEnd, CompareVersionAdmin):
             kept["status"] = PublishStatus.DRAFT
             request.ribbon_kept_publication = kept
         return super().recover_view(request, version_id, extra_context)
+
+    def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
+        # django-reversion reverts the version's whole revision, which may hold other pages
+        # (a bulk action, an FAQ file, the demo content, tags an import made): bring back
+        # this page only (core.versions). The revision is this request's own object.
+        version.revision.revert = lambda delete=False: revert_page(version, delete=delete)
+        return super()._reversion_revisionform_view(request, version, template_name, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Inside a revert or recovery the rows already hold the old version (django-reversion

@@ -408,3 +408,39 @@ def test_two_saves_at_the_same_moment_on_sqlite(tmp_path):
     )  # fmt: skip
     assert finished.returncode == 0, finished.stderr[-3000:]
     _assert_one_saved_and_one_told(json.loads(finished.stdout.strip().splitlines()[-1]))
+
+
+def test_reverting_one_page_never_touches_another_saved_in_the_same_revision(client, boss):
+    """
+    The demo content's questions share one revision, as the rows of a bulk action or an FAQ file do, and
+    an imported treatment's revision holds the tags the import made: a revert brings back one page only.
+    """
+    from faq.models import Question
+    from treatments.models import Tag
+
+    call_command("load_demo", stdout=StringIO())
+    first_question, other_question = Question.objects.all()[:2]
+    assert _versions(first_question)[0].revision == _versions(other_question)[0].revision
+    chemo = Treatment.objects.get(slug="chemotherapy")
+    tag = chemo.tags.first()
+    assert _versions(tag)[0].revision == _versions(chemo)[0].revision
+
+    url = f"/admin/faq/question/{other_question.pk}/change/"
+    client.post(url, {**form_values(client.get(url).content), "answer": "An editor's later answer."})
+    url = f"/admin/treatments/tag/{tag.pk}/change/"
+    client.post(url, {**form_values(client.get(url).content), "name": "A renamed tag"})
+    url = f"/admin/faq/question/{first_question.pk}/change/"
+    client.post(url, {**form_values(client.get(url).content), "answer": "A mistake."})
+    _change(client, chemo, summary="A mistake.")
+
+    for item in (first_question, chemo):
+        first = _versions(item)[-1]
+        url = f"/admin/{item._meta.app_label}/{item._meta.model_name}/{item.pk}/history/{first.pk}/"
+        assert client.post(url, form_values(client.get(url).content)).status_code == 302
+    first_question.refresh_from_db()
+    chemo.refresh_from_db()
+    assert first_question.answer != "A mistake."
+    assert chemo.summary != "A mistake."
+    other_question.refresh_from_db()
+    assert other_question.answer == "An editor's later answer.", "another page's later edit was undone"
+    assert Tag.objects.get(pk=tag.pk).name == "A renamed tag", "a tag's later edit was undone"

@@ -1,0 +1,50 @@
+"""
+Bringing back one page from a version.
+
+django-reversion reverts a version's whole revision. A revision can hold
+more than one page: a bulk action in the admin's list, an FAQ file, the
+demo content, or an import that made tags along with its treatment. So
+reverting one page that way would silently undo later edits of the others.
+`revert_page` brings back the page the version is of, with the inline rows
+its model follows (reversion.register(follow=...)), and nothing else.
+"""
+
+from reversion.revisions import _get_options
+
+
+def _followed_rows(model):
+    """(row model, column naming the parent) for each one-to-many relation the model's versions follow."""
+    for name in _get_options(model).follow:
+        relation = model._meta.get_field(name)
+        if relation.one_to_many:
+            yield relation.related_model, relation.field.attname
+
+
+def page_versions(version):
+    """The versions, in the version's revision, of its page: the object itself and its followed rows."""
+    model, object_id = version._model, version.object_id
+    followed = dict(_followed_rows(model))
+    found = [version]
+    for other in version.revision.version_set.exclude(pk=version.pk).select_related("content_type"):
+        column = followed.get(other._model)
+        if column and str(other.field_dict.get(column)) == str(object_id):
+            found.append(other)
+    return found
+
+
+def revert_page(version, delete=False):
+    """
+    Put the page back as it was in `version`: its own row and its followed rows
+    (with `delete`, rows made since are removed). Saved raw, as django-reversion
+    does: no save() runs, so callers re-render or re-save as they need.
+    """
+    versions = page_versions(version)
+    if delete:
+        kept = {}
+        for other in versions[1:]:
+            kept.setdefault(other._model, set()).add(other._object_version.object.pk)
+        for row_model, column in _followed_rows(version._model):
+            current = row_model._default_manager.filter(**{column: version._object_version.object.pk})
+            current.exclude(pk__in=kept.get(row_model, ())).delete()
+    for each in versions:
+        each.revert()
