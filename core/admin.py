@@ -185,11 +185,16 @@ class VersionedAdmin(OneKindOfLineEnd, CompareVersionAdmin):
         kept = getattr(self.model, "kept_on_revert", ("status", "published_at"))
         return [field.attname for field in self.model._meta.concrete_fields if field.name in kept]
 
-    def revision_view(self, request, object_id, version_id, extra_context=None):
-        """Revert to a version, keeping whether (and since when) the page is published: not a revert's to change."""
+    def keep_publication(self, request, object_id):
+        """Remember, for this request, what a revert must leave as it is (see changeform_view); returns it."""
         fields = self._publication_fields()
         current = self.model._default_manager.filter(pk=unquote(object_id)).values(*fields).first() if fields else None
         request.ribbon_kept_publication = current
+        return current
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """Revert to a version, keeping whether (and since when) the page is published: not a revert's to change."""
+        current = self.keep_publication(request, object_id)
         context = {"kept_status": current and current.get("status"), **(extra_context or {})}
         return super().revision_view(request, object_id, version_id, context)
 

@@ -1,11 +1,18 @@
 import reversion
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from reversion.models import Version
 
 from core.admin import VersionedAdmin
 from core.models import PublishStatus
+from core.versions import revert_page
 
-from .models import Reviewer, can_approve
+from .models import Reviewer, SignOff, can_approve
+
+SUBMIT = "_submit_for_review"
 
 
 @admin.register(Reviewer)
@@ -23,6 +30,121 @@ class MedicalContentAdmin:
     """
 
     sign_off_fields = ["reviewed_by", "last_reviewed", "next_review_due"]
+    change_form_template = "admin/review/change_form.html"
+
+    # A published page never changes without sign-off. An edit of one (by anyone but a
+    # superuser) is saved as a version, the pending change, and the page's rows are put
+    # back as approved, all in one transaction: the public never sees the change until
+    # a reviewer approves it (review.models.MedicalContent.approve). The editor's form
+    # shows the pending change, and saving again works on top of it.
+
+    def proposes_changes(self, request, object_id):
+        """Whether a save of this item by this person becomes a pending change."""
+        if object_id is None or request.user.is_superuser:
+            return False
+        kept = getattr(request, "ribbon_kept_publication", None)  # set when the rows hold another version
+        if kept is None:
+            kept = self.model._default_manager.filter(pk=unquote(object_id)).values("status").first()
+        return bool(kept) and kept["status"] == PublishStatus.PUBLISHED
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        item = self.model._default_manager.filter(pk=unquote(object_id)).first()
+        sign_off = item.sign_off() if item is not None else None
+        context = {"sign_off": sign_off, "submit_name": SUBMIT, **(extra_context or {})}
+        if item is None or not self.proposes_changes(request, object_id):
+            return super().change_view(request, object_id, form_url, context)
+        pending = sign_off.proposed if sign_off else None
+        # A published page made without versions (volume data) gets one now, before its form is
+        # shown: the version the editor's form is based on, and the approved page to keep.
+        self._approved_version(item)
+        if request.method != "POST":
+            if pending is None:
+                return super().change_view(request, object_id, form_url, context)
+            # The form shows the pending change (django-reversion renders it in a transaction it rolls back).
+            self.keep_publication(request, object_id)
+            return self._reversion_revisionform_view(request, pending, self.change_form_template, context)
+        return self._propose(
+            request,
+            item,
+            pending,
+            lambda: super(MedicalContentAdmin, self).change_view(request, object_id, form_url, context),
+        )
+
+    def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
+        if request.method == "POST" and self.proposes_changes(request, version.object_id):
+            item = self.model._default_manager.get(pk=version.object_id)
+
+            def save_in_a_revision():
+                with self.create_revision(request):
+                    return self.changeform_view(request, quote(version.object_id), request.path, extra_context)
+
+            return self._propose(request, item, version, save_in_a_revision)  # a revert, proposed for review
+        return super()._reversion_revisionform_view(request, version, template_name, extra_context)
+
+    def _propose(self, request, item, base, save):
+        """
+        Run `save` (the admin's save, which keeps its version) over `base` (the pending
+        change, or a version reverted to; None: the approved page itself), then put the
+        approved page back and keep the saved version as the pending change.
+        """
+        with transaction.atomic():
+            item = self.model._default_manager.select_for_update().get(pk=item.pk)
+            sign_off = SignOff.of(item)
+            live = sign_off.approved if sign_off and sign_off.approved else self._approved_version(item)
+            kept = self.keep_publication(request, str(item.pk))
+            if base is not None:
+                revert_page(base, delete=True)
+            response = save()
+            if response.status_code != 302:
+                if hasattr(response, "render"):
+                    response.render()  # while the rows still hold what the form was made from
+                transaction.set_rollback(True)
+                return response
+            proposed = Version.objects.get_for_object(item).first()
+            revert_page(live, delete=True)  # the public page stays as approved
+            self.model._default_manager.filter(pk=item.pk).update(**kept)
+            item.refresh_from_db()
+            item.after_rows_restored()
+            sign_off = sign_off or SignOff(item=item)
+            sign_off.approved, sign_off.proposed = live, proposed
+            if SUBMIT in request.POST or sign_off.state == SignOff.State.SUBMITTED:
+                sign_off.state = SignOff.State.SUBMITTED
+                sign_off.submitted_by, sign_off.submitted_at = request.user, timezone.now()
+                sign_off.comment = ""
+            else:
+                sign_off.state = SignOff.State.DRAFT
+            sign_off.save()
+        messages.info(
+            request,
+            "The public page is unchanged: your change waits for a medical reviewer's approval"
+            + (" (submitted for review)." if sign_off.state == SignOff.State.SUBMITTED else
+               ". Press “Submit for review” when it is ready."),
+        )  # fmt: skip
+        return response
+
+    def _approved_version(self, item):
+        """The version the public page is (one is made first if the page has none, as volume data has not)."""
+        latest = Version.objects.get_for_object(item).first()
+        if latest is None:
+            with reversion.create_revision():
+                reversion.set_comment("The approved page, kept before its first change.")
+                reversion.add_to_revision(item)
+            latest = Version.objects.get_for_object(item).first()
+        return latest
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._submit_if_asked(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._submit_if_asked(request, obj)
+        return super().response_change(request, obj)
+
+    def _submit_if_asked(self, request, obj):
+        """A draft is saved in place; "Submit for review" sends it to review as it now is."""
+        if SUBMIT in request.POST and not obj.is_published:
+            obj.submit_for_review(request.user)
+            messages.info(request, "Submitted for medical review: a reviewer will approve it or send it back.")
 
     def get_readonly_fields(self, request, obj=None):
         fields = [*super().get_readonly_fields(request, obj), *self.sign_off_fields]

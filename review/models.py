@@ -11,12 +11,16 @@ import datetime
 
 import reversion
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from reversion.models import Version
 
 from core.models import PublishStatus
+from core.versions import revert_page
 
 MEDICAL_REVIEWERS = "Medical reviewers"
 APPROVE_PERMISSION = "review.approve_medical_content"
@@ -50,6 +54,69 @@ class Reviewer(models.Model):
 
     def __str__(self):
         return f"{self.display_name}, {self.credentials}"
+
+
+class SignOff(models.Model):
+    """
+    A medical item's change on its way to the public: written, submitted,
+    perhaps sent back, until a reviewer approves it (and this row goes). The
+    change itself is a version (`proposed`); the public keeps seeing the
+    item's row, which holds the approved content (`approved`, the version it
+    was approved as; none if it was never published).
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Not submitted yet"
+        SUBMITTED = "submitted", "Awaiting review"
+        SENT_BACK = "sent_back", "Sent back"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, help_text="The kind of page.")
+    object_id = models.CharField(max_length=191, help_text="Which page of that kind.")
+    item = GenericForeignKey("content_type", "object_id")
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.DRAFT, db_index=True, help_text="Where the change stands."
+    )
+    proposed = models.ForeignKey(
+        "reversion.Version", null=True, on_delete=models.SET_NULL, related_name="+", help_text="The change to review."
+    )
+    approved = models.ForeignKey(
+        "reversion.Version",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="What the public sees now (none if the item was never published).",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who sent it to review.",
+    )
+    submitted_at = models.DateTimeField(null=True, help_text="When it was sent to review (the queue's order).")
+    comment = models.TextField(blank=True, help_text="Why the reviewer sent it back; the editor sees it on the page.")
+    sent_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The reviewer who sent it back.",
+    )
+    sent_back_at = models.DateTimeField(null=True, help_text="When it was sent back.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="When this changed last.")
+
+    class Meta:
+        verbose_name = "medical review"
+        verbose_name_plural = "review queue"
+        ordering = ["submitted_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["content_type", "object_id"], name="one_sign_off_per_item")]
+
+    def __str__(self):
+        return f"{self.item} ({self.get_state_display().lower()})"
+
+    @classmethod
+    def of(cls, item):
+        return cls.objects.filter(content_type=ContentType.objects.get_for_model(item), object_id=str(item.pk)).first()
 
 
 def months_after(day, months):
@@ -138,8 +205,42 @@ class MedicalContent(models.Model):
         """
         self._publication = how
 
+    def sign_off(self):
+        """Where this item's change stands in review, or None if nothing is waiting."""
+        return SignOff.of(self) if self.pk else None
+
+    def after_rows_restored(self):
+        """Called once a version's rows are back (core.versions saves them raw); a model refreshes what it derives."""
+
+    def submit_for_review(self, by):
+        """The editor is done: the latest version (a draft as it is, or a published page's change) goes to review."""
+        latest = Version.objects.get_for_object(self).first()
+        sign_off = self.sign_off() or SignOff(item=self, approved=latest if self.is_published else None)
+        sign_off.state = SignOff.State.SUBMITTED
+        sign_off.proposed = latest
+        sign_off.submitted_by, sign_off.submitted_at = by, timezone.now()
+        sign_off.save()
+        return sign_off
+
+    def send_back(self, by, comment):
+        """A reviewer returns the change to its editor, saying why."""
+        if not can_approve(by):
+            raise PermissionDenied("Only a medical reviewer can send a change back.")
+        sign_off = self.sign_off()
+        if sign_off is None or sign_off.state != SignOff.State.SUBMITTED:
+            raise ValidationError("Only a change that is awaiting review can be sent back.")
+        if not comment.strip():
+            raise ValidationError("Say what needs to change: the editor sees this comment.")
+        sign_off.state = SignOff.State.SENT_BACK
+        sign_off.comment = comment.strip()
+        sign_off.sent_back_by, sign_off.sent_back_at = by, timezone.now()
+        sign_off.save()
+
     def approve(self, by):
-        """A medical reviewer signs this off: it is published, and the review dates start again from today."""
+        """
+        A medical reviewer signs this off: a pending change replaces the public
+        content, the item is published, and the review dates start again from today.
+        """
         if not can_approve(by):
             raise PermissionDenied("Only a medical reviewer can approve medical content.")
         reviewer = Reviewer.objects.filter(user=by).first()
@@ -148,12 +249,26 @@ class MedicalContent(models.Model):
                 "Add your name and credentials (Medical review › Reviewers) before approving: "
                 "they are printed on every page you approve."
             )
+        sign_off = self.sign_off()
+        if sign_off is not None and sign_off.proposed is not None and self.is_published:
+            revert_page(sign_off.proposed, delete=True)  # the change becomes the page (no version: approval makes one)
+            self._restore_kept(sign_off)
+            self.refresh_from_db()
+            self.after_rows_restored()
         today = timezone.localdate()
         self.reviewed_by = reviewer
         self.last_reviewed = today
         self.next_review_due = months_after(today, self.review_interval_months)
         self.status = PublishStatus.PUBLISHED
         self._save_recorded(by, f"Approved by {reviewer}.", f"Approved by {reviewer}")
+        if sign_off is not None:
+            sign_off.delete()
+
+    def _restore_kept(self, sign_off):
+        """Put back what a version leaves out (publication, sign-off), as it was before the rows were restored."""
+        kept = {name: getattr(self, name) for name in ("status", "published_at", "reviewed_by_id", "last_reviewed",
+                                                        "next_review_due")}  # fmt: skip
+        type(self)._base_manager.filter(pk=self.pk).update(**kept)
 
     def publish_in_emergency(self, by):
         """A superuser publishes without a medical review: the history says so; the review dates stay as they were."""

@@ -169,6 +169,17 @@ def editor(django_user_model):
 
 
 @pytest.fixture
+def reviewer(django_user_model):
+    """A member of "Medical reviewers" with the public name and credentials approval prints."""
+    from review.models import MEDICAL_REVIEWERS, Reviewer
+
+    user = django_user_model.objects.create_user("amina", password="a-long-test-password-1", is_staff=True)
+    user.groups.add(Group.objects.get(name=MEDICAL_REVIEWERS))
+    Reviewer.objects.create(user=user, display_name="Dr Amina Yusuf", credentials="consultant breast oncologist")
+    return user
+
+
+@pytest.fixture
 def make_question(db):
     from faq.models import Question, Topic
 

@@ -117,7 +117,8 @@ def test_parameters_a_page_does_not_use_share_its_cached_page(client, site, djan
     assert client.get("/treatments/?tag=chemotherapy")["X-Page-Cache"] == "miss"
 
 
-def test_an_edit_saved_by_staff_in_the_admin_shows_at_once(client, site, editor, commit):
+def test_an_edit_saved_by_staff_in_the_admin_shows_at_once(client, site, editor, reviewer, commit):
+    """Once approved: an editor's change to a published page waits for a medical reviewer (tests/test_review.py)."""
     treatment = site["treatment"]
     for url in ("/treatments/immunotherapy/", "/treatments/", "/"):
         client.get(url)
@@ -131,6 +132,7 @@ def test_an_edit_saved_by_staff_in_the_admin_shows_at_once(client, site, editor,
     data["body"] = "The body, *rewritten*."
     with commit():
         assert staff.post(change_url, data).status_code == 302
+        treatment.approve(reviewer)
 
     detail = client.get("/treatments/immunotherapy/")
     assert detail["X-Page-Cache"] == "miss"
@@ -361,7 +363,7 @@ def test_a_deploy_never_serves_pages_the_previous_code_rendered(client, site, se
         page_cache.release.cache_clear()
 
 
-def test_points_and_references_edited_on_their_own_show_at_once(client, site, editor, commit):
+def test_points_and_references_edited_on_their_own_show_at_once(client, site, editor, reviewer, commit):
     treatment = site["treatment"]
     client.get("/treatments/immunotherapy/")
     point = treatment.points.first()
@@ -382,6 +384,7 @@ def test_points_and_references_edited_on_their_own_show_at_once(client, site, ed
     data["points-0-text"] = "Rewritten through the admin's inline form."
     with commit():
         assert staff.post(change_url, data).status_code == 302
+        treatment.approve(reviewer)
     assert b"Rewritten through the admin&#x27;s inline form." in client.get("/treatments/immunotherapy/").content
 
 

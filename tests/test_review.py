@@ -6,17 +6,14 @@ approve medical content.
 import pytest
 from django.contrib.auth.models import Group
 
-from review.models import MEDICAL_REVIEWERS, Reviewer, can_approve
+from review.models import MEDICAL_REVIEWERS, can_approve
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def reviewer_user(django_user_model):
-    user = django_user_model.objects.create_user("amina", password="a-long-test-password-1", is_staff=True)
-    user.groups.add(Group.objects.get(name=MEDICAL_REVIEWERS))
-    Reviewer.objects.create(user=user, display_name="Dr Amina Yusuf", credentials="consultant breast oncologist")
-    return user
+def reviewer_user(reviewer):
+    return reviewer
 
 
 def test_the_two_roles_exist_and_only_reviewers_and_superusers_may_approve(django_user_model, editor, reviewer_user):
@@ -170,3 +167,117 @@ def test_a_superusers_emergency_publication_is_recorded_as_such(client, django_u
     assert treatment.last_reviewed is None, "an emergency is not a medical review"
     trail = soup_of(client.get("/admin/core/recentchange/")).select_one("#result_list tbody tr").get_text()
     assert "Published by Bo without medical review (emergency)." in trail
+
+
+# A published page never changes without sign-off ------------------------------------------
+
+
+def _open(client, url):
+    from .helpers import form_values
+
+    return form_values(client.get(url).content)
+
+
+def _public_lead_and_main(treatment):
+    from django.test import Client
+
+    from .helpers import soup_of
+
+    page = soup_of(Client().get(treatment.get_absolute_url()))
+    return page.select_one(".lead").get_text(), page.select_one("main").get_text()
+
+
+def test_an_editors_change_to_a_published_page_waits_for_approval(client, editor, reviewer, make_treatment):
+    from review.models import SignOff
+    from treatments.models import TreatmentPoint
+
+    from .helpers import soup_of
+
+    Kind = TreatmentPoint.Kind
+    treatment = make_treatment("Radiotherapy", summary="Beams aimed at the tumour.", points=[(Kind.CON, "Tiredness.")])
+    client.force_login(editor)
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    data = _open(client, url)
+    data.update({"summary": "High-energy beams aimed at the tumour.", "points-0-text": "Tiredness for some weeks."})
+    assert client.post(url, data).status_code == 302
+    lead, main = _public_lead_and_main(treatment)
+    assert lead == "Beams aimed at the tumour."
+    assert "Tiredness." in main
+    assert "Tiredness for some weeks." not in main
+    sign_off = SignOff.of(treatment)
+    assert sign_off.state == SignOff.State.DRAFT
+
+    # The editor's form shows the change; they submit it.
+    form = soup_of(client.get(url))
+    assert form.select_one("#id_summary").get_text().strip() == "High-energy beams aimed at the tumour."
+    assert "The public still sees the approved page" in form.get_text()
+    data = _open(client, url)
+    data["_submit_for_review"] = "Submit for review"
+    assert client.post(url, data).status_code == 302
+    sign_off.refresh_from_db()
+    assert (sign_off.state, sign_off.submitted_by) == (SignOff.State.SUBMITTED, editor)
+    assert _public_lead_and_main(treatment)[0] == "Beams aimed at the tumour."
+
+    treatment.refresh_from_db()
+    treatment.approve(reviewer)
+    lead, main = _public_lead_and_main(treatment)
+    assert lead == "High-energy beams aimed at the tumour."
+    assert "Tiredness for some weeks." in main
+    assert SignOff.of(treatment) is None
+    treatment.refresh_from_db()
+    assert treatment.reviewed_by == reviewer.reviewer
+
+
+def test_a_change_sent_back_shows_the_reviewers_comment_to_the_editor(client, editor, reviewer, make_question):
+    from review.models import SignOff
+
+    from .helpers import soup_of
+
+    question = make_question("Does it hurt?", answer="No.")
+    client.force_login(editor)
+    url = f"/admin/faq/question/{question.pk}/change/"
+    data = {**_open(client, url), "answer": "It never hurts.", "_submit_for_review": "Submit for review"}
+    assert client.post(url, data).status_code == 302
+    question.send_back(reviewer, "“Never” is too strong: some people feel the needle.")
+    page = soup_of(client.get(url)).get_text()
+    assert "Sent back" in page
+    assert "some people feel the needle" in page
+    data = {**_open(client, url), "answer": "The needle may sting for a moment.", "_submit_for_review": "Submit"}
+    assert client.post(url, data).status_code == 302
+    assert SignOff.of(question).state == SignOff.State.SUBMITTED
+    assert SignOff.of(question).comment == ""
+    question.refresh_from_db()
+    assert question.answer == "No."
+    question.approve(reviewer)
+    question.refresh_from_db()
+    assert question.answer == "The needle may sting for a moment."
+
+
+def test_sending_back_needs_a_reviewer_and_a_comment(editor, reviewer, make_question):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    question = make_question("Is it safe?", status="draft")
+    question.submit_for_review(editor)
+    with pytest.raises(PermissionDenied):
+        question.send_back(editor, "Not good.")
+    with pytest.raises(ValidationError):
+        question.send_back(reviewer, "   ")
+
+
+def test_an_editors_revert_of_a_published_page_waits_for_approval_too(client, editor, reviewer, make_treatment):
+    from reversion.models import Version
+
+    treatment = make_treatment("Surgery", summary="The first summary.", status="draft")
+    treatment.approve(reviewer)
+    client.force_login(editor)
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    assert client.post(url, {**_open(client, url), "summary": "The second summary."}).status_code == 302
+    treatment.refresh_from_db()
+    treatment.approve(reviewer)
+    assert _public_lead_and_main(treatment)[0] == "The second summary."
+    approvals = Version.objects.get_for_object(treatment).filter(revision__comment__startswith="Approved by")
+    first = approvals.get(serialized_data__contains="The first summary.")
+    revert = f"/admin/treatments/treatment/{treatment.pk}/history/{first.pk}/"
+    assert client.post(revert, _open(client, revert)).status_code == 302
+    assert _public_lead_and_main(treatment)[0] == "The second summary."
+    assert _open(client, url)["summary"] == "The first summary.", "the revert waits as the pending change"

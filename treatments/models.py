@@ -221,6 +221,9 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         texts += points if points is not None else list(self.points.values_list("text", flat=True))
         return reading_of("\n".join(texts))
 
+    def after_rows_restored(self):
+        self.refresh_reading_grade()  # left out of versions: worked out again for the text now in place
+
     def refresh_reading_grade(self, points=None):
         """
         Store the grade once the points are saved too (they are saved after the
