@@ -1,9 +1,13 @@
 import reversion
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from reversion.models import Version
 
 from core.admin import VersionedAdmin
@@ -195,3 +199,93 @@ class MedicalContentAdmin:
         entry = super().log_change(request, obj, message)
         self._record_emergency(request, entry)
         return entry
+
+
+@admin.register(SignOff)
+class ReviewQueueAdmin(admin.ModelAdmin):
+    """
+    Medical review: every change on its way to the public, oldest first. A
+    change opens on its review page: what changed since the approved page (a
+    field-by-field diff), and, for a medical reviewer, Approve or Send back
+    with a comment the editor sees.
+    """
+
+    list_display = ["page", "kind", "state", "submitted_by", "submitted_at"]
+    list_filter = ["state", "content_type"]
+    list_select_related = ["content_type", "submitted_by"]
+    ordering = ["submitted_at", "pk"]
+    review_template = "admin/review/review.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_change_permission(self, request, obj=None):
+        return can_approve(request.user)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("item")  # one query per kind, not per change
+
+    @admin.display(description="Page")
+    def page(self, sign_off):
+        return sign_off.item
+
+    @admin.display(description="Kind", ordering="content_type")
+    def kind(self, sign_off):
+        return capfirst(sign_off.content_type.name)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        sign_off = self.get_object(request, unquote(object_id))
+        if sign_off is None or sign_off.item is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, sign_off):
+            raise PermissionDenied
+        item = sign_off.item
+        error = None
+        if request.method == "POST":
+            if not can_approve(request.user):
+                raise PermissionDenied
+            try:
+                if request.POST.get("decision") == "approve":
+                    item.approve(request.user)
+                    self.message_user(request, f"Approved: “{item}” is public as reviewed.", messages.SUCCESS)
+                    return redirect("admin:review_signoff_changelist")
+                if request.POST.get("decision") == "send_back":
+                    item.send_back(request.user, request.POST.get("comment", ""))
+                    self.message_user(request, f"Sent back: the editor of “{item}” sees your comment.", messages.INFO)
+                    return redirect("admin:review_signoff_changelist")
+            except ValidationError as refusal:
+                error = " ".join(refusal.messages)
+            except PermissionDenied as refusal:
+                error = str(refusal)
+        item_admin = self.admin_site._registry[type(item)]
+        latest = Version.objects.get_for_object(item).first()
+        proposed = sign_off.proposed if item.is_published else latest
+        approved = sign_off.approved if item.is_published else None
+        compare_data, has_unfollowed_fields = (
+            item_admin.compare(item, approved, proposed) if approved and proposed else ([], False)
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Review: {item}",
+            "sign_off": sign_off,
+            "item": item,
+            "item_change_url": reverse(
+                f"admin:{item._meta.app_label}_{item._meta.model_name}_change", args=[quote(item.pk)]
+            ),
+            "new_page": approved is None,
+            "compare_data": compare_data,
+            "has_unfollowed_fields": has_unfollowed_fields,
+            "version2": proposed,
+            "may_decide": can_approve(request.user),
+            "error": error,
+            "comment": request.POST.get("comment", "") if request.method == "POST" else "",
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.review_template, context, status=400 if error else 200)

@@ -281,3 +281,61 @@ def test_an_editors_revert_of_a_published_page_waits_for_approval_too(client, ed
     assert client.post(revert, _open(client, revert)).status_code == 302
     assert _public_lead_and_main(treatment)[0] == "The second summary."
     assert _open(client, url)["summary"] == "The first summary.", "the revert waits as the pending change"
+
+
+# The review queue and a reviewer's page ------------------------------------------------------
+
+
+def test_a_reviewer_sees_the_queue_oldest_first_with_the_diff_and_decides(
+    client, editor, reviewer, make_treatment, make_question, django_assert_max_num_queries
+):
+    from django.test import Client
+
+    from review.models import SignOff
+    from treatments.models import TreatmentPoint
+
+    from .helpers import soup_of, visible
+
+    Kind = TreatmentPoint.Kind
+    treatment = make_treatment("Radiotherapy", summary="Beams aimed at the tumour.", points=[(Kind.CON, "Tiredness.")])
+    editing = Client()
+    editing.force_login(editor)
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    data = {**_open(editing, url), "points-0-text": "Tiredness for some weeks.", "_submit_for_review": "Submit"}
+    assert editing.post(url, data).status_code == 302
+    for number in range(3):
+        question = make_question(f"Question {number}?", status="draft")
+        question.submit_for_review(editor)
+
+    client.force_login(reviewer)
+    with django_assert_max_num_queries(12):
+        queue = soup_of(client.get("/admin/review/signoff/"))
+    rows = queue.select("#result_list tbody tr")
+    assert rows[0].select_one("th, td").get_text() == "Radiotherapy", "oldest first"
+    assert len(rows) == 4
+
+    review = f"/admin/review/signoff/{SignOff.of(treatment).pk}/change/"
+    page = soup_of(client.get(review))
+    diff = visible(page.select_one("#content-main").get_text())
+    assert "Tiredness for some weeks." in diff
+    assert "Tiredness." in diff
+    refused = client.post(review, {"decision": "send_back", "comment": " "})
+    assert refused.status_code == 400
+    assert "Say what needs to change" in soup_of(refused).select_one(".errornote").get_text()
+    assert client.post(review, {"decision": "approve"}).status_code == 302
+    assert "Tiredness for some weeks." in _public_lead_and_main(treatment)[1]
+
+
+def test_an_editor_may_read_the_queue_but_not_decide(client, editor, make_question):
+    from review.models import SignOff
+
+    question = make_question("Is it safe?", status="draft")
+    question.submit_for_review(editor)
+    client.force_login(editor)
+    review = f"/admin/review/signoff/{SignOff.of(question).pk}/change/"
+    page = client.get(review)
+    assert page.status_code == 200
+    assert b"Only a medical reviewer can approve" in page.content
+    assert client.post(review, {"decision": "approve"}).status_code == 403
+    question.refresh_from_db()
+    assert question.status == "draft"
