@@ -76,7 +76,9 @@ def topic_detail(request, slug):
 @page_exists(lambda slug: Question.objects.published().filter(slug=slug).exists())
 @query_parameters()
 def question_detail(request, slug):
-    question = get_object_or_404(Question.objects.visible_to(request.user).select_related("topic"), slug=slug)
+    question = get_object_or_404(
+        Question.objects.visible_to(request.user).select_related("topic", "reviewed_by"), slug=slug
+    )
     related_treatments = question.related_treatments.published().order_by("title")
     response = render(
         request, "faq/question_detail.html", {"question": question, "related_treatments": related_treatments}

@@ -205,6 +205,19 @@ class MedicalContent(models.Model):
         """
         self._publication = how
 
+    def review_structured_data(self):
+        """schema.org's lastReviewed and reviewedBy, for the page's JSON-LD (reviewed_by selected with the item)."""
+        data = {}
+        if self.last_reviewed:
+            data["lastReviewed"] = self.last_reviewed.isoformat()
+        if self.reviewed_by:
+            data["reviewedBy"] = {
+                "@type": "Person",
+                "name": self.reviewed_by.display_name,
+                "jobTitle": self.reviewed_by.credentials,
+            }
+        return data
+
     def sign_off(self):
         """Where this item's change stands in review, or None if nothing is waiting."""
         return SignOff.of(self) if self.pk else None

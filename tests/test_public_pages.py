@@ -76,7 +76,7 @@ def test_treatment_page_shows_every_part(client, full_treatment):
     assert "Longer survival for responders." in text
     assert page.find("a", href="https://www.cancer.gov/immunotherapy").get_text() == "Immunotherapy — NCI"
     review = " ".join(page.select_one(".review-dates").get_text().split())
-    assert review == "Page last reviewed: 10 January 2026 · Next review due: 10 January 2027"
+    assert review == "Page last reviewed: 10 January 2026 · Next review due 10 January 2027"
     assert "talk to your care team" in text.lower()
 
 

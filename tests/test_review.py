@@ -339,3 +339,35 @@ def test_an_editor_may_read_the_queue_but_not_decide(client, editor, make_questi
     assert client.post(review, {"decision": "approve"}).status_code == 403
     question.refresh_from_db()
     assert question.status == "draft"
+
+
+# Review dates that mean something, on the page -------------------------------------------------
+
+
+def test_the_page_names_its_reviewer_and_dates_and_so_does_its_json_ld(client, reviewer, make_treatment, make_question):
+    import datetime
+    import json
+
+    import time_machine
+
+    from .helpers import soup_of, visible
+
+    treatment = make_treatment("Surgery", status="draft", review_interval_months=6)
+    question = make_question("Will it scar?", status="draft")
+    with time_machine.travel(datetime.datetime(2026, 3, 3, 9, tzinfo=datetime.UTC), tick=False):
+        treatment.approve(reviewer)
+        question.approve(reviewer)
+    page = soup_of(client.get(treatment.get_absolute_url()))
+    assert visible(page.select_one(".review-dates").get_text()) == (
+        "Medically reviewed by Dr Amina Yusuf, consultant breast oncologist on 3 March 2026 "
+        "· Next review due 3 September 2026"
+    )
+    data = json.loads(page.select_one("script[type='application/ld+json']").string)
+    assert data["lastReviewed"] == "2026-03-03"
+    assert data["reviewedBy"] == {
+        "@type": "Person",
+        "name": "Dr Amina Yusuf",
+        "jobTitle": "consultant breast oncologist",
+    }
+    answer = soup_of(client.get(question.get_absolute_url()))
+    assert "Medically reviewed by Dr Amina Yusuf" in answer.select_one(".review-dates").get_text()

@@ -334,8 +334,7 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
             "about": {"@type": "MedicalTherapy", "name": self.title},
             "dateModified": self.updated_at.isoformat() if self.updated_at else None,
         }
-        if self.last_reviewed:
-            data["lastReviewed"] = self.last_reviewed.isoformat()
+        data.update(self.review_structured_data())
         return {key: value for key, value in data.items() if value is not None}
 
 
@@ -416,8 +415,13 @@ class TreatmentPoint(models.Model):
 
 
 # The queries of a treatment page (Treatment.page_for and .page_parts), as ordinary querysets; core.queries runs them.
-_PAGE_PUBLISHED = Precompiled(lambda slug: Treatment.objects.published().filter(slug=slug), marker=TEXT_MARKER)
-_PAGE_ANY_STATUS = Precompiled(lambda slug: Treatment.objects.filter(slug=slug), marker=TEXT_MARKER)
+# The reviewer is read with the treatment: the page names them.
+_PAGE_PUBLISHED = Precompiled(
+    lambda slug: Treatment.objects.published().select_related("reviewed_by").filter(slug=slug), marker=TEXT_MARKER
+)
+_PAGE_ANY_STATUS = Precompiled(
+    lambda slug: Treatment.objects.select_related("reviewed_by").filter(slug=slug), marker=TEXT_MARKER
+)
 _PAGE_TAGS = Precompiled(lambda treatment: Tag.objects.filter(treatments=treatment))
 _PAGE_POINTS = Precompiled(lambda treatment: TreatmentPoint.objects.filter(treatment=treatment))
 _PAGE_REFERENCES = Precompiled(lambda treatment: Reference.objects.filter(treatment=treatment))
