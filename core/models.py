@@ -40,8 +40,18 @@ def sees_drafts(user):
 
 
 class PublishableQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=PublishStatus.PUBLISHED)
+    def published(self, now=None):
+        """
+        What the public may see now: published, past its go-live and before its
+        expiry, whether or not `publish_scheduled` has run since. `now` for a
+        precompiled query (core.queries.NOW).
+        """
+        now = timezone.now() if now is None else now
+        return self.filter(
+            models.Q(go_live_at__isnull=True) | models.Q(go_live_at__lte=now),
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now),
+            status=PublishStatus.PUBLISHED,
+        )
 
     def visible_to(self, user):
         """What this person may open (see sees_drafts)."""
@@ -65,6 +75,27 @@ class PublishableModel(models.Model):
         help_text="When this was first published (filled in automatically).",
     )
     updated_at = models.DateTimeField("updated", auto_now=True)
+    go_live_at = models.DateTimeField(
+        "goes live at",
+        null=True,
+        blank=True,
+        help_text="Optional: when it appears to the public, once published. Empty: as soon as it is published.",
+    )
+    expires_at = models.DateTimeField(
+        "expires at",
+        null=True,
+        blank=True,
+        help_text="Optional: when it stops being public (it goes back to draft). Empty: it stays up.",
+    )
+    recorded_go_live = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The go-live time `publish_scheduled` last recorded in the history, so it records each once.",
+    )
+
+    # What a revert or a recovery leaves as it is (core.admin.VersionedAdmin): publishing is its own step.
+    kept_on_revert = ("status", "published_at", "go_live_at", "expires_at", "recorded_go_live")
 
     objects = PublishableQuerySet.as_manager()
 
@@ -77,9 +108,42 @@ class PublishableModel(models.Model):
             update_fields = _with(update_fields, "published_at")
         super().save(*args, update_fields=update_fields, **kwargs)
 
+    def clean(self):
+        super().clean()
+        if self.go_live_at and self.expires_at and self.expires_at <= self.go_live_at:
+            raise ValidationError({"expires_at": "The expiry must come after the go-live time."})
+
     @property
     def is_published(self):
         return self.status == PublishStatus.PUBLISHED
+
+    @property
+    def is_live(self):
+        """Published and, now, within its go-live and expiry: what the public sees."""
+        now = timezone.now()
+        return (
+            self.is_published
+            and (self.go_live_at is None or self.go_live_at <= now)
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+
+def next_scheduled_change(now):
+    """
+    The soonest go-live or expiry after `now` of anything published, across every
+    publishable model (one query each), or None: a stored page must not outlive it.
+    """
+    from django.apps import apps
+
+    soonest = []
+    for model in apps.get_models():
+        if issubclass(model, PublishableModel):
+            found = model._default_manager.filter(status=PublishStatus.PUBLISHED).aggregate(
+                go_live=models.Min("go_live_at", filter=models.Q(go_live_at__gt=now)),
+                expiry=models.Min("expires_at", filter=models.Q(expires_at__gt=now)),
+            )
+            soonest += [moment for moment in found.values() if moment is not None]
+    return min(soonest, default=None)
 
 
 def keep_draft_private(response, item):
@@ -87,7 +151,7 @@ def keep_draft_private(response, item):
     The one rule for answering with a draft (which only staff can open): no
     browser or shared cache may keep it, and it is never stored for others.
     """
-    if not item.is_published:
+    if not item.is_live:
         patch_cache_control(response, private=True, no_store=True)
     return response
 

@@ -40,6 +40,7 @@ import functools
 import gzip
 import hashlib
 import logging
+import math
 import re
 import threading
 import time
@@ -54,6 +55,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, get_urlconf, resolve
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 
@@ -332,6 +334,27 @@ class StoredPage:
         return response
 
 
+_next_change = {"generation": None, "at": None}
+
+
+def seconds_until_scheduled_change(generation):
+    """
+    Seconds until the next go-live or expiry of anything published (None: none
+    is due). A stored page lives no longer, so a page that lists or shows the
+    item changes on time without any job. Worked out once per generation in
+    each process (any edit starts a new one), and again once that time passes.
+    """
+    from core.models import next_scheduled_change
+
+    now = timezone.now()
+    known = _next_change
+    if known["generation"] != generation or (known["at"] is not None and known["at"] <= now):
+        known.update(generation=generation, at=next_scheduled_change(now))
+    if known["at"] is None:
+        return None
+    return max(1, math.ceil((known["at"] - now).total_seconds()))
+
+
 def _etag_matches(request, etag):
     header = request.META.get("HTTP_IF_NONE_MATCH", "")
     if not header:
@@ -472,6 +495,10 @@ class PageCacheMiddleware:
 
     def _store(self, key, stored):
         try:
-            _cache().set(key, stored, timeout=settings.RIBBON_PAGE_CACHE_SECONDS)
+            timeout = settings.RIBBON_PAGE_CACHE_SECONDS
+            until_change = seconds_until_scheduled_change(stored.generation)
+            if until_change is not None:
+                timeout = min(timeout, until_change)  # gone by the next go-live or expiry, job or no job
+            _cache().set(key, stored, timeout=timeout)
         except Exception as error:  # noqa: BLE001
             health.failed(error)

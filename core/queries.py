@@ -13,11 +13,17 @@ Django's cursor (query counting, wrappers).
 Use it only where `make bench` shows it matters: a queryset is clearer.
 """
 
+import datetime
+
 from django.db import connections
+from django.utils import timezone
 
 # Values no row has: their place among the compiled query's parameters is where each call's value goes.
 MARKER = -7_318_046_259_183
 TEXT_MARKER = "\x00ribbon-query-marker\x00"
+# The time of each call (`published(now=NOW)`): a go-live or expiry is compared with the clock when the
+# query runs, not when it was built.
+NOW = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
 
 
 class Precompiled:
@@ -41,10 +47,12 @@ class Precompiled:
             sql, params = queryset.query.sql_with_params()
             if self.marker not in params:
                 raise ValueError("the queryset does not use the marker as a parameter")
-            self._compiled[key] = (queryset.model, sql, params)
+            now = connections[using].ops.adapt_datetimefield_value(NOW)
+            self._compiled[key] = (queryset.model, sql, params, now if now in params else None)
         return self._compiled[key]
 
     def __call__(self, value, using="default"):
-        model, sql, params = self._sql(using)
-        values = [value if param == self.marker else param for param in params]
+        model, sql, params, now_marker = self._sql(using)
+        now = connections[using].ops.adapt_datetimefield_value(timezone.now()) if now_marker is not None else None
+        values = [value if param == self.marker else now if param == now_marker else param for param in params]
         return list(model._default_manager.raw(sql, values, using=using))

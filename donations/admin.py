@@ -53,6 +53,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     readonly_fields = ["provider_name", "clicks_by_day", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "status", "is_featured", "starts_on", "ends_on"]}),
+        ("Schedule", {"fields": ["go_live_at", "expires_at"]}),
         ("Where donors pay", {"fields": ["donate_url", "monthly_donate_url", "provider_name"]}),
         ("Progress (from the provider's dashboard)", {"fields": ["goal", "currency", "raised", "donor_count"]}),
         ("Story", {"fields": ["hero_image", "hero_image_alt", "story", "thank_you_message"]}),

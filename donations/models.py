@@ -167,11 +167,7 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
 
     def is_active(self, today=None):
         today = today or timezone.localdate()
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.starts_on <= today
-            and (self.ends_on is None or self.ends_on >= today)
-        )
+        return self.is_live and self.starts_on <= today and (self.ends_on is None or self.ends_on >= today)
 
     def has_ended(self, today=None):
         return self.ends_on is not None and self.ends_on < (today or timezone.localdate())

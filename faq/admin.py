@@ -58,6 +58,8 @@ class QuestionAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, Ma
         "topic",
         "order",
         "status",
+        "go_live_at",
+        "expires_at",
         "answer",
         "related_treatments",
         "reviewed_by",

@@ -128,7 +128,10 @@ def months_after(day, months):
 
 # What a version of medical content leaves out: whether and since when it is public, and its sign-off.
 # A revert or recovery never brings these back (core.admin.VersionedAdmin keeps them as they are).
-NOT_CONTENT = ("status", "published_at", "reviewed_by", "last_reviewed", "next_review_due")
+NOT_CONTENT = (
+    "status", "published_at", "go_live_at", "expires_at", "recorded_go_live",
+    "reviewed_by", "last_reviewed", "next_review_due",
+)  # fmt: skip
 
 
 class PublicationRefused(PermissionDenied):
@@ -279,8 +282,8 @@ class MedicalContent(models.Model):
 
     def _restore_kept(self, sign_off):
         """Put back what a version leaves out (publication, sign-off), as it was before the rows were restored."""
-        kept = {name: getattr(self, name) for name in ("status", "published_at", "reviewed_by_id", "last_reviewed",
-                                                        "next_review_due")}  # fmt: skip
+        names = [type(self)._meta.get_field(name).attname for name in NOT_CONTENT]
+        kept = {name: getattr(self, name) for name in names}
         type(self)._base_manager.filter(pk=self.pk).update(**kept)
 
     def publish_in_emergency(self, by):

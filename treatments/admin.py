@@ -103,6 +103,7 @@ class TreatmentAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, M
     readonly_fields = ["hero_image_preview", "published_at", "updated_at", "related_questions", "reading_panel"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "status", "published_at", "updated_at"]}),
+        ("Schedule", {"fields": ["go_live_at", "expires_at"]}),
         (
             "Picture",
             {

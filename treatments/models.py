@@ -25,7 +25,7 @@ from core.models import (
     SlugFromTitle,
     sees_drafts,
 )
-from core.queries import TEXT_MARKER, Precompiled
+from core.queries import NOW, TEXT_MARKER, Precompiled
 from core.readability import reading_of, text_of_html
 from core.site import fixed_url, slug_url
 from core.text import format_money
@@ -417,7 +417,8 @@ class TreatmentPoint(models.Model):
 # The queries of a treatment page (Treatment.page_for and .page_parts), as ordinary querysets; core.queries runs them.
 # The reviewer is read with the treatment: the page names them.
 _PAGE_PUBLISHED = Precompiled(
-    lambda slug: Treatment.objects.published().select_related("reviewed_by").filter(slug=slug), marker=TEXT_MARKER
+    lambda slug: Treatment.objects.published(now=NOW).select_related("reviewed_by").filter(slug=slug),
+    marker=TEXT_MARKER,
 )
 _PAGE_ANY_STATUS = Precompiled(
     lambda slug: Treatment.objects.select_related("reviewed_by").filter(slug=slug), marker=TEXT_MARKER
@@ -428,7 +429,7 @@ _PAGE_REFERENCES = Precompiled(lambda treatment: Reference.objects.filter(treatm
 _PAGE_QUESTIONS = Precompiled(
     # The FAQ's questions link to treatments; the links show no answers, so those are not read.
     lambda treatment: (
-        Treatment.questions.rel.related_model.objects.published()
+        Treatment.questions.rel.related_model.objects.published(now=NOW)
         .filter(related_treatments=treatment)
         .only("slug", "question")[:RELATED_QUESTIONS_SHOWN]
     )
