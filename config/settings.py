@@ -307,6 +307,23 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploaded images: size cap in bytes, shared by markdownx and the importer.
 RIBBON_MAX_UPLOAD_BYTES = env_number("RIBBON_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1)
+# E-mail (review reminders, changed donate links). Without EMAIL_HOST, messages are printed to the
+# console (the server's log); with it, sent by SMTP. README: "E-mail".
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_number("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be 1: set EMAIL_USE_TLS=0 for SSL.")
+EMAIL_TIMEOUT = env_number("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or f"{SITE_NAME} <no-reply@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # The hardest a medical page should be to read, as a SMOG grade (core.readability). NHS pages aim at a
 # reading age of 9 to 11; above this, the admin marks a treatment "hard to read".
 RIBBON_READING_GRADE_TARGET = env_number("RIBBON_READING_GRADE_TARGET", 9, minimum=1)

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from reversion.models import Version
@@ -14,6 +14,7 @@ from core.admin import VersionedAdmin
 from core.models import PublishStatus
 from core.versions import revert_page
 
+from . import work
 from .models import Reviewer, SignOff, can_approve
 
 SUBMIT = "_submit_for_review"
@@ -230,6 +231,20 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("item")  # one query per kind, not per change
+
+    def get_urls(self):
+        dashboard = path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="review_dashboard")
+        return [dashboard, *super().get_urls()]
+
+    def dashboard_view(self, request):
+        """The work of medical review at a glance (review.work), linked from the admin's home page."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Medical review dashboard",
+            "lists": work.dashboard(),
+        }
+        return TemplateResponse(request, "admin/review/dashboard.html", context)
 
     @admin.display(description="Page")
     def page(self, sign_off):

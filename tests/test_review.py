@@ -371,3 +371,62 @@ def test_the_page_names_its_reviewer_and_dates_and_so_does_its_json_ld(client, r
     }
     answer = soup_of(client.get(question.get_absolute_url()))
     assert "Medically reviewed by Dr Amina Yusuf" in answer.select_one(".review-dates").get_text()
+
+
+# The dashboard ----------------------------------------------------------------------------------
+
+
+# Session and permissions (4), then per list a count and a page of rows, for each kind of content it covers:
+# 3 for each review list, 4 for each review-date list (treatments, questions), 12 for the schedule (3 kinds,
+# go-live and expiry).
+DASHBOARD_QUERIES = 30
+
+
+def test_the_dashboard_lists_the_work_of_review_in_order(
+    client, editor, reviewer, make_treatment, make_question, make_campaign, django_assert_max_num_queries
+):
+    import datetime
+
+    import time_machine
+
+    from .helpers import soup_of, visible
+
+    today = datetime.date(2026, 12, 1)
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, tzinfo=datetime.UTC), tick=False):
+        older = make_question("Older question?", status="draft")
+        newer = make_question("Newer question?", status="draft")
+        older.submit_for_review(editor)
+        newer.submit_for_review(editor)
+        returned = make_question("Returned question?", status="draft")
+        returned.submit_for_review(editor)
+        returned.send_back(reviewer, "Too long.")
+        make_treatment("Overdue one", next_review_due=today - datetime.timedelta(days=3))
+        make_treatment("Due soon", next_review_due=today + datetime.timedelta(days=10))
+        make_treatment("Not due", next_review_due=today + datetime.timedelta(days=90))
+        make_campaign("Spring appeal", go_live_at=datetime.datetime(2027, 3, 1, 9, tzinfo=datetime.UTC))
+
+        client.force_login(reviewer)
+        home = soup_of(client.get("/admin/"))
+        link = home.select_one(".review-link a")["href"]
+        assert link == "/admin/review/signoff/dashboard/"
+        with django_assert_max_num_queries(DASHBOARD_QUERIES):
+            page = soup_of(client.get(link))
+        # However much there is: more of every kind costs no more queries.
+        for number in range(3):
+            make_treatment(f"Also overdue {number}", next_review_due=today - datetime.timedelta(days=number + 5))
+            make_question(f"Also waiting {number}?", status="draft").submit_for_review(editor)
+        with django_assert_max_num_queries(DASHBOARD_QUERIES):
+            client.get(link)
+    sections = {
+        visible(section.select_one("h2").get_text()): [
+            visible(row.select_one("th").get_text()) for row in section.select("tbody tr")
+        ]
+        for section in page.select("section.module")
+    }
+    assert sections == {
+        "Awaiting review (2)": ["Older question?", "Newer question?"],
+        "Sent back to the editor (1)": ["Returned question?"],
+        "Overdue for review (1)": ["Overdue one"],
+        "Due for review in the next 30 days (1)": ["Due soon"],
+        "Scheduled to go live or expire (1)": ["Spring appeal"],
+    }
