@@ -47,6 +47,12 @@ class Reviewer(models.Model):
         max_length=160,
         help_text="What qualifies them, after their name: “consultant breast oncologist”.",
     )
+    last_reminded_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When `send_review_reminders` last e-mailed them: at most one digest a day.",
+    )
 
     class Meta:
         ordering = ["display_name"]

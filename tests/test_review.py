@@ -430,3 +430,95 @@ def test_the_dashboard_lists_the_work_of_review_in_order(
         "Due for review in the next 30 days (1)": ["Due soon"],
         "Scheduled to go live or expire (1)": ["Spring appeal"],
     }
+
+
+# Reminders -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives; Django sends to it."""
+    from aiosmtpd.controller import Controller
+
+    from .helpers import free_port
+
+    class Keep:
+        def __init__(self):
+            self.received = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.received.append(envelope)
+            return "250 Message accepted"
+
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield handler
+    controller.stop()
+
+
+def test_each_reviewer_gets_one_digest_a_day_through_a_real_smtp_server(
+    smtp_server, editor, reviewer, django_user_model, make_treatment, make_question
+):
+    import datetime
+    from email import message_from_bytes
+    from io import StringIO
+
+    import time_machine
+    from django.core.management import call_command
+
+    from review.models import Reviewer
+
+    reviewer.email = "amina@example.org"
+    reviewer.save()
+    no_email = django_user_model.objects.create_user("nobody", is_staff=True)
+    no_email.groups.add(Group.objects.get(name=MEDICAL_REVIEWERS))
+    Reviewer.objects.create(user=no_email, display_name="Dr No Mail", credentials="surgeon")
+    editor.email = "editor@example.org"
+    editor.save()
+
+    monday = datetime.datetime(2026, 12, 7, 8, tzinfo=datetime.UTC)
+    with time_machine.travel(monday, tick=False):
+        call_command("send_review_reminders", stdout=StringIO())
+        assert smtp_server.received == [], "nothing to do, nothing sent"
+        make_question("Is it safe?", status="draft").submit_for_review(editor)
+        make_treatment("Overdue one", next_review_due=datetime.date(2026, 11, 1))
+        out = StringIO()
+        call_command("send_review_reminders", stdout=out)
+        assert "Review reminders sent: 1." in out.getvalue()
+    with time_machine.travel(monday + datetime.timedelta(hours=5), tick=False):
+        call_command("send_review_reminders", stdout=StringIO())  # run every hour: still one today
+    assert len(smtp_server.received) == 1
+    envelope = smtp_server.received[0]
+    assert envelope.rcpt_tos == ["amina@example.org"]
+    message = message_from_bytes(envelope.content)
+    assert message["Subject"] == "Ribbon: 1 awaiting review, 1 overdue"
+    body = message.get_payload(decode=True).decode()
+    assert "Is it safe?" in body
+    assert "Overdue one" in body
+    with time_machine.travel(monday + datetime.timedelta(days=1), tick=False):
+        call_command("send_review_reminders", stdout=StringIO())
+    assert len(smtp_server.received) == 2, "the next day, another"
+
+
+def test_a_reminder_that_cannot_be_sent_is_reported_and_tried_again(settings, editor, reviewer, make_question):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from .helpers import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", free_port(), False
+    reviewer.email = "amina@example.org"
+    reviewer.save()
+    make_question("Is it safe?", status="draft").submit_for_review(editor)
+    errors = StringIO()
+    with pytest.raises(CommandError, match="1 reminder"):
+        call_command("send_review_reminders", stdout=StringIO(), stderr=errors)
+    assert "Could not e-mail Dr Amina Yusuf" in errors.getvalue()
+    reviewer.reviewer.refresh_from_db()
+    assert reviewer.reviewer.last_reminded_on is None, "not marked as sent"
