@@ -182,6 +182,12 @@ def save_questions(article, *, topic_name, treatment=None, publish=True):
                 question = Question(slug=slug, order=next_order)
                 next_order += 1
                 counts.created += 1
+            elif not publish and question.is_published:
+                raise ArticleError(
+                    1,
+                    f"“{question.question}” is published: importing it with --draft would take it down. Import "
+                    "without --draft, or change it in the admin, where a change waits for medical review",
+                )
             elif (question.question, question.answer, question.topic_id, question.status) == (
                 parsed.question,
                 parsed.answer,
@@ -199,6 +205,8 @@ def save_questions(article, *, topic_name, treatment=None, publish=True):
             if publish:
                 question.authorise_publication("Import")  # an operator's act on the server, recorded with the file
             question.save()
+            if not publish:
+                question.submit_for_review(by=None)  # an operator's import: the reviewer sees "an import"
             if treatment is not None:
                 question.related_treatments.add(treatment)
     return counts

@@ -522,3 +522,50 @@ def test_a_reminder_that_cannot_be_sent_is_reported_and_tried_again(settings, ed
     assert "Could not e-mail Dr Amina Yusuf" in errors.getvalue()
     reviewer.reviewer.refresh_from_db()
     assert reviewer.reviewer.last_reminded_on is None, "not marked as sent"
+
+
+# Imports ---------------------------------------------------------------------------------------
+
+TREATMENT_FILE = (
+    "---\ntitle: Cold cap\nid: cold-cap\ndescription: A cap that cools the scalp.\n---\n\n"
+    "## What it is\n\nYou wear a cold cap.\n"
+)
+
+
+def test_an_import_with_draft_goes_to_review_and_never_takes_a_page_down(tmp_path, reviewer):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from review.models import SignOff
+    from treatments.models import Treatment
+
+    (tmp_path / "cold-cap.md").write_text(TREATMENT_FILE)
+    call_command("import_treatments", str(tmp_path), "--no-images", "--draft", stdout=StringIO())
+    treatment = Treatment.objects.get()
+    assert treatment.status == "draft"
+    assert SignOff.of(treatment).state == SignOff.State.SUBMITTED
+    treatment.approve(reviewer)
+
+    errors = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_treatments", str(tmp_path), "--no-images", "--draft", stdout=StringIO(), stderr=errors)
+    assert "cold-cap.md:1:" in errors.getvalue()
+    assert "is published: importing it with --draft would take it down" in errors.getvalue()
+    treatment.refresh_from_db()
+    assert treatment.status == "published"
+
+
+def test_an_import_publishes_as_the_operators_act_recorded_with_the_file(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from reversion.models import Version
+
+    from treatments.models import Treatment
+
+    (tmp_path / "cold-cap.md").write_text(TREATMENT_FILE)
+    call_command("import_treatments", str(tmp_path), "--no-images", stdout=StringIO())
+    treatment = Treatment.objects.get()
+    assert treatment.status == "published"
+    assert Version.objects.get_for_object(treatment).first().revision.get_comment() == "Imported from cold-cap.md"

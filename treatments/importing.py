@@ -72,6 +72,12 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
         treatment = find_existing(parsed)
         if treatment is not None and create_only:
             return SaveResult(treatment, "kept", warnings)
+        if not publish and treatment is not None and treatment.is_published:
+            raise TreatmentFileError(
+                1,
+                f"“{treatment.title}” is published: importing it with --draft would take it down. Import it "
+                "without --draft, or change it in the admin, where a change waits for medical review",
+            )
         created = treatment is None
         if created:
             treatment = Treatment(source_id=parsed.source_id)
@@ -145,6 +151,8 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
         ]
         Reference.objects.bulk_create(new_references)
         treatment.refresh_reading_grade()
+        if not publish:
+            treatment.submit_for_review(by=None)  # an operator's import: the reviewer sees "an import"
         if reversion.is_active():
             # The version was taken when the treatment was saved, before its rows were
             # written (bulk_create sends no signals): take it again, rows and all.
