@@ -180,3 +180,24 @@ def test_an_import_grades_the_treatment(tmp_path):
     )
     call_command("import_treatments", str(tmp_path), "--no-images", stdout=StringIO())
     assert Treatment.objects.get().reading_grade is not None
+
+
+@pytest.mark.django_db
+def test_the_panel_follows_the_text_in_the_form_for_staff_only(client, boss, django_user_model):
+    from django.test import Client
+
+    from .helpers import soup_of
+
+    url = "/admin/treatments/treatment/reading-level/"
+    response = client.post(url, {"summary": "A cap.", "body": "It is cold.", "points-0-text": HARD_POINT})
+    assert response.status_code == 200
+    panel = soup_of(response).select_one("#reading-panel")
+    assert "Hard to read" in panel.get_text()
+    assert panel.select("ol li")[0].get_text() == HARD_POINT
+    assert client.get(url).status_code == 405
+    anonymous = Client().post(url, {"summary": "A cap."})
+    assert anonymous.status_code == 302, "to the login page"
+    visitor = django_user_model.objects.create_user("visitor", password="a-long-test-password-1")
+    stranger = Client()
+    stranger.force_login(visitor)
+    assert stranger.post(url, {"summary": "A cap."}).status_code == 302, "not staff: to the login page"

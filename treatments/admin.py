@@ -2,10 +2,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -19,6 +21,7 @@ from core.admin import (
     PublishActionsMixin,
     VersionedAdmin,
 )
+from core.markdown import render_markdown
 from review.admin import MedicalContentAdmin
 
 from .models import Reference, Tag, Treatment, TreatmentPoint
@@ -173,17 +176,40 @@ class TreatmentAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, M
             return format_html("{} <strong>(hard to read)</strong>", obj.reading_grade)
         return obj.reading_grade
 
-    @admin.display(description="Reading level")
-    def reading_panel(self, obj):
-        """The grade of the text as saved: summary, body and points together, against the target."""
-        if obj is None or obj.pk is None:
-            return "Shown once the treatment is saved."
-        reading = obj.reading()
+    class Media:
+        js = ["js/admin-reading.js"]  # the reading panel follows the text as it is typed
+
+    def get_urls(self):
+        reading = path("reading-level/", self.admin_site.admin_view(self.reading_view), name="treatment_reading_level")
+        return [reading, *super().get_urls()]
+
+    def reading_view(self, request):
+        """The reading panel for the text in the form now (summary, body, points), for the editor's script."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request) and not self.has_add_permission(request):
+            raise PermissionDenied
+        points = [
+            value for name, value in request.POST.items() if name.startswith("points-") and name.endswith("-text")
+        ]
+        draft = Treatment(
+            summary=request.POST.get("summary", ""), body_html=render_markdown(request.POST.get("body", ""))
+        )
+        return HttpResponse(self._reading_panel(draft.reading(points=points)))
+
+    def _reading_panel(self, reading):
+        target = settings.RIBBON_READING_GRADE_TARGET
         return render_to_string(
             "admin/treatments/reading_panel.html",
-            {"reading": reading, "target": settings.RIBBON_READING_GRADE_TARGET,
-             "hard": reading.is_hard(settings.RIBBON_READING_GRADE_TARGET)},
-        )  # fmt: skip
+            {"reading": reading, "target": target, "hard": reading.is_hard(target)},
+        )
+
+    @admin.display(description="Reading level")
+    def reading_panel(self, obj):
+        """The grade of the text: summary, body and points together, against the target."""
+        if obj is None or obj.pk is None:
+            return render_to_string("admin/treatments/reading_panel.html", {"unsaved": True})
+        return self._reading_panel(obj.reading())
 
     @admin.display(description="Related questions")
     def related_questions(self, obj):

@@ -1,0 +1,55 @@
+/*
+ * The reading panel of a treatment's change form follows the text as it is typed: after a pause,
+ * the summary, body and points are sent to the admin's reading-level address, which answers with
+ * the panel worked out on the server (core.readability), and the panel is replaced. Without
+ * JavaScript the panel shows the text as saved.
+ */
+(function () {
+  "use strict";
+  const panel = document.getElementById("reading-panel");
+  const form = panel && panel.closest("form");
+  if (!form) {
+    return;
+  }
+  const address = panel.dataset.address;
+  const token = form.querySelector("input[name=csrfmiddlewaretoken]");
+  let timer = null;
+  let asked = 0;
+
+  function graded(field) {
+    return field.name === "summary" || field.name === "body" || /^points-\d+-text$/.test(field.name);
+  }
+
+  function send() {
+    const data = new FormData();
+    data.append("csrfmiddlewaretoken", token ? token.value : "");
+    for (const field of form.querySelectorAll("textarea, input[type=text]")) {
+      if (graded(field)) {
+        data.append(field.name, field.value);
+      }
+    }
+    const number = ++asked;
+    fetch(address, { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        if (html === null || number !== asked) {
+          return; // a later request is on its way, or the server said no: keep what is shown
+        }
+        const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("reading-panel");
+        const current = document.getElementById("reading-panel");
+        if (fresh && current) {
+          current.replaceWith(fresh);
+        }
+      })
+      .catch(function () {});
+  }
+
+  form.addEventListener("input", function (event) {
+    if (graded(event.target)) {
+      clearTimeout(timer);
+      timer = setTimeout(send, 600);
+    }
+  });
+})();
