@@ -49,13 +49,26 @@ class PublishActionsMixin:
         self.message_user(request, f"{changed} {name} {verb}.", messages.SUCCESS)
 
 
-class OneKindOfLineEnd:
-    """Admin text areas keep LF line ends, whatever the browser sends (see core.fields.TextFormField)."""
+class ReadableFields:
+    """
+    Admin fields as people use them: text areas keep LF line ends whatever the
+    browser sends (core.fields.TextFormField), and each box of a date-and-time
+    pair has its own accessible name.
+    """
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.TextField) and db_field.editable and "form_class" not in kwargs:
             kwargs["form_class"] = MarkdownFormField if isinstance(db_field, MarkdownxField) else TextFormField
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DateTimeField) and formfield is not None:
+            # Django's date-and-time pair has one label for two boxes: each box gets its own name.
+            parts = getattr(formfield.widget, "widgets", None) or getattr(
+                getattr(formfield.widget, "widget", None), "widgets", ()
+            )
+            label = capfirst(db_field.verbose_name)
+            for part, what in zip(parts, ("date", "time"), strict=False):
+                part.attrs.setdefault("aria-label", f"{label}: {what}")
+        return formfield
 
 
 class LoadedRowField(forms.ModelChoiceField):
@@ -82,7 +95,7 @@ class LoadedRowField(forms.ModelChoiceField):
         return row
 
 
-class LabelledTabularInline(OneKindOfLineEnd, admin.TabularInline):
+class LabelledTabularInline(ReadableFields, admin.TabularInline):
     """
     A tabular inline whose inputs each have an accessible name. Django labels
     the columns with table headers only, which screen readers do not tie to
@@ -120,7 +133,7 @@ class LabelledTabularInline(OneKindOfLineEnd, admin.TabularInline):
 CHECKBOX_MANY_TO_MANY = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
 
 
-class VersionedAdmin(OneKindOfLineEnd, CompareVersionAdmin):
+class VersionedAdmin(ReadableFields, CompareVersionAdmin):
     """
     Every save through the admin is kept as a version (django-reversion) with
     its user and change message; the history page lists them newest first,

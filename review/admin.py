@@ -15,7 +15,7 @@ from core.models import PublishStatus
 from core.versions import revert_page
 
 from . import work
-from .models import Reviewer, SignOff, can_approve
+from .models import NOT_CONTENT, Reviewer, SignOff, can_approve
 
 SUBMIT = "_submit_for_review"
 
@@ -35,6 +35,9 @@ class MedicalContentAdmin:
     """
 
     sign_off_fields = ["reviewed_by", "last_reviewed", "next_review_due"]
+    # A diff shows what the page says; publication, sign-off and derived figures are not content.
+    compare_exclude = [*NOT_CONTENT, "updated_at", "reading_grade", "reading_grade_fk", "body_html", "answer_html",
+                       "answer_text", "search_text", "rendered_with", "hero_image_renditions"]  # fmt: skip
     change_form_template = "admin/review/change_form.html"
 
     # A published page never changes without sign-off. An edit of one (by anyone but a
@@ -178,18 +181,21 @@ class MedicalContentAdmin:
     publish.short_description = "Approve and publish the selected items (medical sign-off)"
 
     def save_model(self, request, obj, form, change):
-        if obj.status == PublishStatus.PUBLISHED and getattr(obj, "_stored_status", None) != PublishStatus.PUBLISHED:
-            # Only a superuser has the status field; anyone else's form cannot get here.
-            obj.authorise_publication("Emergency")
-            request.ribbon_published_in_emergency = True
+        # Only a superuser gets here with a page going or staying public (everyone else's change to a
+        # published page is kept for review): an emergency, and the history says so.
+        if obj.status == PublishStatus.PUBLISHED:
+            if getattr(obj, "_stored_status", None) != PublishStatus.PUBLISHED:
+                obj.authorise_publication("Emergency")
+                request.ribbon_emergency = "Published"
+            elif request.user.is_superuser:
+                request.ribbon_emergency = "Changed the public page"
         super().save_model(request, obj, form, change)
 
     def _record_emergency(self, request, entry):
-        if getattr(request, "ribbon_published_in_emergency", False) and reversion.is_active():
+        done = getattr(request, "ribbon_emergency", None)
+        if done and reversion.is_active():
             name = request.user.get_full_name() or request.user.get_username()
-            reversion.set_comment(
-                f"{entry.get_change_message()} Published by {name} without medical review (emergency)."
-            )
+            reversion.set_comment(f"{entry.get_change_message()} {done} by {name} without medical review (emergency).")
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)

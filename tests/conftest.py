@@ -161,20 +161,51 @@ def staff_user(django_user_model):
     return django_user_model.objects.create_user("staffer", password="a-long-test-password-1", is_staff=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def roles(django_db_setup, django_db_blocker):
+    """
+    The groups the data migrations make, with their permissions, read once as migrated: before any
+    transactional test's flush removes them (autouse, so it runs first).
+    """
+    with django_db_blocker.unblock():
+        return {
+            group.name: list(group.permissions.values_list("content_type__app_label", "codename"))
+            for group in Group.objects.all()
+        }
+
+
 @pytest.fixture
-def editor(django_user_model):
+def role(roles, db):
+    """`role(name)`: the group, made again if a transactional test's flush removed it (browser tests)."""
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    def get(name):
+        group, made = Group.objects.get_or_create(name=name)
+        if made:
+            wanted = Q(pk__in=[])
+            for app_label, codename in roles[name]:
+                wanted |= Q(content_type__app_label=app_label, codename=codename)
+            group.permissions.set(Permission.objects.filter(wanted))
+        return group
+
+    return get
+
+
+@pytest.fixture
+def editor(django_user_model, role):
     user = django_user_model.objects.create_user("editor", password="a-long-test-password-1", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(role("Editors"))
     return user
 
 
 @pytest.fixture
-def reviewer(django_user_model):
+def reviewer(django_user_model, role):
     """A member of "Medical reviewers" with the public name and credentials approval prints."""
     from review.models import MEDICAL_REVIEWERS, Reviewer
 
     user = django_user_model.objects.create_user("amina", password="a-long-test-password-1", is_staff=True)
-    user.groups.add(Group.objects.get(name=MEDICAL_REVIEWERS))
+    user.groups.add(role(MEDICAL_REVIEWERS))
     Reviewer.objects.create(user=user, display_name="Dr Amina Yusuf", credentials="consultant breast oncologist")
     return user
 

@@ -569,3 +569,18 @@ def test_an_import_publishes_as_the_operators_act_recorded_with_the_file(tmp_pat
     treatment = Treatment.objects.get()
     assert treatment.status == "published"
     assert Version.objects.get_for_object(treatment).first().revision.get_comment() == "Imported from cold-cap.md"
+
+
+def test_a_superusers_direct_change_to_a_public_page_is_recorded_as_an_emergency(
+    client, django_user_model, make_treatment
+):
+    from reversion.models import Version
+
+    boss = django_user_model.objects.create_superuser("boss", password="a-long-test-password-1", first_name="Bo")
+    client.force_login(boss)
+    treatment = make_treatment("Surgery")
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    assert client.post(url, {**_open(client, url), "summary": "Changed at once."}).status_code == 302
+    assert _public_lead_and_main(treatment)[0] == "Changed at once."
+    comment = Version.objects.get_for_object(treatment).first().revision.get_comment()
+    assert comment == "Changed Summary. Changed the public page by Bo without medical review (emergency)."

@@ -411,7 +411,8 @@ class TreatmentPoint(models.Model):
         ordering = ["kind", "order", "id"]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.text[:60]}"
+        # Whole: a version's diff names changed rows by this, and a reviewer must read every word.
+        return f"{self.get_kind_display()}: {self.text}"
 
 
 # The queries of a treatment page (Treatment.page_for and .page_parts), as ordinary querysets; core.queries runs them.

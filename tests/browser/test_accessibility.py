@@ -212,3 +212,37 @@ def test_history_compare_revert_recover_and_recent_changes_pass_axe(admin_tab, d
             report.append(f"{name} ({path}):\n{describe(violations)}")
     assert not report, "axe found violations:\n" + "\n".join(report)
     assert not admin_tab.problems, admin_tab.problems
+
+
+def test_the_medical_review_pages_pass_axe(visit, demo_site, editor, reviewer, axe_source):
+    """The dashboard, the review queue, a reviewer's page and the editor's form with its review banner."""
+    from review.models import SignOff
+
+    from .conftest import log_in
+
+    treatment = Treatment.objects.get(slug="chemotherapy")
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    editing.go(f"/admin/treatments/treatment/{treatment.pk}/change/")
+    editing.page.locator("#id_summary").fill("Medicines that stop cancer cells dividing.")
+    editing.page.get_by_role("button", name="Submit for review").click()
+    treatment.refresh_from_db()
+    treatment.send_back(reviewer, "Say how it is given.")
+    reviewing = log_in(visit(DESKTOP), "amina", "a-long-test-password-1")
+    pages = [
+        (reviewing, "/admin/review/signoff/dashboard/", False),
+        (reviewing, "/admin/review/signoff/", False),
+        (reviewing, f"/admin/review/signoff/{SignOff.of(treatment).pk}/change/", False),
+        (editing, f"/admin/treatments/treatment/{treatment.pk}/change/", True),
+    ]
+    report = []
+    for tab, path, change_form in pages:
+        response = tab.go(path)
+        assert response.status == 200, path
+        assert not tab.problems, f"{path}: {tab.problems}"
+        violations = run_axe(tab.page, axe_source, context="'#content'")
+        tab.problems.clear()  # axe's own inline styles, which the admin's CSP rightly blocks
+        if change_form:  # Django's change form, held to its standard (test_our_admin_fields_have_no_serious…)
+            violations = [v for v in violations if v["impact"] in ("serious", "critical")]
+        if violations:
+            report.append(f"{path}:\n{describe(violations)}")
+    assert not report, "axe found violations:\n" + "\n".join(report)
