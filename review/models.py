@@ -11,7 +11,7 @@ import datetime
 
 import reversion
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -181,6 +181,8 @@ class MedicalContent(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(36)],
         help_text="How long an approval lasts: the next review falls due this many months after it (1 to 36).",
     )
+    # A change on its way to review goes with the item when the item is deleted.
+    sign_offs = GenericRelation(SignOff)
 
     kept_on_revert = NOT_CONTENT
 

@@ -584,3 +584,28 @@ def test_a_superusers_direct_change_to_a_public_page_is_recorded_as_an_emergency
     assert _public_lead_and_main(treatment)[0] == "Changed at once."
     comment = Version.objects.get_for_object(treatment).first().revision.get_comment()
     assert comment == "Changed Summary. Changed the public page by Bo without medical review (emergency)."
+
+
+def test_deleting_an_item_takes_its_pending_review_with_it(editor, make_question):
+    from review.models import SignOff
+
+    question = make_question("Is it safe?", status="draft")
+    question.submit_for_review(editor)
+    type(question).objects.filter(pk=question.pk).delete()
+    assert not SignOff.objects.exists()
+
+
+def test_an_inline_row_changed_alone_on_a_published_page_waits_too(client, editor, make_treatment):
+    from treatments.models import TreatmentPoint
+
+    treatment = make_treatment("Surgery", points=[(TreatmentPoint.Kind.PRO, "It removes the tumour.")])
+    client.force_login(editor)
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    data = {**_open(client, url), "points-0-text": "It removes the tumour and some tissue around it."}
+    data["points-1-kind"], data["points-1-text"], data["points-1-order"] = "20", "A scar.", "2"  # a new con
+    assert client.post(url, data).status_code == 302
+    main = _public_lead_and_main(treatment)[1]
+    assert "It removes the tumour." in main
+    assert "some tissue around it" not in main
+    assert "A scar." not in main
+    assert list(treatment.points.values_list("text", flat=True)) == ["It removes the tumour."]
