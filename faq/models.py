@@ -146,7 +146,13 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
     class Meta:
         ordering = ["topic__order", "order", "question"]
         # Covers the FAQ page's ranking and counting, so neither reads whole answers.
-        indexes = [models.Index(fields=["status", "topic", "order", "question"], name="question_page_order")]
+        # (With the schedule, which published() checks.)
+        indexes = [
+            models.Index(
+                fields=["status", "topic", "order", "question", "go_live_at", "expires_at"],
+                name="question_page_order_live",
+            )
+        ]
 
     def __str__(self):
         return self.question

@@ -185,8 +185,11 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
 
     class Meta:
         ordering = ["title"]
-        # Lists are in title order: the index lets a page of them be read without sorting them all.
-        indexes = [models.Index(fields=["status", "title"], name="treatment_status_title")]
+        # Lists are in title order: the index lets a page of them be read without sorting them all, and
+        # counted (with the schedule, which published() checks) without reading whole rows.
+        indexes = [
+            models.Index(fields=["status", "title", "go_live_at", "expires_at"], name="treatment_status_title_live")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["source_id"],
@@ -428,10 +431,12 @@ _PAGE_TAGS = Precompiled(lambda treatment: Tag.objects.filter(treatments=treatme
 _PAGE_POINTS = Precompiled(lambda treatment: TreatmentPoint.objects.filter(treatment=treatment))
 _PAGE_REFERENCES = Precompiled(lambda treatment: Reference.objects.filter(treatment=treatment))
 _PAGE_QUESTIONS = Precompiled(
-    # The FAQ's questions link to treatments; the links show no answers, so those are not read.
+    # The FAQ's questions link to treatments; the links show no answers, so those are not read. The
+    # treatment's links are found first (a subquery): with the schedule's conditions beside it, SQLite
+    # would otherwise read every published question to find them (22 ms instead of 1 at 10,000).
     lambda treatment: (
         Treatment.questions.rel.related_model.objects.published(now=NOW)
-        .filter(related_treatments=treatment)
+        .filter(pk__in=Treatment.questions.through.objects.filter(treatment=treatment).values("question_id"))
         .only("slug", "question")[:RELATED_QUESTIONS_SHOWN]
     )
 )
