@@ -3,16 +3,21 @@
 import logging
 import sys
 
+from django.conf import settings
+from django.contrib.sitemaps import views as sitemap_views
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.views import defaults
 
-from core.query import query_parameters
+from core.query import PageNumber, query_parameters
 from donations.models import Campaign
 from faq.models import Topic
 from treatments.models import Treatment
+
+from .sitemaps import SITEMAPS
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +30,24 @@ def home(request):
     topics = Topic.objects.with_published_questions().order_by("order", "name")
     campaign = Campaign.objects.featured().first()
     return render(request, "pages/home.html", {"treatments": treatments, "topics": topics, "campaign": campaign})
+
+
+@query_parameters()
+def robots_txt(request):
+    """Crawlers: everything public, not the admin or the editor's endpoints; where the sitemap is."""
+    lines = [
+        "User-agent: *",
+        f"Disallow: /{settings.ADMIN_URL}",
+        "Disallow: /markdownx/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@query_parameters(p=PageNumber())
+def sitemap(request):
+    """/sitemap.xml (pages.sitemaps), in pages of 50,000 addresses (?p=2) as the protocol asks."""
+    return sitemap_views.sitemap(request, sitemaps=SITEMAPS)
 
 
 def server_error(request):

@@ -108,8 +108,15 @@ def test_every_link_on_every_page_leads_somewhere_and_carries_only_what_its_page
 
 def test_every_public_page_keeps_the_site_promises(site_pages):
     sections = {name: reverse(viewname) for name, viewname in SECTIONS.items()}
+    # The promises are a web page's; the only other documents are for crawlers.
+    documents = {
+        url
+        for url, response in site_pages["responses"].items()
+        if response.status_code == 200 and not response["Content-Type"].startswith("text/html")
+    }
+    assert documents == {"/robots.txt", "/sitemap.xml"}
     for url, response in site_pages["responses"].items():
-        if response.status_code != 200:
+        if response.status_code != 200 or url in documents:
             continue
         page = soup_of(response)
         assert len(page.find_all("h1")) == 1, url

@@ -1,0 +1,73 @@
+"""
+/sitemap.xml: every public page, for search engines, with when it last
+changed. One query per kind of page, however many there are.
+"""
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max, Q
+from django.urls import reverse
+
+from donations.models import Campaign
+from faq.models import Question, Topic
+from treatments.models import Treatment
+
+
+class SectionSitemap(Sitemap):
+    """The site's own pages: the home page and each section's front page."""
+
+    def items(self):
+        return ["home", "treatments:list", "faq:index", "donations:index"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class PublishedSitemap(Sitemap):
+    """Published items of one model, as the public sees them now (go-live and expiry included)."""
+
+    model = None
+
+    def items(self):
+        return self.model.objects.published().only("slug", "updated_at").order_by("pk")
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+class TreatmentSitemap(PublishedSitemap):
+    model = Treatment
+
+
+class QuestionSitemap(PublishedSitemap):
+    model = Question
+
+
+class CampaignSitemap(PublishedSitemap):
+    model = Campaign
+
+    def items(self):
+        return Campaign.objects.active().only("slug", "updated_at").order_by("pk")
+
+
+class TopicSitemap(Sitemap):
+    """Topics with a published question; a topic page changes when one of its questions does."""
+
+    def items(self):
+        published = Question.objects.published()
+        return (
+            Topic.objects.filter(questions__in=published)
+            .annotate(last_change=Max("questions__updated_at", filter=Q(questions__in=published)))
+            .order_by("pk")
+        )
+
+    def lastmod(self, topic):
+        return topic.last_change
+
+
+SITEMAPS = {
+    "sections": SectionSitemap,
+    "treatments": TreatmentSitemap,
+    "topics": TopicSitemap,
+    "questions": QuestionSitemap,
+    "campaigns": CampaignSitemap,
+}
