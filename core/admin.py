@@ -45,6 +45,9 @@ class PublishActionsMixin:
             item.save()
             self.log_change(request, item, f"Status set to {item.get_status_display()} (bulk action).")
             changed += 1
+        self.report_changed(request, changed, verb)
+
+    def report_changed(self, request, changed, verb):
         name = self.model._meta.verbose_name if changed == 1 else self.model._meta.verbose_name_plural
         self.message_user(request, f"{changed} {name} {verb}.", messages.SUCCESS)
 

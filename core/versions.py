@@ -9,7 +9,13 @@ reverting one page that way would silently undo later edits of the others.
 its model follows (reversion.register(follow=...)), and nothing else.
 """
 
+from reversion.models import Version
 from reversion.revisions import _get_options
+
+
+def latest_version(obj):
+    """The object's newest version, or None."""
+    return Version.objects.get_for_object(obj).first()
 
 
 def _followed_rows(model):

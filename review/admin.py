@@ -8,11 +8,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.text import capfirst
-from reversion.models import Version
 
 from core.admin import VersionedAdmin
 from core.models import PublishStatus
-from core.versions import revert_page
+from core.versions import latest_version, revert_page
 
 from . import work
 from .models import NOT_CONTENT, Reviewer, SignOff, can_approve
@@ -46,20 +45,18 @@ class MedicalContentAdmin:
     # a reviewer approves it (review.models.MedicalContent.approve). The editor's form
     # shows the pending change, and saving again works on top of it.
 
-    def proposes_changes(self, request, object_id):
+    def proposes_changes(self, request, item):
         """Whether a save of this item by this person becomes a pending change."""
-        if object_id is None or request.user.is_superuser:
+        if item is None or request.user.is_superuser:
             return False
         kept = getattr(request, "ribbon_kept_publication", None)  # set when the rows hold another version
-        if kept is None:
-            kept = self.model._default_manager.filter(pk=unquote(object_id)).values("status").first()
-        return bool(kept) and kept["status"] == PublishStatus.PUBLISHED
+        return (kept or {"status": item.status})["status"] == PublishStatus.PUBLISHED
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         item = self.model._default_manager.filter(pk=unquote(object_id)).first()
         sign_off = item.sign_off() if item is not None else None
         context = {"sign_off": sign_off, "submit_name": SUBMIT, **(extra_context or {})}
-        if item is None or not self.proposes_changes(request, object_id):
+        if not self.proposes_changes(request, item):
             return super().change_view(request, object_id, form_url, context)
         pending = sign_off.proposed if sign_off else None
         # A published page made without versions (volume data) gets one now, before its form is
@@ -79,8 +76,8 @@ class MedicalContentAdmin:
         )
 
     def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
-        if request.method == "POST" and self.proposes_changes(request, version.object_id):
-            item = self.model._default_manager.get(pk=version.object_id)
+        item = self.model._default_manager.filter(pk=version.object_id).first() if request.method == "POST" else None
+        if self.proposes_changes(request, item):
 
             def save_in_a_revision():
                 with self.create_revision(request):
@@ -108,7 +105,7 @@ class MedicalContentAdmin:
                     response.render()  # while the rows still hold what the form was made from
                 transaction.set_rollback(True)
                 return response
-            proposed = Version.objects.get_for_object(item).first()
+            proposed = latest_version(item)
             revert_page(live, delete=True)  # the public page stays as approved
             self.model._default_manager.filter(pk=item.pk).update(**kept)
             item.refresh_from_db()
@@ -132,12 +129,12 @@ class MedicalContentAdmin:
 
     def _approved_version(self, item):
         """The version the public page is (one is made first if the page has none, as volume data has not)."""
-        latest = Version.objects.get_for_object(item).first()
+        latest = latest_version(item)
         if latest is None:
             with reversion.create_revision():
                 reversion.set_comment("The approved page, kept before its first change.")
                 reversion.add_to_revision(item)
-            latest = Version.objects.get_for_object(item).first()
+            latest = latest_version(item)
         return latest
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -174,8 +171,7 @@ class MedicalContentAdmin:
                 self.message_user(request, str(refusal), messages.ERROR)
                 return
             changed += 1
-        name = self.model._meta.verbose_name if changed == 1 else self.model._meta.verbose_name_plural
-        self.message_user(request, f"{changed} {name} published.", messages.SUCCESS)
+        self.report_changed(request, changed, "published")
 
     publish.allowed_permissions = ["approve"]
     publish.short_description = "Approve and publish the selected items (medical sign-off)"
@@ -285,7 +281,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             except PermissionDenied as refusal:
                 error = str(refusal)
         item_admin = self.admin_site._registry[type(item)]
-        latest = Version.objects.get_for_object(item).first()
+        latest = latest_version(item)
         proposed = sign_off.proposed if item.is_published else latest
         approved = sign_off.approved if item.is_published else None
         compare_data, has_unfollowed_fields = (

@@ -17,10 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from reversion.models import Version
 
 from core.models import PublishStatus
-from core.versions import revert_page
+from core.versions import latest_version, revert_page
 
 MEDICAL_REVIEWERS = "Medical reviewers"
 APPROVE_PERMISSION = "review.approve_medical_content"
@@ -238,7 +237,7 @@ class MedicalContent(models.Model):
 
     def submit_for_review(self, by):
         """The editor is done: the latest version (a draft as it is, or a published page's change) goes to review."""
-        latest = Version.objects.get_for_object(self).first()
+        latest = latest_version(self)
         sign_off = self.sign_off() or SignOff(item=self, approved=latest if self.is_published else None)
         sign_off.state = SignOff.State.SUBMITTED
         sign_off.proposed = latest
