@@ -12,6 +12,7 @@ admin.site.index_title = "Edit the website"
 urlpatterns = [
     path("", pages_views.home, name="home"),
     path("favicon.ico", core_views.favicon),
+    path("search/", pages_views.site_search, name="search"),
     path("robots.txt", pages_views.robots_txt, name="robots"),
     path("sitemap.xml", pages_views.sitemap, name="sitemap"),
     path("treatments/", include("treatments.urls")),

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 
 def shows_on_pages(model):
@@ -19,6 +19,12 @@ def on_content_change(sender, **kwargs):
         invalidate_on_content_change(sender, **kwargs)
 
 
+def make_search_indexes(sender, using="default", verbosity=0, **kwargs):
+    from core.search_index import ensure_search_indexes
+
+    ensure_search_indexes(using=using, verbosity=verbosity)
+
+
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Site"
@@ -30,3 +36,5 @@ class CoreConfig(AppConfig):
         # defined in here would be garbage-collected, silently ending invalidation.
         for name, signal in {"post_save": post_save, "post_delete": post_delete, "m2m_changed": m2m_changed}.items():
             signal.connect(on_content_change, dispatch_uid=f"ribbon-page-cache-{name}")
+        # After every migrate (and flush): each searchable model's index, made again if a migration dropped it.
+        post_migrate.connect(make_search_indexes, sender=self, dispatch_uid="ribbon-search-indexes")

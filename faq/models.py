@@ -2,9 +2,8 @@
 Questions patients ask, with answers staff have written and reviewed.
 
 Answers are markdown rendered once on save through the one sanitising
-renderer. A normalised copy of the question and answer text is kept for
-search, so that a search ignores case, accents and curly quotes in exactly
-the same way on SQLite and on PostgreSQL.
+renderer, and kept as plain text too, for JSON-LD and for search (the
+database indexes the question and that text: core.search).
 """
 
 import html
@@ -19,7 +18,6 @@ from markdownx.models import MarkdownxField
 from core.markdown import no_alt_text_placeholder, renders_quickly
 from core.models import PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
 from core.site import slug_url
-from core.text import search_normalise, search_words
 from review.models import NOT_CONTENT, MedicalContent
 
 
@@ -93,16 +91,6 @@ class QuestionQuerySet(PublishableQuerySet):
         counts = self.order_by().values("topic").annotate(total=Count("pk"))
         return {row["topic"]: row["total"] for row in counts}
 
-    def search(self, query):
-        """Questions containing every word of the query, in question or answer."""
-        words = search_words(query)
-        if not words:
-            return self.none()
-        matches = self
-        for word in words:
-            matches = matches.filter(search_text__contains=word)
-        return matches
-
 
 @reversion.register(exclude=NOT_CONTENT)  # publication and sign-off are not a version's to bring back
 class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromTitle):
@@ -126,7 +114,6 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
     )
     answer_html = models.TextField(editable=False, blank=True)
     answer_text = models.TextField(editable=False, blank=True)
-    search_text = models.TextField(editable=False, blank=True)
     topic = models.ForeignKey(
         Topic,
         on_delete=models.PROTECT,
@@ -154,6 +141,11 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
             )
         ]
 
+    # What search reads (core.search): the question first, then the answer; the database indexes them.
+    search_columns = ("question", "answer_text")
+    search_label = "Question"
+    search_related = ("topic",)
+
     def __str__(self):
         return self.question
 
@@ -163,13 +155,12 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
 
     @classmethod
     def derived_field_names(cls):
-        return [*super().derived_field_names(), "answer_text", "search_text"]
+        return [*super().derived_field_names(), "answer_text"]
 
     def refresh_derived_fields(self):
-        """The answer as HTML, and as plain text for JSON-LD and for search (with the question)."""
+        """The answer as HTML, and as plain text for JSON-LD and for search."""
         super().refresh_derived_fields()
         self.answer_text = " ".join(html.unescape(strip_tags(self.answer_html)).split())
-        self.search_text = search_normalise(f"{self.question} {self.answer_text}")
 
     def get_absolute_url(self):
         return slug_url("faq:question", self.slug)

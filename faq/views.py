@@ -1,11 +1,14 @@
 from itertools import groupby
 
+from django.core.paginator import InvalidPage
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
 from core.models import keep_draft_private
 from core.pagination import page_or_404
 from core.query import PageNumber, SearchText, page_exists, query_parameters
+from core.search import search
 
 from .models import Question, Topic, faq_page_data
 
@@ -30,17 +33,19 @@ def faq_index(request):
     query = request.GET.get("q", "")
     questions = Question.objects.published()
     if query:
-        # One scan of the search text finds every match (for the count and the pages);
-        # only the shown page's questions are then read whole.
-        matches = list(questions.in_page_order().search(query).values_list("pk", flat=True))
-        page = page_or_404(request, matches, QUESTIONS_PER_PAGE)
-        results = Question.objects.filter(pk__in=page.object_list).in_page_order()
+        # The site's search engine (core.search), over questions only: best first.
+        try:
+            found = search([Question], query, int(request.GET.get("page", 1)), QUESTIONS_PER_PAGE, snippets=False)
+        except InvalidPage:
+            raise Http404("No such page of results.") from None
+        page = found.page if found else None
         # A handful of matches are shown already open: the answer is what was searched for.
         context = {
             "query": query,
             "page_obj": page,
-            "results": results,
-            "open_results": page.paginator.count <= OPEN_RESULTS_UP_TO,
+            "results": [hit.item for hit in page] if page else [],
+            "corrected": found.corrected if found else False,
+            "open_results": page is not None and page.paginator.count <= OPEN_RESULTS_UP_TO,
         }
         response = render(request, "faq/search_results.html", context)
         # Any words can be searched for: results are never stored, here or by browsers.

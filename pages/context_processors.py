@@ -1,6 +1,12 @@
 from core.site import fixed_url
 
-SECTIONS = {"home": "home", "treatments": "treatments:list", "faq": "faq:index", "donate": "donations:index"}
+SECTIONS = {
+    "home": "home",
+    "treatments": "treatments:list",
+    "faq": "faq:index",
+    "donate": "donations:index",
+    "search": "search",
+}
 
 
 def sections(request):

@@ -5,16 +5,19 @@ import sys
 
 from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
+from django.core.paginator import InvalidPage
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views import defaults
 
-from core.query import PageNumber, query_parameters
+from core.query import PageNumber, SearchText, query_parameters
+from core.search import search
 from donations.models import Campaign
-from faq.models import Topic
+from faq.models import Question, Topic
 from treatments.models import Treatment
 
 from .sitemaps import SITEMAPS
@@ -22,6 +25,10 @@ from .sitemaps import SITEMAPS
 logger = logging.getLogger(__name__)
 
 DATABASE_RETRY_SECONDS = 30
+MAX_QUERY_LENGTH = 200
+RESULTS_PER_PAGE = 20
+# What the site's search finds, in this order when two results rank the same.
+SEARCHED = [Treatment, Question]
 
 
 @query_parameters()
@@ -30,6 +37,23 @@ def home(request):
     topics = Topic.objects.with_published_questions().order_by("order", "name")
     campaign = Campaign.objects.featured().first()
     return render(request, "pages/home.html", {"treatments": treatments, "topics": topics, "campaign": campaign})
+
+
+@query_parameters(q=SearchText(max_length=MAX_QUERY_LENGTH), page=PageNumber(only_with="q"))
+def site_search(request):
+    """One search over treatments and questions (core.search), best first, in pages of 20."""
+    query = request.GET.get("q", "")
+    results = None
+    if query:
+        try:
+            results = search(SEARCHED, query, int(request.GET.get("page", 1)), RESULTS_PER_PAGE)
+        except InvalidPage:
+            raise Http404("No such page of results.") from None
+    response = render(request, "pages/search.html", {"query": query, "results": results})
+    if query:
+        # Any words can be searched for: results are never stored, here or by browsers.
+        patch_cache_control(response, no_store=True)
+    return response
 
 
 @query_parameters()

@@ -36,7 +36,8 @@ class MedicalContentAdmin:
     sign_off_fields = ["reviewed_by", "last_reviewed", "next_review_due"]
     # A diff shows what the page says; publication, sign-off and derived figures are not content.
     compare_exclude = [*NOT_CONTENT, "updated_at", "reading_grade", "reading_grade_fk", "body_html", "answer_html",
-                       "answer_text", "search_text", "rendered_with", "hero_image_renditions"]  # fmt: skip
+                       "answer_text", "search_body", "search_rows", "rendered_with",
+                       "hero_image_renditions"]  # fmt: skip
     change_form_template = "admin/review/change_form.html"
 
     # A published page never changes without sign-off. An edit of one (by anyone but a

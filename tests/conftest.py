@@ -123,6 +123,8 @@ def make_treatment(db):
             treatment.tags.add(tag)
         for index, (kind, text) in enumerate(points):
             TreatmentPoint.objects.create(treatment=treatment, kind=kind, text=text, order=index)
+        if points:
+            treatment.refresh_from_rows()  # as every path that writes points does (the admin, imports, reverts)
         return treatment
 
     return make

@@ -166,7 +166,8 @@ class TreatmentAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, M
             for row in points.forms
             if row.instance.pk is not None and row not in points.deleted_forms and row.instance.text
         ]
-        form.instance.refresh_reading_grade(points=kept)  # the points are saved by now
+        tags = [tag.name for tag in form.cleaned_data["tags"]] if "tags" in form.cleaned_data else None
+        form.instance.refresh_from_rows(points=kept, tags=tags)  # the points and tags are saved by now
 
     @admin.display(description="Reading grade (SMOG)", ordering="reading_grade")
     def reading_level(self, obj):

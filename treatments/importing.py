@@ -150,7 +150,7 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
             for index, (title, url) in enumerate(parsed.references)
         ]
         Reference.objects.bulk_create(new_references)
-        treatment.refresh_reading_grade()
+        treatment.refresh_from_rows()
         if not publish:
             treatment.submit_for_review(by=None)  # an operator's import: the reviewer sees "an import"
         if reversion.is_active():

@@ -12,6 +12,8 @@ import reversion
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, pre_delete
+from django.dispatch import receiver
 from django.http import Http404
 from django.utils import timezone
 from markdownx.models import MarkdownxField
@@ -56,6 +58,12 @@ class Tag(SlugFromTitle):
     def get_absolute_url(self):
         return f"{fixed_url('treatments:list')}?tag={self.slug}"
 
+    def save(self, *args, **kwargs):
+        renamed = self.pk is not None and not Tag.objects.filter(pk=self.pk, name=self.name).exists()
+        super().save(*args, **kwargs)
+        if renamed:  # search finds treatments by their tags' names
+            refresh_search_rows(self.treatments.values_list("pk", flat=True))
+
 
 # A few common questions are enough on a treatment page; the FAQ holds them all.
 RELATED_QUESTIONS_SHOWN = 8
@@ -69,7 +77,11 @@ class TreatmentQuerySet(PublishableQuerySet):
 # A version holds the whole page: the treatment (its tags are part of its own row's data) and its rows.
 # Versions hold the content; publication and sign-off are not theirs to bring back (MedicalContent), and
 # the reading grades are worked out again from the text on every save.
-@reversion.register(follow=("points", "references"), exclude=(*NOT_CONTENT, "reading_grade", "reading_grade_fk"))
+# The search text is left out too: it is worked out again (refresh_from_rows) wherever rows are restored.
+@reversion.register(
+    follow=("points", "references"),
+    exclude=(*NOT_CONTENT, "reading_grade", "reading_grade_fk", "search_body", "search_rows"),
+)
 class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
     hero_image_folder = "treatments"
     markdown_fields = {"body": "body_html"}
@@ -127,6 +139,14 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         ),
     )
     body_html = models.TextField(editable=False, blank=True)
+    search_body = models.TextField(
+        editable=False, blank=True, help_text="The body as plain text, for search (worked out on every save)."
+    )
+    search_rows = models.TextField(
+        editable=False,
+        blank=True,
+        help_text="The tags' names and the points' text, for search (worked out whenever they change).",
+    )
     cost_min = models.DecimalField(
         "lowest typical cost",
         max_digits=12,
@@ -204,8 +224,26 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
             ),
         ]
 
+    # What search reads (core.search): the title first, then the text; the database indexes them.
+    search_columns = ("title", "summary", "search_body", "search_rows")
+    search_label = "Treatment"
+    search_related = ()
+
     def __str__(self):
         return self.title
+
+    @classmethod
+    def derived_field_names(cls):
+        return [*super().derived_field_names(), "search_body"]
+
+    def refresh_derived_fields(self):
+        super().refresh_derived_fields()
+        self.search_body = text_of_html(self.body_html)
+
+    @classmethod
+    def after_rerender(cls, pks):
+        """rerender_content (which every deploy runs): the search text of the rows is worked out again too."""
+        refresh_search_rows(pks)
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -225,17 +263,29 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         return reading_of("\n".join(texts))
 
     def after_rows_restored(self):
-        self.refresh_reading_grade()  # left out of versions: worked out again for the text now in place
+        self.refresh_from_rows()  # left out of versions: worked out again for the text now in place
 
-    def refresh_reading_grade(self, points=None):
+    def refresh_from_rows(self, points=None, tags=None):
         """
-        Store the grade once the points are saved too (they are saved after the
-        treatment, as rows of their own); `points`, their texts, if at hand.
+        What is worked out from the points and tags too, stored once they are
+        saved (after the treatment, as rows of their own): the reading grades
+        and the text search reads. Every path that writes points or tags comes
+        here (the admin, imports, reverts; a tag's rename or deletion through
+        refresh_search_rows). `points` and `tags`, their texts, if at hand.
         """
+        if points is None:
+            points = list(self.points.values_list("text", flat=True))
+        if tags is None:
+            tags = list(self.tags.values_list("name", flat=True))
         reading = self.reading(points)
         self.reading_grade, self.reading_grade_fk = reading.smog, reading.flesch_kincaid
+        self.search_body = text_of_html(self.body_html)
+        self.search_rows = _rows_text(tags, points)
         type(self)._base_manager.filter(pk=self.pk).update(
-            reading_grade=self.reading_grade, reading_grade_fk=self.reading_grade_fk
+            reading_grade=self.reading_grade,
+            reading_grade_fk=self.reading_grade_fk,
+            search_body=self.search_body,
+            search_rows=self.search_rows,
         )
 
     @classmethod
@@ -339,6 +389,24 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         }
         data.update(self.review_structured_data())
         return {key: value for key, value in data.items() if value is not None}
+
+
+def _rows_text(tags, points):
+    return "\n".join([*tags, *points])
+
+
+def refresh_search_rows(treatment_pks):
+    """The search text of these treatments' tags and points, worked out again (two queries and an update)."""
+    pks = list(treatment_pks)
+    if not pks:
+        return
+    tags, points = {}, {}
+    for pk, name in Treatment.tags.through.objects.filter(treatment__in=pks).values_list("treatment", "tag__name"):
+        tags.setdefault(pk, []).append(name)
+    for pk, text in TreatmentPoint.objects.filter(treatment__in=pks).values_list("treatment", "text"):
+        points.setdefault(pk, []).append(text)
+    rows = [Treatment(pk=pk, search_rows=_rows_text(tags.get(pk, []), points.get(pk, []))) for pk in pks]
+    Treatment._base_manager.bulk_update(rows, ["search_rows"])
 
 
 @dataclass(frozen=True)
@@ -469,3 +537,31 @@ class Reference(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# A tag's name is in the search text of its treatments. A treatment's own paths refresh it
+# (Treatment.refresh_from_rows), but tags also change from the other side and by cascade,
+# which no save of a treatment sees: these receivers cover those.
+
+
+@receiver(m2m_changed, sender=Treatment.tags.through, dispatch_uid="treatment-tags-search")
+def _tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action == "pre_clear" and reverse:
+        instance._tagged = list(instance.treatments.values_list("pk", flat=True))
+    if action in ("post_add", "post_remove", "post_clear"):
+        if not reverse:
+            refresh_search_rows([instance.pk])
+        elif action == "post_clear":
+            refresh_search_rows(getattr(instance, "_tagged", []))
+        else:
+            refresh_search_rows(pk_set or [])
+
+
+@receiver(pre_delete, sender=Tag, dispatch_uid="tag-deleted-search-before")
+def _tag_going(sender, instance, **kwargs):
+    instance._tagged = list(instance.treatments.values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=Tag, dispatch_uid="tag-deleted-search")
+def _tag_gone(sender, instance, **kwargs):
+    refresh_search_rows(getattr(instance, "_tagged", []))

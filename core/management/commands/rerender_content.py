@@ -60,5 +60,7 @@ class Command(BaseCommand):
                 for row in batch:
                     row.refresh_derived_fields()
                 model._base_manager.bulk_update(batch, fields)
+                # What a model works out from its other rows too (a treatment's search text from its points).
+                getattr(model, "after_rerender", lambda pks: None)([row.pk for row in batch])
             self.stdout.write(f"  {name}: {min(start + BATCH, len(pks))} of {len(pks)} rendered again")
         return len(pks)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from core import page_cache
 from donations.models import Campaign, SuggestedAmount
 from faq.models import Question, Topic
-from treatments.models import Reference, Tag, Treatment, TreatmentPoint
+from treatments.models import Reference, Tag, Treatment, TreatmentPoint, refresh_search_rows
 
 WORDS = [
     "treatment",
@@ -192,6 +192,7 @@ class Command(BaseCommand):
                     for t in made
                     for offset in (0, 5)
                 )
+                refresh_search_rows(t.pk for t in made)  # the tags' and points' text, for search
         return len(numbers)
 
     def create_edits(self, edits):

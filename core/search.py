@@ -1,0 +1,339 @@
+"""
+One search engine for every kind of page, on SQLite and on PostgreSQL.
+
+A searchable model declares its `search_columns`: its title column (a match
+there ranks first) and the columns of plain text to search. The database
+keeps its own index of those columns in step with every write, whatever
+makes it (a save, a bulk update, a revert, a raw restore, a delete), so the
+index is never a copy the application has to remember to refresh:
+
+- PostgreSQL: a stored `search_vector` column (title weighted above the
+  rest) filled by a trigger, with a GIN index; queries use
+  `websearch_to_tsquery`, `ts_rank` and `ts_headline`, and trigram word
+  similarity (pg_trgm) so that a slip such as "fatige" still finds fatigue;
+- SQLite: an FTS5 table over the same columns (Porter stemming, accents
+  ignored), kept in step by triggers; a word that matches nothing is
+  corrected against the index's own vocabulary (fts5vocab), which finds the
+  same slips for single words.
+
+Both drop the same common words, need every remaining word to match, and
+order results the same way: title matches first (the shortest title, the
+closest match, first), then by relevance, then by title. `search()` runs
+one query for the page of results and its total, then reads the shown rows
+and their highlighted snippets (a query per kind).
+"""
+
+import difflib
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from core.text import search_words
+
+# Marks around matched words in snippets, escaped with the rest of the text and then made <mark>.
+_START, _STOP = "\ue000", "\ue001"
+SNIPPET_WORDS = 28
+# Below this PostgreSQL's pg_trgm word similarity is not a slip of the same word (its own default is 0.6).
+TYPO_SIMILARITY = 0.6
+# SQLite's stand-in: difflib's ratio between a word and a word of the index (fatige/fatigu 0.83).
+TYPO_RATIO = 0.75
+
+# Words too common to search for: PostgreSQL's English configuration ignores words like these, and
+# SQLite is given the same list, so that "what is immunotherapy" finds the same pages on both.
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most my
+    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
+    some such than that the their theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves""".split()  # noqa: SIM905 - a paragraph of words reads better than 130 lines
+)
+
+
+@dataclass
+class Hit:
+    """One result: the page's object, its kind's label and a snippet with the matched words marked."""
+
+    item: object
+    kind: str
+    snippet: str
+
+
+def query_words(text):
+    """The words of a query that are searched for: normalised, without common words."""
+    # No operators: a leading minus or plus is part of how people type ("-" before a word is not "without").
+    words = (word.lstrip("-+") for word in search_words(text))
+    return [word for word in words if word not in STOP_WORDS and any(ch.isalnum() for ch in word)]
+
+
+def _highlight(text):
+    """Text from the database with its match marks: escaped, then the marks made <mark>."""
+    return mark_safe(escape(text or "").replace(_START, "<mark>").replace(_STOP, "</mark>"))
+
+
+def _live_condition(alias):
+    """SQL for "the public may see this row now" (core.models.PublishableQuerySet.published)."""
+    return (
+        f"{alias}.status = 'published' AND ({alias}.go_live_at IS NULL OR {alias}.go_live_at <= %s)"
+        f" AND ({alias}.expires_at IS NULL OR {alias}.expires_at > %s)"
+    )
+
+
+def _now():
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+class _Engine:
+    """What each database does differently: match and rank (one query), then snippets."""
+
+    def __init__(self, models):
+        self.models = models
+
+    corrected = False
+
+    def _union(self, words, raw):
+        selects, params = [], []
+        for index, model in enumerate(self.models):
+            sql, model_params = self.ranked(index, model, words, raw)
+            selects.append(sql)
+            params += model_params
+        return " UNION ALL ".join(f"SELECT * FROM ({select}) AS part{i}" for i, select in enumerate(selects)), params
+
+    def page(self, words, raw, number, per_page):
+        """([(model index, pk)], total) for one page of results, best first."""
+        union, params = self._union(words, raw)
+        sql = (
+            f"SELECT kind, id, COUNT(*) OVER () FROM ({union}) AS found "
+            # Among title matches, the shortest title is the closest ("Immunotherapy" before "How is
+            # immunotherapy different…"); relevance scores are not comparable between kinds, titles are.
+            f"ORDER BY tier DESC, tier * length(title), score DESC, title, kind, id LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, per_page, (number - 1) * per_page])
+            rows = cursor.fetchall()
+        total = rows[0][2] if rows else self.count(words, raw)
+        return [(kind, pk) for kind, pk, _ in rows], total
+
+    def count(self, words, raw):
+        """The total when the page asked for is past the end (its query returned no rows)."""
+        union, params = self._union(words, raw)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({union}) AS found", params)
+            return cursor.fetchone()[0]
+
+
+class _PostgresEngine(_Engine):
+    def terms(self, words):
+        return words
+
+    def allowing_slips(self, words):
+        """Trigram similarity instead of the index's words (slower: only when the words find nothing)."""
+        self.corrected = True
+        return words
+
+    def ranked(self, index, model, words, raw):
+        table = connection.ops.quote_name(model._meta.db_table)
+        title, *texts = model.search_columns
+        document = " || ' ' || ".join(f"coalesce(t.{column}, '')" for column in texts)
+        now = _now()
+        if not self.corrected:
+            sql = (
+                f"SELECT {index} AS kind, t.id, t.{title} AS title,"
+                f" (to_tsvector('english', t.{title}) @@ query)::int AS tier, ts_rank(t.search_vector, query) AS score"
+                f" FROM {table} t, websearch_to_tsquery('english', %s) query"
+                f" WHERE t.search_vector @@ query AND {_live_condition('t')}"
+            )
+            return sql, [raw, now, now]
+        # Allowing slips: a title like the words first, the closest title first ("imunotherapy": Immunotherapy).
+        sql = (
+            f"SELECT {index} AS kind, t.id, t.{title} AS title, (%s <%% t.{title})::int AS tier,"
+            f" similarity(%s, t.{title}) + word_similarity(%s, {document}) AS score"
+            f" FROM {table} t WHERE (%s <%% t.{title} OR %s <%% ({document})) AND {_live_condition('t')}"
+        )
+        return sql, [raw, raw, raw, raw, raw, now, now]
+
+    def snippets(self, model, pks, words, raw):
+        table = connection.ops.quote_name(model._meta.db_table)
+        _, *texts = model.search_columns
+        document = " || ' ' || ".join(f"coalesce({column}, '')" for column in texts)
+        options = f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, MinWords=12, ShortWord=2"
+        # A slip found by similarity matches no word of the query: the snippet is then the text's start.
+        sql = (
+            f"SELECT id, ts_headline('english', {document}, websearch_to_tsquery('english', %s), %s)"
+            f" FROM {table} WHERE id = ANY(%s)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [raw, options, list(pks)])
+            return dict(cursor.fetchall())
+
+
+class _SqliteEngine(_Engine):
+    @staticmethod
+    def fts(model):
+        return f"{model._meta.db_table}_fts"
+
+    @staticmethod
+    def _quoted(word):
+        """A word as an FTS5 string: never FTS5 syntax (a user's quote or asterisk is just text)."""
+        return '"' + word.replace('"', '""') + '"'
+
+    def terms(self, words):
+        return [self._quoted(word) for word in words]
+
+    def allowing_slips(self, words):
+        """
+        Each word found nowhere becomes the nearest word of the index, as a
+        prefix (the index holds stems: "fatigu" for fatigue and fatigued);
+        None when no word could be corrected.
+        """
+        terms, changed = [], False
+        for word in words:
+            quoted = self._quoted(word)
+            near = None if self._found(quoted) else self._nearest(word)
+            if near is None:
+                terms.append(quoted)
+            else:
+                changed = True
+                terms.append(self._quoted(near) + "*")
+        self.corrected = changed
+        return terms if changed else None
+
+    def _found(self, quoted):
+        with connection.cursor() as cursor:
+            for model in self.models:
+                table = self.fts(model)
+                cursor.execute(f"SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT 1", [quoted])
+                if cursor.fetchone():
+                    return True
+        return False
+
+    def _nearest(self, word):
+        if len(word) < 4:
+            return None  # too short to tell a slip from another word
+        candidates = set()
+        with connection.cursor() as cursor:
+            for model in self.models:
+                # The index's words that start with the same letter and are about as long.
+                cursor.execute(
+                    f"SELECT term FROM {self.fts(model)}_vocab WHERE term >= %s AND term < %s"
+                    " AND length(term) BETWEEN %s AND %s",
+                    [word[0], chr(ord(word[0]) + 1), len(word) - 3, len(word) + 2],
+                )
+                candidates.update(term for (term,) in cursor.fetchall())
+        best = difflib.get_close_matches(word, candidates, n=1, cutoff=TYPO_RATIO)
+        return best[0] if best else None
+
+    def ranked(self, index, model, words, raw):
+        table = connection.ops.quote_name(model._meta.db_table)
+        fts = self.fts(model)
+        title, *texts = model.search_columns
+        match = " ".join(words)
+        weights = ", ".join(["10.0"] + ["1.0"] * len(texts))
+        sql = (
+            f"SELECT {index} AS kind, t.id, t.{title} AS title,"
+            f" t.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s) AS tier,"
+            f" -bm25({fts}, {weights}) AS score"
+            f" FROM {fts} JOIN {table} t ON t.id = {fts}.rowid"
+            f" WHERE {fts} MATCH %s AND {_live_condition('t')}"
+        )
+        now = _now()
+        return sql, [f"{title} : ({match})", match, now, now]
+
+    def snippets(self, model, pks, words, raw):
+        fts = self.fts(model)
+        _, *texts = model.search_columns
+        placeholders = ", ".join(["%s"] * len(pks))
+        # The best passage of any text column (-1), as long as PostgreSQL's.
+        sql = (
+            f"SELECT rowid, snippet({fts}, -1, %s, %s, '…', {SNIPPET_WORDS}) FROM {fts}"
+            f" WHERE {fts} MATCH %s AND rowid IN ({placeholders})"
+        )
+        # Matches in the title are not shown twice: the snippet comes from the text columns.
+        match = "{" + " ".join(texts) + "} : (" + " ".join(words) + ")"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [_START, _STOP, match, *pks])
+            found = dict(cursor.fetchall())
+            missing = [pk for pk in pks if pk not in found]
+            if missing:  # matched in the title only: the text's first words
+                first = texts[0]
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(
+                    f"SELECT id, {first} FROM {table} WHERE id IN ({', '.join(['%s'] * len(missing))})", missing
+                )
+                found.update({pk: _first_words(text) for pk, text in cursor.fetchall()})
+        return found
+
+
+def _first_words(text):
+    words = (text or "").split()
+    return " ".join(words[:SNIPPET_WORDS]) + ("…" if len(words) > SNIPPET_WORDS else "")
+
+
+@dataclass
+class Results:
+    """A page of results (a Django Page of Hits) and whether a word was taken for a near one."""
+
+    page: Page
+    corrected: bool
+
+
+class _ResultList:
+    """What Paginator pages over: the engine's page, with the total it counted alongside."""
+
+    def __init__(self, count):
+        self._count = count
+        self.items = []
+
+    def count(self):
+        return self._count
+
+    def __getitem__(self, _slice):
+        return self.items
+
+
+def search(models, text, number=1, per_page=20, snippets=True):
+    """
+    Page `number` of the live pages of `models` matching `text`, or None when the
+    text has no word to search for. Raises django.core.paginator.InvalidPage
+    for a page past the end (a 404 for the view). Three queries (one per kind
+    shown, and one more each for snippets); when nothing matches, a few more
+    to look again allowing for slips.
+    """
+    words = query_words(text)
+    if not words:
+        return None
+    engine = (_PostgresEngine if connection.vendor == "postgresql" else _SqliteEngine)(models)
+    raw = " ".join(words)
+    terms = engine.terms(words)
+    found, total = engine.page(terms, raw, number, per_page)
+    if total == 0:
+        loose = engine.allowing_slips(words)
+        if loose is not None:
+            terms = loose
+            found, total = engine.page(terms, raw, number, per_page)
+            engine.corrected = total > 0
+    results = _ResultList(total)
+    paginator = Paginator(results, per_page)
+    page = paginator.page(number)  # validates the number against the total
+    by_kind = {}
+    for kind, pk in found:
+        by_kind.setdefault(kind, []).append(pk)
+    items, snippets_of = {}, {}
+    for kind, pks in by_kind.items():
+        model = models[kind]
+        for item in model.objects.filter(pk__in=pks).select_related(*model.search_related):
+            items[kind, item.pk] = item
+        if snippets:
+            found_snippets = engine.snippets(model, pks, terms, raw)
+            snippets_of.update({(kind, pk): text for pk, text in found_snippets.items()})
+    page.object_list = [
+        Hit(item=items[key], kind=models[key[0]].search_label, snippet=_highlight(snippets_of.get(key, "")))
+        for key in found
+        if key in items
+    ]
+    return Results(page=page, corrected=engine.corrected)

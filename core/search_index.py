@@ -1,0 +1,131 @@
+"""
+The database's own search index for each searchable model (see core.search),
+made after every `migrate` (and every flush) by `ensure_search_indexes`.
+
+It is made here rather than in migrations because it must follow the
+models wherever they go: on SQLite, Django rebuilds a table to alter it,
+which drops the table's triggers, and a change to a model's
+`search_columns` must rebuild its index on the next deploy. Each index
+carries a fingerprint of its definition; one that is missing or different
+is made again and filled from the rows, one that is current costs a lookup.
+"""
+
+import hashlib
+
+from django.apps import apps
+from django.db import DatabaseError, connections, transaction
+
+
+def searchable_models():
+    return [model for model in apps.get_models() if getattr(model, "search_columns", None)]
+
+
+def _fingerprint(*parts):
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def ensure_search_indexes(using="default", verbosity=0, **kwargs):
+    connection = connections[using]
+    made = []
+    for model in searchable_models():
+        if model._meta.db_table not in connection.introspection.table_names():
+            continue  # migrated backwards, or not migrated yet
+        ensure = _ensure_postgresql if connection.vendor == "postgresql" else _ensure_sqlite
+        with transaction.atomic(using=using):
+            changed = ensure(connection, model)
+        if changed:
+            made.append(str(model._meta.verbose_name_plural))
+    if made and verbosity:
+        print(f"  Search index made again for: {', '.join(made)}")
+
+
+def _sqlite_statements(model):
+    table = model._meta.db_table
+    fts = f"{table}_fts"
+    columns = list(model.search_columns)
+    listed = ", ".join(columns)
+    new_values = ", ".join(f"new.{column}" for column in columns)
+    old_values = ", ".join(f"old.{column}" for column in columns)
+    add = f"INSERT INTO {fts}(rowid, {listed}) VALUES (new.id, {new_values});"
+    remove = f"INSERT INTO {fts}({fts}, rowid, {listed}) VALUES ('delete', old.id, {old_values});"
+    return fts, [
+        # External content: the index reads the table's own columns, so it holds no copy of the text.
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({listed}, content='{table}', content_rowid='id',"
+        " tokenize='porter unicode61 remove_diacritics 2')",
+        f"CREATE VIRTUAL TABLE {fts}_vocab USING fts5vocab({fts}, 'row')",
+        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {add} END",
+        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {remove} END",
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {listed} ON {table} BEGIN {remove} {add} END",
+    ]
+
+
+def _ensure_sqlite(connection, model):
+    fts, statements = _sqlite_statements(model)
+    names = [fts, f"{fts}_vocab", f"{fts}_insert", f"{fts}_delete", f"{fts}_update"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE name IN ({', '.join(['%s'] * len(names))})", names)
+        present = dict(cursor.fetchall())
+        if all(present.get(name) == sql for name, sql in zip(names, statements, strict=True)):
+            return False
+        for name in reversed(names):
+            kind = "TRIGGER" if name.endswith(("_insert", "_delete", "_update")) else "TABLE"
+            cursor.execute(f"DROP {kind} IF EXISTS {name}")
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+    return True
+
+
+def _postgresql_document(model, row="NEW."):
+    title, *texts = model.search_columns
+    rest = " || ' ' || ".join(f"coalesce({row}{column}, '')" for column in texts)
+    return (
+        f"setweight(to_tsvector('english', coalesce({row}{title}, '')), 'A')"
+        f" || setweight(to_tsvector('english', {rest}), 'B')"
+    )
+
+
+def _ensure_postgresql(connection, model):
+    table = model._meta.db_table
+    title, *texts = model.search_columns
+    function = f"{table}_search_vector"
+    body = f"BEGIN NEW.search_vector := {_postgresql_document(model)}; RETURN NEW; END"
+    fingerprint = _fingerprint(body, texts)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT obj_description(to_regproc(%s), 'pg_proc')", [function])
+        row = cursor.fetchone()
+        if row and row[0] == fingerprint:
+            return False
+        try:
+            with transaction.atomic(using=connection.alias):
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except DatabaseError:
+            pass  # a role without the right: search still works, without forgiving slips
+        existing = {column.name for column in connection.introspection.get_table_description(cursor, table)}
+        if "search_vector" not in existing:
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN search_vector tsvector")
+        cursor.execute(f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$")
+        columns = ", ".join(model.search_columns)
+        cursor.execute(
+            f"CREATE OR REPLACE TRIGGER {function} BEFORE INSERT OR UPDATE OF {columns} ON {table}"
+            f" FOR EACH ROW EXECUTE FUNCTION {function}()"
+        )
+        cursor.execute(f"UPDATE {table} SET search_vector = {_postgresql_document(model, row='')}")
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+        indexes = {name for (name,) in cursor.fetchall()}
+        wanted = {f"{table}_search": "USING gin (search_vector)"}
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        if cursor.fetchone():
+            # What core.search compares a slip with: the title, and the texts as one (the same expression),
+            # under a name that changes with the expression.
+            document = " || ' ' || ".join(f"coalesce({column}, '')" for column in texts)
+            wanted[f"{table}_search_title_trgm"] = f"USING gin ({title} gin_trgm_ops)"
+            wanted[f"{table}_search_trgm_{_fingerprint(document)[:8]}"] = f"USING gin (({document}) gin_trgm_ops)"
+        for name in indexes - set(wanted):
+            if name.startswith(f"{table}_search_trgm_"):
+                cursor.execute(f"DROP INDEX {name}")  # made for columns that have changed since
+        for name, how in wanted.items():
+            if name not in indexes:
+                cursor.execute(f"CREATE INDEX {name} ON {table} {how}")
+        cursor.execute(f"COMMENT ON FUNCTION {function}() IS %s", [fingerprint])
+    return True
