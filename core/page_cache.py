@@ -405,7 +405,8 @@ def page_key(request):
         host = request.get_host()
     except Exception:  # noqa: BLE001 - a forged Host: let the normal handling answer it
         return None
-    used = sorted((name, value) for name in declared for value in request.GET.getlist(name))
+    # By name, each name's values in their order: ?t=a&t=b and ?t=b&t=a are different pages (columns).
+    used = [(name, value) for name in sorted(declared) for value in request.GET.getlist(name)]
     address = f"{release()} {request.scheme}://{host}{request.path}?{urlencode(used)}"
     return "ribbon:page:" + hashlib.sha256(address.encode()).hexdigest()
 

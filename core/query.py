@@ -69,6 +69,26 @@ class Slug(Parameter):
         return text
 
 
+class Slugs(Slug):
+    """
+    Several rows, in the order given (?t=a&t=b): each value a slug, repeats
+    dropped. How many make sense is the view's to say (it can explain why).
+    """
+
+    many = True
+    most = 10  # beyond any real use: more is not a page of this site
+
+    def canonical_all(self, raw_values):
+        kept = []
+        for raw in raw_values:
+            value = self.canonical(raw)
+            if value is not None and value not in kept:
+                kept.append(value)
+        if len(kept) > self.most:
+            raise Http404("Too many values.")
+        return kept
+
+
 class SearchText(Parameter):
     """Words typed into a search box: white space collapsed, and at most `max_length` characters."""
 
@@ -87,6 +107,9 @@ def _canonical_query(given, declared):
     kept = {}
     for name, kind in declared.items():
         values = given.getlist(name)
+        if getattr(kind, "many", False):
+            kept[name] = kind.canonical_all(values)
+            continue
         if len(values) > 1:
             raise Http404(f"The parameter “{name}” is given more than once.")
         if values:
@@ -98,7 +121,10 @@ def _canonical_query(given, declared):
             kept.pop(name, None)
     canonical = QueryDict(mutable=True)
     for name, value in kept.items():
-        canonical[name] = value
+        if isinstance(value, list):
+            canonical.setlist(name, value)
+        else:
+            canonical[name] = value
     return canonical
 
 

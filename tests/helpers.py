@@ -106,7 +106,9 @@ def assert_page_is_inert(url, content):
         if name == "meta":
             assert "http-equiv" not in element.attrs, f"{url}: {element}"
         if name == "form":
-            assert element["action"].startswith(("/faq/", "/donate/", "/admin/", "/search/")), f"{url}: {element}"
+            assert element["action"].startswith(("/faq/", "/donate/", "/admin/", "/search/", "/treatments/compare/")), (
+                f"{url}: {element}"
+            )
         for attribute, value in element.attrs.items():
             attribute = attribute.lower()
             assert not attribute.startswith("on"), f"{url}: event handler {attribute}= on <{name}>"

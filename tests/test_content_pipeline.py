@@ -29,7 +29,7 @@ TABLE = "| Week | Dose |\n|---|---|\n| 1 | Full |\n"
 
 @pytest.fixture
 def eight_point_treatment(make_treatment):
-    kinds = [*Kind, Kind.PRO, Kind.CON]
+    kinds = [*Kind, Kind.PRO]  # every kind, and eight in all
     points = [(kind, f"Point {number} of {kind.label}.") for number, kind in enumerate(kinds)]
     treatment = make_treatment("Chemotherapy", tags=["Systemic", "Early-stage"], points=points)
     for order in range(2):

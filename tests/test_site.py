@@ -65,9 +65,9 @@ def same_site_links(response):
         fields = []
         for field in form.find_all("input", attrs={"name": True}):
             kind = field.get("type", "text")
-            if kind in {"submit", "button", "reset"} or (
-                kind in {"radio", "checkbox"} and not field.has_attr("checked")
-            ):
+            # Checkboxes are the visitor's choice (which treatments to compare): followed unticked here;
+            # tests/test_compare.py submits the choices, right and wrong.
+            if kind in {"submit", "button", "reset", "checkbox"} or (kind == "radio" and not field.has_attr("checked")):
                 continue
             fields.append((field["name"], field.get("value") or ("treatment" if kind == "search" else "")))
         targets.append(form["action"] + "?" + urlencode(fields))

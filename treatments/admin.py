@@ -105,7 +105,7 @@ class TreatmentAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, M
     inlines = [TreatmentPointInline, ReferenceInline]
     readonly_fields = ["hero_image_preview", "published_at", "updated_at", "related_questions", "reading_panel"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "status", "published_at", "updated_at"]}),
+        (None, {"fields": ["title", "slug", "summary", "suited_to", "status", "published_at", "updated_at"]}),
         ("Schedule", {"fields": ["go_live_at", "expires_at"]}),
         (
             "Picture",

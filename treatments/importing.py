@@ -29,6 +29,7 @@ def _snapshot(treatment, tag_names, points, references):
     return {
         "title": treatment.title,
         "summary": treatment.summary,
+        "suited_to": treatment.suited_to,
         "body": treatment.body,
         "status": treatment.status,
         "hero_image_alt": treatment.hero_image_alt,
@@ -92,6 +93,7 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
 
         treatment.title = parsed.title
         treatment.summary = parsed.summary
+        treatment.suited_to = parsed.suited_to
         treatment.body = parsed.body
         treatment.status = Treatment.Status.PUBLISHED if publish else Treatment.Status.DRAFT
         if publish:

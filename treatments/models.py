@@ -111,6 +111,15 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
             "treatment is. Shown in lists and to search engines. No markdown."
         ),
     )
+    suited_to = models.CharField(
+        "who it is for",
+        max_length=200,
+        blank=True,
+        help_text=(
+            "One plain sentence on who is usually offered this treatment, e.g. “People with HER2-positive "
+            "breast cancer, before or after surgery.” Shown on the page and in comparisons."
+        ),
+    )
     tags = models.ManyToManyField(
         Tag,
         blank=True,
@@ -225,7 +234,7 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         ]
 
     # What search reads (core.search): the title first, then the text; the database indexes them.
-    search_columns = ("title", "summary", "search_body", "search_rows")
+    search_columns = ("title", "summary", "suited_to", "search_body", "search_rows")
     search_label = "Treatment"
     search_related = ()
 
@@ -258,7 +267,7 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
 
     def reading(self, points=None):
         """How hard the page is to read: its summary, body and points together (core.readability)."""
-        texts = [self.summary, text_of_html(self.body_html)]
+        texts = [self.summary, self.suited_to, text_of_html(self.body_html)]
         texts += points if points is not None else list(self.points.values_list("text", flat=True))
         return reading_of("\n".join(texts))
 
@@ -410,6 +419,54 @@ def refresh_search_rows(treatment_pks):
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """Treatments side by side: each row of the comparison lines up what each treatment says (comparison_of)."""
+
+    treatments: list
+    rows: list  # [Row, …]
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    id: str
+    kind: str  # how a cell shows: "text", "list" (of points), "checklist" (questions) or "review"
+    cells: list  # [(treatment, what it shows), …] in the treatments' order
+
+
+# The rows of a comparison: (label, id, kind, what each treatment shows there).
+COMPARED = [
+    ("Summary", "summary", "text", lambda t, p: t.summary),
+    ("Who it is for", "who", "text", lambda t, p: t.suited_to),
+    ("Pros", "pros", "list", lambda t, p: p.pros),
+    ("Cons", "cons", "list", lambda t, p: p.cons),
+    ("Short-term effects", "short-term", "list", lambda t, p: p.short_term_effects),
+    ("Long-term effects", "long-term", "list", lambda t, p: p.long_term_effects),
+    ("Typical cost", "cost", "text", lambda t, p: t.cost_range_display),
+    ("Questions to ask your care team", "questions", "checklist", lambda t, p: p.questions_to_ask),
+    ("Medical review", "review", "review", lambda t, p: t),
+]
+
+
+def comparison_of(treatments):
+    """
+    What the comparison page shows, for treatments already read (with their
+    reviewers): their points in one query however many there are.
+    """
+    points = {}
+    for point in TreatmentPoint.objects.filter(treatment__in=treatments):
+        points.setdefault(point.treatment_id, []).append(point)
+    parts = {
+        t.pk: PageParts(tags=[], points=points.get(t.pk, []), references=[], common_questions=[]) for t in treatments
+    }
+    rows = [
+        Row(label, row_id, kind, [(t, show(t, parts[t.pk])) for t in treatments])
+        for label, row_id, kind, show in COMPARED
+    ]
+    return Comparison(treatments=list(treatments), rows=rows)
+
+
+@dataclass(frozen=True)
 class PageParts:
     """What a treatment's page shows beside the treatment (Treatment.page_parts), grouped as the page groups it."""
 
@@ -445,6 +502,10 @@ class PageParts:
     def return_on_investment(self):
         return self.points_of(TreatmentPoint.Kind.RETURN)
 
+    @property
+    def questions_to_ask(self):
+        return self.points_of(TreatmentPoint.Kind.QUESTION)
+
 
 @reversion.register()
 class TreatmentPoint(models.Model):
@@ -458,6 +519,7 @@ class TreatmentPoint(models.Model):
         LONG_TERM = 40, "Long-term effect"
         COST = 50, "Cost note"
         RETURN = 60, "Return on investment"
+        QUESTION = 70, "Question to ask your care team"
 
     treatment = models.ForeignKey(
         Treatment,

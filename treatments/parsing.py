@@ -33,6 +33,7 @@ from .models import Reference, Tag, Treatment, TreatmentPoint, validate_web_url
 Kind = TreatmentPoint.Kind
 
 SUMMARY_MAX = Treatment._meta.get_field("summary").max_length
+SUITED_TO_MAX = Treatment._meta.get_field("suited_to").max_length
 POINT_MAX = TreatmentPoint._meta.get_field("text").max_length
 REFERENCE_TITLE_MAX = Reference._meta.get_field("title").max_length
 REFERENCE_URL_MAX = Reference._meta.get_field("url").max_length
@@ -67,6 +68,7 @@ class TreatmentFileError(UnreadableFileError):
 class ParsedTreatment:
     title: str
     summary: str
+    suited_to: str = ""
     source_id: str = ""
     tags: list = field(default_factory=list)
     body: str = ""
@@ -93,6 +95,8 @@ FRONT_MATTER_KEYS = {
     "id": "source_id",
     "description": "summary",
     "summary": "summary",
+    "whoitisfor": "suited_to",
+    "suitedto": "suited_to",
     "tags": "tags",
     "heroimage": "hero_image_url",
     "heroimagealt": "hero_image_alt",
@@ -271,6 +275,11 @@ SECTIONS = {
     "costs": "cost",
     "references": "references",
     "sources": "references",
+    "questions to ask": "questions",
+    "questions to ask your care team": "questions",
+    "questions to ask your doctor": "questions",
+    "questions for your care team": "questions",
+    "questions for your doctor": "questions",
 }
 
 LABELS = {
@@ -288,13 +297,17 @@ LABELS = {
         "cost": Kind.COST, "costs": Kind.COST,
         "return on investment": Kind.RETURN, "roi": Kind.RETURN, "value": Kind.RETURN,
     },
+    "questions": {"questions": Kind.QUESTION, "questions to ask": Kind.QUESTION},
 }  # fmt: skip
+# A section of one kind of point needs no label before its list.
+SECTION_KIND = {"questions": Kind.QUESTION}
 
 SECTION_TITLES = {
     "pros_cons": "Pros and Cons",
     "effects": "Short and Long Term Effects",
     "cost": "Cost and Return on Investment",
     "references": "References",
+    "questions": "Questions to Ask Your Care Team",
 }
 
 # Every pattern below meets untrusted files: each is written so that the
@@ -371,7 +384,7 @@ def _parse_body(lines, first_line, title, warnings):
                 if _normalise_words(text) == _normalise_words(title or found_title):
                     continue  # the page already has this as its <h1>
             if level <= 2:
-                section, label_kind, last_point_index = known, None, None
+                section, label_kind, last_point_index = known, SECTION_KIND.get(known), None
                 if known is None:
                     body.append((number, raw))
                 continue
@@ -583,9 +596,17 @@ def parse_treatment(text):
             f"the description is {len(summary)} characters long; a summary holds at most {SUMMARY_MAX}",
         )
 
+    suited_to = values.get("suited_to", "")
+    if len(suited_to) > SUITED_TO_MAX:
+        raise TreatmentFileError(
+            lines_of.get("suited_to", 1),
+            f"'who it is for' is {len(suited_to)} characters long; at most {SUITED_TO_MAX} fit",
+        )
+
     parsed = ParsedTreatment(
         title=title,
         summary=summary,
+        suited_to=suited_to,
         source_id=values.get("source_id", ""),
         tags=values.get("tags", []),
         body=body,

@@ -3,12 +3,15 @@ from django.shortcuts import get_object_or_404, render
 
 from core.models import keep_draft_private
 from core.pagination import page_or_404
-from core.query import PageNumber, Slug, page_exists, query_parameters
+from core.query import PageNumber, Slug, Slugs, page_exists, query_parameters
 from core.site import absolute_url
 
-from .models import Tag, Treatment
+from .models import Tag, Treatment, comparison_of
 
 TREATMENTS_PER_PAGE = 12
+COMPARE_AT_MOST = 3
+# The chooser lists this many treatments to tick; the list page (with its tags) finds the rest.
+CHOOSER_SIZE = 100
 
 
 @query_parameters(tag=Slug(), page=PageNumber())
@@ -40,3 +43,47 @@ def treatment_detail(request, slug):
         },
     )
     return keep_draft_private(response, treatment)
+
+
+@query_parameters(t=Slugs(), **{"with": Slug()})
+def treatment_compare(request):
+    """
+    Two or three treatments side by side (?t=<slug>&t=<slug>), in the order
+    chosen. Fewer or more is a 400 that lets the reader choose again; a
+    treatment that is not published is a 404 that says which. Without `t`,
+    the page to choose from, with one treatment ticked already (?with=<slug>,
+    the link on each treatment's page).
+    """
+    slugs = request.GET.getlist("t")
+    if not slugs and "with" in request.GET:
+        starting = get_object_or_404(Treatment.objects.published().only("slug", "title"), slug=request.GET["with"])
+        return _choose(request, [starting], status=200, starting=True)
+    published = Treatment.objects.published().select_related("reviewed_by").filter(slug__in=slugs)
+    found = {treatment.slug: treatment for treatment in published}
+    unknown = [slug for slug in slugs if slug not in found]
+    chosen = [found[slug] for slug in slugs if slug in found]
+    if unknown:
+        return _choose(request, chosen, status=404, unknown=unknown)
+    if not 2 <= len(chosen) <= COMPARE_AT_MOST:
+        return _choose(request, chosen, status=200 if not chosen else 400)
+    context = {"comparison": comparison_of(chosen), "others": _others(chosen)}
+    return render(request, "treatments/treatment_compare.html", context)
+
+
+def _others(chosen):
+    """The treatments the chooser offers beside those already chosen (at most CHOOSER_SIZE, by title)."""
+    others = Treatment.objects.published().exclude(pk__in=[t.pk for t in chosen]).order_by("title")
+    return others.only("slug", "title")[:CHOOSER_SIZE]
+
+
+def _choose(request, chosen, status, unknown=(), starting=False):
+    """The page for choosing what to compare, saying what was wrong with the address, if anything."""
+    context = {
+        "chosen": chosen,
+        "starting": starting,
+        "others": _others(chosen),
+        "unknown": unknown,
+        "too_many": len(chosen) > COMPARE_AT_MOST,
+        "at_most": COMPARE_AT_MOST,
+    }
+    return render(request, "treatments/compare_choose.html", context, status=status)
