@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "review",
     "treatments",
     "faq",
+    "glossary",
     "donations",
     # Assembles the site from the apps above (home page, demo content); nothing imports it.
     "pages",

@@ -154,7 +154,9 @@ def no_alt_text_placeholder(text):
 @functools.lru_cache(maxsize=1)
 def _code_fingerprint():
     return hashlib.sha256(
-        Path(__file__).read_bytes() + f"markdown {version('Markdown')} nh3 {version('nh3')}".encode()
+        Path(__file__).read_bytes()
+        + Path(__file__).with_name("terms.py").read_bytes()  # glossary links are part of the stored HTML
+        + f"markdown {version('Markdown')} nh3 {version('nh3')}".encode()
     ).hexdigest()
 
 

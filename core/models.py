@@ -18,6 +18,7 @@ from reversion.models import Version
 from core.fields import VerifiedImageField
 from core.images import make_renditions
 from core.markdown import render_markdown, renderer_version
+from core.terms import link_terms
 from core.text import unique_slug
 
 
@@ -273,6 +274,7 @@ class RenderedContentModel(models.Model):
     """
 
     markdown_fields = {}  # {markdown field: its stored HTML field}, in each model
+    glossary_fields = ()  # the stored HTML fields whose first use of each glossary term links to it (core.terms)
 
     rendered_with = models.CharField(
         max_length=16,
@@ -303,7 +305,8 @@ class RenderedContentModel(models.Model):
     def refresh_derived_fields(self):
         """Fill in everything derived from the text: save(), imports and rerender_content all come here."""
         for source, target in self.markdown_fields.items():
-            setattr(self, target, render_markdown(getattr(self, source)))
+            html = render_markdown(getattr(self, source))
+            setattr(self, target, link_terms(html) if target in self.glossary_fields else html)
         self.rendered_with = renderer_version()
 
 

@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from core.terms import without_definitions
+
 WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*(?:-[A-Za-z]+(?:['’][A-Za-z]+)*)*")
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n+")
 VOWELS = re.compile(r"[aeiouy]+")
@@ -97,7 +99,7 @@ TAG = re.compile(r"<[^>]*>")
 
 def text_of_html(markup):
     """The text a reader sees in sanitised HTML (Ribbon's own renderer's), one line per block."""
-    return html.unescape(TAG.sub("", BLOCK_END.sub("\n", markup or "")))
+    return html.unescape(TAG.sub("", BLOCK_END.sub("\n", without_definitions(markup))))
 
 
 def sentences_of(text):
@@ -126,3 +128,31 @@ def reading_of(text):
         flesch_kincaid=round(kincaid, 1),
         longest=[sentence for sentence, found in longest if len(found) > 1],
     )
+
+
+# Words a reader may not know -----------------------------------------------------------------------
+
+UNFAMILIAR_SHOWN = 10
+
+
+def unfamiliar_words(text, known_forms, limit=UNFAMILIAR_SHOWN):
+    """
+    Words in `text` a patient may not know and that `known_forms` (the
+    glossary's terms and their forms) do not explain yet, most used first: long
+    words (four syllables or more) and words the dictionary does not have
+    (drug names, most medical terms). A heuristic for an editor's attention,
+    not a judgement: the editor decides what the glossary needs.
+    """
+    known = set()
+    for form in known_forms:
+        known.update(part.casefold() for part in WORD.findall(form))
+    counts = {}
+    for word in WORD.findall(text):
+        folded = word.casefold().replace("’", "'")
+        base = folded[:-2] if folded.endswith("'s") else folded
+        if len(base) < 6 or base in known or base.rstrip("s") in known or f"{base}s" in known:
+            continue
+        if base in _dictionary() and syllables(base) < 4:
+            continue
+        counts[base] = counts.get(base, 0) + 1
+    return [word for word, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))][:limit]

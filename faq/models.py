@@ -18,6 +18,7 @@ from markdownx.models import MarkdownxField
 from core.markdown import no_alt_text_placeholder, renders_quickly
 from core.models import PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
 from core.site import slug_url
+from core.terms import without_definitions
 from review.models import NOT_CONTENT, MedicalContent
 
 
@@ -96,6 +97,7 @@ class QuestionQuerySet(PublishableQuerySet):
 class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromTitle):
     slug_source = "question"
     markdown_fields = {"answer": "answer_html"}
+    glossary_fields = ("answer_html",)
 
     question = models.CharField(
         max_length=300,
@@ -160,7 +162,7 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
     def refresh_derived_fields(self):
         """The answer as HTML, and as plain text for JSON-LD and for search."""
         super().refresh_derived_fields()
-        self.answer_text = " ".join(html.unescape(strip_tags(self.answer_html)).split())
+        self.answer_text = " ".join(html.unescape(strip_tags(without_definitions(self.answer_html))).split())
 
     def get_absolute_url(self):
         return slug_url("faq:question", self.slug)

@@ -4,6 +4,7 @@ SECTIONS = {
     "home": "home",
     "treatments": "treatments:list",
     "faq": "faq:index",
+    "glossary": "glossary:index",
     "donate": "donations:index",
     "search": "search",
 }

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from donations.models import Campaign
 from faq.models import Question, Topic
+from glossary.models import Term
 from treatments.models import Treatment
 
 
@@ -64,10 +65,24 @@ class TopicSitemap(Sitemap):
         return topic.last_change
 
 
+class GlossarySitemap(Sitemap):
+    """The glossary's one page, changed when its newest entry was."""
+
+    def items(self):
+        return ["glossary:index"] if Term.objects.exists() else []
+
+    def location(self, item):
+        return reverse(item)
+
+    def lastmod(self, item):
+        return Term.objects.aggregate(last=Max("updated_at"))["last"]
+
+
 SITEMAPS = {
     "sections": SectionSitemap,
     "treatments": TreatmentSitemap,
     "topics": TopicSitemap,
     "questions": QuestionSitemap,
     "campaigns": CampaignSitemap,
+    "glossary": GlossarySitemap,
 }

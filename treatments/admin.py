@@ -22,6 +22,8 @@ from core.admin import (
     VersionedAdmin,
 )
 from core.markdown import render_markdown
+from core.readability import unfamiliar_words
+from core.terms import current_terms
 from review.admin import MedicalContentAdmin
 
 from .models import Reference, Tag, Treatment, TreatmentPoint
@@ -194,23 +196,31 @@ class TreatmentAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, M
             value for name, value in request.POST.items() if name.startswith("points-") and name.endswith("-text")
         ]
         draft = Treatment(
-            summary=request.POST.get("summary", ""), body_html=render_markdown(request.POST.get("body", ""))
+            summary=request.POST.get("summary", ""),
+            suited_to=request.POST.get("suited_to", ""),
+            body_html=render_markdown(request.POST.get("body", "")),
         )
-        return HttpResponse(self._reading_panel(draft.reading(points=points)))
+        return HttpResponse(self._reading_panel(draft.reading(points=points), draft.reading_text(points)))
 
-    def _reading_panel(self, reading):
+    def _reading_panel(self, reading, text):
         target = settings.RIBBON_READING_GRADE_TARGET
-        return render_to_string(
-            "admin/treatments/reading_panel.html",
-            {"reading": reading, "target": target, "hard": reading.is_hard(target)},
-        )
+        known = [form for term in current_terms() for form in term.forms]
+        context = {
+            "reading": reading,
+            "target": target,
+            "hard": reading.is_hard(target),
+            "unfamiliar": unfamiliar_words(text, known),
+            "glossary_add_url": reverse("admin:glossary_term_add"),
+        }
+        return render_to_string("admin/treatments/reading_panel.html", context)
 
     @admin.display(description="Reading level")
     def reading_panel(self, obj):
         """The grade of the text: summary, body and points together, against the target."""
         if obj is None or obj.pk is None:
             return render_to_string("admin/treatments/reading_panel.html", {"unsaved": True})
-        return self._reading_panel(obj.reading())
+        points = list(obj.points.values_list("text", flat=True))
+        return self._reading_panel(obj.reading(points), obj.reading_text(points))
 
     @admin.display(description="Related questions")
     def related_questions(self, obj):

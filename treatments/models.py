@@ -85,6 +85,7 @@ class TreatmentQuerySet(PublishableQuerySet):
 class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
     hero_image_folder = "treatments"
     markdown_fields = {"body": "body_html"}
+    glossary_fields = ("body_html",)
 
     class CostPeriod(models.TextChoices):
         PER_YEAR = "year", "per year"
@@ -265,11 +266,27 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
     def get_absolute_url(self):
         return slug_url("treatments:detail", self.slug)
 
-    def reading(self, points=None):
-        """How hard the page is to read: its summary, body and points together (core.readability)."""
+    def _rows_texts(self):
+        """(points' texts, tags' names) in one query: a restore reads them on every save of a published page."""
+        points = self.points.order_by().annotate(part=models.Value(1))
+        names = self.tags.order_by().annotate(part=models.Value(0), kind=models.Value(0), order=models.Value(0))
+        rows = (
+            points.values_list("part", "text", "kind", "order", "pk")
+            .union(names.values_list("part", "name", "kind", "order", "pk"), all=True)
+            .order_by("part", "kind", "order", "pk")
+        )
+        found = list(rows)
+        return [text for part, text, *_ in found if part == 1], [text for part, text, *_ in found if part == 0]
+
+    def reading_text(self, points=None):
+        """The text a reader reads on the page: summary, who it is for, body and points."""
         texts = [self.summary, self.suited_to, text_of_html(self.body_html)]
         texts += points if points is not None else list(self.points.values_list("text", flat=True))
-        return reading_of("\n".join(texts))
+        return "\n".join(texts)
+
+    def reading(self, points=None):
+        """How hard the page is to read: its summary, body and points together (core.readability)."""
+        return reading_of(self.reading_text(points))
 
     def after_rows_restored(self):
         self.refresh_from_rows()  # left out of versions: worked out again for the text now in place
@@ -282,10 +299,10 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         here (the admin, imports, reverts; a tag's rename or deletion through
         refresh_search_rows). `points` and `tags`, their texts, if at hand.
         """
-        if points is None:
-            points = list(self.points.values_list("text", flat=True))
-        if tags is None:
-            tags = list(self.tags.values_list("name", flat=True))
+        if points is None or tags is None:
+            read_points, read_tags = self._rows_texts()
+            points = read_points if points is None else points
+            tags = read_tags if tags is None else tags
         reading = self.reading(points)
         self.reading_grade, self.reading_grade_fk = reading.smog, reading.flesch_kincaid
         self.search_body = text_of_html(self.body_html)

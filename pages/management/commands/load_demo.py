@@ -14,14 +14,18 @@ from django.core.management.base import BaseCommand
 import treatments
 from donations.demo import load_demo_campaigns
 from faq.demo import load_demo_questions
+from glossary.demo import load_demo_terms
 
 TREATMENT_DEMO_DIR = Path(treatments.__file__).resolve().parent / "demo_content"
 
 
 class Command(BaseCommand):
-    help = "Load the demo treatments, questions and campaigns. Safe to run again."
+    help = "Load the demo glossary, treatments, questions and campaigns. Safe to run again."
 
     def handle(self, *args, **options):
+        # First: the pages below link the first use of each term as they are saved.
+        created, kept = load_demo_terms()
+        self.stdout.write(f"Demo glossary: {created} terms created, {kept} already present and left as they are.")
         self.stdout.write("Demo treatments:")
         call_command(
             "import_treatments",

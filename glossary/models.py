@@ -1,0 +1,130 @@
+"""
+Plain-language definitions of the words patients meet on treatment pages and
+in answers. The first use of each term on those pages links to its entry
+(core.terms), in the stored HTML: when a term is added, changed or removed,
+the pages that mention it are rendered again (core.rendering), so every page
+follows without a deploy.
+"""
+
+import reversion
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from core.models import SlugFromTitle
+from core.rendering import rerender_mentioning
+from core.site import fixed_url
+from core.terms import Term as LinkedTerm
+from core.text import search_normalise
+
+DEFINITION_MAX_WORDS = 40
+
+
+def at_most_forty_words(text):
+    count = len(text.split())
+    if count > DEFINITION_MAX_WORDS:
+        raise ValidationError(
+            f"Keep a definition to {DEFINITION_MAX_WORDS} words or fewer, so it fits in a pop-up on a phone: "
+            f"this one has {count}."
+        )
+
+
+def web_address(value):
+    URLValidator(schemes=["http", "https"], message="Enter a web address starting with https:// or http://.")(value)
+
+
+@reversion.register()
+class Term(SlugFromTitle):
+    term = models.CharField(
+        max_length=80,
+        unique=True,
+        help_text="The word or phrase as patients meet it, e.g. “Lymph node” or “HER2-positive”.",
+    )
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="The entry's anchor: /glossary/#this-slug. Filled in from the term.",
+    )
+    other_forms = models.CharField(
+        "other forms",
+        max_length=300,
+        blank=True,
+        help_text="Other ways it is written, separated by commas: plurals, abbreviations (“lymph nodes, nodes”).",
+    )
+    definition = models.TextField(
+        max_length=400,
+        validators=[at_most_forty_words],
+        help_text=f"What it means, in plain words: at most {DEFINITION_MAX_WORDS}. No markdown.",
+    )
+    link = models.URLField(
+        max_length=500,
+        blank=True,
+        validators=[web_address],
+        help_text="Optional: a page that explains more, on this site or a trusted source (https://…).",
+    )
+    updated_at = models.DateTimeField("updated", auto_now=True)
+
+    slug_source = "term"
+    reserved_slugs = frozenset({"main", "letters"})  # ids the glossary page uses itself
+
+    class Meta:
+        ordering = [Lower("term")]
+
+    def __str__(self):
+        return self.term
+
+    def clean(self):
+        super().clean()
+        mine = {search_normalise(form) for form in self.forms()}
+        for other in Term.objects.exclude(pk=self.pk):
+            shared = mine & {search_normalise(form) for form in other.forms()}
+            if shared:
+                raise ValidationError(
+                    {"other_forms": f"“{shared.pop()}” is already a form of “{other.term}”: a word links to one entry."}
+                )
+
+    def forms(self):
+        """Every way the term is written: the term itself first."""
+        others = [form.strip() for form in self.other_forms.split(",")]
+        return [self.term.strip(), *[form for form in others if form]]
+
+    @property
+    def letter(self):
+        first = self.term.strip()[:1].upper()
+        return first if first.isalpha() else "#"
+
+    def get_absolute_url(self):
+        return f"{fixed_url('glossary:index')}#{self.slug}"
+
+
+def terms_to_link():
+    """What core.terms links in pages: every term (one query)."""
+    url = fixed_url("glossary:index")
+    return [
+        LinkedTerm(slug=term.slug, name=term.term, forms=tuple(term.forms()), definition=term.definition, url=url)
+        for term in Term.objects.only("term", "slug", "other_forms", "definition")
+    ]
+
+
+# Pages mention terms in their stored HTML: a term's change renders again the pages that use any of its
+# forms, old or new. Signals, because terms also change by bulk deletion in the admin, which calls no delete().
+
+
+@receiver(pre_save, sender=Term, dispatch_uid="glossary-term-before")
+def _remember_forms(sender, instance, raw=False, **kwargs):
+    old = Term.objects.filter(pk=instance.pk).first() if instance.pk else None
+    instance._old_forms = old.forms() if old else []
+
+
+@receiver(post_save, sender=Term, dispatch_uid="glossary-term-saved")
+def _term_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        rerender_mentioning([*getattr(instance, "_old_forms", []), *instance.forms()])
+
+
+@receiver(post_delete, sender=Term, dispatch_uid="glossary-term-deleted")
+def _term_deleted(sender, instance, **kwargs):
+    rerender_mentioning(instance.forms())

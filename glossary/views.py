@@ -1,0 +1,15 @@
+from itertools import groupby
+
+from django.shortcuts import render
+
+from core.query import query_parameters
+
+from .models import Term
+
+
+@query_parameters()
+def glossary_index(request):
+    """Every term A–Z, grouped by first letter, each with its own anchor (/glossary/#slug)."""
+    terms = list(Term.objects.all())
+    letters = [(letter, list(entries)) for letter, entries in groupby(terms, key=lambda term: term.letter)]
+    return render(request, "glossary/glossary_index.html", {"letters": letters})
