@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "treatments",
     "faq",
     "glossary",
+    "feedback",
     "donations",
     # Assembles the site from the apps above (home page, demo content); nothing imports it.
     "pages",

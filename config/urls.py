@@ -18,6 +18,7 @@ urlpatterns = [
     path("treatments/", include("treatments.urls")),
     path("faq/", include("faq.urls")),
     path("glossary/", include("glossary.urls")),
+    path("feedback/", include("feedback.urls")),
     path("donate/", include("donations.urls")),
     # The paths the markdownx widget posts to (MARKDOWNX_*_URLS_PATH).
     path("markdownx/markdownify/", core_views.markdown_preview, name="markdownx_markdownify"),

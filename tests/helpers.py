@@ -106,9 +106,9 @@ def assert_page_is_inert(url, content):
         if name == "meta":
             assert "http-equiv" not in element.attrs, f"{url}: {element}"
         if name == "form":
-            assert element["action"].startswith(("/faq/", "/donate/", "/admin/", "/search/", "/treatments/compare/")), (
-                f"{url}: {element}"
-            )
+            assert element["action"].startswith(
+                ("/faq/", "/donate/", "/admin/", "/search/", "/treatments/compare/", "/feedback/")
+            ), f"{url}: {element}"
         for attribute, value in element.attrs.items():
             attribute = attribute.lower()
             assert not attribute.startswith("on"), f"{url}: event handler {attribute}= on <{name}>"
@@ -336,7 +336,14 @@ def drip(seconds_between, chunks):
 # Routes ------------------------------------------------------------------------------
 
 # Where the site keeps what is not a public page: the admin, the editor's (staff-only) endpoints, media, static files.
-NOT_PAGES = ("/" + settings.ADMIN_URL, "/markdownx/", "/" + settings.MEDIA_URL.lstrip("/"), "/static/")
+# Not pages: the admin, endpoints that forms and scripts send to (with the page a sent form answers with), files.
+NOT_PAGES = (
+    "/" + settings.ADMIN_URL,
+    "/markdownx/",
+    "/feedback/",
+    "/" + settings.MEDIA_URL.lstrip("/"),
+    "/static/",
+)
 
 
 def routes(patterns=None, prefix=""):
