@@ -30,6 +30,17 @@ def public_pages():
     pages += [("thanks", "/donate/thanks/"), ("not-found", "/no-such-page/"), ("bad-request", "/bad-request/")]
     featured = Campaign.objects.featured().first()
     pages += [("give-bad-amount", f"{featured.get_give_url()}?amount=abc")]
+    # Finding and weighing options (issue 15).
+    pages += [("search", "/search/"), ("search-results", "/search/?q=fatigue"), ("search-slip", "/search/?q=fatige")]
+    pages += [("search-nothing", "/search/?q=zzzz")]
+    pages += [("compare-chooser", "/treatments/compare/"), ("compare-start", "/treatments/compare/?with=immunotherapy")]
+    pages += [("compare-two", "/treatments/compare/?t=immunotherapy&t=chemotherapy")]
+    pages += [("compare-three", "/treatments/compare/?t=immunotherapy&t=chemotherapy&t=hormone-therapy")]
+    pages += [
+        ("compare-one", "/treatments/compare/?t=immunotherapy"),
+        ("compare-unknown", "/treatments/compare/?t=x&t=y"),
+    ]
+    pages += [("glossary", "/glossary/"), ("feedback-thanks", "/feedback/thanks/?page=/glossary/")]
     return pages
 
 
@@ -66,7 +77,7 @@ def test_axe_finds_no_violations_on_any_public_page(visit, site_with_400_page, a
         if violations:
             report.append(f"{path} at {viewport['width']}px:\n{describe(violations)}")
         tab.page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport['width']}.png"), full_page=True)
-    assert len(pages) >= 19
+    assert len(pages) >= 30
     assert not report, "axe found violations:\n" + "\n".join(report)
     assert not tab.problems, tab.problems
 

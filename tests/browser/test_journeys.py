@@ -67,7 +67,7 @@ def test_the_patient_journey_works_without_javascript(visit, demo_site):
     details.locator("summary").click()  # a native expander needs no script
     expect(details.locator(".faq-item__answer")).to_be_visible()
     page.get_by_label("Search the questions").fill("insurance")
-    page.get_by_role("button", name="Search").click()
+    page.locator("main").get_by_role("button", name="Search").click()  # the FAQ's own box, not the header's
     expect(page.locator(".result-count")).to_have_text(re.compile(r"1 questions? match"))
     tab.go("/donate/")
     expect(page.locator("form.donate-form")).to_be_visible()
@@ -336,3 +336,98 @@ def test_an_editors_change_is_sent_back_fixed_and_approved_before_the_public_see
     )
     for tab in (editing, reviewing, public):
         assert not tab.problems, tab.problems
+
+
+def test_a_patient_on_a_phone_searches_with_a_slip_compares_two_treatments_and_prints_them(visit, demo_site):
+    tab = visit(PHONE)
+    page = tab.page
+    tab.go("/")
+    box = page.get_by_role("search", name="Site").get_by_role("searchbox", name="Search treatments and questions")
+    box.fill("fatige")
+    box.press("Enter")
+    expect(page.locator("h1")).to_have_text("Search results")
+    expect(page.locator(".result-count")).to_contain_text("allowing for a spelling slip")
+    titles = page.locator(".search-result__title").all_inner_texts()
+    assert titles[0] == "Why am I so tired, and will the fatigue pass?", titles
+    page.get_by_role("link", name="Why am I so tired, and will the fatigue pass?").click()
+    expect(page.locator("h1")).to_have_text("Why am I so tired, and will the fatigue pass?")
+
+    # From the list, tick two treatments and compare them: a plain form, as it would work without script.
+    tab.go("/treatments/")
+    page.get_by_role("checkbox", name="Compare Immunotherapy").check()
+    page.get_by_role("checkbox", name="Compare Chemotherapy").check()
+    page.get_by_role("button", name="Compare the ticked treatments").click()
+    expect(page.locator("h1")).to_have_text("Compare chemotherapy and immunotherapy")  # in the list's order
+    assert "t=immunotherapy" in page.url
+    assert "t=chemotherapy" in page.url
+    stacked = page.locator(".compare-stacked")
+    expect(stacked).to_be_visible()
+    expect(page.locator(".compare-table")).to_be_hidden()
+    expect(stacked.get_by_role("heading", name="Pros")).to_be_visible()
+    expect(stacked.locator(".compare-row").nth(2).locator("h3")).to_have_text(["Chemotherapy", "Immunotherapy"])
+    page.set_viewport_size({"width": 320, "height": 700})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+
+    # On paper: the table, side by side, with room for answers; nothing of the screen's controls.
+    page.emulate_media(media="print")
+    expect(page.locator(".compare-table")).to_be_visible()
+    expect(stacked).to_be_hidden()
+    expect(page.locator(".compare-chooser")).to_be_hidden()
+    expect(page.locator(".compare-table .answer-space").first).to_be_visible()
+    headers = page.locator(".compare-table thead th").all_inner_texts()
+    assert headers == ["Chemotherapy", "Immunotherapy"]
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    assert len(pdf) > 10_000
+    page.emulate_media(media="screen")
+    assert not tab.problems, tab.problems
+
+
+def test_comparison_screenshot_for_the_readme(visit, demo_site):
+    tab = visit(DESKTOP)
+    tab.go("/treatments/compare/?t=immunotherapy&t=chemotherapy")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.page.locator("main").screenshot(path=str(SCREENSHOTS / "compare-treatments.png"))
+
+
+def test_a_glossary_definition_opens_with_the_keyboard_alone(visit, demo_site):
+    tab = visit(PHONE)
+    page = tab.page
+    tab.go("/treatments/immunotherapy/")
+    tip = page.get_by_role("button", name="What “Checkpoint inhibitor” means")
+    # Tab from the start of the page until the button has the focus: no mouse.
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if tip.evaluate("(button) => button === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the definition's button was never reached with Tab")
+    expect(tip).to_be_focused()
+    page.keyboard.press("Enter")
+    popover = page.locator(".term__popover:popover-open")
+    expect(popover).to_be_visible()
+    expect(popover).to_contain_text("releases a brake")
+    page.keyboard.press("Escape")
+    expect(popover).to_have_count(0)
+    # The term itself is a link to its entry: Shift+Tab back to it, Enter, and the entry is the target.
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "checkpoint inhibitors"
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Glossary")
+    expect(page.locator("dt:target")).to_have_text("Checkpoint inhibitor")
+    assert not tab.problems, tab.problems
+
+
+def test_a_reader_says_what_was_missing_from_a_page(visit, demo_site):
+    from feedback.models import Feedback
+
+    tab = visit(PHONE)
+    page = tab.page
+    tab.go("/treatments/chemotherapy/")
+    page.get_by_label("What was missing?").fill("How long each cycle lasts.")
+    page.get_by_role("button", name="No", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Thank you")
+    page.get_by_role("link", name="go back to the page you were reading").click()
+    expect(page.locator("h1")).to_have_text("Chemotherapy")
+    kept = Feedback.objects.get()
+    assert (kept.path, kept.helpful, kept.comment) == ("/treatments/chemotherapy/", False, "How long each cycle lasts.")
