@@ -218,6 +218,9 @@ RIBBON_PAGE_CACHE_ALIAS = "default"
 # How long a rendered public page is kept (0 turns the page cache off). Edits
 # invalidate at once; the limit only bounds time-based text such as "12 days left".
 RIBBON_PAGE_CACHE_SECONDS = env_number("RIBBON_PAGE_CACHE_SECONDS", 300)
+# How long a page of search results is kept (0: never). Any edit makes kept results stale at once,
+# as for pages; the key is a keyed hash, so the cache never holds the words searched for.
+RIBBON_SEARCH_CACHE_SECONDS = env_number("RIBBON_SEARCH_CACHE_SECONDS", 300)
 # How long browsers may reuse a public page without asking (then they ask with
 # its ETag and usually get a 304).
 RIBBON_BROWSER_CACHE_SECONDS = env_number("RIBBON_BROWSER_CACHE_SECONDS", 60)

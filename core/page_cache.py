@@ -464,25 +464,8 @@ class PageCacheMiddleware:
         )
 
     def _lookup(self, key):
-        """(current generation, stored page or None); (None, None) when the cache may not be used now."""
-        if not health.available() or not _pay_what_is_owed():
-            return None, None
-        try:
-            cache = _cache()
-            found = cache.get_many([GENERATION_KEY, key])
-            generation = found.get(GENERATION_KEY)
-            if generation is None:
-                generation = uuid.uuid4().hex
-                if not cache.add(GENERATION_KEY, generation, timeout=None):
-                    generation = cache.get(GENERATION_KEY)
-                return generation, None
-        except Exception as error:  # noqa: BLE001
-            health.failed(error)
-            return None, None
-        stored = found.get(key)
-        if isinstance(stored, StoredPage) and stored.generation == generation:
-            return generation, stored
-        return generation, None
+        generation, stored = lookup(key)
+        return generation, stored if isinstance(stored, StoredPage) else None
 
     def _is_storable(self, response):
         cache_control = response.get("Cache-Control", "").lower()
@@ -495,11 +478,42 @@ class PageCacheMiddleware:
         )
 
     def _store(self, key, stored):
-        try:
-            timeout = settings.RIBBON_PAGE_CACHE_SECONDS
-            until_change = seconds_until_scheduled_change(stored.generation)
-            if until_change is not None:
-                timeout = min(timeout, until_change)  # gone by the next go-live or expiry, job or no job
-            _cache().set(key, stored, timeout=timeout)
-        except Exception as error:  # noqa: BLE001
-            health.failed(error)
+        keep(key, stored, settings.RIBBON_PAGE_CACHE_SECONDS)
+
+
+def lookup(key):
+    """
+    (current generation, what is kept under `key` for it, or None), in one
+    round trip; (None, None) when the cache may not be used now. What is kept
+    carries the generation it was made in (StoredPage, a page of search
+    results): anything older is stale.
+    """
+    if not health.available() or not _pay_what_is_owed():
+        return None, None
+    try:
+        cache = _cache()
+        found = cache.get_many([GENERATION_KEY, key])
+        generation = found.get(GENERATION_KEY)
+        if generation is None:
+            generation = uuid.uuid4().hex
+            if not cache.add(GENERATION_KEY, generation, timeout=None):
+                generation = cache.get(GENERATION_KEY)
+            return generation, None
+    except Exception as error:  # noqa: BLE001
+        health.failed(error)
+        return None, None
+    stored = found.get(key)
+    if stored is not None and getattr(stored, "generation", None) == generation:
+        return generation, stored
+    return generation, None
+
+
+def keep(key, value, seconds):
+    """Keep `value` (made in `value.generation`) for `seconds`, and never past the next go-live or expiry."""
+    try:
+        until_change = seconds_until_scheduled_change(value.generation)
+        if until_change is not None:
+            seconds = min(seconds, until_change)  # gone by the next go-live or expiry, job or no job
+        _cache().set(key, value, timeout=seconds)
+    except Exception as error:  # noqa: BLE001
+        health.failed(error)

@@ -8,13 +8,14 @@ makes it (a save, a bulk update, a revert, a raw restore, a delete), so the
 index is never a copy the application has to remember to refresh:
 
 - PostgreSQL: a stored `search_vector` column (title weighted above the
-  rest) filled by a trigger, with a GIN index; queries use
-  `websearch_to_tsquery`, `ts_rank` and `ts_headline`, and trigram word
-  similarity (pg_trgm) so that a slip such as "fatige" still finds fatigue;
+  rest, accents ignored: the `ribbon_search` configuration, English with
+  `unaccent`) filled by a trigger, with a GIN index; queries use
+  `websearch_to_tsquery`, `ts_rank` and `ts_headline`; a word found nowhere
+  is taken for the nearest word of a title like it (pg_trgm's trigram
+  similarity, on the titles' trigram index), so "fatige" still finds fatigue;
 - SQLite: an FTS5 table over the same columns (Porter stemming, accents
-  ignored), kept in step by triggers; a word that matches nothing is
-  corrected against the index's own vocabulary (fts5vocab), which finds the
-  same slips for single words.
+  ignored), kept in step by triggers; a word found nowhere is taken for the
+  nearest word of the index's own vocabulary (fts5vocab).
 
 Both drop the same common words, need every remaining word to match, and
 order results the same way: title matches first (the shortest title, the
@@ -24,10 +25,13 @@ and their highlighted snippets (a query per kind).
 """
 
 import difflib
+import hashlib
+import hmac
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -37,8 +41,8 @@ from core.text import search_words
 # Marks around matched words in snippets, escaped with the rest of the text and then made <mark>.
 _START, _STOP = "\ue000", "\ue001"
 SNIPPET_WORDS = 28
-# Below this PostgreSQL's pg_trgm word similarity is not a slip of the same word (its own default is 0.6).
-TYPO_SIMILARITY = 0.6
+# Below this, PostgreSQL's pg_trgm word similarity is not a slip of the same word (its own default is 0.6).
+TYPO_SIMILARITY = 0.5
 # SQLite's stand-in: difflib's ratio between a word and a word of the index (fatige/fatigu 0.83).
 TYPO_RATIO = 0.75
 
@@ -88,6 +92,11 @@ def _now():
     return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
+# Title matches first, and among them the shortest title, the closest ("Immunotherapy" before "How is
+# immunotherapy different…"): relevance scores are not comparable between kinds, titles are. Then relevance.
+ORDER = "ORDER BY tier DESC, title_length, score DESC, kind, id"
+
+
 class _Engine:
     """What each database does differently: match and rank (one query), then snippets."""
 
@@ -107,12 +116,7 @@ class _Engine:
     def page(self, words, raw, number, per_page):
         """([(model index, pk)], total) for one page of results, best first."""
         union, params = self._union(words, raw)
-        sql = (
-            f"SELECT kind, id, COUNT(*) OVER () FROM ({union}) AS found "
-            # Among title matches, the shortest title is the closest ("Immunotherapy" before "How is
-            # immunotherapy different…"); relevance scores are not comparable between kinds, titles are.
-            f"ORDER BY tier DESC, tier * length(title), score DESC, title, kind, id LIMIT %s OFFSET %s"
-        )
+        sql = f"SELECT kind, id, COUNT(*) OVER () FROM ({union}) AS found {ORDER} LIMIT %s OFFSET %s"
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, per_page, (number - 1) * per_page])
             rows = cursor.fetchall()
@@ -129,46 +133,81 @@ class _Engine:
 
 class _PostgresEngine(_Engine):
     def terms(self, words):
-        return words
+        return [word.replace("'", "") for word in words]  # as the stored vectors have them (core.search_index)
 
     def allowing_slips(self, words):
-        """Trigram similarity instead of the index's words (slower: only when the words find nothing)."""
-        self.corrected = True
-        return words
+        """
+        Each word the index has nowhere becomes the nearest word of a title
+        like it (trigram similarity, served by the titles' trigram index), as
+        SQLite takes the nearest word of its index; None when no word could
+        be corrected. Titles hold the words people search for: treatment names,
+        the words of patients' questions.
+        """
+        corrected, changed = [], False
+        for word in self.terms(words):
+            near = None if self._found(word) else self._nearest(word)
+            corrected.append(near or word)
+            changed = changed or near is not None
+        self.corrected = changed
+        return corrected if changed else None
+
+    def _found(self, word):
+        with connection.cursor() as cursor:
+            for model in self.models:
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(
+                    f"SELECT 1 FROM {table} WHERE search_vector @@ plainto_tsquery('ribbon_search', %s) LIMIT 1", [word]
+                )
+                if cursor.fetchone():
+                    return True
+        return False
+
+    def _nearest(self, word):
+        if len(word) < 4:
+            return None  # too short to tell a slip from another word
+        candidates = set()
+        with transaction.atomic(), connection.cursor() as cursor:
+            # pg_trgm's own threshold (0.6) misses a dropped letter in a long word ("tretment": 0.58).
+            cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [TYPO_SIMILARITY])
+            for model in self.models:
+                table = connection.ops.quote_name(model._meta.db_table)
+                title = model.search_columns[0]
+                cursor.execute(
+                    f"SELECT {title} FROM {table} WHERE %s <%% {title} ORDER BY word_similarity(%s, {title}) DESC"
+                    " LIMIT 10",
+                    [word, word],
+                )
+                for (text,) in cursor.fetchall():
+                    candidates.update(search_words(text))
+        best = difflib.get_close_matches(word, candidates, n=1, cutoff=TYPO_RATIO)
+        return best[0] if best else None
 
     def ranked(self, index, model, words, raw):
         table = connection.ops.quote_name(model._meta.db_table)
-        title, *texts = model.search_columns
-        document = " || ' ' || ".join(f"coalesce(t.{column}, '')" for column in texts)
-        now = _now()
-        if not self.corrected:
-            sql = (
-                f"SELECT {index} AS kind, t.id, t.{title} AS title,"
-                f" (to_tsvector('english', t.{title}) @@ query)::int AS tier, ts_rank(t.search_vector, query) AS score"
-                f" FROM {table} t, websearch_to_tsquery('english', %s) query"
-                f" WHERE t.search_vector @@ query AND {_live_condition('t')}"
-            )
-            return sql, [raw, now, now]
-        # Allowing slips: a title like the words first, the closest title first ("imunotherapy": Immunotherapy).
+        title = model.search_columns[0]
+        in_title = f"to_tsvector('ribbon_search', t.{title}) @@ query"
         sql = (
-            f"SELECT {index} AS kind, t.id, t.{title} AS title, (%s <%% t.{title})::int AS tier,"
-            f" similarity(%s, t.{title}) + word_similarity(%s, {document}) AS score"
-            f" FROM {table} t WHERE (%s <%% t.{title} OR %s <%% ({document})) AND {_live_condition('t')}"
+            f"SELECT {index} AS kind, t.id, ({in_title})::int AS tier,"
+            f" CASE WHEN {in_title} THEN length(t.{title}) ELSE 0 END AS title_length,"
+            # 1: divided by the log of the text's length, as bm25 weighs a match in a short text higher.
+            " ts_rank(t.search_vector, query, 1) AS score"
+            f" FROM {table} t, websearch_to_tsquery('ribbon_search', %s) query"
+            f" WHERE t.search_vector @@ query AND {_live_condition('t')}"
         )
-        return sql, [raw, raw, raw, raw, raw, now, now]
+        now = _now()
+        return sql, [" ".join(words), now, now]
 
     def snippets(self, model, pks, words, raw):
         table = connection.ops.quote_name(model._meta.db_table)
         _, *texts = model.search_columns
         document = " || ' ' || ".join(f"coalesce({column}, '')" for column in texts)
         options = f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, MinWords=12, ShortWord=2"
-        # A slip found by similarity matches no word of the query: the snippet is then the text's start.
         sql = (
-            f"SELECT id, ts_headline('english', {document}, websearch_to_tsquery('english', %s), %s)"
+            f"SELECT id, ts_headline('ribbon_search', {document}, websearch_to_tsquery('ribbon_search', %s), %s)"
             f" FROM {table} WHERE id = ANY(%s)"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [raw, options, list(pks)])
+            cursor.execute(sql, [" ".join(words), options, list(pks)])
             return dict(cursor.fetchall())
 
 
@@ -229,20 +268,56 @@ class _SqliteEngine(_Engine):
         return best[0] if best else None
 
     def ranked(self, index, model, words, raw):
+        """
+        Read from the index alone: relevance (bm25) for every match is the cost
+        that grows, so nothing else is read per match. Rows the public may not
+        see are few (drafts, scheduled) and left out by their ids; a title is
+        read only for a title match (its length orders those).
+        """
         table = connection.ops.quote_name(model._meta.db_table)
         fts = self.fts(model)
         title, *texts = model.search_columns
         match = " ".join(words)
         weights = ", ".join(["10.0"] + ["1.0"] * len(texts))
+        in_title = f"rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)"
         sql = (
-            f"SELECT {index} AS kind, t.id, t.{title} AS title,"
-            f" t.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s) AS tier,"
-            f" -bm25({fts}, {weights}) AS score"
-            f" FROM {fts} JOIN {table} t ON t.id = {fts}.rowid"
-            f" WHERE {fts} MATCH %s AND {_live_condition('t')}"
+            f"SELECT {index} AS kind, rowid AS id, {in_title} AS tier,"
+            f" CASE WHEN {in_title} THEN length({title}) ELSE 0 END AS title_length,"
+            f" -bm25({fts}, {weights}) AS score FROM {fts}"
+            f" WHERE {fts} MATCH %s AND rowid NOT IN ({self.hidden(table)})"
         )
         now = _now()
-        return sql, [f"{title} : ({match})", match, now, now]
+        title_match = f"{title} : ({match})"
+        return sql, [title_match, title_match, match, now, now]
+
+    @staticmethod
+    def hidden(table):
+        """The ids of rows the public may not see now (core.models.PublishableQuerySet.published, negated)."""
+        return (
+            f"SELECT id FROM {table} WHERE NOT (status = 'published'"
+            " AND (go_live_at IS NULL OR go_live_at <= %s) AND (expires_at IS NULL OR expires_at > %s))"
+        )
+
+    def page(self, words, raw, number, per_page):
+        """
+        The page from the ranked union, with the total counted beside it
+        without ranking (a fifth of the time; an uncorrelated subquery, so
+        SQLite counts once), in one query.
+        """
+        union, params = self._union(words, raw)
+        counts, count_params = [], []
+        match, now = " ".join(words), _now()
+        for model in self.models:
+            fts, table = self.fts(model), connection.ops.quote_name(model._meta.db_table)
+            counts.append(f"(SELECT count(*) FROM {fts} WHERE {fts} MATCH %s AND rowid NOT IN ({self.hidden(table)}))")
+            count_params += [match, now, now]
+        total = "(SELECT " + " + ".join(counts) + ")"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT kind, id, {total} FROM ({union}) AS found {ORDER} LIMIT %s OFFSET %s",
+                           [*count_params, *params, per_page, (number - 1) * per_page])  # fmt: skip
+            rows = cursor.fetchall()
+        total = rows[0][2] if rows else self.count(words, raw)
+        return [(kind, pk) for kind, pk, _ in rows], total
 
     def snippets(self, model, pks, words, raw):
         fts = self.fts(model)
@@ -296,17 +371,8 @@ class _ResultList:
         return self.items
 
 
-def search(models, text, number=1, per_page=20, snippets=True):
-    """
-    Page `number` of the live pages of `models` matching `text`, or None when the
-    text has no word to search for. Raises django.core.paginator.InvalidPage
-    for a page past the end (a 404 for the view). Three queries (one per kind
-    shown, and one more each for snippets); when nothing matches, a few more
-    to look again allowing for slips.
-    """
-    words = query_words(text)
-    if not words:
-        return None
+def _ranked(models, words, number, per_page, snippets):
+    """What the database works out for a page of results: ([(kind, pk)], total, corrected, {(kind, pk): snippet})."""
     engine = (_PostgresEngine if connection.vendor == "postgresql" else _SqliteEngine)(models)
     raw = " ".join(words)
     terms = engine.terms(words)
@@ -317,23 +383,84 @@ def search(models, text, number=1, per_page=20, snippets=True):
             terms = loose
             found, total = engine.page(terms, raw, number, per_page)
             engine.corrected = total > 0
-    results = _ResultList(total)
-    paginator = Paginator(results, per_page)
+    snippets_of = {}
+    if snippets:
+        by_kind = {}
+        for kind, pk in found:
+            by_kind.setdefault(kind, []).append(pk)
+        for kind, pks in by_kind.items():
+            for pk, text in engine.snippets(models[kind], pks, terms, raw).items():
+                snippets_of[kind, pk] = text
+    return found, total, engine.corrected, snippets_of
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A page of results as kept in the cache, with the page cache generation it was worked out in."""
+
+    generation: str
+    ranked: tuple
+
+
+def _results_key(models, words, number, per_page, snippets):
+    """
+    Where a page of results is kept: a keyed hash of everything the results
+    depend on, so the cache never holds the words someone searched for.
+    """
+    from core import page_cache
+
+    labels = ",".join(model._meta.label for model in models)
+    message = f"{page_cache.release()}|{labels}|{' '.join(words)}|{number}|{per_page}|{snippets}"
+    return "ribbon:search:" + hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def _cached_ranked(models, words, number, per_page, snippets):
+    """
+    _ranked, kept for a while: a search everybody makes ("chemotherapy") is
+    worked out once per edit rather than on every request. Kept under the
+    page cache's generation (any committed edit makes it stale at once), no
+    longer than RIBBON_SEARCH_CACHE_SECONDS nor past the next go-live or expiry.
+    """
+    from core import page_cache
+
+    if settings.RIBBON_SEARCH_CACHE_SECONDS <= 0 or page_cache.has_uncommitted_changes():
+        return _ranked(models, words, number, per_page, snippets)
+    key = _results_key(models, words, number, per_page, snippets)
+    generation, kept = page_cache.lookup(key)
+    if isinstance(kept, _Kept):
+        return kept.ranked
+    ranked = _ranked(models, words, number, per_page, snippets)
+    if generation is not None:
+        page_cache.keep(key, _Kept(generation, ranked), settings.RIBBON_SEARCH_CACHE_SECONDS)
+    return ranked
+
+
+def search(models, text, number=1, per_page=20, snippets=True):
+    """
+    Page `number` of the live pages of `models` matching `text`, or None when the
+    text has no word to search for. Raises django.core.paginator.InvalidPage
+    for a page past the end (a 404 for the view). On SQLite two queries rank
+    and count, on PostgreSQL one; then one per kind shown, and one more each
+    for snippets; when nothing matches, a few more to look again allowing for
+    slips. A page of results is kept in the cache until the next edit.
+    """
+    words = query_words(text)
+    if not words:
+        return None
+    found, total, corrected, snippets_of = _cached_ranked(models, words, number, per_page, snippets)
+    paginator = Paginator(_ResultList(total), per_page)
     page = paginator.page(number)  # validates the number against the total
     by_kind = {}
     for kind, pk in found:
         by_kind.setdefault(kind, []).append(pk)
-    items, snippets_of = {}, {}
+    items = {}
     for kind, pks in by_kind.items():
         model = models[kind]
         for item in model.objects.filter(pk__in=pks).select_related(*model.search_related):
             items[kind, item.pk] = item
-        if snippets:
-            found_snippets = engine.snippets(model, pks, terms, raw)
-            snippets_of.update({(kind, pk): text for pk, text in found_snippets.items()})
     page.object_list = [
         Hit(item=items[key], kind=models[key[0]].search_label, snippet=_highlight(snippets_of.get(key, "")))
         for key in found
         if key in items
     ]
-    return Results(page=page, corrected=engine.corrected)
+    return Results(page=page, corrected=corrected)

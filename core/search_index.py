@@ -15,6 +15,11 @@ import hashlib
 from django.apps import apps
 from django.db import DatabaseError, connections, transaction
 
+# Which indexes _ensure_postgresql makes: a change here makes them again on the next migrate.
+INDEXES = "vector without apostrophes, title trigrams, ribbon_search configuration"
+# PostgreSQL: the text without its apostrophes, straight and curly (U+2019).
+WITHOUT_APOSTROPHES = "translate({}, E'\\u2019\\'', '')"
+
 
 def searchable_models():
     return [model for model in apps.get_models() if getattr(model, "search_columns", None)]
@@ -79,10 +84,31 @@ def _ensure_sqlite(connection, model):
 def _postgresql_document(model, row="NEW."):
     title, *texts = model.search_columns
     rest = " || ' ' || ".join(f"coalesce({row}{column}, '')" for column in texts)
+    # Apostrophes dropped ("don’t" is "dont"), as core.search drops them from queries: PostgreSQL's English
+    # would otherwise split the word into two it ignores, while SQLite finds it.
+    title_text = WITHOUT_APOSTROPHES.format(f"coalesce({row}{title}, '')")
     return (
-        f"setweight(to_tsvector('english', coalesce({row}{title}, '')), 'A')"
-        f" || setweight(to_tsvector('english', {rest}), 'B')"
+        f"setweight(to_tsvector('ribbon_search', {title_text}), 'A')"
+        f" || setweight(to_tsvector('ribbon_search', {WITHOUT_APOSTROPHES.format(rest)}), 'B')"
     )
+
+
+def _ensure_configuration(cursor):
+    """
+    `ribbon_search`: PostgreSQL's English (stemming, common words) that also
+    ignores accents, so "chimiotherapie" finds "chimiothérapie" as on SQLite.
+    Plain English where the unaccent extension could not be made.
+    """
+    cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = 'ribbon_search'")
+    if cursor.fetchone():
+        return
+    cursor.execute("CREATE TEXT SEARCH CONFIGURATION ribbon_search (COPY = pg_catalog.english)")
+    cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'unaccent'")
+    if cursor.fetchone():
+        cursor.execute(
+            "ALTER TEXT SEARCH CONFIGURATION ribbon_search"
+            " ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem"
+        )
 
 
 def _ensure_postgresql(connection, model):
@@ -90,17 +116,19 @@ def _ensure_postgresql(connection, model):
     title, *texts = model.search_columns
     function = f"{table}_search_vector"
     body = f"BEGIN NEW.search_vector := {_postgresql_document(model)}; RETURN NEW; END"
-    fingerprint = _fingerprint(body, texts)
+    fingerprint = _fingerprint(body, texts, INDEXES)
     with connection.cursor() as cursor:
         cursor.execute("SELECT obj_description(to_regproc(%s), 'pg_proc')", [function])
         row = cursor.fetchone()
         if row and row[0] == fingerprint:
             return False
-        try:
-            with transaction.atomic(using=connection.alias):
-                cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        except DatabaseError:
-            pass  # a role without the right: search still works, without forgiving slips
+        for extension in ("pg_trgm", "unaccent"):
+            try:
+                with transaction.atomic(using=connection.alias):
+                    cursor.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
+            except DatabaseError:
+                pass  # a role without the right: search still works, without forgiving slips or accents
+        _ensure_configuration(cursor)
         existing = {column.name for column in connection.introspection.get_table_description(cursor, table)}
         if "search_vector" not in existing:
             cursor.execute(f"ALTER TABLE {table} ADD COLUMN search_vector tsvector")
@@ -116,14 +144,10 @@ def _ensure_postgresql(connection, model):
         wanted = {f"{table}_search": "USING gin (search_vector)"}
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         if cursor.fetchone():
-            # What core.search compares a slip with: the title, and the texts as one (the same expression),
-            # under a name that changes with the expression.
-            document = " || ' ' || ".join(f"coalesce({column}, '')" for column in texts)
-            wanted[f"{table}_search_title_trgm"] = f"USING gin ({title} gin_trgm_ops)"
-            wanted[f"{table}_search_trgm_{_fingerprint(document)[:8]}"] = f"USING gin (({document}) gin_trgm_ops)"
+            wanted[f"{table}_search_title_trgm"] = f"USING gin ({title} gin_trgm_ops)"  # what a slip is compared with
         for name in indexes - set(wanted):
-            if name.startswith(f"{table}_search_trgm_"):
-                cursor.execute(f"DROP INDEX {name}")  # made for columns that have changed since
+            if name.startswith((f"{table}_search_trgm_", f"{table}_search_text_trgm")):
+                cursor.execute(f"DROP INDEX {name}")  # made by an earlier version for the texts' trigrams
         for name, how in wanted.items():
             if name not in indexes:
                 cursor.execute(f"CREATE INDEX {name} ON {table} {how}")

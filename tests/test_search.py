@@ -289,3 +289,23 @@ def test_on_postgresql_the_stored_vector_index_serves_the_search(corpus):
     exact = plan(_PostgresEngine(SEARCHED))
     assert "treatments_treatment_search " in exact, exact
     assert "faq_question_search " in exact, exact
+
+
+def test_a_page_of_results_is_kept_until_the_next_edit(client, make_question, commit, django_assert_num_queries):
+    """Searches everybody makes are worked out once per edit; the cache never holds the words (a keyed hash)."""
+    with commit():
+        question = make_question("Will the fatigue pass?", answer="Usually, within months.")
+    assert titles(client, "fatigue") == ["Will the fatigue pass?"]
+    with django_assert_num_queries(1):  # only the question shown is read; ranking and snippets were kept
+        assert titles(client, "fatigue") == ["Will the fatigue pass?"]
+    with commit():
+        question.question = "Will the tiredness pass?"
+        question.authorise_publication("test")
+        question.save()
+    assert titles(client, "fatigue") == [], "an edit makes kept results stale at once"
+    assert titles(client, "tiredness") == ["Will the tiredness pass?"]
+    from core.search import _results_key
+
+    key = _results_key(SEARCHED, ["fatigue"], 1, 20, True)
+    assert "fatigue" not in key
+    assert key != _results_key(SEARCHED, ["fatigue"], 2, 20, True)
