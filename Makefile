@@ -20,7 +20,7 @@ help:
 	@echo "make test   - install what is missing and run the whole test suite"
 	@echo "make lint   - ruff: lint, import order and format (make format fixes what it can)"
 	@echo "make serve  - production-like: DJANGO_DEBUG=0, collectstatic, gunicorn (2 workers) on $(PORT)"
-	@echo "make bench  - the performance benchmark at 10, 100 and 1,000 treatments (docs/performance.md)"
+	@echo "make bench  - the performance benchmark at 10, 100 and 1,000 treatments (docs/performance.md), search on PostgreSQL too"
 	@echo "make audit  - check requirements.txt for known vulnerabilities (pip-audit)"
 	@echo "make clean  - remove the virtualenv, the SQLite database, the page cache and collected files"
 
@@ -54,8 +54,14 @@ run: demo
 serve: install
 	PORT=$(PORT) BIN=$(BIN) scripts/serve
 
+# SQLite, every page at N = 10, 100 and 1,000; then the searches again on PostgreSQL at N = 1,000
+# (issue 15), in a database the bench makes afresh (BENCH_POSTGRESQL_URL).
+BENCH_POSTGRESQL_URL ?= postgres://postgres@127.0.0.1:5432/ribbon_bench
+
 bench: install-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	BENCH_DATABASE_URL=$(BENCH_POSTGRESQL_URL) $(BIN)/python bench/run.py --sizes 1000 --pages search \
+		--report performance-postgresql $(BENCH_ARGS)
 
 $(AXE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -41,9 +41,9 @@ from core.text import search_words
 # Marks around matched words in snippets, escaped with the rest of the text and then made <mark>.
 _START, _STOP = "\ue000", "\ue001"
 SNIPPET_WORDS = 28
-# Below this, PostgreSQL's pg_trgm word similarity is not a slip of the same word (its own default is 0.6).
-TYPO_SIMILARITY = 0.5
-# SQLite's stand-in: difflib's ratio between a word and a word of the index (fatige/fatigu 0.83).
+# How like a word of the index a word found nowhere must be to be taken for it: difflib's ratio
+# ("fatige" and "fatigue" 0.92, "fatige" and the stem "fatigu" 0.83). On PostgreSQL the candidates are the
+# words of titles within pg_trgm's own word similarity threshold (0.6).
 TYPO_RATIO = 0.75
 
 # Words too common to search for: PostgreSQL's English configuration ignores words like these, and
@@ -61,11 +61,12 @@ STOP_WORDS = frozenset(
 
 @dataclass
 class Hit:
-    """One result: the page's object, its kind's label and a snippet with the matched words marked."""
+    """One result: the page's object, its kind's label, where it sits (a topic) and its snippet, words marked."""
 
     item: object
     kind: str
     snippet: str
+    context: str = ""
 
 
 def query_words(text):
@@ -105,6 +106,30 @@ class _Engine:
 
     corrected = False
 
+    def allowing_slips(self, words):
+        """
+        Each word the index has nowhere becomes the nearest word like it
+        (slip_candidates: one query for all the words); None when no word
+        could be corrected.
+        """
+        words = self.plain(words)
+        terms, changed = [], False
+        for word, (found, candidates) in zip(words, self.slip_candidates(words), strict=True):
+            near = None
+            if not found and len(word) >= 4:  # shorter: too short to tell a slip from another word
+                best = difflib.get_close_matches(word, set(candidates), n=1, cutoff=TYPO_RATIO)
+                near = best[0] if best else None
+            terms.append(self.term(word) if near is None else self.near_term(near))
+            changed = changed or near is not None
+        self.corrected = changed
+        return terms if changed else None
+
+    def plain(self, words):
+        return words
+
+    def terms(self, words):
+        return [self.term(word) for word in self.plain(words)]
+
     def _union(self, words, raw):
         selects, params = [], []
         for index, model in enumerate(self.models):
@@ -120,7 +145,7 @@ class _Engine:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, per_page, (number - 1) * per_page])
             rows = cursor.fetchall()
-        total = rows[0][2] if rows else self.count(words, raw)
+        total = rows[0][2] if rows else (self.count(words, raw) if number > 1 else 0)
         return [(kind, pk) for kind, pk, _ in rows], total
 
     def count(self, words, raw):
@@ -132,55 +157,41 @@ class _Engine:
 
 
 class _PostgresEngine(_Engine):
-    def terms(self, words):
+    def plain(self, words):
         return [word.replace("'", "") for word in words]  # as the stored vectors have them (core.search_index)
 
-    def allowing_slips(self, words):
-        """
-        Each word the index has nowhere becomes the nearest word of a title
-        like it (trigram similarity, served by the titles' trigram index), as
-        SQLite takes the nearest word of its index; None when no word could
-        be corrected. Titles hold the words people search for: treatment names,
-        the words of patients' questions.
-        """
-        corrected, changed = [], False
-        for word in self.terms(words):
-            near = None if self._found(word) else self._nearest(word)
-            corrected.append(near or word)
-            changed = changed or near is not None
-        self.corrected = changed
-        return corrected if changed else None
+    def term(self, word):
+        return word
 
-    def _found(self, word):
-        with connection.cursor() as cursor:
-            for model in self.models:
-                table = connection.ops.quote_name(model._meta.db_table)
-                cursor.execute(
-                    f"SELECT 1 FROM {table} WHERE search_vector @@ plainto_tsquery('ribbon_search', %s) LIMIT 1", [word]
-                )
-                if cursor.fetchone():
-                    return True
-        return False
+    def near_term(self, near):
+        return near
 
-    def _nearest(self, word):
-        if len(word) < 4:
-            return None  # too short to tell a slip from another word
-        candidates = set()
-        with transaction.atomic(), connection.cursor() as cursor:
-            # pg_trgm's own threshold (0.6) misses a dropped letter in a long word ("tretment": 0.58).
-            cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [TYPO_SIMILARITY])
+    def slip_candidates(self, words):
+        """
+        For each word: is it in the index, and the words of the titles most
+        like it (pg_trgm's word similarity, on the titles' trigram index):
+        titles hold the words people search for, treatment names and the
+        words of patients' questions. One query.
+        """
+        selects, params = [], []
+        for number, word in enumerate(words):
+            found, titles = [], []
             for model in self.models:
                 table = connection.ops.quote_name(model._meta.db_table)
                 title = model.search_columns[0]
-                cursor.execute(
-                    f"SELECT {title} FROM {table} WHERE %s <%% {title} ORDER BY word_similarity(%s, {title}) DESC"
-                    " LIMIT 10",
-                    [word, word],
+                found.append(
+                    f"EXISTS (SELECT 1 FROM {table} WHERE search_vector @@ plainto_tsquery('ribbon_search', %s))"
                 )
-                for (text,) in cursor.fetchall():
-                    candidates.update(search_words(text))
-        best = difflib.get_close_matches(word, candidates, n=1, cutoff=TYPO_RATIO)
-        return best[0] if best else None
+                titles.append(
+                    f"ARRAY(SELECT {title}::text FROM {table} WHERE %s <%% {title}"
+                    f" ORDER BY word_similarity(%s, {title}) DESC LIMIT 10)"
+                )
+            selects.append(f"SELECT {number} AS n, {' OR '.join(found)}, {' || '.join(titles)}")
+            params += [word] * len(self.models) + [word, word] * len(self.models)
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects) + " ORDER BY n", params)
+            rows = cursor.fetchall()
+        return [(found, [w for text in titles for w in search_words(text)]) for _, found, titles in rows]
 
     def ranked(self, index, model, words, raw):
         table = connection.ops.quote_name(model._meta.db_table)
@@ -197,18 +208,23 @@ class _PostgresEngine(_Engine):
         now = _now()
         return sql, [" ".join(words), now, now]
 
-    def snippets(self, model, pks, words, raw):
-        table = connection.ops.quote_name(model._meta.db_table)
-        _, *texts = model.search_columns
-        document = " || ' ' || ".join(f"coalesce({column}, '')" for column in texts)
+    def snippets(self, by_kind, words):
+        """{(kind, pk): the best passage of its text, matched words marked} for the results shown, in one query."""
         options = f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, MinWords=12, ShortWord=2"
-        sql = (
-            f"SELECT id, ts_headline('ribbon_search', {document}, websearch_to_tsquery('ribbon_search', %s), %s)"
-            f" FROM {table} WHERE id = ANY(%s)"
-        )
+        selects, params = [], []
+        for kind, pks in by_kind.items():
+            model = self.models[kind]
+            table = connection.ops.quote_name(model._meta.db_table)
+            _, *texts = model.search_columns
+            document = " || ' ' || ".join(f"coalesce({column}, '')" for column in texts)
+            selects.append(
+                f"SELECT {kind}, id, ts_headline('ribbon_search', {document},"
+                f" websearch_to_tsquery('ribbon_search', %s), %s) FROM {table} WHERE id = ANY(%s)"
+            )
+            params += [" ".join(words), options, list(pks)]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [" ".join(words), options, list(pks)])
-            return dict(cursor.fetchall())
+            cursor.execute(" UNION ALL ".join(selects), params)
+            return {(kind, pk): text for kind, pk, text in cursor.fetchall()}
 
 
 class _SqliteEngine(_Engine):
@@ -221,51 +237,34 @@ class _SqliteEngine(_Engine):
         """A word as an FTS5 string: never FTS5 syntax (a user's quote or asterisk is just text)."""
         return '"' + word.replace('"', '""') + '"'
 
-    def terms(self, words):
-        return [self._quoted(word) for word in words]
+    def term(self, word):
+        return self._quoted(word)
 
-    def allowing_slips(self, words):
+    def near_term(self, near):
+        return self._quoted(near) + "*"  # the index holds stems ("fatigu" for fatigue and fatigued)
+
+    def slip_candidates(self, words):
         """
-        Each word found nowhere becomes the nearest word of the index, as a
-        prefix (the index holds stems: "fatigu" for fatigue and fatigued);
-        None when no word could be corrected.
+        For each word: is it in the index, and the index's own words that start
+        with the same letter and are about as long (fts5vocab). One query.
         """
-        terms, changed = [], False
-        for word in words:
-            quoted = self._quoted(word)
-            near = None if self._found(quoted) else self._nearest(word)
-            if near is None:
-                terms.append(quoted)
-            else:
-                changed = True
-                terms.append(self._quoted(near) + "*")
-        self.corrected = changed
-        return terms if changed else None
-
-    def _found(self, quoted):
+        selects, params = [], []
+        for number, word in enumerate(words):
+            found = " OR ".join(
+                f"EXISTS (SELECT 1 FROM {self.fts(model)} WHERE {self.fts(model)} MATCH %s)" for model in self.models
+            )
+            vocab = " UNION ".join(
+                f"SELECT term FROM {self.fts(model)}_vocab WHERE term >= %s AND term < %s"
+                " AND length(term) BETWEEN %s AND %s"
+                for model in self.models
+            )
+            selects.append(f"SELECT {number} AS n, {found}, (SELECT group_concat(term, ' ') FROM ({vocab}))")
+            params += [self._quoted(word)] * len(self.models)
+            params += [word[:1], chr(ord(word[:1] or " ") + 1), len(word) - 3, len(word) + 2] * len(self.models)
         with connection.cursor() as cursor:
-            for model in self.models:
-                table = self.fts(model)
-                cursor.execute(f"SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT 1", [quoted])
-                if cursor.fetchone():
-                    return True
-        return False
-
-    def _nearest(self, word):
-        if len(word) < 4:
-            return None  # too short to tell a slip from another word
-        candidates = set()
-        with connection.cursor() as cursor:
-            for model in self.models:
-                # The index's words that start with the same letter and are about as long.
-                cursor.execute(
-                    f"SELECT term FROM {self.fts(model)}_vocab WHERE term >= %s AND term < %s"
-                    " AND length(term) BETWEEN %s AND %s",
-                    [word[0], chr(ord(word[0]) + 1), len(word) - 3, len(word) + 2],
-                )
-                candidates.update(term for (term,) in cursor.fetchall())
-        best = difflib.get_close_matches(word, candidates, n=1, cutoff=TYPO_RATIO)
-        return best[0] if best else None
+            cursor.execute(" UNION ALL ".join(selects) + " ORDER BY n", params)
+            rows = cursor.fetchall()
+        return [(bool(found), (near or "").split()) for _, found, near in rows]
 
     def ranked(self, index, model, words, raw):
         """
@@ -316,32 +315,36 @@ class _SqliteEngine(_Engine):
             cursor.execute(f"SELECT kind, id, {total} FROM ({union}) AS found {ORDER} LIMIT %s OFFSET %s",
                            [*count_params, *params, per_page, (number - 1) * per_page])  # fmt: skip
             rows = cursor.fetchall()
-        total = rows[0][2] if rows else self.count(words, raw)
+        total = rows[0][2] if rows else (self.count(words, raw) if number > 1 else 0)
         return [(kind, pk) for kind, pk, _ in rows], total
 
-    def snippets(self, model, pks, words, raw):
-        fts = self.fts(model)
-        _, *texts = model.search_columns
-        placeholders = ", ".join(["%s"] * len(pks))
-        # The best passage of any text column (-1), as long as PostgreSQL's.
-        sql = (
-            f"SELECT rowid, snippet({fts}, -1, %s, %s, '…', {SNIPPET_WORDS}) FROM {fts}"
-            f" WHERE {fts} MATCH %s AND rowid IN ({placeholders})"
-        )
-        # Matches in the title are not shown twice: the snippet comes from the text columns.
-        match = "{" + " ".join(texts) + "} : (" + " ".join(words) + ")"
+    def snippets(self, by_kind, words):
+        """
+        {(kind, pk): the best passage of its text columns (as long as
+        PostgreSQL's), matched words marked} for the results shown, in one
+        query; a result matched in its title only shows its text's first words.
+        """
+        selects, params = [], []
+        for kind, pks in by_kind.items():
+            model = self.models[kind]
+            fts, table = self.fts(model), connection.ops.quote_name(model._meta.db_table)
+            _, *texts = model.search_columns
+            listed = ", ".join(["%s"] * len(pks))
+            # Matches in the title are not shown twice: the passage comes from the text columns.
+            in_texts = "{" + " ".join(texts) + "} : (" + " ".join(words) + ")"
+            selects.append(
+                f"SELECT {kind}, rowid, 1, snippet({fts}, -1, %s, %s, '…', {SNIPPET_WORDS}) FROM {fts}"
+                f" WHERE {fts} MATCH %s AND rowid IN ({listed})"
+            )
+            selects.append(
+                f"SELECT {kind}, id, 0, {texts[0]} FROM {table} WHERE id IN ({listed})"
+                f" AND id NOT IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)"
+            )
+            params += [_START, _STOP, in_texts, *pks, *pks, in_texts]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [_START, _STOP, match, *pks])
-            found = dict(cursor.fetchall())
-            missing = [pk for pk in pks if pk not in found]
-            if missing:  # matched in the title only: the text's first words
-                first = texts[0]
-                table = connection.ops.quote_name(model._meta.db_table)
-                cursor.execute(
-                    f"SELECT id, {first} FROM {table} WHERE id IN ({', '.join(['%s'] * len(missing))})", missing
-                )
-                found.update({pk: _first_words(text) for pk, text in cursor.fetchall()})
-        return found
+            cursor.execute(" UNION ALL ".join(selects), params)
+            rows = cursor.fetchall()
+        return {(kind, pk): text if passage else _first_words(text) for kind, pk, passage, text in rows}
 
 
 def _first_words(text):
@@ -384,13 +387,11 @@ def _ranked(models, words, number, per_page, snippets):
             found, total = engine.page(terms, raw, number, per_page)
             engine.corrected = total > 0
     snippets_of = {}
-    if snippets:
+    if snippets and found:
         by_kind = {}
         for kind, pk in found:
             by_kind.setdefault(kind, []).append(pk)
-        for kind, pks in by_kind.items():
-            for pk, text in engine.snippets(models[kind], pks, terms, raw).items():
-                snippets_of[kind, pk] = text
+        snippets_of = engine.snippets(by_kind, terms)
     return found, total, engine.corrected, snippets_of
 
 
@@ -435,14 +436,16 @@ def _cached_ranked(models, words, number, per_page, snippets):
     return ranked
 
 
-def search(models, text, number=1, per_page=20, snippets=True):
+def search(models, text, number=1, per_page=20, snippets=True, whole=False):
     """
     Page `number` of the live pages of `models` matching `text`, or None when the
     text has no word to search for. Raises django.core.paginator.InvalidPage
-    for a page past the end (a 404 for the view). On SQLite two queries rank
-    and count, on PostgreSQL one; then one per kind shown, and one more each
-    for snippets; when nothing matches, a few more to look again allowing for
-    slips. A page of results is kept in the cache until the next edit.
+    for a page past the end (a 404 for the view). One query ranks and counts,
+    one reads the snippets, one per kind shown reads the results; when nothing
+    matches, two more look again allowing for slips (at most 6 in all). A page
+    of results is kept in the cache until the next edit (then only the reads
+    of the results are left). Each
+    result's object holds its model's `search_only` fields, or all (`whole`).
     """
     words = query_words(text)
     if not words:
@@ -456,10 +459,16 @@ def search(models, text, number=1, per_page=20, snippets=True):
     items = {}
     for kind, pks in by_kind.items():
         model = models[kind]
-        for item in model.objects.filter(pk__in=pks).select_related(*model.search_related):
+        shown = model.objects.filter(pk__in=pks).select_related(*model.search_related)
+        for item in shown if whole else shown.only(*model.search_only):
             items[kind, item.pk] = item
     page.object_list = [
-        Hit(item=items[key], kind=models[key[0]].search_label, snippet=_highlight(snippets_of.get(key, "")))
+        Hit(
+            item=items[key],
+            kind=models[key[0]].search_label,
+            snippet=_highlight(snippets_of.get(key, "")),
+            context=items[key].search_context() if key in items else "",
+        )
         for key in found
         if key in items
     ]

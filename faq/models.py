@@ -147,6 +147,11 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
     search_columns = ("question", "answer_text")
     search_label = "Question"
     search_related = ("topic",)
+    search_only = ("question", "slug", "topic__name")  # what a result shows
+
+    def search_context(self):
+        """Where the question sits, shown beside it in results."""
+        return self.topic.name
 
     def __str__(self):
         return self.question

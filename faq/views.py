@@ -35,7 +35,9 @@ def faq_index(request):
     if query:
         # The site's search engine (core.search), over questions only: best first.
         try:
-            found = search([Question], query, int(request.GET.get("page", 1)), QUESTIONS_PER_PAGE, snippets=False)
+            found = search(
+                [Question], query, int(request.GET.get("page", 1)), QUESTIONS_PER_PAGE, snippets=False, whole=True
+            )
         except InvalidPage:
             raise Http404("No such page of results.") from None
         page = found.page if found else None

@@ -238,6 +238,10 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
     search_columns = ("title", "summary", "suited_to", "search_body", "search_rows")
     search_label = "Treatment"
     search_related = ()
+    search_only = ("title", "slug")  # what a result shows
+
+    def search_context(self):
+        return ""
 
     def __str__(self):
         return self.title
