@@ -59,9 +59,11 @@ serve: install
 BENCH_POSTGRESQL_URL ?= postgres://postgres@127.0.0.1:5432/ribbon_bench
 
 bench: install-dev
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	@status=0; \
+	$(BIN)/python bench/run.py $(BENCH_ARGS) || status=1; \
 	BENCH_DATABASE_URL=$(BENCH_POSTGRESQL_URL) $(BIN)/python bench/run.py --sizes 1000 --pages search \
-		--report performance-postgresql $(BENCH_ARGS)
+		--report performance-postgresql $(BENCH_ARGS) || status=1; \
+	exit $$status
 
 $(AXE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \

@@ -397,13 +397,17 @@ def _ranked(models, words, number, per_page, snippets):
 
 @dataclass(frozen=True)
 class _Kept:
-    """A page of results as kept in the cache, with the page cache generation it was worked out in."""
+    """
+    A page of results as kept in the cache: what the database worked out and
+    the objects shown, with the page cache generation it was made in.
+    """
 
     generation: str
     ranked: tuple
+    items: dict
 
 
-def _results_key(models, words, number, per_page, snippets):
+def _results_key(models, words, number, per_page, snippets, whole):
     """
     Where a page of results is kept: a keyed hash of everything the results
     depend on, so the cache never holds the words someone searched for.
@@ -411,48 +415,12 @@ def _results_key(models, words, number, per_page, snippets):
     from core import page_cache
 
     labels = ",".join(model._meta.label for model in models)
-    message = f"{page_cache.release()}|{labels}|{' '.join(words)}|{number}|{per_page}|{snippets}"
+    message = f"{page_cache.release()}|{labels}|{' '.join(words)}|{number}|{per_page}|{snippets}|{whole}"
     return "ribbon:search:" + hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def _cached_ranked(models, words, number, per_page, snippets):
-    """
-    _ranked, kept for a while: a search everybody makes ("chemotherapy") is
-    worked out once per edit rather than on every request. Kept under the
-    page cache's generation (any committed edit makes it stale at once), no
-    longer than RIBBON_SEARCH_CACHE_SECONDS nor past the next go-live or expiry.
-    """
-    from core import page_cache
-
-    if settings.RIBBON_SEARCH_CACHE_SECONDS <= 0 or page_cache.has_uncommitted_changes():
-        return _ranked(models, words, number, per_page, snippets)
-    key = _results_key(models, words, number, per_page, snippets)
-    generation, kept = page_cache.lookup(key)
-    if isinstance(kept, _Kept):
-        return kept.ranked
-    ranked = _ranked(models, words, number, per_page, snippets)
-    if generation is not None:
-        page_cache.keep(key, _Kept(generation, ranked), settings.RIBBON_SEARCH_CACHE_SECONDS)
-    return ranked
-
-
-def search(models, text, number=1, per_page=20, snippets=True, whole=False):
-    """
-    Page `number` of the live pages of `models` matching `text`, or None when the
-    text has no word to search for. Raises django.core.paginator.InvalidPage
-    for a page past the end (a 404 for the view). One query ranks and counts,
-    one reads the snippets, one per kind shown reads the results; when nothing
-    matches, two more look again allowing for slips (at most 6 in all). A page
-    of results is kept in the cache until the next edit (then only the reads
-    of the results are left). Each
-    result's object holds its model's `search_only` fields, or all (`whole`).
-    """
-    words = query_words(text)
-    if not words:
-        return None
-    found, total, corrected, snippets_of = _cached_ranked(models, words, number, per_page, snippets)
-    paginator = Paginator(_ResultList(total), per_page)
-    page = paginator.page(number)  # validates the number against the total
+def _items(models, found, whole):
+    """{(kind, pk): object} for the results shown: one query per kind, only the fields shown unless `whole`."""
     by_kind = {}
     for kind, pk in found:
         by_kind.setdefault(kind, []).append(pk)
@@ -462,6 +430,50 @@ def search(models, text, number=1, per_page=20, snippets=True, whole=False):
         shown = model.objects.filter(pk__in=pks).select_related(*model.search_related)
         for item in shown if whole else shown.only(*model.search_only):
             items[kind, item.pk] = item
+    return items
+
+
+def _worked_out(models, words, number, per_page, snippets, whole):
+    """
+    (ranked, items) for a page of results, kept for a while: a search everybody
+    makes ("chemotherapy") is worked out once per edit rather than on every
+    request. Kept under the page cache's generation (any committed edit makes
+    it stale at once), no longer than RIBBON_SEARCH_CACHE_SECONDS nor past the
+    next go-live or expiry.
+    """
+    from core import page_cache
+
+    if settings.RIBBON_SEARCH_CACHE_SECONDS <= 0 or page_cache.has_uncommitted_changes():
+        ranked = _ranked(models, words, number, per_page, snippets)
+        return ranked, _items(models, ranked[0], whole)
+    key = _results_key(models, words, number, per_page, snippets, whole)
+    generation, kept = page_cache.lookup(key)
+    if isinstance(kept, _Kept):
+        return kept.ranked, kept.items
+    ranked = _ranked(models, words, number, per_page, snippets)
+    items = _items(models, ranked[0], whole)
+    if generation is not None:
+        page_cache.keep(key, _Kept(generation, ranked, items), settings.RIBBON_SEARCH_CACHE_SECONDS)
+    return ranked, items
+
+
+def search(models, text, number=1, per_page=20, snippets=True, whole=False):
+    """
+    Page `number` of the live pages of `models` matching `text`, or None when the
+    text has no word to search for. Raises django.core.paginator.InvalidPage
+    for a page past the end (a 404 for the view). One query ranks and counts,
+    one reads the snippets, one per kind shown reads the results; when nothing
+    matches, two more look again allowing for slips (at most 6 in all). A page
+    of results, objects and all, is kept in the cache until the next edit
+    (then it costs no query). Each
+    result's object holds its model's `search_only` fields, or all (`whole`).
+    """
+    words = query_words(text)
+    if not words:
+        return None
+    (found, total, corrected, snippets_of), items = _worked_out(models, words, number, per_page, snippets, whole)
+    paginator = Paginator(_ResultList(total), per_page)
+    page = paginator.page(number)  # validates the number against the total
     page.object_list = [
         Hit(
             item=items[key],

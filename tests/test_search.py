@@ -299,7 +299,7 @@ def test_a_page_of_results_is_kept_until_the_next_edit(client, make_question, co
     with commit():
         question = make_question("Will the fatigue pass?", answer="Usually, within months.")
     assert titles(client, "fatigue") == ["Will the fatigue pass?"]
-    with django_assert_num_queries(1):  # only the question shown is read; ranking and snippets were kept
+    with django_assert_num_queries(0):  # the ranking, the snippets and the question shown were kept
         assert titles(client, "fatigue") == ["Will the fatigue pass?"]
     with commit():
         question.question = "Will the tiredness pass?"
@@ -309,6 +309,6 @@ def test_a_page_of_results_is_kept_until_the_next_edit(client, make_question, co
     assert titles(client, "tiredness") == ["Will the tiredness pass?"]
     from core.search import _results_key
 
-    key = _results_key(SEARCHED, ["fatigue"], 1, 20, True)
+    key = _results_key(SEARCHED, ["fatigue"], 1, 20, True, False)
     assert "fatigue" not in key
-    assert key != _results_key(SEARCHED, ["fatigue"], 2, 20, True)
+    assert key != _results_key(SEARCHED, ["fatigue"], 2, 20, True, False)
