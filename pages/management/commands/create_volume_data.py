@@ -13,7 +13,7 @@ import datetime
 import random
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from core import page_cache
@@ -123,6 +123,11 @@ class Command(BaseCommand):
             self.create_edits(edits)
         # bulk_create sends no save signals: say once that pages have changed.
         page_cache.invalidate()
+        if connection.vendor == "postgresql":
+            # Thousands of rows at once: tell the planner now, as autovacuum would a little later, or it
+            # plans searches for the tables as they were (reading every row through the status index).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(
             "Volume data: {} treatments, {} questions, {} campaigns created (the rest already existed).".format(
                 *created
