@@ -13,10 +13,16 @@ server chooses.
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import URLValidator
 from django.db import models
 from markdownx.fields import MarkdownxFormField
 
 from core.images import ImageRejected, content_type_of, verified_image
+
+
+def validate_web_url(value):
+    """Links patients follow (references, glossary entries): public web pages only, http or https."""
+    URLValidator(schemes=["http", "https"], message="Enter a web address starting with https:// or http://.")(value)
 
 
 def one_kind_of_line_end(value):

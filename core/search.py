@@ -291,11 +291,8 @@ class _SqliteEngine(_Engine):
 
     @staticmethod
     def hidden(table):
-        """The ids of rows the public may not see now (core.models.PublishableQuerySet.published, negated)."""
-        return (
-            f"SELECT id FROM {table} WHERE NOT (status = 'published'"
-            " AND (go_live_at IS NULL OR go_live_at <= %s) AND (expires_at IS NULL OR expires_at > %s))"
-        )
+        """The ids of rows the public may not see now."""
+        return f"SELECT id FROM {table} h WHERE NOT ({_live_condition('h')})"
 
     def page(self, words, raw, number, per_page):
         """

@@ -8,12 +8,12 @@ follows without a deploy.
 
 import reversion
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from core.fields import validate_web_url
 from core.models import SlugFromTitle
 from core.rendering import rerender_mentioning
 from core.site import fixed_url
@@ -30,10 +30,6 @@ def at_most_forty_words(text):
             f"Keep a definition to {DEFINITION_MAX_WORDS} words or fewer, so it fits in a pop-up on a phone: "
             f"this one has {count}."
         )
-
-
-def web_address(value):
-    URLValidator(schemes=["http", "https"], message="Enter a web address starting with https:// or http://.")(value)
 
 
 @reversion.register()
@@ -62,7 +58,7 @@ class Term(SlugFromTitle):
     link = models.URLField(
         max_length=500,
         blank=True,
-        validators=[web_address],
+        validators=[validate_web_url],
         help_text="Optional: a page that explains more, on this site or a trusted source (https://…).",
     )
     updated_at = models.DateTimeField("updated", auto_now=True)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import reversion
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator, URLValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, pre_delete
 from django.dispatch import receiver
@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
+from core.fields import validate_web_url
 from core.markdown import no_alt_text_placeholder, renders_quickly
 from core.models import (
     HeroImageModel,
@@ -591,11 +592,6 @@ _PAGE_QUESTIONS = Precompiled(
         .only("slug", "question")[:RELATED_QUESTIONS_SHOWN]
     )
 )
-
-
-def validate_web_url(value):
-    """References link patients to public sources: only http and https."""
-    URLValidator(schemes=["http", "https"], message="Enter a web address starting with https:// or http://.")(value)
 
 
 @reversion.register()
