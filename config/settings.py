@@ -346,6 +346,15 @@ MARKDOWNX_IMAGE_MAX_SIZE = {"size": (1600, 1600), "quality": 85}
 # The largest single gift the donate button passes on to a provider.
 RIBBON_MAX_DONATION = env_number("RIBBON_MAX_DONATION", 100000, minimum=1)
 
+# The signing secrets of Stripe's webhook endpoint (whsec_…), comma-separated while one is rolled
+# over to the next; without one, /donate/webhooks/stripe/ answers 503 and Stripe retries.
+STRIPE_WEBHOOK_SECRETS = env_list("STRIPE_WEBHOOK_SECRET", [])
+for _secret in STRIPE_WEBHOOK_SECRETS:
+    if not _secret.startswith("whsec_"):
+        raise ImproperlyConfigured(
+            "STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret from Stripe, which starts with whsec_."
+        )
+
 # The importer's download of a hero image: it must never hang a command.
 RIBBON_IMAGE_DOWNLOAD_TIMEOUT = env_float("RIBBON_IMAGE_DOWNLOAD_TIMEOUT", 5.0, minimum=0.1)
 

@@ -4,7 +4,9 @@ import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -19,7 +21,21 @@ from core.admin import (
 )
 from core.text import format_money
 
-from .models import Campaign, DonateClick, SuggestedAmount, clicks_per_day, notify_superusers_of_link_change
+from .charts import activity_chart
+from .models import (
+    Campaign,
+    DonateClick,
+    Gift,
+    OfflineGift,
+    ProviderEvent,
+    Refund,
+    SuggestedAmount,
+    activity_by_source,
+    activity_per_day,
+    notify_superusers_of_link_change,
+)
+
+RECENT_SHOWN = 20  # confirmed gifts, refunds and events listed on a campaign's page
 
 
 class SuggestedAmountFormSet(forms.BaseInlineFormSet):
@@ -39,6 +55,31 @@ class SuggestedAmountInline(LabelledTabularInline):
     extra = 1
 
 
+class OfflineGiftInline(LabelledTabularInline):
+    """Money counted by hand; saved with the campaign, so its history and undo are the campaign's."""
+
+    model = OfflineGift
+    fields = ["received_on", "amount", "donors", "description"]
+    extra = 0
+    verbose_name_plural = "offline gifts and corrections"
+
+
+def _money(amount, currency):
+    return format_money(amount, currency)
+
+
+def _table(caption, headers, rows, empty):
+    """A small accessible table for a read-only panel of the campaign's page."""
+    if not rows:
+        return format_html("<p>{}</p>", empty)
+    return format_html(
+        "<table><caption>{}</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+        caption,
+        format_html_join("", '<th scope="col">{}</th>', ((header,) for header in headers)),
+        format_html_join("", "<tr>" + "<td>{}</td>" * len(headers) + "</tr>", rows),
+    )
+
+
 @admin.register(Campaign)
 class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     formfield_overrides = {**MarkdownxModelAdmin.formfield_overrides, **URL_FIELDS_ASSUME_HTTPS}
@@ -49,27 +90,53 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     list_filter = ["status", "is_featured"]
     search_fields = ["title", "summary", "story"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [SuggestedAmountInline]
-    readonly_fields = ["provider_name", "clicks_by_day", "updated_at"]
+    inlines = [SuggestedAmountInline, OfflineGiftInline]
+    readonly_fields = [
+        "provider_name", "progress_figures", "confirmed_gifts", "refunds_and_flags", "activity", "by_page",
+        "updated_at",
+    ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "status", "is_featured", "starts_on", "ends_on"]}),
         ("Schedule", {"fields": ["go_live_at", "expires_at"]}),
         ("Where donors pay", {"fields": ["donate_url", "monthly_donate_url", "provider_name"]}),
-        ("Progress (from the provider's dashboard)", {"fields": ["goal", "currency", "raised", "donor_count"]}),
+        ("Goal and progress", {"fields": ["goal", "currency", "progress_figures"]}),
         ("Story", {"fields": ["hero_image", "hero_image_alt", "story", "thank_you_message"]}),
-        ("Donate button clicks", {"fields": ["clicks_by_day", "updated_at"]}),
+        ("Gifts the provider confirmed", {"fields": ["confirmed_gifts", "refunds_and_flags"]}),
+        ("Clicks and gifts, last 30 days", {"fields": ["activity"]}),
+        ("Which pages lead people to give", {"fields": ["by_page", "updated_at"]}),
     ]
 
     def get_queryset(self, request):
         since = timezone.now() - datetime.timedelta(days=30)
+        clicks = DonateClick.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign")
         return (
             super()
             .get_queryset(request)
+            .with_totals()
             .annotate(
-                click_total=Count("clicks"),
-                click_recent=Count("clicks", filter=Q(clicks__created_at__gte=since)),
+                # Subqueries, not joins: a join of clicks would multiply the gift sums.
+                click_total=Coalesce(Subquery(clicks.annotate(n=Count("pk")).values("n")[:1]), 0),
+                click_recent=Coalesce(
+                    Subquery(clicks.filter(created_at__gte=since).annotate(n=Count("pk")).values("n")[:1]), 0
+                ),
+                raised_sort=F("total_offline") + F("total_gifts") - F("total_refunds"),
             )
         )
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<path:object_id>/import-gifts/",
+                self.admin_site.admin_view(self.import_gifts_view),
+                name="donations_campaign_import_gifts",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def import_gifts_view(self, request, object_id):
+        from .import_views import import_gifts
+
+        return import_gifts(self, request, object_id)
 
     # Where the money goes: a change to a donate link is named, old and new address, in the
     # campaign's history and the admin log, and e-mailed to the superusers.
@@ -107,7 +174,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     def progress(self, obj):
         return "no goal" if obj.percent_raised is None else f"{obj.percent_raised}%"
 
-    @admin.display(description="Raised", ordering="raised")
+    @admin.display(description="Raised", ordering="raised_sort")
     def raised_display(self, obj):
         return format_money(obj.raised, obj.currency)
 
@@ -128,19 +195,134 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
         provider = obj.provider if obj and obj.donate_url else None
         return provider.name if provider else "—"
 
-    @admin.display(description="Clicks per day, last 30 days")
-    def clicks_by_day(self, obj):
+    @admin.display(description="Progress")
+    def progress_figures(self, obj):
+        if not obj or not obj.pk:
+            return "Shown once the campaign is saved: confirmed gifts, less refunds, plus offline gifts."
+        obj._totals()
+        currency = obj.currency
+        updated = obj.totals_updated_at
+        return format_html(
+            "<p><strong>{}</strong></p>"
+            "<p>{} confirmed by the provider, less {} refunded, plus {} in offline gifts (below). "
+            "{} donors: {} confirmed gifts and {} offline.</p><p>{}</p>",
+            obj.progress_summary(),
+            _money(obj.total_gifts, currency),
+            _money(obj.total_refunds, currency),
+            _money(obj.total_offline, currency),
+            obj.donor_count,
+            obj.count_gifts,
+            obj.count_offline_donors,
+            f"Last updated {date_format(timezone.localtime(updated), 'j F Y, H:i')}."
+            if updated
+            else "No gift recorded yet.",
+        )
+
+    @admin.display(description="Confirmed gifts")
+    def confirmed_gifts(self, obj):
+        if not obj or not obj.pk:
+            return "—"
+        gifts = obj.gifts.select_related("click")[:RECENT_SHOWN]
+        import_link = reverse("admin:donations_campaign_import_gifts", args=[obj.pk])
+        listed = reverse("admin:donations_gift_changelist") + f"?campaign__id__exact={obj.pk}"
+        return format_html(
+            '{}<p><a href="{}">All gifts to this campaign</a> · <a href="{}">Import a provider\'s export</a></p>',
+            _table(
+                f"The latest {RECENT_SHOWN} gifts (nothing about donors is stored)",
+                ["Given", "Amount", "Kind", "Provider", "From page"],
+                [
+                    (
+                        date_format(timezone.localtime(gift.given_at), "j M Y H:i"),
+                        _money(gift.amount, gift.currency),
+                        gift.get_frequency_display(),
+                        gift.get_provider_display(),
+                        (gift.click.source_path if gift.click else "") or "—",
+                    )
+                    for gift in gifts
+                ],
+                "No confirmed gifts yet. They arrive from Stripe's webhook, or from a provider's export imported here.",
+            ),
+            listed,
+            import_link,
+        )
+
+    @admin.display(description="Refunds and events for staff")
+    def refunds_and_flags(self, obj):
+        if not obj or not obj.pk:
+            return "—"
+        refunds = Refund.objects.filter(gift__campaign=obj).select_related("gift")[:RECENT_SHOWN]
+        events = obj.provider_events.filter(outcome__in=[ProviderEvent.Outcome.FLAGGED, ProviderEvent.Outcome.HELD])
+        events = events.filter(dealt_with=False)[:RECENT_SHOWN]
+        return format_html(
+            "{}{}",
+            _table(
+                "Refunds and lost disputes",
+                ["When", "Amount", "Kind", "Of the gift"],
+                [
+                    (
+                        date_format(timezone.localtime(refund.refunded_at), "j M Y H:i"),
+                        _money(refund.amount, refund.gift.currency),
+                        refund.get_kind_display(),
+                        _money(refund.gift.amount, refund.gift.currency),
+                    )
+                    for refund in refunds
+                ],
+                "No refunds.",
+            ),
+            _table(
+                "Flagged or held, not yet dealt with",
+                ["Received", "Event", "What happened"],
+                [
+                    (
+                        date_format(timezone.localtime(event.received_at), "j M Y H:i"),
+                        event.event_type,
+                        event.reason,
+                    )
+                    for event in events
+                ],
+                "Nothing flagged for staff.",
+            ),
+        )
+
+    @admin.display(description="Per day")
+    def activity(self, obj):
         if not obj or not obj.pk:
             return "Shown once the campaign is saved."
-        rows = clicks_per_day(obj)
+        days = activity_per_day(obj)
         return format_html(
-            "<table><caption>Donate button clicks per day (no personal data is recorded)</caption>"
-            '<thead><tr><th scope="col">Day</th><th scope="col">Clicks</th></tr></thead><tbody>{}</tbody>'
-            '<tfoot><tr><th scope="row">Total</th><td>{}</td></tr></tfoot></table>',
-            format_html_join(
-                "", "<tr><td>{}</td><td>{}</td></tr>", ((date_format(day, "D j M"), n) for day, n in rows)
+            "{}<details><summary>The same figures as a table</summary>{}</details>",
+            activity_chart(days, f"activity-{obj.pk}"),
+            format_html(
+                "<table><caption>Donate button clicks and confirmed gifts per day (no personal data is recorded)"
+                '</caption><thead><tr><th scope="col">Day</th><th scope="col">Clicks</th><th scope="col">Gifts</th>'
+                '<th scope="col">Given</th></tr></thead><tbody>{}</tbody>'
+                '<tfoot><tr><th scope="row">Total</th><td>{}</td><td>{}</td><td>{}</td></tr></tfoot></table>',
+                format_html_join(
+                    "",
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    (
+                        (date_format(day.day, "D j M"), day.clicks, day.gifts, _money(day.amount, obj.currency))
+                        for day in days
+                    ),
+                ),
+                sum(day.clicks for day in days),
+                sum(day.gifts for day in days),
+                _money(sum(day.amount for day in days), obj.currency),
             ),
-            sum(n for _, n in rows),
+        )
+
+    @admin.display(description="Per page")
+    def by_page(self, obj):
+        if not obj or not obj.pk:
+            return "Shown once the campaign is saved."
+        return _table(
+            "Clicks, gifts and amount given (less refunds) by the page the donate button was pressed on",
+            ["Page", "Clicks", "Gifts", "Given"],
+            [
+                (row.path or "(unknown page)", row.clicks, row.gifts, _money(row.amount, obj.currency))
+                for row in activity_by_source(obj)
+            ],
+            "No clicks yet.",
         )
 
 
@@ -152,3 +334,69 @@ class DonateClickAdmin(ReadOnlyAdmin):
     list_filter = ["campaign", "frequency"]
     list_select_related = ["campaign"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Gift)
+class GiftAdmin(ReadOnlyAdmin):
+    """Read-only: a gift is what the provider confirmed. A correction is an offline gift on the campaign."""
+
+    list_display = ["given_at", "campaign", "amount_display", "frequency", "provider", "source", "from_page"]
+    list_filter = ["provider", "source", "frequency", "campaign"]
+    list_select_related = ["campaign", "click"]
+    search_fields = ["transaction_id", "payment_id", "event_id"]
+    date_hierarchy = "given_at"
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return _money(obj.amount, obj.currency)
+
+    @admin.display(description="From page")
+    def from_page(self, obj):
+        return (obj.click.source_path if obj.click else "") or "—"
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["refunded_at", "gift", "kind", "amount_display", "provider"]
+    list_filter = ["kind", "provider"]
+    list_select_related = ["gift__campaign"]
+    search_fields = ["reference", "gift__transaction_id", "gift__payment_id"]
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return _money(obj.amount, obj.gift.currency)
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(admin.ModelAdmin):
+    """
+    What the providers told Ribbon, and what it did. Only "dealt with" can be
+    changed: staff tick it once they have looked into a dispute or a held gift.
+    """
+
+    list_display = ["received_at", "event_type", "outcome", "campaign", "amount_display", "reason", "dealt_with"]
+    list_filter = ["outcome", "dealt_with", "event_type"]
+    list_select_related = ["campaign"]
+    list_editable = ["dealt_with"]
+    search_fields = ["event_id", "reference"]
+    fields = [
+        "received_at", "provider", "event_id", "event_type", "outcome", "reason", "campaign", "gift", "reference",
+        "amount", "currency", "dealt_with",
+    ]  # fmt: skip
+    readonly_fields = [name for name in fields if name != "dealt_with"]
+    actions = ["mark_dealt_with"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return "—" if obj.amount is None else _money(obj.amount, obj.currency or "USD")
+
+    @admin.action(description="Mark as dealt with", permissions=["change"])
+    def mark_dealt_with(self, request, queryset):
+        updated = queryset.update(dealt_with=True)
+        self.message_user(request, f"{updated} event(s) marked as dealt with.", messages.SUCCESS)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Campaign, SuggestedAmount
+from .models import Campaign, OfflineGift, SuggestedAmount
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo_content" / "campaigns.yaml"
 
@@ -39,8 +39,6 @@ def load_demo_campaigns(today=None):
             story=item["story"].strip(),
             thank_you_message=item.get("thank_you", "").strip(),
             goal=Decimal(item["goal"]),
-            raised=Decimal(item["raised"]),
-            donor_count=item["donor_count"],
             starts_on=today - datetime.timedelta(days=item["starts_days_ago"]),
             ends_on=ends_on,
             donate_url=item["donate_url"],
@@ -62,6 +60,13 @@ def load_demo_campaigns(today=None):
                 )
                 for order, amount in enumerate(item["amounts"], start=1)
             )
-            reversion.add_to_revision(campaign)  # again, now with its suggested amounts
+            OfflineGift.objects.create(
+                campaign=campaign,
+                received_on=campaign.starts_on,
+                amount=Decimal(item["raised"]),
+                donors=item["donor_count"],
+                description="Gifts received before this site counted them",
+            )
+            reversion.add_to_revision(campaign)  # again, now with its suggested amounts and offline gifts
         created += 1
     return created, kept

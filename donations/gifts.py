@@ -14,7 +14,7 @@ from django.conf import settings
 from core.clients import within_limit
 from core.query import is_public_page
 
-from .providers import MONTHLY, ONE_TIME, Gift
+from .providers import MONTHLY, ONE_TIME, Ask
 
 # A person may come back to give again, or change the amount; more clicks than
 # this from one client for one campaign within an hour are not counted (they
@@ -56,7 +56,7 @@ def parse_amount(raw, maximum=None):
 
 
 def parse_gift(query, campaign):
-    """A Gift from the donate form's GET parameters, or GiftError."""
+    """An Ask from the donate form's GET parameters, or GiftError."""
     # An amount the donor typed wins over the suggestion that was pre-selected.
     raw_amount = query.get("custom_amount", "").strip() or query.get("amount", "")
     amount = parse_amount(raw_amount)
@@ -65,7 +65,7 @@ def parse_gift(query, campaign):
         raise GiftError("Choose a one-time or a monthly gift.")
     if frequency == MONTHLY and not campaign.accepts_monthly:
         raise GiftError("This campaign takes one-time gifts only.")
-    return Gift(amount=amount, frequency=frequency)
+    return Ask(amount=amount, frequency=frequency)
 
 
 def _plain_path(value):

@@ -1,22 +1,26 @@
 """
-Donation campaigns, their suggested amounts, and an anonymous count of
-clicks on the donate button.
+Donation campaigns, their suggested amounts, an anonymous count of clicks on
+the donate button, and the gifts the payment providers confirmed.
 
-Ribbon never takes payments: a campaign stores the provider's page, and
-`raised` / `donor_count` are entered by staff from the provider's dashboard
-(plus offline gifts). A DonateClick records only what was asked for and
-from which page, never who asked.
+Ribbon never takes payments: a campaign stores the provider's page. What a
+campaign has raised is worked out, never typed: the gifts the provider
+confirmed (its signed webhook or its export), less what was refunded, plus
+the offline gifts staff enter. A DonateClick records only what was asked
+for and from which page; a Gift only the provider's ids, the amount and
+when. Nothing about a donor is stored.
 """
 
 import datetime
+import secrets
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 import reversion
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -27,7 +31,11 @@ from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, R
 from core.site import slug_url
 from core.text import format_money
 
-from .providers import MONTHLY, ONE_TIME, provider_for, validate_donate_url
+from .providers import MONTHLY, ONE_TIME, PROVIDERS, provider_for, validate_donate_url
+
+# Amounts of money: up to 3 decimal places, for the currencies that have them (KWD, BHD …).
+MONEY = {"max_digits": 14, "decimal_places": 3}
+ZERO = Decimal("0")
 
 
 class CampaignQuerySet(PublishableQuerySet):
@@ -39,9 +47,73 @@ class CampaignQuerySet(PublishableQuerySet):
     def featured(self, today=None):
         return self.active(today).filter(is_featured=True)
 
+    def with_totals(self):
+        """
+        Each campaign with the sums its progress is made of, in the same query
+        (one subquery per sum), so a list of campaigns costs one query
+        whatever the number of gifts.
+        """
+        return self.annotate(**{name: expression() for name, expression in TOTALS.items()})
 
-# A version holds the whole campaign: its donate links are its own fields, its suggested amounts its rows.
-@reversion.register(follow=("amounts",))
+
+def _per_campaign(queryset, campaign_path, aggregate):
+    """`aggregate` over the rows of `queryset` that belong to the outer campaign, as a subquery."""
+    rows = queryset.filter(**{campaign_path: OuterRef("pk")}).order_by().values(campaign_path)
+    return Subquery(rows.annotate(result=aggregate).values("result")[:1])
+
+
+def _money_sum(model_name, campaign_path):
+    def expression():
+        from django.apps import apps
+
+        model = apps.get_model("donations", model_name)
+        return Coalesce(
+            _per_campaign(model.objects.all(), campaign_path, Sum("amount")),
+            ZERO,
+            output_field=DecimalField(**MONEY),
+        )
+
+    return expression
+
+
+def _latest(model_name, campaign_path):
+    def expression():
+        from django.apps import apps
+        from django.db.models import Max
+
+        model = apps.get_model("donations", model_name)
+        return _per_campaign(model.objects.all(), campaign_path, Max("recorded_at"))
+
+    return expression
+
+
+def _count(model_name, campaign_path, field=None):
+    def expression():
+        from django.apps import apps
+
+        model = apps.get_model("donations", model_name)
+        aggregate = Sum(field) if field else Count("pk")
+        return Coalesce(_per_campaign(model.objects.all(), campaign_path, aggregate), 0)
+
+    return expression
+
+
+# What a campaign's progress is made of; `Campaign.with_totals()` reads them all in one query.
+TOTALS = {
+    "total_gifts": _money_sum("Gift", "campaign"),
+    "total_refunds": _money_sum("Refund", "gift__campaign"),
+    "total_offline": _money_sum("OfflineGift", "campaign"),
+    "count_gifts": _count("Gift", "campaign"),
+    "count_offline_donors": _count("OfflineGift", "campaign", "donors"),
+    "latest_gift_at": _latest("Gift", "campaign"),
+    "latest_refund_at": _latest("Refund", "gift__campaign"),
+    "latest_offline_at": _latest("OfflineGift", "campaign"),
+}
+
+
+# A version holds the whole campaign: its donate links are its own fields, its suggested amounts and
+# offline gifts its rows. Confirmed gifts are facts from the provider, not edits, and are not versioned.
+@reversion.register(follow=("amounts", "offline_gifts"))
 class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
     hero_image_folder = "campaigns"
     markdown_fields = {"story": "story_html", "thank_you_message": "thank_you_html"}
@@ -74,14 +146,6 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
         validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter currency code (ISO 4217) such as USD.")],
         help_text="Three-letter currency code (ISO 4217), e.g. USD, GBP, EUR.",
     )
-    raised = models.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text="Amount raised so far, from the provider's dashboard plus offline gifts.",
-    )
-    donor_count = models.PositiveIntegerField(default=0, help_text="Number of donors so far.")
     starts_on = models.DateField(help_text="First day the campaign takes gifts.")
     ends_on = models.DateField(
         null=True, blank=True, help_text="Last day the campaign takes gifts. Leave empty for no end date."
@@ -171,6 +235,44 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
 
     def has_ended(self, today=None):
         return self.ends_on is not None and self.ends_on < (today or timezone.localdate())
+
+    # What it has raised: worked out from the gifts, never typed --------------
+
+    def _totals(self):
+        """The sums `with_totals()` annotates, or (one query) the same sums for this campaign alone."""
+        if not hasattr(self, "total_gifts"):
+            if self.pk is None:
+                values = dict.fromkeys(TOTALS, None)
+            else:
+                values = Campaign.objects.with_totals().filter(pk=self.pk).values(*TOTALS).first() or {}
+            for name in TOTALS:
+                setattr(self, name, values.get(name))
+        return self
+
+    @property
+    def raised(self):
+        """Offline gifts plus confirmed gifts, less refunds: never below zero."""
+        totals = self._totals()
+        amount = (totals.total_offline or ZERO) + (totals.total_gifts or ZERO) - (totals.total_refunds or ZERO)
+        return max(amount, ZERO)
+
+    @property
+    def donor_count(self):
+        """Confirmed gifts plus the donors of offline gifts."""
+        totals = self._totals()
+        return (totals.count_gifts or 0) + (totals.count_offline_donors or 0)
+
+    @property
+    def totals_updated_at(self):
+        """When the last gift, refund or offline entry was recorded, or None if there is none yet."""
+        totals = self._totals()
+        times = [totals.latest_gift_at, totals.latest_refund_at, totals.latest_offline_at]
+        return max((time for time in times if time is not None), default=None)
+
+    def forget_totals(self):
+        """Read the sums again on next use (after this campaign's gifts changed)."""
+        for name in TOTALS:
+            self.__dict__.pop(name, None)
 
     @property
     def percent_raised(self):
@@ -264,6 +366,53 @@ class SuggestedAmount(models.Model):
         return format_money(self.amount, self.campaign.currency)
 
 
+@reversion.register()
+class OfflineGift(models.Model):
+    """
+    Money staff count by hand: cheques, cash at an event, a bank transfer, or
+    a correction. Part of the campaign's versions, so a mistaken entry is
+    undone like any other edit.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="offline_gifts",
+        help_text="The campaign this money counts towards.",
+    )
+    received_on = models.DateField(
+        default=timezone.localdate, help_text="The day the money arrived (or the day of the correction)."
+    )
+    amount = models.DecimalField(
+        **MONEY,
+        help_text=(
+            "In the campaign's currency. A negative amount corrects the total downwards, e.g. a gift counted twice."
+        ),
+    )
+    donors = models.PositiveIntegerField(default=0, help_text="How many people gave this money; 0 for a correction.")
+    description = models.CharField(
+        max_length=200,
+        help_text="Where the money came from, e.g. “Cheques from the spring fun run”. Never a donor's name.",
+    )
+    recorded_at = models.DateTimeField(auto_now=True, help_text="When this entry was last saved.")
+
+    class Meta:
+        ordering = ["received_on", "pk"]
+        verbose_name = "offline gift"
+
+    def __str__(self):
+        return f"{format_money(self.amount, self.campaign.currency)} on {date_format(self.received_on, 'j F Y')}"
+
+    def clean(self):
+        if self.amount is not None and self.amount == 0:
+            raise ValidationError({"amount": "An offline gift of nothing changes nothing; enter an amount."})
+
+
+def new_click_reference():
+    """An unguessable reference for a click, carried to the provider and back with the gift."""
+    return secrets.token_hex(12)
+
+
 class DonateClick(models.Model):
     """One press of a donate button. Deliberately nothing that identifies a person."""
 
@@ -289,6 +438,15 @@ class DonateClick(models.Model):
         "from page", max_length=200, blank=True, help_text="The page of this site the button was pressed on."
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True, help_text="When the button was pressed.")
+    reference = models.CharField(
+        max_length=24,
+        unique=True,
+        null=True,
+        blank=True,
+        default=new_click_reference,
+        editable=False,
+        help_text="A random reference sent to the provider, which sends it back with the gift it led to.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -297,20 +455,239 @@ class DonateClick(models.Model):
         return f"{self.campaign} · {self.get_frequency_display()} · {self.amount or 'any amount'}"
 
 
-def clicks_per_day(campaign, days=30, today=None):
-    """[(date, clicks)] for the last `days` days, oldest first, zero-filled."""
+PROVIDER_CHOICES = [(provider.key, provider.name) for provider in PROVIDERS]
+
+
+class Gift(models.Model):
+    """
+    A gift the payment provider confirmed: by its signed webhook or in an
+    export staff imported. Only the provider's ids, the amount and when;
+    never the donor's name, e-mail, address or card.
+    """
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", "Provider's webhook"
+        IMPORT = "import", "Imported export"
+
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.PROTECT,  # money received is never deleted with a campaign
+        related_name="gifts",
+        help_text="The campaign the gift counts towards.",
+    )
+    provider = models.CharField(max_length=20, choices=PROVIDER_CHOICES, help_text="Who took the payment.")
+    transaction_id = models.CharField(
+        max_length=255,
+        help_text="The provider's id for this gift (Stripe: the Checkout Session). A gift is counted once per id.",
+    )
+    payment_id = models.CharField(
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text="The provider's id for the payment (Stripe: the PaymentIntent), which its refunds name.",
+    )
+    event_id = models.CharField(
+        max_length=255, blank=True, help_text="The provider's id for the notification that reported the gift."
+    )
+    amount = models.DecimalField(**MONEY, help_text="The amount given, in the currency below.")
+    currency = models.CharField(max_length=3, help_text="Three-letter currency code (ISO 4217).")
+    frequency = models.CharField(
+        max_length=10, choices=DonateClick.Frequency.choices, help_text="One-time, or the first of a monthly gift."
+    )
+    given_at = models.DateTimeField(help_text="When the provider says the gift was made.")
+    recorded_at = models.DateTimeField(default=timezone.now, help_text="When Ribbon counted it.")
+    source = models.CharField(max_length=10, choices=Source.choices, help_text="How Ribbon learned of the gift.")
+    click = models.ForeignKey(
+        DonateClick,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gifts",
+        help_text="The donate button press that led to the gift, where the provider sent its reference back.",
+    )
+
+    class Meta:
+        ordering = ["-given_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "transaction_id"], name="gift_counted_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="gift_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["campaign", "given_at"], name="gift_campaign_given")]
+
+    def __str__(self):
+        return f"{format_money(self.amount, self.currency)} via {self.get_provider_display()}"
+
+
+class Refund(models.Model):
+    """Money a provider gave back to the donor (a refund, or a dispute the charity lost)."""
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", "Refund"
+        DISPUTE_LOST = "dispute", "Dispute lost"
+
+    gift = models.ForeignKey(
+        Gift, on_delete=models.PROTECT, related_name="refunds", help_text="The gift the money was taken from."
+    )
+    provider = models.CharField(max_length=20, choices=PROVIDER_CHOICES, help_text="Who returned the money.")
+    reference = models.CharField(
+        max_length=255,
+        help_text="The provider's id for this refund (Stripe: the event or dispute). Counted once per id.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REFUND, help_text="Why it was returned.")
+    amount = models.DecimalField(**MONEY, help_text="The amount returned, in the gift's currency.")
+    refunded_at = models.DateTimeField(help_text="When the provider returned it.")
+    recorded_at = models.DateTimeField(default=timezone.now, help_text="When Ribbon counted it.")
+
+    class Meta:
+        ordering = ["-refunded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "reference"], name="refund_counted_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {format_money(self.amount, self.gift.currency)}"
+
+
+class ProviderEvent(models.Model):
+    """
+    A signed notification from a payment provider that Ribbon acted on, or
+    kept for staff: the record that makes a second delivery count once, and
+    the list of what needs a person (a dispute, a gift for no campaign).
+    Only ids, amounts and reasons; never the event's body, which names the donor.
+    """
+
+    # Not shown on public pages: recording one must not empty the page cache (the gift it counts does).
+    shown_on_pages = False
+
+    class Outcome(models.TextChoices):
+        COUNTED = "counted", "Gift counted"
+        REFUNDED = "refunded", "Refund counted"
+        ALREADY = "already", "Already counted"
+        FLAGGED = "flagged", "Flagged for staff"
+        HELD = "held", "Held: not counted"
+
+    provider = models.CharField(max_length=20, choices=PROVIDER_CHOICES, help_text="Who sent it.")
+    event_id = models.CharField(max_length=255, help_text="The provider's id for the notification.")
+    event_type = models.CharField(max_length=100, help_text="What the provider says happened.")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, help_text="What Ribbon did with it.")
+    reason = models.CharField(max_length=300, blank=True, help_text="Why, in a sentence, where it was not counted.")
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="provider_events",
+        help_text="The campaign it names, where Ribbon knows it.",
+    )
+    gift = models.ForeignKey(
+        Gift,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        help_text="The gift it counted or concerns.",
+    )
+    reference = models.CharField(
+        max_length=255, blank=True, help_text="The reference the provider sent back (client_reference_id), if any."
+    )
+    amount = models.DecimalField(**MONEY, null=True, blank=True, help_text="The amount it names.")
+    currency = models.CharField(max_length=3, blank=True, help_text="The currency it names.")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True, help_text="When Ribbon received it.")
+    dealt_with = models.BooleanField(
+        default=False, help_text="Tick once a person has looked into it; it then leaves the list of things to do."
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_once")]
+        verbose_name = "payment provider event"
+
+    def __str__(self):
+        return f"{self.event_type} ({self.get_outcome_display()})"
+
+
+@dataclass(frozen=True)
+class DayActivity:
+    day: datetime.date
+    clicks: int
+    gifts: int
+    amount: Decimal
+
+
+def _per_day(rows, time_field, first, **aggregates):
+    return {
+        row["day"]: row
+        for row in rows.filter(**{f"{time_field}__date__gte": first})
+        .order_by()
+        .annotate(day=TruncDate(time_field))
+        .values("day")
+        .annotate(**aggregates)
+    }
+
+
+def activity_per_day(campaign, days=30, today=None):
+    """
+    Clicks and confirmed gifts (with their amount) per day for the last
+    `days` days, oldest first, zero-filled: two queries, whatever the number.
+    """
     today = today or timezone.localdate()
     first = today - datetime.timedelta(days=days - 1)
-    counts = dict(
-        campaign.clicks.filter(created_at__date__gte=first)
-        .order_by()
-        .annotate(day=TruncDate("created_at"))
-        .values("day")
-        .annotate(total=Count("id"))
-        .values_list("day", "total")
+    clicks = _per_day(campaign.clicks.all(), "created_at", first, total=Count("id"))
+    gifts = _per_day(campaign.gifts.all(), "given_at", first, total=Count("id"), amount=Sum("amount"))
+    shown = [first + datetime.timedelta(days=offset) for offset in range(days)]
+    return [
+        DayActivity(
+            day,
+            clicks.get(day, {}).get("total", 0),
+            gifts.get(day, {}).get("total", 0),
+            gifts.get(day, {}).get("amount") or ZERO,
+        )
+        for day in shown
+    ]
+
+
+@dataclass(frozen=True)
+class SourceActivity:
+    path: str
+    clicks: int
+    gifts: int
+    amount: Decimal  # given, less what was refunded
+
+
+def activity_by_source(campaign):
+    """
+    Per page of this site that donors pressed the button on: clicks, the
+    gifts linked to those clicks, and what they gave net of refunds, most
+    given first. Three queries, whatever the number of pages.
+    """
+    clicks = dict(
+        campaign.clicks.order_by().values("source_path").annotate(total=Count("id")).values_list("source_path", "total")
     )
-    days_shown = [first + datetime.timedelta(days=offset) for offset in range(days)]
-    return [(day, counts.get(day, 0)) for day in days_shown]
+    gifts = {
+        row["click__source_path"]: row
+        for row in campaign.gifts.filter(click__isnull=False)
+        .order_by()
+        .values("click__source_path")
+        .annotate(total=Count("id"), amount=Sum("amount"))
+    }
+    refunds = dict(
+        Refund.objects.filter(gift__campaign=campaign, gift__click__isnull=False)
+        .order_by()
+        .values("gift__click__source_path")
+        .annotate(amount=Sum("amount"))
+        .values_list("gift__click__source_path", "amount")
+    )
+    rows = [
+        SourceActivity(
+            path,
+            clicks.get(path, 0),
+            gifts.get(path, {}).get("total", 0),
+            (gifts.get(path, {}).get("amount") or ZERO) - (refunds.get(path) or ZERO),
+        )
+        for path in set(clicks) | set(gifts)
+    ]
+    return sorted(rows, key=lambda row: (-row.amount, -row.gifts, -row.clicks, row.path))
 
 
 def notify_superusers_of_link_change(user, campaign, described):

@@ -8,6 +8,7 @@ hosts below: no user-info, no port, no look-alike host, nothing that a
 browser could read differently from this code.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,9 +21,34 @@ MONTHLY = "monthly"
 
 
 @dataclass(frozen=True)
-class Gift:
+class Ask:
+    """What the donor asked the button for, and the click that carries it to the provider."""
+
     amount: Decimal | None
     frequency: str  # ONE_TIME or MONTHLY
+    click_reference: str = ""  # DonateClick.reference, when the click was counted
+
+
+# Stripe returns a Payment Link's client_reference_id in its webhook. Ribbon sends
+# "<campaign slug>__<click reference>" (Stripe allows 200 letters, digits, '-' and '_');
+# links made before clicks had references carry the slug alone, and still count.
+REFERENCE_SEPARATOR = "__"
+CLICK_REFERENCE = re.compile(r"^[0-9a-f]{24}$")
+
+
+def client_reference(campaign, ask):
+    if ask.click_reference:
+        return f"{campaign.slug}{REFERENCE_SEPARATOR}{ask.click_reference}"
+    return campaign.slug
+
+
+def read_client_reference(value):
+    """(campaign slug, click reference or "") from a client_reference_id Ribbon made."""
+    value = value if isinstance(value, str) else ""
+    slug, separator, click = value.rpartition(REFERENCE_SEPARATOR)
+    if separator and CLICK_REFERENCE.match(click):
+        return slug, click
+    return value, ""
 
 
 def _money(amount):
@@ -57,10 +83,10 @@ class Provider:
 PROVIDERS = (
     # Stripe Payment Links (docs.stripe.com/payment-links/url-parameters) take
     # client_reference_id, prefilled_email and locale, but no amount: the campaign
-    # goes in client_reference_id, where Stripe's webhook reports it back.
+    # and the click go in client_reference_id, where Stripe's webhook reports them back.
     Provider(
         "stripe", "Stripe", ("buy.stripe.com", "donate.stripe.com"), takes_amount=False, takes_frequency=False,
-        gift_parameters=lambda campaign, gift: {"client_reference_id": campaign.slug},
+        gift_parameters=lambda campaign, gift: {"client_reference_id": client_reference(campaign, gift)},
     ),
     # PayPal's Donate button links (www.paypal.com/donate/?hosted_button_id=…) read
     # the HTML variables of Payments Standard (developer.paypal.com, "HTML variables"):

@@ -1,7 +1,11 @@
-from django.http import Http404, HttpResponseRedirect
+from dataclasses import replace
+
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from core.models import keep_draft_private
 from core.query import Raw, page_exists, query_parameters
@@ -9,24 +13,26 @@ from core.query import Raw, page_exists, query_parameters
 from .gifts import GiftError, is_counted, parse_gift, source_path
 from .models import Campaign, DonateClick
 from .providers import provider_url
+from .webhooks import Refused, handle, verify
 
 
 @query_parameters()
 def donate_index(request):
     """The featured campaign, or the list of active ones when none is featured."""
-    featured = Campaign.objects.featured().prefetch_related("amounts").first()
+    featured = Campaign.objects.featured().with_totals().prefetch_related("amounts").first()
     if featured is not None:
         return render(request, "donations/campaign_detail.html", {"campaign": featured, "is_donate_index": True})
-    return render(request, "donations/campaign_list.html", {"campaigns": Campaign.objects.active()})
+    return render(request, "donations/campaign_list.html", {"campaigns": Campaign.objects.active().with_totals()})
 
 
 @page_exists(lambda slug: Campaign.objects.published().filter(slug=slug).exists())
 @query_parameters()
 def campaign_detail(request, slug):
-    campaign = get_object_or_404(Campaign.objects.visible_to(request.user).prefetch_related("amounts"), slug=slug)
+    campaigns = Campaign.objects.visible_to(request.user).with_totals().prefetch_related("amounts")
+    campaign = get_object_or_404(campaigns, slug=slug)
     context = {"campaign": campaign}
     if not campaign.is_active():
-        context["featured"] = Campaign.objects.featured().exclude(pk=campaign.pk).first()
+        context["featured"] = Campaign.objects.featured().with_totals().exclude(pk=campaign.pk).first()
     response = render(request, "donations/campaign_detail.html", context)
     return keep_draft_private(response, campaign)
 
@@ -57,12 +63,14 @@ def give(request, slug):
     except GiftError as error:
         return render(request, "donations/give_error.html", {"campaign": campaign, "message": str(error)}, status=400)
     if is_counted(request, campaign):
-        DonateClick.objects.create(
+        click = DonateClick.objects.create(
             campaign=campaign,
             amount=gift.amount,
             frequency=gift.frequency,
             source_path=source_path(request),
         )
+        # The click's reference goes to the provider and comes back with the gift (donations.webhooks).
+        gift = replace(gift, click_reference=click.reference)
     return HttpResponseRedirect(provider_url(campaign, gift))
 
 
@@ -76,3 +84,20 @@ def thanks(request):
 def campaign_thanks(request, slug):
     campaign = get_object_or_404(Campaign.objects.published(), slug=slug)
     return render(request, "donations/thanks.html", {"campaign": campaign})
+
+
+@csrf_exempt  # Stripe cannot hold a CSRF token; its signature takes the token's place (donations.webhooks)
+@require_POST
+@never_cache
+def stripe_webhook(request):
+    """Stripe's notification of a gift, refund or dispute: verified, then counted once."""
+    secrets = settings.STRIPE_WEBHOOK_SECRETS
+    if not secrets:
+        # Stripe retries for three days: set STRIPE_WEBHOOK_SECRET and nothing is lost.
+        unset = "This site has no Stripe webhook secret set (STRIPE_WEBHOOK_SECRET)."
+        return JsonResponse({"error": unset}, status=503)
+    try:
+        outcome = handle(verify(request.body, request.headers.get("Stripe-Signature", ""), secrets))
+    except Refused as refusal:
+        return JsonResponse({"error": str(refusal)}, status=400)
+    return JsonResponse({"received": True, "outcome": outcome})

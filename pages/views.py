@@ -35,7 +35,7 @@ SEARCHED = [Treatment, Question]
 def home(request):
     treatments = Treatment.objects.published().order_by("title")[:6]
     topics = Topic.objects.with_published_questions().order_by("order", "name")
-    campaign = Campaign.objects.featured().first()
+    campaign = Campaign.objects.featured().with_totals().first()
     return render(request, "pages/home.html", {"treatments": treatments, "topics": topics, "campaign": campaign})
 
 

@@ -240,20 +240,23 @@ def make_campaign(db):
 
     from django.utils import timezone
 
-    from donations.models import Campaign, SuggestedAmount
+    from donations.models import Campaign, OfflineGift, SuggestedAmount
 
-    def make(title=None, amounts=(), **fields):
+    def make(title=None, amounts=(), raised=Decimal("12500"), donor_count=130, **fields):
+        """A published campaign; `raised` and `donor_count` become one offline gift (none if both are 0)."""
         today = timezone.localdate()
         fields.setdefault("summary", "What the money does.")
         fields.setdefault("story", "Why it matters.")
         fields.setdefault("goal", Decimal("50000"))
-        fields.setdefault("raised", Decimal("12500"))
-        fields.setdefault("donor_count", 130)
         fields.setdefault("starts_on", today - datetime.timedelta(days=10))
         fields.setdefault("ends_on", today + datetime.timedelta(days=18))
         fields.setdefault("status", Campaign.Status.PUBLISHED)
         fields.setdefault("donate_url", "https://buy.stripe.com/test_abc123")
         campaign = Campaign.objects.create(title=title or f"Campaign {next(_counter)}", **fields)
+        if raised or donor_count:
+            OfflineGift.objects.create(
+                campaign=campaign, amount=Decimal(raised), donors=donor_count, description="Counted before the test"
+            )
         for order, (amount, impact, *default) in enumerate(amounts):
             SuggestedAmount.objects.create(
                 campaign=campaign, amount=amount, impact=impact, order=order, is_default=bool(default and default[0])

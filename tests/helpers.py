@@ -242,8 +242,6 @@ def campaign_form(**overrides):
         "monthly_donate_url": "",
         "goal": "1000",
         "currency": "USD",
-        "raised": "0",
-        "donor_count": "0",
         "hero_image_alt": "",
         "story": "Why.",
         "thank_you_message": "Thanks.",
@@ -258,6 +256,10 @@ def campaign_form(**overrides):
         "amounts-1-impact": "another",
         "amounts-1-order": "2",
         "amounts-1-is_default": "on",
+        "offline_gifts-TOTAL_FORMS": "0",
+        "offline_gifts-INITIAL_FORMS": "0",
+        "offline_gifts-MIN_NUM_FORMS": "0",
+        "offline_gifts-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data
@@ -341,6 +343,7 @@ NOT_PAGES = (
     "/" + settings.ADMIN_URL,
     "/markdownx/",
     "/feedback/",
+    "/donate/webhooks/",  # for the payment provider's signed POSTs, not people
     "/" + settings.MEDIA_URL.lstrip("/"),
     "/static/",
 )

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from donations.models import Campaign
-from donations.providers import MONTHLY, ONE_TIME, Gift, provider_url
+from donations.providers import MONTHLY, ONE_TIME, Ask, provider_url
 
 pytestmark = pytest.mark.django_db
 
@@ -117,51 +117,51 @@ UTM = {"utm_source": "ribbon", "utm_medium": "donate_button", "utm_campaign": "r
 
 def test_stripe_takes_no_amount_and_passes_the_campaign_as_reference():
     campaign = campaign_with("https://buy.stripe.com/once", monthly="https://buy.stripe.com/monthly")
-    base, query = query_of(provider_url(campaign, Gift(Decimal("50"), ONE_TIME)))
+    base, query = query_of(provider_url(campaign, Ask(Decimal("50"), ONE_TIME)))
     assert base == "https://buy.stripe.com/once"
     assert query == {"client_reference_id": "research", **UTM}
-    base, query = query_of(provider_url(campaign, Gift(Decimal("50"), MONTHLY)))
+    base, query = query_of(provider_url(campaign, Ask(Decimal("50"), MONTHLY)))
     assert base == "https://buy.stripe.com/monthly"
 
 
 def test_paypal_takes_amount_and_currency_and_keeps_its_button_id():
     campaign = campaign_with("https://www.paypal.com/donate/?hosted_button_id=ABC")
-    base, query = query_of(provider_url(campaign, Gift(Decimal("25.50"), ONE_TIME)))
+    base, query = query_of(provider_url(campaign, Ask(Decimal("25.50"), ONE_TIME)))
     assert base == "https://www.paypal.com/donate/"
     assert query == {"hosted_button_id": "ABC", "amount": "25.50", "currency_code": "USD", **UTM}
 
 
 def test_every_org_takes_amount_and_frequency():
     campaign = campaign_with("https://www.every.org/ribbon/f/research")
-    _, query = query_of(provider_url(campaign, Gift(Decimal("50"), MONTHLY)))
+    _, query = query_of(provider_url(campaign, Ask(Decimal("50"), MONTHLY)))
     assert query == {"amount": "50", "frequency": "MONTHLY", **UTM}
-    _, query = query_of(provider_url(campaign, Gift(Decimal("50"), ONE_TIME)))
+    _, query = query_of(provider_url(campaign, Ask(Decimal("50"), ONE_TIME)))
     assert query["frequency"] == "ONCE"
 
 
 def test_givebutter_takes_amount_and_monthly_frequency():
     campaign = campaign_with("https://givebutter.com/ribbon")
-    _, query = query_of(provider_url(campaign, Gift(Decimal("100"), MONTHLY)))
+    _, query = query_of(provider_url(campaign, Ask(Decimal("100"), MONTHLY)))
     assert query == {"amount": "100", "frequency": "monthly", **UTM}
-    _, query = query_of(provider_url(campaign, Gift(Decimal("100"), ONE_TIME)))
+    _, query = query_of(provider_url(campaign, Ask(Decimal("100"), ONE_TIME)))
     assert query == {"amount": "100", **UTM}
 
 
 def test_donorbox_takes_amount_and_interval():
     campaign = campaign_with("https://donorbox.org/ribbon")
-    _, query = query_of(provider_url(campaign, Gift(Decimal("10"), MONTHLY)))
+    _, query = query_of(provider_url(campaign, Ask(Decimal("10"), MONTHLY)))
     assert query == {"amount": "10", "default_interval": "m", **UTM}
 
 
 def test_no_amount_leaves_the_choice_to_the_provider():
     campaign = campaign_with("https://www.every.org/ribbon/f/research")
-    _, query = query_of(provider_url(campaign, Gift(None, ONE_TIME)))
+    _, query = query_of(provider_url(campaign, Ask(None, ONE_TIME)))
     assert "amount" not in query
 
 
 def test_our_parameters_replace_any_stored_in_the_link():
     campaign = campaign_with("https://givebutter.com/ribbon?amount=999&utm_source=old&ref=newsletter")
-    _, query = query_of(provider_url(campaign, Gift(Decimal("5"), ONE_TIME)))
+    _, query = query_of(provider_url(campaign, Ask(Decimal("5"), ONE_TIME)))
     assert query == {"ref": "newsletter", "amount": "5", **UTM}
 
 
@@ -189,7 +189,7 @@ def test_a_refused_fragment_names_the_ones_the_provider_documents():
 @pytest.mark.parametrize("fragment", ["donate", "/donate"])
 def test_every_org_links_keep_their_fragment_with_the_gift_before_it(fragment):
     campaign = campaign_with(f"https://www.every.org/ribbon#{fragment}")
-    url = provider_url(campaign, Gift(Decimal("25"), MONTHLY))
+    url = provider_url(campaign, Ask(Decimal("25"), MONTHLY))
     parts = urlsplit(url)
     assert parts.fragment == fragment, "Every.org's button reads the part after '#'"
     assert parse_qs(parts.query)["amount"] == ["25"]

@@ -1,6 +1,7 @@
 """The donate path: campaign pages, the give redirect, thank-you pages, admin."""
 
 import datetime
+import re
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -73,15 +74,24 @@ def test_a_click_lands_on_the_provider_and_records_one_anonymous_click(client, e
         "frequency",
         "source_path",
         "created_at",
+        "reference",  # random per click, made on the server: it names no person
+        "gifts",  # the gifts the provider confirmed came from this click
     }, "nothing that identifies a person is stored"
+    assert re.fullmatch(r"[0-9a-f]{24}", click.reference)
     assert not response.cookies, "no cookie is set"
     assert "no-store" in response["Cache-Control"]
 
 
-def test_stripe_gets_the_campaign_as_reference_and_no_amount(client, stripe_campaign):
+def test_stripe_gets_the_campaign_and_click_as_reference_and_no_amount(client, stripe_campaign):
     response = give(client, stripe_campaign, amount="50")
-    assert response["Location"].startswith("https://buy.stripe.com/test_once?client_reference_id=fund-research&")
+    click = DonateClick.objects.get()
+    assert response["Location"].startswith(
+        f"https://buy.stripe.com/test_once?client_reference_id=fund-research__{click.reference}&"
+    )
     assert "amount=" not in response["Location"]
+    # A click that is not counted (a link scanner) has no reference: the campaign alone.
+    scanned = give(client, stripe_campaign, headers={"user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1)"})
+    assert "client_reference_id=fund-research&" in scanned["Location"]
 
 
 def test_a_typed_amount_wins_over_the_preselected_one(client, every_org_campaign):
@@ -394,7 +404,7 @@ def test_admin_list_and_page_show_progress_and_clicks(client, editor, stripe_cam
     assert row.select_one(".field-clicks_total").get_text() == "3"
     assert row.select_one(".field-raised_display").get_text() == "$12,500"
     page = soup_of(client.get(f"/admin/donations/campaign/{stripe_campaign.pk}/change/"))
-    table = page.select_one(".field-clicks_by_day table")
+    table = page.select_one(".field-activity table")
     assert len(table.select("tbody tr")) == 30
     assert table.select_one("tfoot td").get_text() == "2"
 

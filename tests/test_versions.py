@@ -167,7 +167,7 @@ def test_demo_content_has_a_first_version_and_loading_it_again_adds_none():
     versions = _versions(campaign)
     assert [version.revision.get_comment() for version in versions] == ["Demo content loaded"]
     held = {version.content_type.model for version in versions[0].revision.version_set.all()}
-    assert held == {"campaign", "suggestedamount"}
+    assert held == {"campaign", "suggestedamount", "offlinegift"}
     assert Version.objects.get_for_object(Question.objects.first()).count() == 1
     assert Version.objects.get_for_object(Treatment.objects.first()).count() == 1
     before = Version.objects.count()

@@ -17,7 +17,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from core import page_cache
-from donations.models import Campaign, SuggestedAmount
+from donations.models import Campaign, DonateClick, Gift, OfflineGift, Refund, SuggestedAmount
 from faq.models import Question, Topic
 from treatments.models import Reference, Tag, Treatment, TreatmentPoint, refresh_search_rows
 
@@ -301,8 +301,6 @@ class Command(BaseCommand):
                     summary=sentence(rng, 16)[:300],
                     story=paragraph(rng, 300),
                     goal=10_000 * rng.randint(1, 10),
-                    raised=1_000 * rng.randint(0, 60),
-                    donor_count=rng.randint(0, 900),
                     starts_on=today - datetime.timedelta(days=30),
                     ends_on=today + datetime.timedelta(days=rng.randint(10, 90)),
                     status=Campaign.Status.PUBLISHED,
@@ -314,4 +312,41 @@ class Command(BaseCommand):
                     )
                     for i, amount in enumerate((10, 25, 50, 100))
                 )
+                self.create_gifts(campaign, rng)
         return len(numbers)
+
+    def create_gifts(self, campaign, rng):
+        """An offline entry, 100 clicks from five pages, a gift per fourth click, a refund per tenth gift."""
+        now = timezone.now()
+        OfflineGift.objects.create(
+            campaign=campaign, amount=1_000 * rng.randint(0, 60), donors=rng.randint(0, 900), description="Volume"
+        )
+        clicks = DonateClick.objects.bulk_create(
+            DonateClick(
+                campaign=campaign,
+                frequency="one-time",
+                source_path=f"/treatments/volume-page-{i % 5}/",
+                created_at=now - datetime.timedelta(hours=7 * i),
+            )
+            for i in range(100)
+        )
+        gifts = Gift.objects.bulk_create(
+            Gift(
+                campaign=campaign,
+                provider="stripe",
+                transaction_id=f"cs_volume_{campaign.slug}_{i}",
+                payment_id=f"pi_volume_{campaign.slug}_{i}",
+                amount=rng.choice((10, 25, 50, 100)),
+                currency=campaign.currency,
+                frequency="one-time",
+                given_at=click.created_at,
+                source=Gift.Source.WEBHOOK,
+                click=click,
+            )
+            for i, click in enumerate(clicks[::4])
+        )
+        Refund.objects.bulk_create(
+            Refund(gift=gift, provider="stripe", reference=f"evt_volume_{gift.transaction_id}", amount=gift.amount,
+                   refunded_at=now)
+            for gift in gifts[::10]
+        )  # fmt: skip
