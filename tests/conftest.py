@@ -264,3 +264,14 @@ def make_campaign(db):
         return campaign
 
     return make
+
+
+@pytest.fixture
+def stripe_campaign(make_campaign):
+    """The featured campaign, paid through a Stripe Payment Link: $12,500 of $50,000 from 130 donors so far."""
+    return make_campaign(
+        "Fund research",
+        donate_url="https://buy.stripe.com/test_once",
+        is_featured=True,
+        amounts=[(25, "lab supplies"), (50, "an adviser's time", True), (100, "a summary")],
+    )

@@ -22,16 +22,6 @@ BROWSER = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko
 
 
 @pytest.fixture
-def stripe_campaign(make_campaign):
-    return make_campaign(
-        "Fund research",
-        donate_url="https://buy.stripe.com/test_once",
-        is_featured=True,
-        amounts=[(25, "lab supplies"), (50, "an adviser's time", True), (100, "a summary")],
-    )
-
-
-@pytest.fixture
 def every_org_campaign(make_campaign):
     return make_campaign(
         "Support line",

@@ -1,0 +1,414 @@
+"""
+Honest totals: Stripe's signed webhook, refunds and disputes, what the
+campaign's page and admin show. Every payload is signed by the `stripe`
+library's own code (WebhookSignature.generate_signature_header), as Stripe
+signs it.
+"""
+
+import json
+import logging
+import threading
+import time
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+import stripe
+from django.db import connection
+from django.test import Client
+
+from donations import webhooks
+from donations.models import DonateClick, Gift, OfflineGift, ProviderEvent, Refund
+
+from .helpers import form_values, soup_of
+
+SECRET = "whsec_test_ribbon_secret"
+URL = "/donate/webhooks/stripe/"
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+_ids = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(autouse=True)
+def stripe_secret(settings):
+    settings.STRIPE_WEBHOOK_SECRETS = [SECRET]
+
+
+def event(kind, obj, event_id=None, created=None):
+    return {
+        "id": event_id or f"evt_test_{next(_ids)}",
+        "object": "event",
+        "type": kind,
+        "created": created or int(time.time()),
+        "livemode": False,
+        "data": {"object": obj},
+    }
+
+
+def paid_session(reference, amount_total=5000, currency="usd", mode="payment", status="paid", session_id=None):
+    number = next(_ids)
+    return {
+        "id": session_id or f"cs_test_{number}",
+        "object": "checkout.session",
+        "client_reference_id": reference,
+        "amount_total": amount_total,
+        "currency": currency,
+        "mode": mode,
+        "payment_status": status,
+        "payment_intent": f"pi_test_{number}" if mode == "payment" else None,
+        "invoice": f"in_test_{number}" if mode == "subscription" else None,
+        # What Stripe sends about the donor; Ribbon must keep none of it.
+        "customer_details": {
+            "name": "Jane Donor",
+            "email": "jane.donor@example.org",
+            "address": {"line1": "1 Private Road", "postal_code": "AB1 2CD"},
+        },
+    }
+
+
+def post(client, payload, secret=SECRET, timestamp=None, header=None, body=None):
+    body = body if body is not None else json.dumps(payload)
+    if header is None:
+        header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
+    return client.post(URL, data=body, content_type="application/json", headers={"Stripe-Signature": header})
+
+
+def gift_event(campaign_or_reference, **session):
+    reference = getattr(campaign_or_reference, "slug", campaign_or_reference)
+    return event("checkout.session.completed", paid_session(reference, **session))
+
+
+def nothing_written():
+    return not Gift.objects.exists() and not Refund.objects.exists() and not ProviderEvent.objects.exists()
+
+
+# A paid session ---------------------------------------------------------------------
+
+
+def test_a_paid_session_adds_one_gift_and_moves_the_pages_progress(client, stripe_campaign):
+    before = soup_of(client.get(stripe_campaign.get_absolute_url())).select_one(".progress__summary").get_text()
+    assert before.startswith("$12,500 raised of $50,000 · 25% · 130 donors")
+
+    response = post(client, gift_event(stripe_campaign, amount_total=250000))
+
+    assert response.status_code == 200
+    assert response.json() == {"received": True, "outcome": "gift counted"}
+    gift = Gift.objects.get()
+    assert (gift.campaign, gift.amount, gift.currency, gift.frequency, gift.provider, gift.source) == (
+        stripe_campaign, Decimal("2500.00"), "USD", "one-time", "stripe", Gift.Source.WEBHOOK
+    )  # fmt: skip
+    assert gift.payment_id.startswith("pi_test_")
+    assert gift.event_id.startswith("evt_test_")
+    page = soup_of(client.get(stripe_campaign.get_absolute_url()))
+    assert page.select_one(".progress__summary").get_text().startswith("$15,000 raised of $50,000 · 30% · 131 donors")
+    assert page.select_one("progress")["value"] == "30"
+    assert page.select_one(".progress__updated time")["datetime"].startswith(gift.recorded_at.strftime("%Y-%m-%d"))
+
+
+def test_a_new_gift_reaches_pages_already_in_the_page_cache(client, stripe_campaign, commit):
+    with commit():
+        pass
+    assert "$12,500 raised" in client.get("/donate/").content.decode()
+    assert client.get("/donate/")["X-Page-Cache"] == "hit"
+    with commit():
+        post(Client(), gift_event(stripe_campaign, amount_total=100000))
+    assert "$13,500 raised" in client.get("/donate/").content.decode()
+
+
+def test_nothing_about_the_donor_is_stored_or_logged(client, stripe_campaign, caplog):
+    caplog.set_level(logging.DEBUG)
+    post(client, gift_event(stripe_campaign))
+    stored = json.dumps(
+        [list(model.objects.values()) for model in (Gift, ProviderEvent, Refund, DonateClick)], default=str
+    )
+    for detail in ("Jane", "Donor", "jane.donor@example.org", "Private Road", "AB1 2CD"):
+        assert detail not in stored
+        assert detail not in caplog.text
+    assert Gift.objects.count() == 1
+
+
+def test_a_monthly_gift_and_a_bank_debit_that_pays_later(client, stripe_campaign):
+    post(client, gift_event(stripe_campaign, mode="subscription"))
+    assert Gift.objects.get().frequency == "monthly"
+
+    pending = paid_session(stripe_campaign.slug, status="unpaid")
+    response = post(client, event("checkout.session.completed", pending))
+    assert response.json()["outcome"] == "ignored: not paid yet"
+    assert Gift.objects.count() == 1, "an unpaid session adds nothing"
+    post(client, event("checkout.session.async_payment_succeeded", {**pending, "payment_status": "paid"}))
+    assert Gift.objects.count() == 2
+    # Should Stripe also report the session as completed and paid, it is the same payment.
+    response = post(client, event("checkout.session.completed", {**pending, "payment_status": "paid"}))
+    assert response.json()["outcome"] == "already counted"
+    assert Gift.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("currency", "minor_units", "amount", "shown"),
+    [
+        ("jpy", 5000, Decimal("5000"), "JPY 5,000 raised"),  # zero-decimal: ¥5,000 is 5000
+        ("usd", 5000, Decimal("50.00"), "$50"),
+        ("kwd", 5120, Decimal("5.120"), "5.12"),  # three decimals
+        ("isk", 500000, Decimal("5000.00"), "5,000"),  # two decimals in Stripe's API, whole króna in practice
+    ],
+)
+def test_amounts_are_converted_from_the_currencys_smallest_unit(
+    client, make_campaign, currency, minor_units, amount, shown
+):
+    campaign = make_campaign(currency=currency.upper(), raised=0, donor_count=0, goal=0)
+    post(client, gift_event(campaign, amount_total=minor_units, currency=currency))
+    assert Gift.objects.get().amount == amount
+    assert shown in soup_of(client.get(campaign.get_absolute_url())).select_one(".progress__summary").get_text()
+
+
+# What is refused, and writes nothing -----------------------------------------------
+
+
+def test_a_replayed_event_counts_once(client, stripe_campaign):
+    payload = gift_event(stripe_campaign)
+    assert post(client, payload).json()["outcome"] == "gift counted"
+    again = post(client, payload)
+    assert again.status_code == 200, "Stripe must not retry it"
+    assert again.json()["outcome"] == "already received"
+    assert Gift.objects.count() == 1
+    assert ProviderEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda payload: {"secret": "whsec_someone_else"}, id="wrong secret"),
+        pytest.param(lambda payload: {"timestamp": int(time.time()) - 301}, id="signed over five minutes ago"),
+        pytest.param(lambda payload: {"header": ""}, id="unsigned"),
+        pytest.param(lambda payload: {"header": "t=nonsense,v1=nonsense"}, id="garbled header"),
+        pytest.param(
+            lambda payload: {
+                "header": stripe.WebhookSignature.generate_signature_header(json.dumps(payload), SECRET),
+                "body": json.dumps(payload).replace("5000", "9999999"),
+            },
+            id="body changed after signing",
+        ),
+        pytest.param(lambda payload: {"body": "not json at all"}, id="signed, but not JSON"),
+        pytest.param(lambda payload: {"body": json.dumps({"id": "evt_1", "type": "x"})}, id="signed, not an event"),
+        pytest.param(
+            lambda payload: {
+                "body": json.dumps({**payload, "data": {"object": {**payload["data"]["object"], "amount_total": "5"}}})
+            },
+            id="signed, amount not a whole number",
+        ),
+    ],
+)
+def test_what_is_not_a_verified_stripe_event_gets_400_and_writes_nothing(client, stripe_campaign, tamper):
+    payload = gift_event(stripe_campaign)
+    response = post(client, payload, **tamper(payload))
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert nothing_written()
+
+
+def test_a_body_that_is_not_utf8_gets_400(client, db):
+    header = "t=1,v1=abc"
+    response = client.post(URL, data=b"\xff\xfe", content_type="application/json", headers={"Stripe-Signature": header})
+    assert response.status_code == 400
+    assert nothing_written()
+
+
+def test_without_a_secret_the_endpoint_says_so_and_stripe_retries(client, stripe_campaign, settings):
+    settings.STRIPE_WEBHOOK_SECRETS = []
+    response = post(client, gift_event(stripe_campaign))
+    assert response.status_code == 503
+    assert "STRIPE_WEBHOOK_SECRET" in response.json()["error"]
+    assert nothing_written()
+
+
+def test_a_rolled_over_secret_and_the_old_one_both_verify(client, stripe_campaign, settings):
+    settings.STRIPE_WEBHOOK_SECRETS = ["whsec_new_one", SECRET]
+    assert post(client, gift_event(stripe_campaign)).status_code == 200
+    assert post(client, gift_event(stripe_campaign), secret="whsec_new_one").status_code == 200
+    assert Gift.objects.count() == 2
+
+
+def test_only_post_and_no_csrf_token_needed(stripe_campaign):
+    client = Client(enforce_csrf_checks=True)
+    assert client.get(URL).status_code == 405
+    assert post(client, gift_event(stripe_campaign)).status_code == 200
+
+
+def test_unknown_event_types_get_200_and_are_ignored(client, stripe_campaign):
+    response = post(client, event("customer.created", {"id": "cus_1", "email": "someone@example.org"}))
+    assert response.status_code == 200
+    assert response.json()["outcome"].startswith("ignored")
+    assert nothing_written()
+
+
+# Kept for staff, not added ------------------------------------------------------------
+
+
+def test_gifts_for_an_unknown_campaign_or_in_another_currency_are_held_not_added(client, stripe_campaign):
+    post(client, gift_event("no-such-campaign"))
+    post(client, gift_event(stripe_campaign, currency="eur"))
+    assert not Gift.objects.exists()
+    held = {event.reason: event for event in ProviderEvent.objects.all()}
+    assert set(held) == {
+        "No campaign has the reference “no-such-campaign”.",
+        "The gift is in EUR; the campaign counts USD.",
+    }
+    assert all(event.outcome == "held" and event.amount == Decimal("50.00") for event in held.values())
+    assert stripe_campaign.raised == Decimal("12500")
+
+
+# Refunds and disputes --------------------------------------------------------------------
+
+
+def charge(gift, amount_refunded, currency="usd"):
+    return {
+        "id": "ch_test_1",
+        "object": "charge",
+        "payment_intent": gift.payment_id,
+        "amount": 250000,
+        "amount_refunded": amount_refunded,
+        "currency": currency,
+        "refunded": amount_refunded == 250000,
+    }
+
+
+def test_a_partial_refund_subtracts_and_a_later_full_one_takes_the_rest(client, stripe_campaign):
+    post(client, gift_event(stripe_campaign, amount_total=250000))
+    gift = Gift.objects.get()
+
+    partial = event("charge.refunded", charge(gift, 50000))
+    assert post(client, partial).json()["outcome"] == "refund counted"
+    assert stripe_campaign.raised == Decimal("14500")  # 12,500 + 2,500 − 500
+    summary = soup_of(client.get(stripe_campaign.get_absolute_url())).select_one(".progress__summary").get_text()
+    assert summary.startswith("$14,500 raised")
+
+    assert post(client, partial).json()["outcome"] == "already received"
+    # Stripe reports the total refunded so far: a second event for another 2,000 adds 2,000.
+    post(client, event("charge.refunded", charge(gift, 250000)))
+    stripe_campaign.forget_totals()
+    assert stripe_campaign.raised == Decimal("12500")
+    assert sorted(refund.amount for refund in Refund.objects.all()) == [Decimal("500.00"), Decimal("2000.00")]
+    # An event delivered late, naming a smaller total than already counted, takes nothing more.
+    assert post(client, event("charge.refunded", charge(gift, 50000))).json()["outcome"] == "already counted"
+    stripe_campaign.forget_totals()
+    assert stripe_campaign.raised == Decimal("12500")
+
+
+def test_a_refund_of_a_payment_ribbon_never_counted_is_held(client, stripe_campaign):
+    unknown = Gift(payment_id="pi_not_ours", amount=Decimal("10"))
+    post(client, event("charge.refunded", charge(unknown, 1000)))
+    held = ProviderEvent.objects.get()
+    assert (held.outcome, held.reason) == ("held", "It concerns a payment Ribbon counted no gift for.")
+    assert not Refund.objects.exists()
+
+
+def test_disputes_are_flagged_and_a_lost_one_is_taken_back(client, admin_client, stripe_campaign):
+    post(client, gift_event(stripe_campaign, amount_total=10000))
+    gift = Gift.objects.get()
+    dispute = {"id": "dp_test_1", "object": "dispute", "amount": 10000, "currency": "usd",
+               "payment_intent": gift.payment_id, "reason": "fraudulent", "status": "needs_response"}  # fmt: skip
+    post(client, event("charge.dispute.created", dispute))
+    flagged = ProviderEvent.objects.get(event_type="charge.dispute.created")
+    assert flagged.outcome == "flagged"
+    assert "disputes this payment (fraudulent)" in flagged.reason
+    assert stripe_campaign.raised == Decimal("12600"), "a dispute alone changes nothing"
+    page = soup_of(admin_client.get(f"/admin/donations/campaign/{stripe_campaign.pk}/change/"))
+    assert "disputes this payment" in page.select_one(".field-refunds_and_flags").get_text()
+
+    post(client, event("charge.dispute.closed", {**dispute, "status": "lost"}))
+    post(client, event("charge.dispute.closed", {**dispute, "status": "lost"}))  # sent twice, as a new event
+    stripe_campaign.forget_totals()
+    assert stripe_campaign.raised == Decimal("12500")
+    assert Refund.objects.get().kind == Refund.Kind.DISPUTE_LOST
+
+
+# Which page led to the gift ---------------------------------------------------------------
+
+
+def test_the_click_and_page_a_gift_came_from_are_linked(client, admin_client, stripe_campaign, make_treatment):
+    make_treatment("Chemotherapy")
+    redirect = client.get(
+        stripe_campaign.get_give_url(), {"from": "/treatments/chemotherapy/"}, headers={"user-agent": BROWSER}
+    )
+    click = DonateClick.objects.get()
+    reference = f"{stripe_campaign.slug}__{click.reference}"
+    assert f"client_reference_id={reference}" in redirect["Location"]
+
+    post(client, gift_event(reference, amount_total=7500))
+    post(client, gift_event(stripe_campaign.slug, amount_total=2500))  # a link made before references: no page
+    linked = Gift.objects.get(click__isnull=False)
+    assert (linked.click, linked.amount) == (click, Decimal("75.00"))
+
+    page = soup_of(admin_client.get(f"/admin/donations/campaign/{stripe_campaign.pk}/change/"))
+    rows = [[cell.get_text() for cell in row.select("td")] for row in page.select(".field-by_page tbody tr")]
+    assert rows == [["/treatments/chemotherapy/", "1", "1", "$75"]]
+    latest = page.select_one(".field-confirmed_gifts tbody").get_text()
+    assert "/treatments/chemotherapy/" in latest
+    assert "$25" in latest
+
+
+def test_a_reference_naming_another_campaigns_click_links_no_click(client, stripe_campaign, make_campaign):
+    other = make_campaign(title="Other appeal", donate_url="https://buy.stripe.com/test_other")
+    click = DonateClick.objects.create(campaign=other, frequency="one-time")
+    post(client, gift_event(f"{stripe_campaign.slug}__{click.reference}"))
+    assert Gift.objects.get().click is None
+
+
+# At the same moment ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_of_one_event_at_the_same_moment_count_once_on_postgresql(make_campaign):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's in-memory test database has no concurrent connections; .ci/run runs this on PostgreSQL")
+    campaign = make_campaign(donate_url="https://buy.stripe.com/test_abc", raised=0, donor_count=0)
+    payload = gift_event(campaign)
+    body = json.dumps(payload)
+    header = stripe.WebhookSignature.generate_signature_header(body, SECRET)
+    start = threading.Barrier(2)
+    outcomes = []
+    counted = webhooks.HANDLERS["checkout.session.completed"]
+
+    def slow(*args):
+        time.sleep(0.5)  # the first holds its transaction open while the second arrives
+        counted(*args)
+
+    def deliver():
+        start.wait()
+        try:
+            response = Client().post(URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+            outcomes.append((response.status_code, response.json().get("outcome")))
+        finally:
+            connection.close()
+
+    with mock.patch.dict(webhooks.HANDLERS, {"checkout.session.completed": slow}):
+        threads = [threading.Thread(target=deliver) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert sorted(outcomes) == [(200, "already received"), (200, "gift counted")]
+    assert Gift.objects.count() == 1
+    assert ProviderEvent.objects.count() == 1
+    assert campaign.raised == Decimal("50.00")
+
+
+# Offline gifts ----------------------------------------------------------------------------
+
+
+def test_offline_gifts_add_to_the_total_and_can_be_undone(client, admin_client, stripe_campaign):
+    url = f"/admin/donations/campaign/{stripe_campaign.pk}/change/"
+    data = form_values(admin_client.get(url).content.decode())
+    total = int(data["offline_gifts-TOTAL_FORMS"])
+    data.update({
+        "offline_gifts-TOTAL_FORMS": str(total + 1),
+        f"offline_gifts-{total}-received_on": "2026-11-01",
+        f"offline_gifts-{total}-amount": "340",
+        f"offline_gifts-{total}-donors": "15",
+        f"offline_gifts-{total}-description": "Cheques from the spring fun run",
+    })  # fmt: skip
+    data.pop("_continue", None)
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    stripe_campaign.forget_totals()
+    assert (stripe_campaign.raised, stripe_campaign.donor_count) == (Decimal("12840"), 145)
+    assert OfflineGift.objects.filter(description="Cheques from the spring fun run").exists()
