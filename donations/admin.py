@@ -48,14 +48,21 @@ class SuggestedAmountFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("Only one suggested amount can be selected by default.")
 
 
-class SuggestedAmountInline(LabelledTabularInline):
+class CampaignRowInline(LabelledTabularInline):
+    """A campaign's rows, each named with the campaign's currency: read with the campaign, not one query per row."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("campaign")
+
+
+class SuggestedAmountInline(CampaignRowInline):
     model = SuggestedAmount
     formset = SuggestedAmountFormSet
     fields = ["amount", "impact", "order", "is_default"]
     extra = 1
 
 
-class OfflineGiftInline(LabelledTabularInline):
+class OfflineGiftInline(CampaignRowInline):
     """Money counted by hand; saved with the campaign, so its history and undo are the campaign's."""
 
     model = OfflineGift

@@ -396,7 +396,10 @@ def test_two_deliveries_of_one_event_at_the_same_moment_count_once_on_postgresql
 
 
 def test_offline_gifts_add_to_the_total_and_can_be_undone(client, admin_client, stripe_campaign):
+    from reversion.models import Version
+
     url = f"/admin/donations/campaign/{stripe_campaign.pk}/change/"
+    assert admin_client.post(url, form_values(admin_client.get(url).content.decode())).status_code == 302
     data = form_values(admin_client.get(url).content.decode())
     total = int(data["offline_gifts-TOTAL_FORMS"])
     data.update({
@@ -406,9 +409,113 @@ def test_offline_gifts_add_to_the_total_and_can_be_undone(client, admin_client, 
         f"offline_gifts-{total}-donors": "15",
         f"offline_gifts-{total}-description": "Cheques from the spring fun run",
     })  # fmt: skip
-    data.pop("_continue", None)
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     stripe_campaign.forget_totals()
     assert (stripe_campaign.raised, stripe_campaign.donor_count) == (Decimal("12840"), 145)
-    assert OfflineGift.objects.filter(description="Cheques from the spring fun run").exists()
+    summary = soup_of(client.get(stripe_campaign.get_absolute_url())).select_one(".progress__summary").get_text()
+    assert summary.startswith("$12,840 raised")
+
+    # A mistaken entry is undone from the campaign's history, like any edit.
+    before = Version.objects.get_for_object(stripe_campaign).order_by("pk").first()
+    revert_url = f"/admin/donations/campaign/{stripe_campaign.pk}/history/{before.pk}/"
+    assert admin_client.post(revert_url, form_values(admin_client.get(revert_url).content)).status_code == 302
+    assert not OfflineGift.objects.filter(description="Cheques from the spring fun run").exists()
+    summary = soup_of(client.get(stripe_campaign.get_absolute_url())).select_one(".progress__summary").get_text()
+    assert summary.startswith("$12,500 raised of $50,000 · 25% · 130 donors")
+
+
+def test_an_offline_gift_of_nothing_is_a_form_error(admin_client, stripe_campaign):
+    url = f"/admin/donations/campaign/{stripe_campaign.pk}/change/"
+    data = form_values(admin_client.get(url).content.decode())
+    total = int(data["offline_gifts-TOTAL_FORMS"])
+    data.update({
+        "offline_gifts-TOTAL_FORMS": str(total + 1),
+        f"offline_gifts-{total}-received_on": "2026-11-01",
+        f"offline_gifts-{total}-amount": "0",
+        f"offline_gifts-{total}-donors": "0",
+        f"offline_gifts-{total}-description": "Nothing",
+    })  # fmt: skip
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "An offline gift of nothing changes nothing" in response.content.decode()
+
+
+# What it costs --------------------------------------------------------------------------
+
+
+def add_gifts(campaign, count):
+    """`count` confirmed gifts from clicks on three pages, a refund of every third, an offline entry per five."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    for number in range(count):
+        click = DonateClick.objects.create(campaign=campaign, frequency="one-time", source_path=f"/page-{number % 3}/")
+        gift = Gift.objects.create(
+            campaign=campaign, provider="stripe", transaction_id=f"cs_{campaign.pk}_{number}", amount=10,
+            currency="USD", frequency="one-time", given_at=now, source=Gift.Source.WEBHOOK, click=click,
+        )  # fmt: skip
+        if number % 3 == 0:
+            Refund.objects.create(gift=gift, provider="stripe", reference=f"evt_{gift.pk}", amount=5, refunded_at=now)
+        if number % 5 == 0:
+            OfflineGift.objects.create(campaign=campaign, amount=1, donors=1, description="Collection tin")
+
+
+@pytest.mark.parametrize("count", [1, 40])
+def test_campaign_pages_cost_the_same_queries_however_many_gifts(
+    client, stripe_campaign, make_campaign, django_assert_num_queries, count
+):
+    add_gifts(stripe_campaign, count)
+    for url in [stripe_campaign.get_absolute_url(), "/donate/"]:
+        with django_assert_num_queries(2):  # the campaign with its totals, its suggested amounts
+            client.get(url)
+    stripe_campaign.is_featured = False
+    stripe_campaign.save()
+    other = make_campaign("Second appeal", donate_url="https://buy.stripe.com/test_two")
+    add_gifts(other, count)
+    with django_assert_num_queries(2):  # no featured campaign; every active campaign, each with its totals
+        page = soup_of(client.get("/donate/"))
+    assert len(page.select(".progress__summary")) == 2
+
+
+def test_the_campaigns_admin_page_costs_the_same_however_many_gifts(admin_client, stripe_campaign, make_campaign):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    other = make_campaign("Second appeal", donate_url="https://buy.stripe.com/test_two")
+    add_gifts(stripe_campaign, 2)
+    add_gifts(other, 40)
+    admin_client.get(f"/admin/donations/campaign/{other.pk}/change/")  # caches content types and permissions
+    counts = []
+    for campaign in (stripe_campaign, other):
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(f"/admin/donations/campaign/{campaign.pk}/change/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get("/admin/donations/campaign/")
+    add_gifts(make_campaign("Third", donate_url="https://buy.stripe.com/test_3"), 10)
+    with CaptureQueriesContext(connection) as more:
+        admin_client.get("/admin/donations/campaign/")
+    assert len(few) == len(more)
+
+
+def test_the_admin_chart_and_its_table_show_the_last_30_days(admin_client, stripe_campaign):
+    add_gifts(stripe_campaign, 6)
+    page = soup_of(admin_client.get(f"/admin/donations/campaign/{stripe_campaign.pk}/change/"))
+    chart = page.select_one(".field-activity svg")
+    assert chart["role"] == "img"
+    title = page.select_one(f"#{chart['aria-labelledby'].split()[0]}").get_text()
+    assert title.startswith("Donate button clicks and confirmed gifts per day")
+    assert len(chart.select("rect title")) == 2  # today: one bar of clicks, one of gifts
+    bars = [bar.get_text() for bar in chart.select("rect title")]
+    assert bars[0].endswith(": 6 clicks")
+    assert bars[1].endswith(": 6 gifts")
+    table = page.select_one(".field-activity details table")
+    assert [cell.get_text() for cell in table.select("tfoot td")] == ["6", "6", "$60"]
+    rows = [[cell.get_text() for cell in row.select("td")] for row in page.select(".field-by_page tbody tr")]
+    # Most given first; the refunds of gifts 0 and 3 came off the first page's.
+    assert rows == [["/page-1/", "2", "2", "$20"], ["/page-2/", "2", "2", "$20"], ["/page-0/", "2", "2", "$10"]]
+    figures = page.select_one(".field-progress_figures").get_text()
+    assert "$60 confirmed by the provider, less $10 refunded" in figures
+    assert "Last updated" in figures
