@@ -2,6 +2,7 @@ import datetime
 
 import reversion
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery
@@ -10,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from markdownx.admin import MarkdownxModelAdmin
 
 from core.admin import (
@@ -35,7 +37,11 @@ from .models import (
     notify_superusers_of_link_change,
 )
 
-RECENT_SHOWN = 20  # confirmed gifts, refunds and events listed on a campaign's page
+RECENT_SHOWN = 20
+STRIPE_UNHEARD = (
+    '<p class="errornote">Stripe\'s gifts are not being counted: this site has no webhook secret '
+    "(STRIPE_WEBHOOK_SECRET). The README says how to connect Stripe.</p>"
+)  # confirmed gifts, refunds and events listed on a campaign's page
 
 
 class SuggestedAmountFormSet(forms.BaseInlineFormSet):
@@ -209,10 +215,12 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
         obj._totals()
         currency = obj.currency
         updated = obj.totals_updated_at
+        unheard = obj.provider and obj.provider.key == "stripe" and not settings.STRIPE_WEBHOOK_SECRETS
         return format_html(
-            "<p><strong>{}</strong></p>"
+            "{}<p><strong>{}</strong></p>"
             "<p>{} confirmed by the provider, less {} refunded, plus {} in offline gifts (below). "
             "{} donors: {} confirmed gifts and {} offline.</p><p>{}</p>",
+            mark_safe(STRIPE_UNHEARD) if unheard else "",
             obj.progress_summary(),
             _money(obj.total_gifts, currency),
             _money(obj.total_refunds, currency),

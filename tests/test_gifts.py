@@ -212,12 +212,14 @@ def test_a_body_that_is_not_utf8_gets_400(client, db):
     assert nothing_written()
 
 
-def test_without_a_secret_the_endpoint_says_so_and_stripe_retries(client, stripe_campaign, settings):
+def test_without_a_secret_the_endpoint_says_so_and_stripe_retries(client, admin_client, stripe_campaign, settings):
     settings.STRIPE_WEBHOOK_SECRETS = []
     response = post(client, gift_event(stripe_campaign))
     assert response.status_code == 503
     assert "STRIPE_WEBHOOK_SECRET" in response.json()["error"]
     assert nothing_written()
+    page = soup_of(admin_client.get(f"/admin/donations/campaign/{stripe_campaign.pk}/change/"))
+    assert "Stripe's gifts are not being counted" in page.select_one(".field-progress_figures").get_text()
 
 
 def test_a_rolled_over_secret_and_the_old_one_both_verify(client, stripe_campaign, settings):
