@@ -521,3 +521,49 @@ def test_the_admin_chart_and_its_table_show_the_last_30_days(admin_client, strip
     figures = page.select_one(".field-progress_figures").get_text()
     assert "$60 confirmed by the provider, less $10 refunded" in figures
     assert "Last updated" in figures
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrading_turns_each_campaigns_typed_totals_into_an_offline_gift():
+    """The deploy of this change: no campaign's total moves, on either database."""
+    import datetime
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    from donations.models import Campaign
+
+    before = [("donations", "0009_scheduled_publishing")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    OldCampaign = executor.loader.project_state(before).apps.get_model("donations", "Campaign")
+    OldCampaign.objects.create(
+        title="Spring appeal", slug="spring-appeal", summary="s", story="s", goal=50000, raised=Decimal("12500.50"),
+        donor_count=130, starts_on=datetime.date(2026, 3, 1), donate_url="https://buy.stripe.com/test_x",
+    )  # fmt: skip
+    OldCampaign.objects.create(
+        title="Nothing yet", slug="nothing-yet", summary="s", story="s", goal=100, raised=0, donor_count=0,
+        starts_on=datetime.date(2026, 3, 1), donate_url="https://buy.stripe.com/test_y",
+    )  # fmt: skip
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    upgraded = Campaign.objects.get(slug="spring-appeal")
+    assert (upgraded.raised, upgraded.donor_count) == (Decimal("12500.50"), 130)
+    assert upgraded.offline_gifts.get().description.startswith("Total typed in by staff")
+    assert not OfflineGift.objects.filter(campaign__slug="nothing-yet").exists()
+
+
+def test_staff_tick_a_held_event_as_dealt_with_and_change_nothing_else(client, editor, stripe_campaign):
+    post(client, gift_event("no-such-campaign"))
+    held = ProviderEvent.objects.get()
+    staff = Client()
+    staff.force_login(editor)
+    assert staff.get("/admin/donations/gift/").status_code == 200
+    assert staff.get("/admin/donations/gift/add/").status_code == 403
+    url = f"/admin/donations/providerevent/{held.pk}/change/"
+    response = staff.post(url, {"dealt_with": "on", "outcome": "counted", "reason": "changed", "amount": "1"})
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.dealt_with
+    assert (held.outcome, held.amount) == ("held", Decimal("50.00"))
+    assert staff.post(f"/admin/donations/providerevent/{held.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert ProviderEvent.objects.exists()
