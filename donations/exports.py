@@ -147,60 +147,80 @@ def yes(text):
     return text.strip().lower() in {"true", "yes", "1", "y"}
 
 
-# Each reader turns one row into a Row. ---------------------------------------------------
+# Each provider's export. -------------------------------------------------------------
 
 
-def every_org(cells):
+@dataclass(frozen=True)
+class ExportFormat:
+    """A provider's export: the headers of the columns every row needs, and how to read a row."""
+
+    key: str  # the provider's key in donations.providers
+    name: str
+    id: tuple
+    amount: tuple
+    date: tuple
+    read: object  # (export, cells) -> Row
+    currency: tuple = ("Currency",)
+
+    @property
+    def required(self):
+        return (self.id, self.amount, self.currency, self.date)
+
+    def gift(self, cells, **details):
+        """A gift row from the columns every export of this provider has, and `details` from the others."""
+        return Row(
+            cells.line,
+            "gift",
+            transaction_id=cells.need(self.id[0], *self.id),
+            amount=details.pop("amount", None) or money(cells.need("amount", *self.amount)),
+            currency=currency_code(cells.need("currency", *self.currency)),
+            when=details.pop("when", None) or moment(cells.need("date", *self.date)),
+            **details,
+        )
+
+
+def _status_skip(cells, accepted, wanted):
+    status = cells.get("Status").lower()
+    if status and status not in accepted:
+        return Row(cells.line, "skip", why=f"its status is “{status}”, not {wanted}")
+    return None
+
+
+def every_org(export, cells):
     # docs.every.org/docs/webhooks/nonprofit-webhook lists a donation's fields (chargeId,
     # amount, currency, frequency, donationDate); the Admin Dashboard and its export call
     # the id "Charge ID". Every.org documents no refunds in its export.
-    return Row(
-        cells.line,
-        "gift",
-        transaction_id=cells.need("Charge ID", "Charge ID", "chargeId"),
-        amount=money(cells.need("amount", "Amount")),
-        currency=currency_code(cells.need("currency", "Currency")),
-        when=moment(cells.need("donation date", "Donation Date", "donationDate", "Date")),
-        frequency=ONE_TIME if cells.get("Frequency").lower() in {"", "one-time", "once"} else MONTHLY,
-    )
+    once = cells.get("Frequency").lower() in {"", "one-time", "once"}
+    return export.gift(cells, frequency=ONE_TIME if once else MONTHLY)
 
 
-def givebutter(cells):
+def givebutter(export, cells):
     # docs.givebutter.com/reference/the-transaction-object: id, status (succeeded, authorized,
     # failed, cancelled), amount, currency, transacted_at, plan_id (a recurring plan), refunded
     # and refunded_at; the dashboard's export titles them "Transaction ID", "Amount" and so on.
-    status = cells.get("Status", "status").lower()
-    if status and status not in {"succeeded", "success", "paid", "completed"}:
-        return Row(cells.line, "skip", why=f"its status is “{status}”, not succeeded")
-    amount = money(cells.need("amount", "Amount"))
-    return Row(
-        cells.line,
-        "gift",
-        transaction_id=cells.need("Transaction ID", "Transaction ID", "id"),
+    skipped = _status_skip(cells, {"succeeded", "success", "paid", "completed"}, "succeeded")
+    if skipped:
+        return skipped
+    amount = money(cells.need("amount", *export.amount))
+    return export.gift(
+        cells,
         amount=amount,
-        currency=currency_code(cells.need("currency", "Currency")),
-        when=moment(cells.need("date", "Transacted At", "transacted_at", "Transaction Date", "Date", "Created At")),
-        frequency=MONTHLY if cells.get("Plan ID", "plan_id", "Recurring Plan ID") else ONE_TIME,
-        refunded=amount if yes(cells.get("Refunded", "refunded")) else ZERO,
+        frequency=MONTHLY if cells.get("Plan ID", "Recurring Plan ID") else ONE_TIME,
+        refunded=amount if yes(cells.get("Refunded")) else ZERO,
     )
 
 
-def donorbox(cells):
+def donorbox(export, cells):
     # github.com/donorbox/donorbox-api (README, "Donations"): id, amount, currency,
     # donation_date, recurring, status ("paid"), amount_refunded; its CSV export titles
     # the same fields ("Donation Date", "Amount Refunded", …).
-    status = cells.get("Status", "status").lower()
-    if status and status not in {"paid", "refunded", "partially refunded", "succeeded"}:
-        return Row(cells.line, "skip", why=f"its status is “{status}”, not paid")
-    refunded = cells.get("Amount Refunded", "amount_refunded")
-    return Row(
-        cells.line,
-        "gift",
-        transaction_id=cells.need("donation id", "Donation ID", "id"),
-        amount=money(cells.need("amount", "Amount")),
-        currency=currency_code(cells.need("currency", "Currency")),
-        when=moment(cells.need("donation date", "Donation Date", "donation_date", "Date")),
-        frequency=MONTHLY if yes(cells.get("Recurring Donation", "Recurring", "recurring")) else ONE_TIME,
+    skipped = _status_skip(cells, {"paid", "refunded", "partially refunded", "succeeded"}, "paid")
+    if skipped:
+        return skipped
+    refunded = cells.get("Amount Refunded")
+    return export.gift(
+        cells,
+        frequency=MONTHLY if yes(cells.get("Recurring Donation", "Recurring")) else ONE_TIME,
         refunded=money(refunded, "amount refunded") if refunded else ZERO,
     )
 
@@ -208,60 +228,46 @@ def donorbox(cells):
 PAYPAL_NOT_GIFTS = ("conversion", "withdrawal", "transfer", "hold", "authorization", "fee", "invoice sent")
 
 
-def paypal(cells):
+def paypal(export, cells):
     # PayPal's activity download ("Download your activity", CSV of completed payments):
     # Date, Time, TimeZone, Type, Status, Currency, Gross, Transaction ID and, for a
     # refund or reversal, Reference Txn ID, the payment it returns.
     kind = cells.get("Type").lower()
-    status = cells.get("Status").lower()
-    if status and status != "completed":
-        return Row(cells.line, "skip", why=f"its status is “{status}”, not Completed")
+    skipped = _status_skip(cells, {"completed"}, "Completed")
+    if skipped:
+        return skipped
     if any(word in kind for word in PAYPAL_NOT_GIFTS):
         return Row(cells.line, "skip", why=f"it is a “{cells.get('Type')}”, not a payment to you")
-    gross = money(cells.need("gross amount", "Gross"), "gross amount")
-    when = moment(f"{cells.need('date', 'Date')} {cells.get('Time')}".strip(), cells.get("TimeZone", "Time Zone"))
-    transaction_id = cells.need("Transaction ID", "Transaction ID")
-    currency = currency_code(cells.need("currency", "Currency"))
-    if gross < 0:
-        original = cells.get("Reference Txn ID", "Reference Transaction ID")
-        if not original:
-            return Row(cells.line, "skip", why="money paid out that returns no payment")
-        dispute = "reversal" in kind or "chargeback" in kind
-        return Row(cells.line, "refund", transaction_id, -gross, currency, when, refund_of=original, dispute=dispute)
-    recurring = "subscription" in kind or "recurring" in kind
-    return Row(cells.line, "gift", transaction_id, gross, currency, when, MONTHLY if recurring else ONE_TIME)
-
-
-@dataclass(frozen=True)
-class ExportFormat:
-    key: str  # the provider's key in donations.providers
-    name: str
-    required: tuple  # for each column a row cannot do without, the headers it goes by
-    read: object
+    gross = money(cells.need("gross amount", *export.amount), "gross amount")
+    when = moment(f"{cells.need('date', *export.date)} {cells.get('Time')}".strip(), cells.get("TimeZone"))
+    if gross >= 0:
+        recurring = "subscription" in kind or "recurring" in kind
+        return export.gift(cells, amount=gross, when=when, frequency=MONTHLY if recurring else ONE_TIME)
+    original = cells.get("Reference Txn ID", "Reference Transaction ID")
+    if not original:
+        return Row(cells.line, "skip", why="money paid out that returns no payment")
+    return Row(
+        cells.line,
+        "refund",
+        transaction_id=cells.need(export.id[0], *export.id),
+        amount=-gross,
+        currency=currency_code(cells.need("currency", *export.currency)),
+        when=when,
+        refund_of=original,
+        dispute="reversal" in kind or "chargeback" in kind,
+    )
 
 
 FORMATS = {
-    format.key: format
-    for format in (
+    export.key: export
+    for export in (
+        ExportFormat("every_org", "Every.org", ("Charge ID",), ("Amount",), ("Donation Date", "Date"), every_org),
         ExportFormat(
-            "every_org", "Every.org",
-            (("Charge ID", "chargeId"), ("Amount",), ("Currency",), ("Donation Date", "donationDate", "Date")),
-            every_org,
+            "givebutter", "Givebutter", ("Transaction ID", "id"), ("Amount",),
+            ("Transacted At", "Transaction Date", "Date", "Created At"), givebutter,
         ),
-        ExportFormat(
-            "givebutter", "Givebutter",
-            (("Transaction ID", "id"), ("Amount",), ("Currency",),
-             ("Transacted At", "Transaction Date", "Date", "Created At")),
-            givebutter,
-        ),
-        ExportFormat(
-            "donorbox", "Donorbox",
-            (("Donation ID", "id"), ("Amount",), ("Currency",), ("Donation Date", "Date")),
-            donorbox,
-        ),
-        ExportFormat(
-            "paypal", "PayPal", (("Transaction ID",), ("Gross",), ("Currency",), ("Date",)), paypal
-        ),
+        ExportFormat("donorbox", "Donorbox", ("Donation ID", "id"), ("Amount",), ("Donation Date", "Date"), donorbox),
+        ExportFormat("paypal", "PayPal", ("Transaction ID",), ("Gross",), ("Date",), paypal),
     )
 }  # fmt: skip
 
@@ -300,7 +306,7 @@ def read_export(text, provider):
                     problems.append((reader.line_num, "this line has more cells than the header names"))
                 continue  # a blank line
             try:
-                rows.append(export.read(Cells(raw, reader.line_num)))
+                rows.append(export.read(export, Cells(raw, reader.line_num)))
             except _RowProblem as problem:
                 problems.append((reader.line_num, str(problem)))
     except csv.Error as error:
