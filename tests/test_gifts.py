@@ -567,3 +567,13 @@ def test_staff_tick_a_held_event_as_dealt_with_and_change_nothing_else(client, e
     assert (held.outcome, held.amount) == ("held", Decimal("50.00"))
     assert staff.post(f"/admin/donations/providerevent/{held.pk}/delete/", {"post": "yes"}).status_code == 403
     assert ProviderEvent.objects.exists()
+
+
+@pytest.mark.parametrize("earlier", [0, 30])
+def test_counting_a_gift_costs_the_same_queries_however_many_came_before(
+    client, stripe_campaign, django_assert_num_queries, earlier
+):
+    add_gifts(stripe_campaign, earlier)
+    # The transaction and the event's row, the campaign, the gift in its own savepoint, the event's outcome.
+    with django_assert_num_queries(8):
+        assert post(client, gift_event(stripe_campaign)).json()["outcome"] == "gift counted"
