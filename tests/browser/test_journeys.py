@@ -106,14 +106,15 @@ def test_a_donor_goes_from_any_page_to_the_provider_and_back(visit, demo_site):
     parts = urlsplit(location)
     query = {key: values[0] for key, values in parse_qs(parts.query).items()}
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://buy.stripe.com/test_ribbon_demo_research_monthly"
+    click = DonateClick.objects.get()
+    assert (str(click.amount), click.frequency, click.source_path) == ("100.00", "monthly", "/donate/")
     assert query == {
-        "client_reference_id": "fund-the-next-breakthrough",
+        # The campaign and the click: Stripe sends them back with the gift (donations.webhooks).
+        "client_reference_id": f"fund-the-next-breakthrough__{click.reference}",
         "utm_source": "ribbon",
         "utm_medium": "donate_button",
         "utm_campaign": "fund-the-next-breakthrough",
     }
-    click = DonateClick.objects.get()
-    assert (str(click.amount), click.frequency, click.source_path) == ("100.00", "monthly", "/donate/")
 
     page.get_by_role("link", name="Back to the charity").click()
     expect(page.locator("h1")).to_have_text("Thank you for supporting Fund the next breakthrough")
