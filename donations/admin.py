@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from core.admin import (
 from core.text import format_money
 
 from .charts import activity_chart
+from .import_views import import_gifts
 from .models import (
     Campaign,
     DonateClick,
@@ -77,10 +78,6 @@ class OfflineGiftInline(CampaignRowInline):
     verbose_name_plural = "offline gifts and corrections"
 
 
-def _money(amount, currency):
-    return format_money(amount, currency)
-
-
 def _table(caption, headers, rows, empty):
     """A small accessible table for a read-only panel of the campaign's page."""
     if not rows:
@@ -132,7 +129,6 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
                 click_recent=Coalesce(
                     Subquery(clicks.filter(created_at__gte=since).annotate(n=Count("pk")).values("n")[:1]), 0
                 ),
-                raised_sort=F("total_offline") + F("total_gifts") - F("total_refunds"),
             )
         )
 
@@ -147,8 +143,6 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
         return urls + super().get_urls()
 
     def import_gifts_view(self, request, object_id):
-        from .import_views import import_gifts
-
         return import_gifts(self, request, object_id)
 
     # Where the money goes: a change to a donate link is named, old and new address, in the
@@ -187,7 +181,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     def progress(self, obj):
         return "no goal" if obj.percent_raised is None else f"{obj.percent_raised}%"
 
-    @admin.display(description="Raised", ordering="raised_sort")
+    @admin.display(description="Raised", ordering="total_raised")
     def raised_display(self, obj):
         return format_money(obj.raised, obj.currency)
 
@@ -212,7 +206,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     def progress_figures(self, obj):
         if not obj or not obj.pk:
             return "Shown once the campaign is saved: confirmed gifts, less refunds, plus offline gifts."
-        obj._totals()
+        obj.load_totals()
         currency = obj.currency
         updated = obj.totals_updated_at
         unheard = obj.provider and obj.provider.key == "stripe" and not settings.STRIPE_WEBHOOK_SECRETS
@@ -222,9 +216,9 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
             "{} donors: {} confirmed gifts and {} offline.</p><p>{}</p>",
             mark_safe(STRIPE_UNHEARD) if unheard else "",
             obj.progress_summary(),
-            _money(obj.total_gifts, currency),
-            _money(obj.total_refunds, currency),
-            _money(obj.total_offline, currency),
+            format_money(obj.total_gifts, currency),
+            format_money(obj.total_refunds, currency),
+            format_money(obj.total_offline, currency),
             obj.donor_count,
             obj.count_gifts,
             obj.count_offline_donors,
@@ -248,7 +242,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
                 [
                     (
                         date_format(timezone.localtime(gift.given_at), "j M Y H:i"),
-                        _money(gift.amount, gift.currency),
+                        format_money(gift.amount, gift.currency),
                         gift.get_frequency_display(),
                         gift.get_provider_display(),
                         (gift.click.source_path if gift.click else "") or "—",
@@ -276,9 +270,9 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
                 [
                     (
                         date_format(timezone.localtime(refund.refunded_at), "j M Y H:i"),
-                        _money(refund.amount, refund.gift.currency),
+                        format_money(refund.amount, refund.gift.currency),
                         refund.get_kind_display(),
-                        _money(refund.gift.amount, refund.gift.currency),
+                        format_money(refund.gift.amount, refund.gift.currency),
                     )
                     for refund in refunds
                 ],
@@ -316,13 +310,13 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
                     "",
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     (
-                        (date_format(day.day, "D j M"), day.clicks, day.gifts, _money(day.amount, obj.currency))
+                        (date_format(day.day, "D j M"), day.clicks, day.gifts, format_money(day.amount, obj.currency))
                         for day in days
                     ),
                 ),
                 sum(day.clicks for day in days),
                 sum(day.gifts for day in days),
-                _money(sum(day.amount for day in days), obj.currency),
+                format_money(sum(day.amount for day in days), obj.currency),
             ),
         )
 
@@ -334,7 +328,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
             "Clicks, gifts and amount given (less refunds) by the page the donate button was pressed on",
             ["Page", "Clicks", "Gifts", "Given"],
             [
-                (row.path or "(unknown page)", row.clicks, row.gifts, _money(row.amount, obj.currency))
+                (row.path or "(unknown page)", row.clicks, row.gifts, format_money(row.amount, obj.currency))
                 for row in activity_by_source(obj)
             ],
             "No clicks yet.",
@@ -363,7 +357,7 @@ class GiftAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Amount", ordering="amount")
     def amount_display(self, obj):
-        return _money(obj.amount, obj.currency)
+        return format_money(obj.amount, obj.currency)
 
     @admin.display(description="From page")
     def from_page(self, obj):
@@ -379,7 +373,7 @@ class RefundAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Amount", ordering="amount")
     def amount_display(self, obj):
-        return _money(obj.amount, obj.gift.currency)
+        return format_money(obj.amount, obj.gift.currency)
 
 
 @admin.register(ProviderEvent)
@@ -409,7 +403,7 @@ class ProviderEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="Amount", ordering="amount")
     def amount_display(self, obj):
-        return "—" if obj.amount is None else _money(obj.amount, obj.currency or "USD")
+        return "—" if obj.amount is None else format_money(obj.amount, obj.currency or "USD")
 
     @admin.action(description="Mark as dealt with", permissions=["change"])
     def mark_dealt_with(self, request, queryset):

@@ -357,55 +357,61 @@ def import_export(campaign, provider, data):
                 report.skipped.append((row.line, row.why))
             elif row.currency != campaign.currency:
                 report.skipped.append((row.line, f"it is in {row.currency}; the campaign counts {campaign.currency}"))
-            elif row.kind == "gift" and row.amount <= 0:
+            elif row.kind != "gift":
+                continue  # a refund: counted below, once its gift is known
+            elif row.amount <= 0:
                 report.skipped.append((row.line, "its amount is 0"))
-            elif row.kind == "gift" and (row.transaction_id in known or row.transaction_id in new_gifts):
+            elif row.transaction_id in known or row.transaction_id in new_gifts:
                 report.already += 1
-            elif row.kind == "gift":
-                new_gifts[row.transaction_id] = (row, Gift(
+            else:
+                new_gifts[row.transaction_id] = Gift(
                     campaign=campaign, provider=provider, transaction_id=row.transaction_id, amount=row.amount,
                     currency=row.currency, frequency=row.frequency, given_at=row.when, source=Gift.Source.IMPORT,
-                ))  # fmt: skip
-        created = Gift.objects.bulk_create([gift for _, gift in new_gifts.values()])
+                )  # fmt: skip
+        created = Gift.objects.bulk_create(new_gifts.values())
         report.gifts = len(created)
         report.amount = sum((gift.amount for gift in created), ZERO)
-        gifts = {**known, **{gift.transaction_id: gift for gift in created}}
-        report.refunds = _add_refunds(campaign, provider, rows, gifts, report)
+        report.refunds = _add_refunds(campaign, provider, rows, {**known, **new_gifts}, report)
         if created or report.refunds:
             invalidate()  # bulk_create sends no signal; the pages' totals are stale once this commits
     return report
 
 
 def _add_refunds(campaign, provider, rows, gifts, report):
-    """Refunds from refund rows and from gift rows that say how much was refunded; each counted once."""
-    refunded = {
-        row["gift"]: row["total"]
-        for row in Refund.objects.filter(gift__in=[gift.pk for gift in gifts.values()])
+    """
+    Refunds from refund rows, and from gift rows that say how much of the
+    gift was refunded so far; each counted once, never more than the gift.
+    """
+    refunded = dict(
+        Refund.objects.filter(gift__in=[gift.pk for gift in gifts.values()])
         .values("gift")
         .annotate(total=Sum("amount"))
-    }
+        .values_list("gift", "total")
+    )
     existing = set(
         Refund.objects.filter(provider=provider, gift__in=list(refunded)).values_list("reference", flat=True)
     )
     refunds = []
     for row in rows:
-        if row.kind == "gift" and row.refunded > 0 and row.currency == campaign.currency:
-            gift, reference, amount = gifts.get(row.transaction_id), f"{row.transaction_id}:refunded", row.refunded
-            if gift is not None:
-                # The export gives the total refunded so far: count what is new since the last import.
-                amount = min(row.refunded, gift.amount) - refunded.get(gift.pk, ZERO)
-                reference = f"{row.transaction_id}:refunded:{row.refunded}"
-        elif row.kind == "refund" and row.currency == campaign.currency:
-            gift, reference, amount = gifts.get(row.refund_of), row.transaction_id, row.amount
+        if row.currency != campaign.currency or not (row.kind == "refund" or row.refunded > 0):
+            continue
+        if row.kind == "refund":
+            gift, reference, asked = gifts.get(row.refund_of), row.transaction_id, row.amount
             if gift is None:
                 report.skipped.append((row.line, f"it returns payment {row.refund_of}, which Ribbon has not counted"))
                 continue
-            amount = min(amount, gift.amount - refunded.get(gift.pk, ZERO))
         else:
+            gift = gifts.get(row.transaction_id)
+            if gift is None:
+                continue  # the gift itself was not counted (its amount was 0)
+            # The export gives the total refunded so far: count what is new since the last import.
+            reference = f"{row.transaction_id}:refunded:{row.refunded}"
+            asked = row.refunded - refunded.get(gift.pk, ZERO)
+        if reference in existing:
+            report.already += 1
             continue
-        if gift is None or reference in existing or amount <= 0:
-            if reference in existing:
-                report.already += 1
+        amount = min(asked, gift.amount - refunded.get(gift.pk, ZERO))
+        if amount <= 0:
             continue
         refunded[gift.pk] = refunded.get(gift.pk, ZERO) + amount
         existing.add(reference)

@@ -19,7 +19,7 @@ import reversion
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -53,62 +53,35 @@ class CampaignQuerySet(PublishableQuerySet):
         (one subquery per sum), so a list of campaigns costs one query
         whatever the number of gifts.
         """
-        return self.annotate(**{name: expression() for name, expression in TOTALS.items()})
+        raised = F("total_offline") + F("total_gifts") - F("total_refunds")
+        return self.annotate(**total_expressions()).annotate(total_raised=raised)
 
 
-def _per_campaign(queryset, campaign_path, aggregate):
-    """`aggregate` over the rows of `queryset` that belong to the outer campaign, as a subquery."""
-    rows = queryset.filter(**{campaign_path: OuterRef("pk")}).order_by().values(campaign_path)
-    return Subquery(rows.annotate(result=aggregate).values("result")[:1])
+def _per_campaign(model, campaign_path, aggregate, default=None, output_field=None):
+    """`aggregate` over the rows of `model` that belong to the outer campaign, as a subquery."""
+    rows = model.objects.filter(**{campaign_path: OuterRef("pk")}).order_by().values(campaign_path)
+    subquery = Subquery(rows.annotate(result=aggregate).values("result")[:1])
+    return subquery if default is None else Coalesce(subquery, default, output_field=output_field)
 
 
-def _money_sum(model_name, campaign_path):
-    def expression():
-        from django.apps import apps
-
-        model = apps.get_model("donations", model_name)
-        return Coalesce(
-            _per_campaign(model.objects.all(), campaign_path, Sum("amount")),
-            ZERO,
-            output_field=DecimalField(**MONEY),
-        )
-
-    return expression
-
-
-def _latest(model_name, campaign_path):
-    def expression():
-        from django.apps import apps
-        from django.db.models import Max
-
-        model = apps.get_model("donations", model_name)
-        return _per_campaign(model.objects.all(), campaign_path, Max("recorded_at"))
-
-    return expression
+def total_expressions():
+    """What a campaign's progress is made of (the models are defined below; this runs at query time)."""
+    money, count = DecimalField(**MONEY), IntegerField()
+    return {
+        "total_gifts": _per_campaign(Gift, "campaign", Sum("amount"), ZERO, money),
+        "total_refunds": _per_campaign(Refund, "gift__campaign", Sum("amount"), ZERO, money),
+        "total_offline": _per_campaign(OfflineGift, "campaign", Sum("amount"), ZERO, money),
+        "count_gifts": _per_campaign(Gift, "campaign", Count("pk"), 0, count),
+        "count_offline_donors": _per_campaign(OfflineGift, "campaign", Sum("donors"), 0, count),
+        "latest_gift_at": _per_campaign(Gift, "campaign", Max("recorded_at")),
+        "latest_refund_at": _per_campaign(Refund, "gift__campaign", Max("recorded_at")),
+        "latest_offline_at": _per_campaign(OfflineGift, "campaign", Max("recorded_at")),
+    }
 
 
-def _count(model_name, campaign_path, field=None):
-    def expression():
-        from django.apps import apps
-
-        model = apps.get_model("donations", model_name)
-        aggregate = Sum(field) if field else Count("pk")
-        return Coalesce(_per_campaign(model.objects.all(), campaign_path, aggregate), 0)
-
-    return expression
-
-
-# What a campaign's progress is made of; `Campaign.with_totals()` reads them all in one query.
-TOTALS = {
-    "total_gifts": _money_sum("Gift", "campaign"),
-    "total_refunds": _money_sum("Refund", "gift__campaign"),
-    "total_offline": _money_sum("OfflineGift", "campaign"),
-    "count_gifts": _count("Gift", "campaign"),
-    "count_offline_donors": _count("OfflineGift", "campaign", "donors"),
-    "latest_gift_at": _latest("Gift", "campaign"),
-    "latest_refund_at": _latest("Refund", "gift__campaign"),
-    "latest_offline_at": _latest("OfflineGift", "campaign"),
-}
+def total_names():
+    """The names `with_totals()` gives its sums, the last the amount raised (which can be sorted on)."""
+    return [*total_expressions(), "total_raised"]
 
 
 # A version holds the whole campaign: its donate links are its own fields, its suggested amounts and
@@ -238,40 +211,38 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
 
     # What it has raised: worked out from the gifts, never typed --------------
 
-    def _totals(self):
+    def load_totals(self):
         """The sums `with_totals()` annotates, or (one query) the same sums for this campaign alone."""
         if not hasattr(self, "total_gifts"):
-            if self.pk is None:
-                values = dict.fromkeys(TOTALS, None)
-            else:
-                values = Campaign.objects.with_totals().filter(pk=self.pk).values(*TOTALS).first() or {}
-            for name in TOTALS:
-                setattr(self, name, values.get(name))
+            names = total_names()
+            found = None
+            if self.pk is not None:
+                found = Campaign.objects.with_totals().filter(pk=self.pk).values(*names).first()
+            for name in names:
+                setattr(self, name, (found or {}).get(name))
         return self
 
     @property
     def raised(self):
         """Offline gifts plus confirmed gifts, less refunds: never below zero."""
-        totals = self._totals()
-        amount = (totals.total_offline or ZERO) + (totals.total_gifts or ZERO) - (totals.total_refunds or ZERO)
-        return max(amount, ZERO)
+        return max(self.load_totals().total_raised or ZERO, ZERO)
 
     @property
     def donor_count(self):
         """Confirmed gifts plus the donors of offline gifts."""
-        totals = self._totals()
+        totals = self.load_totals()
         return (totals.count_gifts or 0) + (totals.count_offline_donors or 0)
 
     @property
     def totals_updated_at(self):
         """When the last gift, refund or offline entry was recorded, or None if there is none yet."""
-        totals = self._totals()
+        totals = self.load_totals()
         times = [totals.latest_gift_at, totals.latest_refund_at, totals.latest_offline_at]
         return max((time for time in times if time is not None), default=None)
 
     def forget_totals(self):
         """Read the sums again on next use (after this campaign's gifts changed)."""
-        for name in TOTALS:
+        for name in total_names():
             self.__dict__.pop(name, None)
 
     @property

@@ -102,6 +102,18 @@ def from_minor_units(amount, currency):
     return Decimal(amount).scaleb(-places)
 
 
+def _note_amount(record, obj, field):
+    """Keep on the event the amount and currency `obj` names, converted from minor units."""
+    record.amount = from_minor_units(obj.get(field), obj.get("currency"))
+    record.currency = obj["currency"].upper()
+
+
+def _concerns(record, gift):
+    """Name on the event the gift it concerns, and that gift's campaign, where there is one."""
+    if gift is not None:
+        record.gift, record.campaign = gift, gift.campaign
+
+
 def _moment(event):
     created = event.get("created")
     if isinstance(created, bool) or not isinstance(created, int):
@@ -123,8 +135,7 @@ def _session_paid(event, session, record):
         raise Refused("The Checkout Session has no id.")
     reference = session.get("client_reference_id")
     record.reference = _text(reference) or ""
-    record.amount = from_minor_units(session.get("amount_total"), session.get("currency"))
-    record.currency = session["currency"].upper()
+    _note_amount(record, session, "amount_total")
     slug, click_reference = read_client_reference(reference)
     campaign = Campaign.objects.filter(slug=slug).first() if slug else None
     if campaign is None:
@@ -190,30 +201,28 @@ def _take_back(record, gift, amount, kind, reference, when):
         record.outcome = ProviderEvent.Outcome.REFUNDED
 
 
-def _attach(record, gift, currency):
+def _attach(record, gift):
+    """Tie money returned to its gift; hold it if there is none, or it is in another currency."""
     if gift is None:
         raise _Hold("It concerns a payment Ribbon counted no gift for.")
-    record.gift, record.campaign = gift, gift.campaign
-    if currency != gift.currency:
-        raise _Hold(f"It is in {currency}; the gift was in {gift.currency}.")
+    _concerns(record, gift)
+    if record.currency != gift.currency:
+        raise _Hold(f"It is in {record.currency}; the gift was in {gift.currency}.")
 
 
 def _charge_refunded(event, charge, record):
     """A full or partial refund. Stripe gives the total refunded so far, so a late or repeated event adds nothing."""
-    record.amount = from_minor_units(charge.get("amount_refunded"), charge.get("currency"))
-    record.currency = charge["currency"].upper()
+    _note_amount(record, charge, "amount_refunded")
     gift = _gift_paid_by(_id_of(charge.get("payment_intent")))
-    _attach(record, gift, record.currency)
+    _attach(record, gift)
     counted = gift.refunds.filter(kind=Refund.Kind.REFUND).aggregate(total=Sum("amount"))["total"] or ZERO
     _take_back(record, gift, record.amount - counted, Refund.Kind.REFUND, event["id"], _moment(event))
 
 
 def _dispute_opened(event, dispute, record):
-    record.amount = from_minor_units(dispute.get("amount"), dispute.get("currency"))
-    record.currency = dispute["currency"].upper()
+    _note_amount(record, dispute, "amount")
     gift = _gift_paid_by(_id_of(dispute.get("payment_intent")))
-    if gift is not None:
-        record.gift, record.campaign = gift, gift.campaign
+    _concerns(record, gift)
     record.outcome = ProviderEvent.Outcome.FLAGGED
     why = _text(dispute.get("reason"), 60).replace("_", " ") or "no reason given"
     record.reason = (
@@ -223,17 +232,15 @@ def _dispute_opened(event, dispute, record):
 
 
 def _dispute_closed(event, dispute, record):
-    record.amount = from_minor_units(dispute.get("amount"), dispute.get("currency"))
-    record.currency = dispute["currency"].upper()
+    _note_amount(record, dispute, "amount")
     status = _text(dispute.get("status"), 40)
     gift = _gift_paid_by(_id_of(dispute.get("payment_intent")))
     if status != "lost":
-        if gift is not None:
-            record.gift, record.campaign = gift, gift.campaign
+        _concerns(record, gift)
         record.outcome = ProviderEvent.Outcome.FLAGGED
         record.reason = f"The dispute closed ({status.replace('_', ' ') or 'no status'}): nothing was taken back."
         return
-    _attach(record, gift, record.currency)
+    _attach(record, gift)
     dispute_id = _text(dispute.get("id")) or event["id"]
     _take_back(record, gift, record.amount, Refund.Kind.DISPUTE_LOST, dispute_id, _moment(event))
 
