@@ -110,6 +110,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that its one line per request times everything below it (core.request_log).
+    "core.request_log.RequestLogMiddleware",
+    # Then: probes by load balancers and supervisors (/healthz, /healthz/live) skip the host check,
+    # the HTTPS redirect and the page cache (core.health).
+    "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the request: a NUL anywhere in it, or a huge parameter, is a 400.
     "core.request_guard.RequestGuardMiddleware",
@@ -163,6 +168,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # timeout) instead of failing with "database is locked", and the second
     # save's no-lost-updates check sees the first (core.admin.VersionedAdmin).
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database server that does not answer fails a request (and /healthz) within seconds
+    # instead of holding a worker until the operating system gives up.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_number("DJANGO_DB_CONNECT_TIMEOUT", 5, minimum=1)
+    )
 
 # How many application servers (machines) run this site. One is the default
 # and needs nothing more; with more, `check --deploy` asks for what they must
@@ -423,9 +434,28 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "pages/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 
+# Logs go to the console (the server's output), as plain lines or, with RIBBON_LOG_FORMAT=json, one JSON
+# object per line for a log collector. In production every request adds one line (core.request_log).
+_log_format = os.environ.get("RIBBON_LOG_FORMAT", "")
+RIBBON_LOG_FORMAT = _log_format.strip().lower() or "plain"
+if RIBBON_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"RIBBON_LOG_FORMAT must be plain or json (got {_log_format!r}).")
+RIBBON_REQUEST_LOG = env_bool("RIBBON_REQUEST_LOG", not DEBUG)
+_log_level = os.environ.get("DJANGO_LOG_LEVEL", "")
+LOG_LEVEL = _log_level.strip().upper() or "WARNING"
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"DJANGO_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL (got {_log_level!r})."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": RIBBON_LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"ribbon.requests": {"level": "INFO"}},
 }

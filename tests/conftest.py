@@ -163,12 +163,21 @@ def staff_user(django_user_model):
     return django_user_model.objects.create_user("staffer", password="a-long-test-password-1", is_staff=True)
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
 @pytest.fixture(scope="session", autouse=True)
-def roles(django_db_setup, django_db_blocker):
+def roles(request, django_db_setup, django_db_blocker):
     """
     The groups the data migrations make, with their permissions, read once as migrated: before any
-    transactional test's flush removes them (autouse, so it runs first).
+    transactional test's flush removes them (autouse, so it runs first). When none of the tests chosen
+    uses the database (`-k` picking subprocess tests), no test database was made, and none is read.
     """
+    if not any(
+        item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        for item in request.session.items
+    ):
+        return {}
     with django_db_blocker.unblock():
         return {
             group.name: list(group.permissions.values_list("content_type__app_label", "codename"))

@@ -10,7 +10,9 @@ B's readers. Those need PostgreSQL and Redis, which `.ci/run` provides: they
 run in its PostgreSQL pass and are skipped (with the reason) on SQLite.
 """
 
+import contextlib
 import io
+import json
 import os
 import secrets
 import socket
@@ -311,8 +313,11 @@ def _worker_memory_kb(master_pid):
 
 
 @pytest.fixture
-def make_serve(tmp_path):
-    """`make serve` as a charity runs it: scripts/serve, SQLite, no REDIS_URL, its default two workers."""
+def make_serve(tmp_path, request):
+    """
+    `make serve` as a charity runs it: scripts/serve, SQLite, no REDIS_URL, its default two workers
+    (and any variables a test passes with indirect parametrisation).
+    """
     port = free_port()
     environment = _server_environment(
         f"sqlite:///{tmp_path / 'site.sqlite3'}",
@@ -322,6 +327,7 @@ def make_serve(tmp_path):
             "BIN": str(BIN),
             "MEDIA_ROOT": str(tmp_path / "media"),
             "RIBBON_CACHE_DIR": str(tmp_path / "cache"),
+            **getattr(request, "param", {}),
         },
     )
     for name in ("DJANGO_DEBUG", "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_HSTS_SECONDS"):
@@ -390,3 +396,62 @@ def test_make_serve_never_sends_a_coding_the_client_refused(make_serve):
             request = urllib.request.Request(make_serve["base"] + path, headers={"Accept-Encoding": header})
             with urllib.request.urlopen(request, timeout=10) as response:
                 assert response.headers.get("Content-Encoding") in allowed, (path, header)
+
+
+def _ask_as_a_patient(base):
+    """A search, a page with a campaign's tracking parameter, a 404 and a probe, each with a session cookie."""
+    for path in ("/search/?q=lump+under+my+arm", "/treatments/?utm_source=newsletter", "/no-such-page/", "/healthz"):
+        request = urllib.request.Request(
+            base + path, headers={"Cookie": "sessionid=patient-session-cookie", "User-Agent": "PatientBrowser/1.0"}
+        )
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(request, timeout=10).close()
+
+
+PRIVATE = ("lump", "newsletter", "patient-session-cookie", "PatientBrowser", "127.0.0.1 -")
+
+
+def test_make_serve_logs_one_plain_line_per_request_and_nothing_private(make_serve):
+    _ask_as_a_patient(make_serve["base"])
+    time.sleep(0.3)  # the workers' lines reach the log
+    log = make_serve["log"].read_text()
+    lines = [line for line in log.splitlines() if " INFO ribbon.requests " in line]
+    asked = [line.split(" ribbon.requests ", 1)[1] for line in lines]
+    assert asked.pop(0).startswith("GET / 200 "), "the fixture waited for the home page"
+    assert [" ".join(line.split()[:3]) for line in asked] == [
+        "GET /search/ 200",
+        "GET /treatments/ 200",
+        "GET /no-such-page/ 404",
+        "GET /healthz 200",
+    ], log[-3000:]
+    assert all(line.split()[3].endswith("ms") for line in asked)
+    # A session cookie means somebody may be logged in: the page cache stays out of it.
+    assert [line.split()[-1] for line in asked] == ["cache=-"] * 4
+    for private in PRIVATE:
+        assert private not in log
+
+
+@pytest.mark.parametrize("make_serve", [{"RIBBON_LOG_FORMAT": "json"}], indirect=True)
+def test_make_serve_logs_json_when_asked(make_serve):
+    _ask_as_a_patient(make_serve["base"])
+    Visitor(make_serve["base"]).get("/treatments/")
+    Visitor(make_serve["base"]).get("/treatments/")
+    time.sleep(0.3)
+    log = make_serve["log"].read_text()
+    written = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    requests = [line for line in written if line["logger"] == "ribbon.requests"]
+    assert requests.pop(0)["path"] == "/", "the fixture waited for the home page"
+    assert [(line["method"], line["path"], line["status"]) for line in requests] == [
+        ("GET", "/search/", 200),
+        ("GET", "/treatments/", 200),
+        ("GET", "/no-such-page/", 404),
+        ("GET", "/healthz", 200),
+        ("GET", "/treatments/", 200),
+        ("GET", "/treatments/", 200),
+    ], log[-3000:]
+    assert [line["cache"] for line in requests[-2:]] == ["miss", "hit"]
+    assert all(line["level"] == "INFO" and line["duration_ms"] >= 0 for line in requests)
+    not_found = [line for line in written if line["logger"] == "django.request"]
+    assert not_found[0]["message"] == "Not Found: /no-such-page/"
+    for private in PRIVATE:
+        assert private not in log
