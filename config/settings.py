@@ -459,3 +459,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"ribbon.requests": {"level": "INFO"}},
 }
+
+# Error reports to Sentry, only when SENTRY_DSN is set: without personal data, request bodies, query
+# strings or local variables (core.monitoring). Without it nothing is sent and sentry-sdk is not loaded.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    from core.monitoring import start_error_reports
+
+    start_error_reports(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "").strip() or "production",
+        release=RIBBON_RELEASE,
+    )

@@ -83,7 +83,9 @@ def server_error(request):
     """
     error = sys.exc_info()[1]
     if isinstance(error, (OperationalError, InterfaceError)):
-        logger.error("Database unavailable: %s", error)
+        # A warning: "django.request" logs the failure itself at ERROR with its traceback, and Sentry
+        # reports the exception once; at ERROR this line would be a second report of the same failure.
+        logger.warning("Database unavailable: %s", error)
         response = HttpResponse(loader.render_to_string("pages/503.html", request=request), status=503)
         response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
         response["Cache-Control"] = "no-store"

@@ -2,7 +2,10 @@ import contextlib
 import datetime
 import itertools
 import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -12,6 +15,8 @@ from django.test import override_settings
 from hypothesis import HealthCheck, settings
 
 from treatments.models import Tag, Treatment, TreatmentPoint
+
+from .helpers import ROOT, free_port, server_environment, wait_for
 
 # Fuzz tests run the same examples every time (a red build is always
 # reproducible); HYPOTHESIS_PROFILE=explore searches further, at random.
@@ -284,3 +289,53 @@ def stripe_campaign(make_campaign):
         is_featured=True,
         amounts=[(25, "lab supplies"), (50, "an adviser's time", True), (100, "a summary")],
     )
+
+
+# Servers in other processes (tests/test_servers.py, tests/test_backups.py) -----------------
+
+
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory):
+    static_root = tmp_path_factory.mktemp("static")
+    environment = server_environment("sqlite:///:memory:", static_root, {})
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT, env=environment, check=True, timeout=300,
+    )  # fmt: skip
+    return static_root
+
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def object_storage(tmp_path):
+    """A local S3-compatible server (moto) with an empty bucket."""
+    import boto3
+
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(endpoint + "/", process)
+        settings = {
+            "AWS_STORAGE_BUCKET_NAME": "ribbon-media",
+            "AWS_S3_ENDPOINT_URL": endpoint,
+            "AWS_S3_REGION_NAME": "us-east-1",
+            "AWS_S3_ADDRESSING_STYLE": "path",
+            "AWS_DEFAULT_ACL": "public-read",
+            "AWS_ACCESS_KEY_ID": "test-access-key",
+            "AWS_SECRET_ACCESS_KEY": "test-secret-key",
+        }
+        s3 = boto3.client(
+            "s3", endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id="test-access-key", aws_secret_access_key="test-secret-key",
+        )  # fmt: skip
+        s3.create_bucket(Bucket="ribbon-media")
+        yield {"settings": settings, "endpoint": endpoint, "client": s3}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

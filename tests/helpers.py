@@ -6,10 +6,13 @@ forms, starting servers. Tests import from here, never from each other.
 import html
 import io
 import json
+import os
 import re
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -279,15 +282,22 @@ class WebServer:
     """
     A small web server on 127.0.0.1 for fetches: `routes` maps a path to
     (status, headers, body), or to a callable returning them. It records the
-    paths asked for. Use as a context manager.
+    paths asked for, and what was posted (path, headers, body) in `received`.
+    Use as a context manager.
     """
 
     def __init__(self, routes):
         self.routes = routes
         self.requested = []
+        self.received = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                server.received.append((self.path, dict(self.headers), body))
+                self.do_GET()
+
             def do_GET(self):
                 server.requested.append(self.path)
                 route = server.routes.get(self.path, (404, {}, b"not here"))
@@ -321,6 +331,49 @@ class WebServer:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def wait_for(url, process, seconds=30):
+    """Until `url` answers (any status), failing early if the server process exits."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{url}: the server exited (its log is in the test's tmp_path)")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def server_environment(database_url, static_root, extra):
+    """
+    The environment of a production-like server process (DJANGO_DEBUG=0) on `database_url`: none of
+    this run's own settings, and the `extra` variables a test adds.
+    """
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "RIBBON_", "AWS_")) and key not in {"DATABASE_URL", "REDIS_URL"}
+    }
+    environment.update(
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "two-servers-share-this-secret-" + "x" * 40,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_SECURE_HSTS_SECONDS": "0",
+            "DJANGO_SESSION_COOKIE_SECURE": "0",
+            "DJANGO_CSRF_COOKIE_SECURE": "0",
+            "DATABASE_URL": database_url,
+            "STATIC_ROOT": str(static_root),
+            **extra,
+        }
+    )
+    return environment
 
 
 def drip(seconds_between, chunks):

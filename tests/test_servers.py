@@ -32,7 +32,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection
 from PIL import Image
 
-from .helpers import form_values, free_port, image_bytes
+from .helpers import form_values, free_port, image_bytes, server_environment, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -46,21 +46,6 @@ def _listening(address):
             return True
     except OSError:
         return False
-
-
-def _wait_for(url, process, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{url}: the server exited (its log is in the test's tmp_path)")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
 def server_logs(tmp_path):
@@ -82,40 +67,6 @@ def shared_services(transactional_db):
     return f"postgres://{credentials}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
-@pytest.fixture(scope="module")
-def collected_static(tmp_path_factory):
-    static_root = tmp_path_factory.mktemp("static")
-    environment = _server_environment("sqlite:///:memory:", static_root, {})
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT, env=environment, check=True, timeout=300,
-    )  # fmt: skip
-    return static_root
-
-
-def _server_environment(database_url, static_root, extra):
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "RIBBON_", "AWS_")) and key not in {"DATABASE_URL", "REDIS_URL"}
-    }
-    environment.update(
-        {
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "two-servers-share-this-secret-" + "x" * 40,
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_SECURE_SSL_REDIRECT": "0",
-            "DJANGO_SECURE_HSTS_SECONDS": "0",
-            "DJANGO_SESSION_COOKIE_SECURE": "0",
-            "DJANGO_CSRF_COOKIE_SECURE": "0",
-            "DATABASE_URL": database_url,
-            "STATIC_ROOT": str(static_root),
-            **extra,
-        }
-    )
-    return environment
-
-
 @pytest.fixture
 def start_servers(shared_services, collected_static, tmp_path):
     """Start two gunicorn servers with the same settings; returns their base URLs."""
@@ -132,12 +83,12 @@ def start_servers(shared_services, collected_static, tmp_path):
             process = subprocess.Popen(
                 [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
                  "--no-control-socket", "--log-level", "warning"],
-                cwd=ROOT, env=_server_environment(shared_services, collected_static, settings),
+                cwd=ROOT, env=server_environment(shared_services, collected_static, settings),
                 stdout=log, stderr=log,
             )  # fmt: skip
             processes.append(process)
             bases.append(f"http://127.0.0.1:{port}")
-            _wait_for(bases[-1] + "/", process)
+            wait_for(bases[-1] + "/", process)
         return bases
 
     yield start
@@ -236,39 +187,6 @@ def test_an_edit_saved_through_one_server_shows_at_once_on_the_other(start_serve
     assert b"A sentence nobody has written yet." in listing
 
 
-@pytest.fixture
-def object_storage(tmp_path):
-    """A local S3-compatible server (moto) with an empty bucket."""
-    import boto3
-
-    port = free_port()
-    process = subprocess.Popen(
-        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(endpoint + "/", process)
-        settings = {
-            "AWS_STORAGE_BUCKET_NAME": "ribbon-media",
-            "AWS_S3_ENDPOINT_URL": endpoint,
-            "AWS_S3_REGION_NAME": "us-east-1",
-            "AWS_S3_ADDRESSING_STYLE": "path",
-            "AWS_DEFAULT_ACL": "public-read",
-            "AWS_ACCESS_KEY_ID": "test-access-key",
-            "AWS_SECRET_ACCESS_KEY": "test-secret-key",
-        }
-        s3 = boto3.client(
-            "s3", endpoint_url=endpoint, region_name="us-east-1",
-            aws_access_key_id="test-access-key", aws_secret_access_key="test-secret-key",
-        )  # fmt: skip
-        s3.create_bucket(Bucket="ribbon-media")
-        yield {"settings": settings, "endpoint": endpoint, "client": s3}
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def test_a_picture_uploaded_through_one_server_is_served_to_the_other(
     start_servers, staff_and_treatment, object_storage
 ):
@@ -319,7 +237,7 @@ def make_serve(tmp_path, request):
     (and any variables a test passes with indirect parametrisation).
     """
     port = free_port()
-    environment = _server_environment(
+    environment = server_environment(
         f"sqlite:///{tmp_path / 'site.sqlite3'}",
         tmp_path / "static",
         {
@@ -336,7 +254,7 @@ def make_serve(tmp_path, request):
     with open(log_path, "wb") as log:
         process = subprocess.Popen([str(ROOT / "scripts" / "serve")], cwd=ROOT, env=environment, stdout=log, stderr=log)
     try:
-        _wait_for(f"http://127.0.0.1:{port}/", process, seconds=120)
+        wait_for(f"http://127.0.0.1:{port}/", process, seconds=120)
         output = log_path.read_text()
         password = next(line.split(": ", 1)[1] for line in output.splitlines() if line.strip().startswith("password:"))
         yield {"base": f"http://127.0.0.1:{port}", "password": password, "pid": process.pid, "log": log_path}
