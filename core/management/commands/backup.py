@@ -1,0 +1,51 @@
+"""
+python manage.py backup PATH [--keep N]
+
+One archive holding the database and every media file, with a manifest of
+what it holds (core.backup). PATH is a new file name, or a folder to put a
+dated file in (ribbon-20261121-020000.tar.gz): the way to run it nightly,
+with --keep to remove all but the newest N there. An earlier backup is never
+overwritten, and an archive that was not finished never carries its name.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core.backup import BackupError, keep_newest, make_backup
+
+
+def size(count):
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    return None
+
+
+class Command(BaseCommand):
+    help = "Back up the database and all media files into one archive (a new file, or a dated file in a folder)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="A new file name, or a folder to put a dated backup in.")
+        parser.add_argument(
+            "--keep", type=int, metavar="N", help="After backing up into a folder, remove all but its newest N backups."
+        )
+
+    def handle(self, *args, path, keep=None, **options):
+        if keep is not None and keep < 1:
+            raise CommandError("--keep must be at least 1.")
+        if keep is not None and not Path(path).is_dir():
+            raise CommandError("--keep needs PATH to be a folder: it removes older dated backups there.")
+        try:
+            archive, manifest = make_backup(path, progress=self.stdout.write)
+        except BackupError as error:
+            raise CommandError(str(error)) from None
+        rows = manifest["database"]["rows"]
+        media = manifest["media"]
+        self.stdout.write(
+            f"Backed up {sum(rows.values())} rows in {len(rows)} tables and {media['files']} media files "
+            f"({size(media['bytes'])}) to {archive} ({size(archive.stat().st_size)})."
+        )
+        if keep is not None:
+            keep_newest(archive.parent, keep, progress=self.stdout.write)
