@@ -281,12 +281,19 @@ def load_postgresql(connection, source, work):
 # Backup ---------------------------------------------------------------------------------------------
 
 
-def archive_path(destination):
-    """A folder gets a new dated file; a file name is used as given, but never over an earlier backup."""
+def archive_path(destination, prefix="ribbon"):
+    """
+    A folder gets a new dated file (ribbon-20261121-020000.tar.gz); a file name is used as given, but
+    never over an earlier backup.
+    """
     destination = Path(destination)
     if destination.is_dir():
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        return destination / f"ribbon-{stamp}.tar.gz"
+        archive, number = destination / f"{prefix}-{stamp}.tar.gz", 1
+        while archive.exists():  # two backups within a second
+            number += 1
+            archive = destination / f"{prefix}-{stamp}-{number}.tar.gz"
+        return archive
     if destination.exists():
         raise BackupError(
             f"{destination} already exists; a backup never replaces another. Give a new name or a folder."
@@ -296,11 +303,11 @@ def archive_path(destination):
     return destination
 
 
-def make_backup(destination, progress=lambda line: None, using="default"):
+def make_backup(destination, progress=lambda line: None, using="default", prefix="ribbon"):
     """Write one archive of the database and every media file; returns (its path, its manifest)."""
     connection = connections[using]
     engine = engine_of(connection)
-    archive = archive_path(destination)
+    archive = archive_path(destination, prefix)
     partial = archive.with_name(archive.name + ".partial")
     files = {}
     try:
@@ -361,8 +368,11 @@ class _BytesReader:
 
 
 def keep_newest(folder, count, progress=lambda line: None):
-    """Remove all but the newest `count` backups this command named in `folder` (ribbon-YYYYmmdd-HHMMSS.tar.gz)."""
-    backups = sorted(Path(folder).glob("ribbon-[0-9]*-[0-9]*.tar.gz"))
+    """
+    Remove all but the newest `count` dated backups in `folder` (ribbon-YYYYmmdd-HHMMSS….tar.gz); copies a
+    restore kept of what it replaced (ribbon-before-restore-…) and any other file are left alone.
+    """
+    backups = sorted(Path(folder).glob("ribbon-[0-9]*.tar.gz"), key=lambda path: (path.stat().st_mtime, path.name))
     for old in backups[: max(0, len(backups) - count)]:
         old.unlink()
         progress(f"Removed the older backup {old.name}.")
@@ -473,7 +483,7 @@ def restore_backup(archive, *, replace=False, check_only=False, progress=lambda 
                     "Restore onto an empty one, or add --replace to replace all of it "
                     "(what is there is backed up first)."
                 )
-            safety, _ = make_backup(archive.parent, progress, using)
+            safety, _ = make_backup(archive.parent, progress, using, prefix="ribbon-before-restore")
             progress(f"What was there is saved in {safety}.")
         written = []
         try:
