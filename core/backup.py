@@ -505,6 +505,9 @@ def restore_backup(archive, *, replace=False, check_only=False, progress=lambda 
                 load_sqlite(connection, database)
             else:
                 load_postgresql(connection, database, work)
+            if safety is not None:  # replacing: files the backup does not have go too (the copy kept has them)
+                for name in set(media_names()) - set(names):
+                    default_storage.delete(name)
         except BaseException:
             if safety is None:  # an empty installation: leave it empty
                 for name in written:

@@ -274,7 +274,11 @@ def test_a_site_that_is_not_empty_is_refused_then_replaced_with_a_copy_of_it_kep
     site = empty_site("in-use")
     site.manage("migrate", "--noinput", "-v", "0")
     site.manage("load_demo")
+    upload = "from django.core.files.storage import default_storage as media; "
+    upload += "media.save('markdownx/old.png', open('static/favicon.ico', 'rb'))"
+    site.manage("shell", "--no-imports", "-c", upload)
     before = site.describe()
+    assert list(before["media"]) == ["markdownx/old.png"]
     line = refusal(site, "restore", a_backup["archive"])
     assert re.search(r"This installation is not empty: it holds \d+ rows in \d+ tables \(", line), line
     assert "add --replace" in line
