@@ -31,6 +31,7 @@ up to date, and every stored page is made stale.
 import datetime
 import gzip
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -73,6 +74,11 @@ class BackupError(Exception):
     """Why a backup or a restore cannot go ahead, in words for whoever runs it."""
 
 
+def one_line(error):
+    """A database driver's message (often several lines) as one line of a command's error."""
+    return " ".join(str(error).split())
+
+
 # What is there ---------------------------------------------------------------------------------
 
 
@@ -86,10 +92,6 @@ def model_tables(connection):
     """The tables of every model (many-to-many tables included) that exist in this database, sorted."""
     existing = set(connection.introspection.table_names())
     return sorted({model._meta.db_table for model in apps.get_models(include_auto_created=True)} & existing)
-
-
-def _quoted(connection, table):
-    return connection.ops.quote_name(table)
 
 
 def count_rows(cursor, quote, tables):
@@ -138,9 +140,14 @@ class _Hashing:
         return data
 
 
-def _add(tar, member, file, size, recorded):
-    info = tarfile.TarInfo(member)
+def _member(name, size):
+    info = tarfile.TarInfo(name)
     info.size, info.mtime, info.mode = size, int(timezone.now().timestamp()), 0o644
+    return info
+
+
+def _add(tar, member, file, size, recorded):
+    info = _member(member, size)
     reader = _Hashing(file)
     try:
         tar.addfile(info, reader)
@@ -202,17 +209,15 @@ def _applied_migrations(cursor):
 
 def dump_sqlite(connection, target):
     """A consistent copy made while the site keeps serving; then its rows and migrations, read from the copy."""
+    tables = model_tables(connection)
     connection.ensure_connection()
     copy = sqlite3.connect(target)
     try:
         connection.connection.backup(copy)
         cursor = copy.cursor()
-        tables = [
-            table
-            for table in model_tables(connection)
-            if cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
-        ]
-        return count_rows(cursor, lambda table: f'"{table}"', tables), _applied_migrations(cursor)
+        return count_rows(cursor, connection.ops.quote_name, tables), _applied_migrations(cursor)
+    except sqlite3.Error as error:
+        raise BackupError(f"The database could not be copied: {one_line(error)}.") from None
     finally:
         copy.close()
 
@@ -220,7 +225,10 @@ def dump_sqlite(connection, target):
 def dump_postgresql(connection, target):
     """pg_dump of the snapshot in which the rows are counted: counts and dump agree to the row."""
     tables = model_tables(connection)
-    raw = connection.get_new_connection(connection.get_connection_params())
+    try:
+        raw = connection.get_new_connection(connection.get_connection_params())
+    except connection.Database.Error as error:
+        raise BackupError(f"The database could not be reached: {one_line(error)}") from None
     try:
         raw.set_session(isolation_level="REPEATABLE READ", readonly=True)
         with raw.cursor() as cursor:
@@ -252,6 +260,8 @@ def load_sqlite(connection, source):
     copy = sqlite3.connect(source)
     try:
         copy.backup(connection.connection)
+    except sqlite3.Error as error:
+        raise BackupError(f"The database could not be loaded, and is as it was: {one_line(error)}.") from None
     finally:
         copy.close()
     connection.close()  # nothing Django remembers of the old database survives
@@ -347,24 +357,12 @@ def make_backup(destination, progress=lambda line: None, using="default", prefix
                     "files": files,
                 }
                 data = json.dumps(manifest, indent=2, sort_keys=True).encode()
-                info = tarfile.TarInfo(MANIFEST)
-                info.size, info.mtime, info.mode = len(data), int(timezone.now().timestamp()), 0o644
-                tar.addfile(info, _BytesReader(data))
+                tar.addfile(_member(MANIFEST, len(data)), io.BytesIO(data))
         os.replace(partial, archive)  # only a complete archive ever carries the name
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return archive, manifest
-
-
-class _BytesReader:
-    def __init__(self, data):
-        self.data, self.position = data, 0
-
-    def read(self, size=-1):
-        end = len(self.data) if size < 0 else self.position + size
-        chunk, self.position = self.data[self.position : end], min(end, len(self.data))
-        return chunk
 
 
 def keep_newest(folder, count, progress=lambda line: None):

@@ -71,7 +71,9 @@ def readiness():
             check()
             status = "ok"
         except Exception as error:  # noqa: BLE001 - any failure of the part is the answer, never a 500
-            logger.warning("health check: the %s failed: %s: %s", part, type(error).__name__, error)
+            # On one line: a driver's message can span several.
+            reason = " ".join(str(error).split())
+            logger.warning("health check: the %s failed: %s: %s", part, type(error).__name__, reason)
             status = "failed"
         results[part] = {"status": status, "ms": round((time.perf_counter() - started) * 1000, 1)}
     return all(result["status"] == "ok" for result in results.values()), results

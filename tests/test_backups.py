@@ -315,3 +315,17 @@ def test_a_backup_never_replaces_another_and_a_folder_keeps_the_newest(a_backup,
     assert made[2].name in remaining
     assert "ribbon-before-restore-20261101-000000.tar.gz" in remaining
     assert not list(nightly.glob("*.partial"))
+
+
+def test_a_database_that_does_not_answer_is_one_line_not_a_traceback(tmp_path, collected_static):
+    nowhere = Site(
+        "postgres://postgres@127.0.0.1:1/ribbon", {"MEDIA_ROOT": str(tmp_path / "m")}, tmp_path, collected_static
+    )
+    for command in (["backup", tmp_path], ["restore", tmp_path / "any.tar.gz"]):
+        line = refusal(nowhere, *command)
+        assert "could not be reached" in line or "no such file" in line, line
+    (tmp_path / "backups").mkdir()
+    assert refusal(nowhere, "backup", tmp_path / "backups").startswith(
+        "CommandError: The database could not be reached"
+    )
+    assert list((tmp_path / "backups").iterdir()) == [], "no partial archive is left behind"

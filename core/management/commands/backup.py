@@ -11,8 +11,9 @@ overwritten, and an archive that was not finished never carries its name.
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
-from core.backup import BackupError, keep_newest, make_backup
+from core.backup import BackupError, keep_newest, make_backup, one_line
 
 
 def size(count):
@@ -41,6 +42,8 @@ class Command(BaseCommand):
             archive, manifest = make_backup(path, progress=self.stdout.write)
         except BackupError as error:
             raise CommandError(str(error)) from None
+        except DatabaseError as error:
+            raise CommandError(f"The database could not be reached or read: {one_line(error)}") from None
         rows = manifest["database"]["rows"]
         media = manifest["media"]
         self.stdout.write(

@@ -10,8 +10,9 @@ installation, and changes nothing.
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
-from core.backup import BackupError, made_at, restore_backup
+from core.backup import BackupError, made_at, one_line, restore_backup
 
 
 class Command(BaseCommand):
@@ -33,6 +34,8 @@ class Command(BaseCommand):
             manifest, safety = restore_backup(archive, replace=replace, check_only=check, progress=self.stdout.write)
         except BackupError as error:
             raise CommandError(str(error)) from None
+        except DatabaseError as error:
+            raise CommandError(f"The database could not be reached or read: {one_line(error)}") from None
         rows = manifest["database"]["rows"]
         what = (
             f"{sum(rows.values())} rows in {len(rows)} tables and {manifest['media']['files']} media files "
