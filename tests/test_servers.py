@@ -369,6 +369,10 @@ def test_make_serve_logs_json_when_asked(make_serve):
     ], log[-3000:]
     assert [line["cache"] for line in requests[-2:]] == ["miss", "hit"]
     assert all(line["level"] == "INFO" and line["duration_ms"] >= 0 for line in requests)
+    serving = log.splitlines().index(next(line for line in log.splitlines() if line.startswith("Serving http://")))
+    from_gunicorn_on = [line for line in log.splitlines()[serving + 1 :] if line.strip()]
+    assert all(line.startswith("{") for line in from_gunicorn_on), "gunicorn's own lines are JSON too"
+    assert any(json.loads(line)["logger"] == "gunicorn.error" for line in from_gunicorn_on)
     not_found = [line for line in written if line["logger"] == "django.request"]
     assert not_found[0]["message"] == "Not Found: /no-such-page/"
     for private in PRIVATE:
