@@ -488,7 +488,7 @@ def restore_backup(archive, *, replace=False, check_only=False, progress=lambda 
             names = sorted(member.removeprefix(MEDIA) for member in manifest["files"] if member.startswith(MEDIA))
             progress(f"Putting back {len(names)} media files…")
             for number, name in enumerate(names, start=1):
-                if default_storage.exists(name):
+                if safety is not None and default_storage.exists(name):  # an empty installation has none
                     default_storage.delete(name)
                 with open(Path(work) / (MEDIA + name), "rb") as file:
                     saved = default_storage.save(name, File(file, name=name))

@@ -12,16 +12,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.template.defaultfilters import filesizeformat
 
 from core.backup import BackupError, keep_newest, make_backup, one_line
 
 
 def size(count):
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if count < 1024 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
-        count /= 1024
-    return None
+    """Django's own file-size wording (8.6 MB), with plain spaces for a terminal or a log."""
+    return filesizeformat(count).replace("\xa0", " ")
 
 
 class Command(BaseCommand):
