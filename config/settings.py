@@ -146,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
                 "pages.context_processors.sections",
+                "donations.context_processors.donate_source",
             ],
         },
     },

@@ -99,6 +99,28 @@ class SearchText(Parameter):
         return " ".join(raw.split())[: self.max_length].strip() or None
 
 
+class PagePath(Parameter):
+    """
+    The address of a public page of this site, without query or fragment: the
+    page a visitor came from (?from=/treatments/chemotherapy/). Anything else,
+    a made-up page or another site, is left out.
+    """
+
+    max_length = 200
+
+    def canonical(self, raw):
+        text = raw.strip()
+        plain = (
+            0 < len(text) <= self.max_length
+            and text.startswith("/")
+            and not text.startswith("//")
+            and not any(char in text for char in "\\?#")
+            and text.isascii()
+            and text.isprintable()
+        )
+        return text if plain and is_public_page(text) else None
+
+
 class Raw(Parameter):
     """Taken as given: the view checks it itself (and answers 400 when it is wrong)."""
 

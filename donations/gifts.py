@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from core.clients import within_limit
-from core.query import is_public_page
+from core.query import PagePath
 
 from .providers import MONTHLY, ONE_TIME, Ask
 
@@ -68,24 +68,13 @@ def parse_gift(query, campaign):
     return Ask(amount=amount, frequency=frequency)
 
 
-def _plain_path(value):
-    return (
-        isinstance(value, str)
-        and 0 < len(value) <= 200
-        and value.startswith("/")
-        and not value.startswith("//")
-        and "\\" not in value
-        and value.isascii()
-        and value.isprintable()
-    )
-
-
-def _public_page_path(value):
-    """The path of `value` if it is a public page of this site that exists, else ""."""
-    if not _plain_path(value):
+def _page_of(address):
+    """The public page of this site an address names (its path; any query is dropped), or ""."""
+    try:
+        path = urlsplit(address).path if address.startswith("/") and not address.startswith("//") else ""
+    except ValueError:
         return ""
-    path = urlsplit(value).path
-    return path if is_public_page(path) else ""
+    return PagePath().canonical(path) or ""
 
 
 def source_path(request):
@@ -94,7 +83,7 @@ def source_path(request):
     Referer; either only if it is a public page that exists. A made-up
     source (`from=/competitor-ad`) records none.
     """
-    declared = _public_page_path(request.GET.get("from", ""))
+    declared = _page_of(request.GET.get("from", ""))
     if declared:
         return declared
     try:
@@ -102,7 +91,7 @@ def source_path(request):
     except ValueError:
         return ""
     if parts.netloc and parts.netloc == request.get_host():
-        return _public_page_path(parts.path)
+        return _page_of(parts.path)
     return ""
 
 

@@ -72,9 +72,14 @@ class Provider:
     gift_parameters: Callable
     # The '#' parts the provider documents for its links; any other is refused.
     fragments: tuple = ()
+    # Hosts of the provider's own that its link may send the donor on to before the payment page.
+    onward_hosts: tuple = ()
 
     def parameters_for(self, campaign, gift):
         return self.gift_parameters(campaign, gift)
+
+    def origins(self):
+        return tuple(f"https://{host}" for host in (*self.hosts, *self.onward_hosts))
 
 
 # Each entry follows its provider's own documentation of its links: where the
@@ -84,9 +89,11 @@ PROVIDERS = (
     # Stripe Payment Links (docs.stripe.com/payment-links/url-parameters) take
     # client_reference_id, prefilled_email and locale, but no amount: the campaign
     # and the click go in client_reference_id, where Stripe's webhook reports them back.
+    # A link opens a Checkout Session, whose page is on checkout.stripe.com.
     Provider(
         "stripe", "Stripe", ("buy.stripe.com", "donate.stripe.com"), takes_amount=False, takes_frequency=False,
         gift_parameters=lambda campaign, gift: {"client_reference_id": client_reference(campaign, gift)},
+        onward_hosts=("checkout.stripe.com",),
     ),
     # PayPal's Donate button links (www.paypal.com/donate/?hosted_button_id=…) read
     # the HTML variables of Payments Standard (developer.paypal.com, "HTML variables"):
@@ -129,6 +136,12 @@ PROVIDERS = (
 )  # fmt: skip
 
 PROVIDERS_BY_HOST = {host: provider for provider in PROVIDERS for host in provider.hosts}
+
+# Where a donate form may lead, for the Content-Security-Policy's form-action on the pages that have
+# one (donations.views). Browsers apply form-action to every redirect that follows a submission:
+# the form goes to this site's /give/, which redirects to the provider (and the provider, perhaps,
+# on to its checkout host), so each of those origins must be allowed or the donor stays put.
+DONATE_FORM_ACTION = ("'self'", *(origin for provider in PROVIDERS for origin in provider.origins()))
 
 
 def _allowed_hosts_text():

@@ -289,19 +289,22 @@ def test_thank_you_pages(client, every_org_campaign):
 def test_every_page_has_a_donate_button_and_treatment_pages_end_with_a_call_to_action(
     client, full_treatment, stripe_campaign
 ):
-    for url in ["/", "/treatments/", full_treatment.get_absolute_url(), "/faq/", "/donate/thanks/"]:
+    # Each names the page it is on, so that a gift is credited to where the donor's journey began.
+    for url in ["/", "/treatments/", full_treatment.get_absolute_url(), "/faq/"]:
         nav = soup_of(client.get(url)).select_one(".site-nav")
-        assert nav.find("a", href="/donate/").get_text() == "Donate", url
+        assert nav.find("a", href=f"/donate/?from={url}").get_text() == "Donate", url
+    nav = soup_of(client.get("/donate/thanks/")).select_one(".site-nav")
+    assert nav.find("a", href="/donate/").get_text() == "Donate"
     page = soup_of(client.get(full_treatment.get_absolute_url()))
     cta = page.find("aside", class_="donate-cta")
-    assert cta.find("a", href="/donate/")
+    assert cta.find("a", href=f"/donate/?from={full_treatment.get_absolute_url()}")
     assert cta.find_parent("article") is None, "kept apart from the medical content"
 
 
 def test_home_page_shows_the_featured_campaigns_progress(client, stripe_campaign):
     page = soup_of(client.get("/"))
     assert page.select_one(".home-campaign .progress__summary").get_text().startswith("$12,500 raised of $50,000")
-    assert page.select_one(".home-campaign").find("a", href=stripe_campaign.get_absolute_url())
+    assert page.select_one(".home-campaign").find("a", href=f"{stripe_campaign.get_absolute_url()}?from=/")
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -488,3 +491,43 @@ def test_a_source_is_kept_only_if_it_is_a_public_page_that_exists(client, every_
         give(client, every_org_campaign, amount="10", meta=meta, **{"from": declared})
         recorded.append((declared, DonateClick.objects.latest("pk").source_path))
     assert recorded == list(sources.items())
+
+
+# The page a donor set out from --------------------------------------------------------
+
+
+def test_the_donate_page_passes_on_the_page_where_donate_was_pressed(client, stripe_campaign, make_treatment):
+    make_treatment("Surgery")
+    page = soup_of(client.get("/donate/?from=/treatments/surgery/"))
+    assert page.select_one("form.donate-form input[name=from]")["value"] == "/treatments/surgery/"
+    # Pressing the header's Donate again, here, keeps where the journey began.
+    assert page.select_one(".site-nav").find("a", string="Donate")["href"] == "/donate/?from=/treatments/surgery/"
+    # Without one, the form names the donate page itself, as before.
+    page = soup_of(client.get(stripe_campaign.get_absolute_url()))
+    assert page.select_one("form.donate-form input[name=from]")["value"] == stripe_campaign.get_absolute_url()
+
+
+@pytest.mark.parametrize(
+    "source", ["/treatments/made-up/", "//evil.example/", "https://evil.example/", "/admin/", "/faq/?q=x", ""]
+)
+def test_a_source_that_is_not_a_public_page_is_dropped_from_the_address(client, stripe_campaign, source):
+    response = client.get(f"{stripe_campaign.get_absolute_url()}?from={source}")
+    assert (response.status_code, response["Location"]) == (301, stripe_campaign.get_absolute_url())
+
+
+def test_the_list_of_appeals_passes_the_source_on_to_each(client, every_org_campaign, make_campaign):
+    make_campaign("Second appeal")
+    page = soup_of(client.get("/donate/?from=/faq/"))
+    links = [a["href"] for a in page.select(".card__title a")]
+    assert len(links) == 2
+    assert all(link.endswith("?from=/faq/") for link in links), links
+
+
+def test_a_click_from_the_form_on_the_donate_page_names_where_the_journey_began(
+    client, every_org_campaign, make_treatment
+):
+    make_treatment("Surgery")
+    page = soup_of(client.get(f"{every_org_campaign.get_absolute_url()}?from=/treatments/surgery/"))
+    fields = {field["name"]: field.get("value", "") for field in page.select("form.donate-form input[type=hidden]")}
+    give(client, every_org_campaign, amount="30", **fields)
+    assert DonateClick.objects.get().source_path == "/treatments/surgery/"

@@ -561,3 +561,12 @@ def test_the_cache_stays_bounded_under_a_flood_of_real_addresses(client, make_tr
             assert cache_entries(small) <= 20 + 1, "at most 20 pages, and the generation"
         assert client.get(treatments[-1].get_absolute_url())["X-Page-Cache"] == "hit", "the newest are kept"
         assert cache.get(page_cache.GENERATION_KEY) == generation, "making room never drops the generation"
+
+
+def test_the_donate_page_is_kept_once_per_page_donors_set_out_from(client, site):
+    """Each source is its own page (the form names it), and a repeat is served from the cache."""
+    treatment = site["treatment"].get_absolute_url()
+    for source, expected in [(treatment, "miss"), ("/faq/", "miss"), (treatment, "hit")]:
+        response = client.get("/donate/", {"from": source})
+        assert response["X-Page-Cache"] == expected, source
+        assert soup_of(response).select_one("form.donate-form input[name=from]")["value"] == source

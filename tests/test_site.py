@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.urls import resolve, reverse
 
 from core.query import declared_parameters
-from donations.providers import PROVIDERS_BY_HOST
+from donations.providers import PROVIDERS, PROVIDERS_BY_HOST
 from faq.models import Question, Topic
 from pages.context_processors import SECTIONS
 
@@ -129,7 +129,13 @@ def test_every_public_page_keeps_the_site_promises(site_pages):
         nav = page.select_one(".site-nav")
         for section in ("treatments", "faq"):
             assert nav.find("a", href=sections[section]), url
-        assert nav.find("a", href=sections["donate"]).get_text() == "Donate", url
+        # Donate names the page it was pressed on, so that a gift is credited to where the journey began;
+        # on the donate pages, the page the visitor came from.
+        donate = urlsplit(nav.find("a", string="Donate")["href"])
+        assert donate.path == sections["donate"], url
+        here = urlsplit(url)
+        began = dict(parse_qsl(here.query)).get("from") if resolve(here.path).app_name == "donations" else here.path
+        assert dict(parse_qsl(donate.query)).get("from") == began, url
         for image in page.find_all("img"):
             assert image.get("alt", "").strip(), url
         # Content is in the HTML; scripts are only deferred enhancements from /static/, or JSON-LD data.
@@ -146,6 +152,27 @@ def test_every_public_page_keeps_the_site_promises(site_pages):
             assert not any(name.startswith("on") for name in element.attrs), url
         ids = [element["id"] for element in page.find_all(id=True)]
         assert len(ids) == len(set(ids)), f"duplicate id on {url}"
+
+
+def test_only_the_donate_pages_may_send_a_form_to_the_payment_providers(site_pages):
+    """
+    Browsers apply the Content-Security-Policy's form-action to the redirects that follow a form: a
+    donate form needs every provider's origins (donations.providers); pages outside the donate
+    pages may send forms to this site only.
+    """
+    providers = {origin for provider in PROVIDERS for origin in provider.origins()}
+    with_form = 0
+    for url, response in site_pages["responses"].items():
+        if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+            continue
+        policy = response["Content-Security-Policy"]
+        directives = {part.split()[0]: set(part.split()[1:]) for part in policy.split(";")}
+        if soup_of(response).select("form.donate-form"):
+            with_form += 1
+            assert directives["form-action"] == {"'self'", *providers}, url
+        elif resolve(urlsplit(url).path).app_name != "donations":
+            assert directives["form-action"] == {"'self'"}, url
+    assert with_form >= 3
 
 
 def test_a_missing_page_keeps_the_site_promises_too(client, demo_site):

@@ -3,11 +3,32 @@ Browser tests: Playwright driving Debian's Chromium against pytest-django's
 live server. They are marked `browser`. Without Chromium they are skipped
 with one line saying how to install it, except on CI (CI=true), where a
 missing browser fails the run.
+
+The rule for journeys (tests/browser/README.md says why):
+
+- A browser test never answers a request of this site itself: no
+  `page.route` or `context.route` on its addresses. Every request the
+  browser makes to the live server is answered by Ribbon, redirects
+  included, exactly as a visitor's would be.
+- Other sites' hosts are routed at the network layer: Chromium starts with
+  host-resolver rules that send every host but this one to `OtherSites`, a
+  stand-in on 127.0.0.1 that speaks HTTPS with its own certificate (the only
+  one Chromium is told to accept). It answers as the test asks and records
+  what the browser asked for, so a journey checks that the browser really
+  went there (`other_sites.asked(host)`). Nothing leaves the machine.
+- Every promise in the README that a person sees in a browser has a journey
+  here that fails if the promise breaks.
 """
 
+import base64
+import hashlib
 import os
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -35,8 +56,121 @@ def _missing(what):
     pytest.skip(message)
 
 
+class OtherSites:
+    """
+    Every other site on the web, as the test's Chromium sees it: one HTTPS
+    server on 127.0.0.1 to which the browser's host resolver sends every host
+    but this site's. Each request is recorded as the full address the browser
+    asked for; a test says how a host answers with `answer(host, respond)`,
+    where `respond(path)` gives (status, headers, body). Unanswered hosts get
+    a plain page naming them.
+    """
+
+    def __init__(self):
+        import trustme
+
+        self.asked_for = []
+        self.answers = {}
+        self._lock = threading.Lock()
+        certificate = trustme.CA().issue_cert("other-sites.test")
+        sites = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                host = (self.headers.get("Host") or "").split(":")[0].lower()
+                with sites._lock:
+                    sites.asked_for.append(f"https://{host}{self.path}")
+                    respond = sites.answers.get(host, sites._plain_page(host))
+                status, headers, body = respond(self.path)
+                body = body.encode() if isinstance(body, str) else body
+                self.send_response(status)
+                for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                # Chromium's own services post here too (its host resolver sends them along).
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.do_GET()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        certificate.configure_cert(context)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        # Chromium accepts this certificate by its public key, for any host name, and no other.
+        from cryptography import x509
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        leaf = x509.load_pem_x509_certificate(certificate.cert_chain_pems[0].bytes())
+        key = leaf.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        self.public_key_pin = base64.b64encode(hashlib.sha256(key).digest()).decode()
+
+    @staticmethod
+    def _plain_page(host):
+        page = f'<!doctype html><html lang="en"><title>{host}</title><h1>A page of {host}</h1></html>'
+        return lambda path: (200, {}, page)
+
+    def chromium_arguments(self):
+        return [
+            f"--host-resolver-rules=MAP * 127.0.0.1:{self.port}, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+            f"--ignore-certificate-errors-spki-list={self.public_key_pin}",
+        ]
+
+    def answer(self, host, respond):
+        with self._lock:
+            self.answers[host] = respond
+
+    def asked(self, host=None):
+        """
+        The addresses the browser asked other sites for (on `host` only, if given), in order; not the
+        icon it fetches by itself for every page it shows.
+        """
+        with self._lock:
+            return [
+                url
+                for url in self.asked_for
+                if (host is None or urlsplit(url).hostname == host) and urlsplit(url).path != "/favicon.ico"
+            ]
+
+    def forget(self):
+        with self._lock:
+            self.asked_for.clear()
+            self.answers.clear()
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 @pytest.fixture(scope="session")
-def browser():
+def other_sites_server():
+    with OtherSites() as sites:
+        yield sites
+
+
+@pytest.fixture
+def other_sites(other_sites_server):
+    """The stand-in for every other site, with nothing asked of it yet in this test."""
+    other_sites_server.forget()
+    yield other_sites_server
+    other_sites_server.forget()
+
+
+@pytest.fixture(scope="session")
+def browser(other_sites_server):
     if not Path(CHROMIUM).exists():
         _missing(f"Chromium not found at {CHROMIUM}")
     # Playwright's sync API runs an event loop in this thread; the test's own
@@ -55,6 +189,7 @@ def browser():
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
+                *other_sites_server.chromium_arguments(),
             ],
         )
         yield chromium
@@ -71,9 +206,8 @@ class Visit:
 
     def __init__(self, browser, base_url, viewport, **options):
         self.base_url = base_url
+        # Requests to other hosts reach the OtherSites stand-in through the browser's host resolver.
         self.context = browser.new_context(viewport=viewport, user_agent=USER_AGENT, **options)
-        # Nothing leaves the machine: any request to another host is refused.
-        self.context.route(lambda url: not url.startswith(base_url), lambda route: route.abort())
         self.page = self.context.new_page()
         self.problems = []
         self.page.on("console", self._console)
@@ -92,7 +226,7 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser, live_server):
+def visit(browser, live_server, other_sites):
     opened = []
 
     def open_tab(viewport=PHONE, **options):
