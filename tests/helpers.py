@@ -340,7 +340,9 @@ def wait_for(url, process, seconds=30):
         if process.poll() is not None:
             raise AssertionError(f"{url}: the server exited (its log is in the test's tmp_path)")
         try:
-            with urllib.request.urlopen(url, timeout=2):
+            # Once connected, wait for the answer however slow the first page is on a busy machine:
+            # asking again would put a second request in the server's log.
+            with urllib.request.urlopen(url, timeout=max(deadline - time.monotonic(), 1)):
                 return
         except urllib.error.HTTPError:
             return  # it answers

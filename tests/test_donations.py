@@ -130,6 +130,12 @@ def test_bad_input_gets_a_400_page_that_explains_and_records_nothing(client, eve
     assert DonateClick.objects.count() == 0
 
 
+def test_the_way_back_from_a_refused_amount_keeps_where_the_journey_began(client, every_org_campaign):
+    response = give(client, every_org_campaign, amount="fifty", **{"from": "/faq/"})
+    back = soup_of(response).find("a", string=f"Back to {every_org_campaign.title}")
+    assert back["href"] == f"{every_org_campaign.get_absolute_url()}?from=/faq/"
+
+
 def test_monthly_is_refused_where_the_provider_cannot_take_it(client, stripe_campaign):
     response = give(client, stripe_campaign, amount="50", frequency="monthly")
     assert response.status_code == 400
