@@ -7,7 +7,7 @@ answered, and costs that say when they cannot be set side by side.
 import pytest
 from playwright.sync_api import expect
 
-from ..helpers import PHONE
+from ..helpers import DESKTOP, PHONE
 
 # The header's links and controls, where they are and how big: enough to count its lines and check its targets.
 HEADER = """
@@ -82,3 +82,29 @@ def test_a_reader_on_a_phone_corrects_a_search_in_the_one_box_there_is(visit, de
     page.keyboard.press("Enter")
     expect(page.locator(".result-count")).to_contain_text("match “fatigue”")
     assert not tab.problems, tab.problems
+
+
+def test_costs_for_different_lengths_of_time_are_flagged_on_a_phone_a_desktop_and_paper(visit, demo_site):
+    note = "These costs are not for the same length of time: a year for Immunotherapy, one cycle for Chemotherapy."
+    phone = visit(PHONE)
+    phone.go("/treatments/compare/?t=immunotherapy&t=chemotherapy")
+    cost = phone.page.get_by_role("region", name="Typical cost")
+    expect(cost.locator(".compare-note")).to_contain_text(note)
+    expect(cost).to_contain_text("$100,000–$200,000 per year")
+    expect(cost).to_contain_text("$1,000–$12,000 per cycle")
+    phone.page.emulate_media(media="print")
+    row = phone.page.locator(".compare-table tr", has=phone.page.get_by_role("rowheader", name="Typical cost"))
+    expect(row.locator(".compare-note")).to_be_visible()
+    expect(row.locator(".compare-note")).to_contain_text(note)
+
+    desktop = visit(DESKTOP)
+    desktop.go("/treatments/compare/?t=immunotherapy&t=chemotherapy")
+    expect(desktop.page.locator(".compare-stacked")).to_be_hidden()
+    row = desktop.page.locator(".compare-table tr", has=desktop.page.get_by_role("rowheader", name="Typical cost"))
+    expect(row.locator(".compare-note")).to_contain_text(note)
+    expect(desktop.page.locator(".compare-note")).to_have_count(2)  # the table's and the stacked layout's, one shown
+
+    desktop.go("/treatments/compare/?t=immunotherapy&t=targeted-therapy")  # both a year: nothing to flag
+    expect(desktop.page.locator(".compare-table")).to_contain_text("$50,000–$150,000 per year")
+    expect(desktop.page.locator(".compare-note")).to_have_count(0)
+    assert not phone.problems + desktop.problems
