@@ -7,6 +7,8 @@ answered, and costs that say when they cannot be set side by side.
 import pytest
 from playwright.sync_api import expect
 
+from feedback.models import Feedback
+
 from ..helpers import DESKTOP, PHONE
 
 # The header's links and controls, where they are and how big: enough to count its lines and check its targets.
@@ -82,6 +84,27 @@ def test_a_reader_on_a_phone_corrects_a_search_in_the_one_box_there_is(visit, de
     page.keyboard.press("Enter")
     expect(page.locator(".result-count")).to_contain_text("match “fatigue”")
     assert not tab.problems, tab.problems
+
+
+def test_a_reader_who_answers_twice_is_thanked_and_led_back_to_the_page(visit, demo_site):
+    tab = visit(PHONE, java_script_enabled=False)
+    page = tab.page
+    tab.go("/faq/what-side-effects-can-immunotherapy-cause/")
+    page.get_by_role("radio", name="Yes, it helped").check()
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("h1")).to_have_text("Thank you")
+    page.go_back()  # the page as the browser kept it: the form again, no token to go stale
+    page.get_by_role("radio", name="No").check()
+    page.get_by_label("What was missing?").fill("I changed my mind.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".lead")).to_have_text(
+        "We already have your answer about this page, so this one was not counted twice."
+    )
+    page.get_by_role("link", name="Go back to the page you were reading").click()
+    expect(page.locator("h1")).to_have_text("What side effects can immunotherapy cause?")
+    assert [(kept.path, kept.helpful) for kept in Feedback.objects.all()] == [
+        ("/faq/what-side-effects-can-immunotherapy-cause/", True)
+    ]
 
 
 def test_costs_for_different_lengths_of_time_are_flagged_on_a_phone_a_desktop_and_paper(visit, demo_site):
