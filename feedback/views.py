@@ -9,6 +9,10 @@ per-visitor CSRF token, so the form has none; instead (SECURITY.md):
 - it must be about a public page that has the form;
 - one answer per page per visitor for ten minutes, and a few dozen an hour,
   counted by a keyed hash of the address in the cache, never stored.
+
+Once the page is known to be one that asks, every answer leads back to it:
+a reader who answered twice is thanked, not scolded. The way back is only
+ever that checked path on this site, never an address the form could name.
 """
 
 from urllib.parse import urlencode, urlsplit
@@ -49,8 +53,8 @@ def _asked_on(path):
     return match.view_name in ASKED_ON and is_public_page(path)
 
 
-def _refuse(request, status, message):
-    return render(request, "feedback/refused.html", {"message": message}, status=status)
+def _refuse(request, status, message, back=""):
+    return render(request, "feedback/refused.html", {"message": message, "back": back}, status=status)
 
 
 @csrf_exempt
@@ -64,14 +68,15 @@ def give_feedback(request):
         return _refuse(request, 400, "We could not tell which page this feedback was about.")
     answer = request.POST.get("helpful")
     if answer not in {"yes", "no"}:
-        return _refuse(request, 400, "Choose “Yes” or “No” to say whether the page helped.")
+        return _refuse(request, 400, "Choose “Yes” or “No” to say whether the page helped.", back=path)
     comment = " ".join(request.POST.get("comment", "").split())
     if len(comment) > COMMENT_MAX:
-        return _refuse(request, 400, f"Keep the note to {COMMENT_MAX} characters, please.")
-    if not within_limit(request, f"feedback|{path}", 1, SAME_PAGE_SECONDS) or not within_limit(
-        request, "feedback", PER_HOUR, 3600
-    ):
-        return _refuse(request, 429, "Thank you: we already have your answer about this page.")
+        return _refuse(request, 400, f"Keep the note to {COMMENT_MAX} characters, please.", back=path)
+    if not within_limit(request, f"feedback|{path}", 1, SAME_PAGE_SECONDS):
+        return render(request, "feedback/already_answered.html", {"back": path}, status=429)
+    if not within_limit(request, "feedback", PER_HOUR, 3600):
+        message = "We have had many answers from your connection in the last hour, so this one was not kept."
+        return _refuse(request, 429, f"{message} Please try again later.", back=path)
     Feedback.objects.create(path=path, helpful=answer == "yes", comment=without_contact_details(comment))
     response = HttpResponseRedirect(f"{reverse('feedback:thanks')}?{urlencode({'page': path})}")
     response.status_code = 303  # see the thanks page with a GET, whatever the form was sent with

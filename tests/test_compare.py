@@ -154,6 +154,58 @@ def test_compare_is_reached_from_the_list_and_from_each_treatment(client, three)
     assert client.get("/treatments/compare/?with=no-such-thing").status_code == 404
 
 
+def cost_notes(client, *slugs):
+    """The note beside the costs, as the table (wide screens and paper) and the stacked layout (phones) show it."""
+    page = soup_of(compare(client, *slugs))
+    table = [visible(p.get_text()) for p in page.select(".compare-table tbody tr .compare-note")]
+    stacked = [visible(p.get_text()) for p in page.select(".compare-stacked .compare-note")]
+    return table, stacked, page
+
+
+@pytest.fixture
+def priced(make_treatment):
+    """Treatments whose costs cover different lengths of time, or none."""
+    for title, low, high, period in [
+        ("By cycle", 500, 900, Treatment.CostPeriod.PER_CYCLE),
+        ("By year", 1000, 2000, Treatment.CostPeriod.PER_YEAR),
+        ("Once", 300, 300, Treatment.CostPeriod.ONE_OFF),
+        ("Also by cycle", 700, 800, Treatment.CostPeriod.PER_CYCLE),
+        ("Not priced", None, None, ""),
+    ]:
+        make_treatment(title, cost_min=low, cost_max=high, cost_period=period)
+
+
+LIKE_WITH_LIKE = "Ask your care team what your whole treatment would cost, to compare like with like."
+
+
+def test_costs_for_different_lengths_of_time_say_they_cannot_be_set_side_by_side(client, priced):
+    note = (
+        f"These costs are not for the same length of time: one cycle for By cycle, a year for By year. {LIKE_WITH_LIKE}"
+    )
+    table, stacked, page = cost_notes(client, "by-cycle", "by-year")
+    assert table == stacked == [note]
+    cost_row = page.select_one(".compare-table .compare-note").find_parent("tr")
+    assert [visible(td.get_text()) for td in cost_row.select("td")] == ["$500–$900 per cycle", "$1,000–$2,000 per year"]
+    assert page.select_one(".compare-stacked .compare-note").find_parent("section")["aria-labelledby"] == "row-cost"
+
+    table, _, _ = cost_notes(client, "by-year", "by-cycle", "also-by-cycle")
+    assert table == [
+        f"These costs are not for the same length of time: a year for By year, one cycle for By cycle and Also by "
+        f"cycle. {LIKE_WITH_LIKE}"
+    ]
+    table, _, _ = cost_notes(client, "once", "by-year", "not-priced")
+    assert table == [
+        f"These costs are not for the same length of time: the whole treatment for Once, a year for By year. "
+        f"{LIKE_WITH_LIKE}"
+    ]
+
+
+def test_costs_for_the_same_length_of_time_or_not_given_have_no_note(client, three, priced):
+    assert cost_notes(client, "immunotherapy", "chemotherapy", "hormone-therapy")[:2] == ([], [])
+    assert cost_notes(client, "by-cycle", "also-by-cycle")[:2] == ([], [])
+    assert cost_notes(client, "by-cycle", "not-priced")[:2] == ([], []), "a cost not given has nothing to set beside"
+
+
 @pytest.mark.parametrize("count", [2, 3])
 def test_a_comparison_costs_the_same_queries_however_much_it_shows(
     client, make_treatment, django_assert_num_queries, count

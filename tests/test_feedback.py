@@ -7,6 +7,7 @@ repeats without storing who asked, and keeps nothing personal.
 
 import pytest
 
+from feedback import views
 from feedback.models import Feedback
 from glossary.models import Term
 from tests.helpers import soup_of, visible
@@ -38,10 +39,25 @@ def test_every_treatment_question_and_glossary_page_asks_without_a_token_and_sta
         assert form["method"] == "post", path
         assert form.find("input", attrs={"name": "path"})["value"] == path
         assert not form.find("input", attrs={"name": "csrfmiddlewaretoken"}), "a stored page carries no token"
-        assert [b["value"] for b in form.select("button[name=helpful]")] == ["yes", "no"]
         box = form.find("textarea", attrs={"name": "comment"})
         assert form.find("label", attrs={"for": box["id"]})
         assert client.get(path)["X-Page-Cache"] == "hit", path
+
+
+def test_the_form_asks_in_the_order_it_is_answered(client, pages):
+    """The question first, then the optional note, then one button that sends both."""
+    form = soup_of(client.get(pages["treatment"])).select_one("form[action='/feedback/']")
+    question = form.find("fieldset")
+    assert visible(question.legend.get_text()) == "Was this page helpful?"
+    answers = question.select("input[type=radio][name=helpful]")
+    assert [(a["value"], visible(a.find_parent("label").get_text())) for a in answers] == [
+        ("yes", "Yes, it helped"),
+        ("no", "No"),
+    ]
+    assert answers[0].has_attr("required"), "the browser asks for an answer before sending"
+    in_order = [field.get("name") or field.get("type") for field in form.find_all(["input", "textarea", "button"])]
+    assert in_order == ["path", "helpful", "helpful", "comment", "submit"]
+    assert visible(form.find("button", type="submit").get_text()) == "Send"
 
 
 def test_an_answer_is_kept_without_anything_about_the_reader(client, pages):
@@ -97,9 +113,41 @@ def test_repeats_are_limited_without_storing_who_sent_them(client, pages):
     assert send(client, pages["treatment"]).status_code == 303
     again = send(client, pages["treatment"], "yes")
     assert again.status_code == 429
-    assert "we already have your answer" in visible(soup_of(again).get_text())
+    assert "We already have your answer about this page" in visible(soup_of(again).get_text())
     assert send(client, pages["question"]).status_code == 303, "another page may be answered"
     assert Feedback.objects.count() == 2
+
+
+def test_a_second_answer_is_thanked_kindly_with_the_way_back_to_the_page(client, pages):
+    send(client, pages["question"], "yes")
+    page = soup_of(send(client, pages["question"], "no", "Second thoughts."))
+    assert visible(page.h1.get_text()) == "Thank you"
+    assert visible(page.select_one(".lead").get_text()) == (
+        "We already have your answer about this page, so this one was not counted twice."
+    )
+    assert page.find("a", string="go back to the page you were reading")["href"] == pages["question"]
+    assert not page.select("[role=alert]"), "nothing went wrong"
+    assert Feedback.objects.count() == 1
+
+
+def test_many_answers_from_one_connection_are_refused_with_the_way_back(client, pages, monkeypatch):
+    monkeypatch.setattr(views, "PER_HOUR", 1)  # as if a whole ward shared one address
+    send(client, pages["question"])
+    refused = send(client, pages["treatment"])
+    assert refused.status_code == 429
+    page = soup_of(refused)
+    assert "many answers from your connection" in visible(page.select_one("[role=alert]").get_text())
+    assert page.find("a", string="Go back to the page you were reading")["href"] == pages["treatment"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["//evil.example/treatments/immunotherapy/", "https://evil.example/", "/\\evil.example/", "/treatments/nope/"],
+)
+def test_a_refusal_never_leads_off_the_site_or_to_a_page_that_does_not_ask(client, pages, path):
+    send(client, pages["treatment"])
+    page = soup_of(send(client, path))
+    assert [a["href"] for a in page.select("main a")] == ["/"]
 
 
 def test_staff_see_counts_per_page_and_the_notes_newest_first(client, editor, pages):

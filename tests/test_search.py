@@ -96,7 +96,7 @@ def test_results_are_labelled_by_kind_with_a_highlighted_snippet(client, corpus)
     assert [m.get_text().lower() for m in results[1].select("mark")][:1] == ["fatigue"]
     assert visible(page.select_one(".result-count").get_text()) == "3 pages match “fatigue”."
     assert len(page.find_all("h1")) == 1
-    assert page.find("input", id="search-page-box")["value"] == "fatigue"
+    assert page.select_one("header form[role=search] input[name=q]")["value"] == "fatigue"
 
 
 def test_drafts_scheduled_and_expired_pages_are_never_found(client, corpus):
@@ -156,6 +156,19 @@ def test_an_empty_search_page_asks_for_words_and_is_cacheable(client):
     assert soup_of(stored).find("meta", attrs={"name": "robots", "content": "noindex"})
     only_common = soup_of(client.get("/search/", {"q": "what is the"}))
     assert "Nothing matched" in only_common.get_text()
+
+
+@pytest.mark.parametrize("words", ["fatigue", "zqxwv", ""], ids=["found", "nothing found", "no words yet"])
+def test_the_search_page_has_one_search_box_the_headers_holding_the_words(client, corpus, words):
+    page = soup_of(client.get("/search/", {"q": words} if words else {}))
+    [form] = page.select("form[role=search]")
+    [box] = page.select("input[name=q]")
+    assert form.find_parent("header")
+    assert box.find_parent("form") is form
+    assert box.get("value", "") == words
+    if not words:
+        # The page says where to type, and its link moves the focus there.
+        assert page.select_one(f"main a[href='#{box['id']}']")
 
 
 def test_every_page_has_the_search_box_in_its_header(client, corpus):

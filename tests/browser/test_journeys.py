@@ -460,8 +460,13 @@ def test_a_reader_says_what_was_missing_from_a_page(visit, demo_site):
     tab = visit(PHONE)
     page = tab.page
     tab.go("/treatments/chemotherapy/")
-    page.get_by_label("What was missing?").fill("How long each cycle lasts.")
-    page.get_by_role("button", name="No", exact=True).click()
+    # Answered in the order it asks: the question, then the note, then Send.
+    question = page.get_by_role("group", name="Was this page helpful?")
+    note = page.get_by_label("What was missing?")
+    assert question.bounding_box()["y"] < note.bounding_box()["y"]
+    question.get_by_role("radio", name="No").check()
+    note.fill("How long each cycle lasts.")
+    page.get_by_role("button", name="Send").click()
     expect(page.locator("h1")).to_have_text("Thank you")
     page.get_by_role("link", name="go back to the page you were reading").click()
     expect(page.locator("h1")).to_have_text("Chemotherapy")
