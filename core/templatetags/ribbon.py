@@ -1,7 +1,9 @@
+import datetime
 import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -55,3 +57,20 @@ def duration(value):
     if minutes:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.filter
+def datetime_attribute(value):
+    """
+    A moment as a <time datetime="…"> attribute: local time to the second with
+    its offset ("2026-05-01T09:30:00+01:00"). Django's |date:"c" adds six digits
+    of a second's fraction, which HTML does not allow (at most three), and no
+    reader needs a fraction of a second.
+    """
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return ""
