@@ -9,6 +9,7 @@ a new link, is covered without editing this file, and a route that no
 content reaches fails the test.
 """
 
+import json
 from io import StringIO
 from urllib.parse import parse_qsl, urlsplit
 
@@ -115,7 +116,8 @@ def test_demo_faq_has_enough_questions_and_is_idempotent(demo_site):
 def test_demo_faq_answers_the_done_checks(client, demo_site):
     faq = soup_of(client.get("/faq/"))
     assert len(faq.select("section.faq-topic")) >= 3
-    assert faq.find("script", type="application/ld+json")
+    topic = soup_of(client.get(faq.select_one(".faq-topic__more a")["href"]))
+    assert json.loads(topic.find("script", type="application/ld+json").string)["@type"] == "FAQPage"
     insurance = soup_of(client.get("/faq/?q=insurance"))
     assert "Will insurance cover my treatment?" in [d.summary.get_text() for d in insurance.select("details")]
     assert "No questions matched “zzzz”." in client.get("/faq/?q=zzzz").content.decode()

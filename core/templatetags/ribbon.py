@@ -3,11 +3,12 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.template import TemplateSyntaxError
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from core.site import absolute_url
+from core.site import absolute_url, fixed_url
 
 register = template.Library()
 
@@ -26,6 +27,34 @@ def json_ld(data):
 def absolute(context, path):
     """The public address of a path, for canonical, Open Graph and JSON-LD links."""
     return absolute_url(context["request"], path)
+
+
+@register.inclusion_tag("includes/breadcrumbs.html", takes_context=True)
+def breadcrumbs(context, *trail, here, here_shown=True, public=True):
+    """
+    The breadcrumb trail a reader sees and its schema.org BreadcrumbList for
+    search engines, made from one list so that the two cannot differ. `trail`
+    is name, path pairs after Home; `here` names this page, which ends the
+    list: shown as the trail's last step, or (here_shown=False, a trail that
+    stops at the page's parent) only in the data. A page the public cannot
+    see (public=False: a draft or a scheduled page) gets no structured data.
+    """
+    if len(trail) % 2:
+        raise TemplateSyntaxError("breadcrumbs takes a name and a path for each step before this page")
+    request = context["request"]
+    steps = [("Home", fixed_url("home")), *zip(trail[::2], trail[1::2], strict=True)]
+    data = None
+    if public:
+        every = [*steps, (here, request.path)]
+        data = {
+            "@context": "https://schema.org",
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": number, "name": str(name), "item": absolute_url(request, path)}
+                for number, (name, path) in enumerate(every, start=1)
+            ],
+        }
+    return {"steps": steps, "here": here if here_shown else None, "structured_data": data}
 
 
 @register.simple_tag(takes_context=True)
