@@ -10,7 +10,9 @@ STAMP     := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
 AUDIT_VENV := .venv-audit
-# axe-core for the accessibility tests; npm gives files old timestamps, so a stamp marks the install.
+# axe-core for the accessibility tests and vnu-jar (the Nu Html Checker) for the HTML check; npm gives files
+# old timestamps, so a stamp marks the install. --ignore-scripts: vnu-jar's install script would fetch a Java
+# runtime from outside; Java comes from Debian (apt-get install -y default-jre-headless).
 AXE_STAMP  := node_modules/.installed
 
 .PHONY: run test lint format install install-dev migrate demo clean help audit serve bench
@@ -67,12 +69,13 @@ bench: install-dev
 
 $(AXE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --no-audit --no-fund --loglevel=error && touch $(AXE_STAMP); \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $(AXE_STAMP); \
 	else \
-		echo "npm not found: install Node.js to run the accessibility tests (they will be skipped)"; \
+		echo "npm not found: install Node.js to run the accessibility tests and the HTML check (they will be skipped)"; \
 	fi
 
 test: install-dev $(AXE_STAMP)
+	@command -v java >/dev/null 2>&1 || echo "java not found: the HTML check (Nu Html Checker) will be skipped; install it with apt-get install -y default-jre-headless"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

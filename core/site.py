@@ -44,3 +44,16 @@ def slug_url(viewname, slug):
     """
     before, after = _around_slug(viewname, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
     return f"{before}{slug}{after}"
+
+
+def organization_data(request):
+    """
+    schema.org Organization for the home page: the site's name (RIBBON_SITE_NAME) and address, which
+    search engines show beside its results. Only what the site has: it has no logo, so none is given.
+    """
+    return {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": settings.SITE_NAME,
+        "url": absolute_url(request, fixed_url("home")),
+    }

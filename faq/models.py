@@ -174,7 +174,11 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
 
 
 def faq_page_data(questions):
-    """schema.org FAQPage for a list of questions, with the text shown on the page."""
+    """
+    schema.org FAQPage for a page of a topic's questions, with the text shown on the page. Search engines
+    ask for each question to be marked up once across a site: the topic's pages are that place (they
+    hold every published question, each on one page), so no other page uses this.
+    """
     return {
         "@context": "https://schema.org",
         "@type": "FAQPage",

@@ -55,14 +55,8 @@ def faq_index(request):
         return response
     questions = list(questions.first_per_topic(QUESTIONS_PER_TOPIC_ON_INDEX))
     totals = Question.objects.published().totals_per_topic() if questions else {}
-    return render(
-        request,
-        "faq/faq_index.html",
-        {
-            "groups": _grouped_by_topic(questions, totals),
-            "structured_data": faq_page_data(questions) if questions else None,
-        },
-    )
+    # No FAQPage markup here: each question is marked up once, on its topic's page, which lists them all.
+    return render(request, "faq/faq_index.html", {"groups": _grouped_by_topic(questions, totals)})
 
 
 @page_exists(lambda slug: Question.objects.published().filter(topic__slug=slug).exists())

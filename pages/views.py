@@ -16,6 +16,7 @@ from django.views import defaults
 
 from core.query import PageNumber, SearchText, query_parameters
 from core.search import search
+from core.site import organization_data
 from donations.models import Campaign
 from faq.models import Question, Topic
 from treatments.models import Treatment
@@ -36,7 +37,13 @@ def home(request):
     treatments = Treatment.objects.published().order_by("title")[:6]
     topics = Topic.objects.with_published_questions().order_by("order", "name")
     campaign = Campaign.objects.featured().with_totals().first()
-    return render(request, "pages/home.html", {"treatments": treatments, "topics": topics, "campaign": campaign})
+    context = {
+        "treatments": treatments,
+        "topics": topics,
+        "campaign": campaign,
+        "structured_data": organization_data(request),
+    }
+    return render(request, "pages/home.html", context)
 
 
 @query_parameters(q=SearchText(max_length=MAX_QUERY_LENGTH), page=PageNumber(only_with="q"))

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 
 from treatments.models import Tag, Treatment, TreatmentPoint
 
-from .helpers import ROOT, free_port, server_environment, wait_for
+from .helpers import ROOT, crawl_site, free_port, server_environment, wait_for
 
 # Fuzz tests run the same examples every time (a red build is always
 # reproducible); HYPOTHESIS_PROFILE=explore searches further, at random.
@@ -88,6 +88,19 @@ def demo_site(django_db_setup, django_db_blocker):
         call_command("load_demo", stdout=StringIO())
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def site_pages(demo_site, django_db_blocker):
+    """
+    Every public page of the demo site, found from the URL configuration and
+    then by its links (helpers.crawl_site): {"responses": {address: response},
+    "covered": {route: reached?}}.
+    """
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        return crawl_site(Client())
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 from bs4 import BeautifulSoup
 from django.apps import apps
@@ -439,6 +440,70 @@ def addresses_for(text, pattern):
         return [route]
     assert set(converters) == {"slug"}, f"/{text}: teach this test where its {set(converters)} come from"
     return [route.replace("<slug:slug>", slug) for slug in slugs_in_the_content()]
+
+
+MAX_PAGES = 400
+
+
+def crawl_site(client, max_pages=MAX_PAGES):
+    """
+    Every public page the site answers: each route of the URL configuration
+    (its slug, if it has one, taken from the content), then every same-site
+    link and GET form found on a page, followed. Returns
+    {"responses": {address: response}, "covered": {route: reached?}}.
+    """
+    responses, queue, covered = {}, [], {}
+    for text, pattern in public_routes():
+        covered[text] = False
+        for address in addresses_for(text, pattern):
+            response = client.get(address)
+            if response.status_code in (200, 301, 302):
+                responses[address] = response
+                covered[text] = True
+                queue.append(address)
+    while queue and len(responses) < max_pages:
+        for link in same_site_links(responses[queue.pop(0)]):
+            if link not in responses:
+                responses[link] = client.get(link)
+                queue.append(link)
+    return {"responses": responses, "covered": covered}
+
+
+def same_site_links(response):
+    """
+    The same-site addresses a page leads to: its links, and its GET forms sent
+    as a browser sends them untouched (a search box with a word typed in).
+    """
+    if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+        return []
+    page = soup_of(response)
+    targets = [anchor["href"] for anchor in page.find_all("a", href=True)]
+    for form in page.find_all("form", method="get", action=True):
+        fields = []
+        for field in form.find_all("input", attrs={"name": True}):
+            kind = field.get("type", "text")
+            # Checkboxes are the visitor's choice (which treatments to compare): followed unticked here;
+            # tests/test_compare.py submits the choices, right and wrong.
+            if kind in {"submit", "button", "reset", "checkbox"} or (kind == "radio" and not field.has_attr("checked")):
+                continue
+            fields.append((field["name"], field.get("value") or ("treatment" if kind == "search" else "")))
+        targets.append(form["action"] + "?" + urlencode(fields))
+    links = []
+    for target in targets:
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith(NOT_PAGES):
+            continue
+        links.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return links
+
+
+def html_pages(site_pages):
+    """{address: response} of the crawled pages that are web pages (not redirects, robots.txt or the sitemap)."""
+    return {
+        address: response
+        for address, response in site_pages["responses"].items()
+        if response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    }
 
 
 # Browser tests -----------------------------------------------------------------------

@@ -71,7 +71,9 @@ def test_faq_json_ld_matches_the_visible_text(client, make_question):
         answer="Often, yes.\n\nAsk your **insurer** and [the hospital](https://example.org).",
     )
     make_question("Who can have it?", answer="People with *triple-negative* cancer.")
-    page = soup_of(client.get("/faq/"))
+    # Marked up once, on the topic's page; the FAQ index, which shows the first few of each topic, is not marked up.
+    assert not soup_of(client.get("/faq/")).find("script", type="application/ld+json")
+    page = soup_of(client.get("/faq/topic/immunotherapy/"))
     data = json.loads(page.find("script", type="application/ld+json").string)
     assert data["@type"] == "FAQPage"
     shown = {d.summary.get_text(): visible(d.select_one(".prose").get_text()) for d in page.select("details.faq-item")}

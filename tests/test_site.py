@@ -9,8 +9,9 @@ a new link, is covered without editing this file, and a route that no
 content reaches fails the test.
 """
 
+import json
 from io import StringIO
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -21,63 +22,9 @@ from donations.providers import PROVIDERS, PROVIDERS_BY_HOST
 from faq.models import Question, Topic
 from pages.context_processors import SECTIONS
 
-from .helpers import NOT_PAGES, addresses_for, public_routes, soup_of
+from .helpers import public_routes, same_site_links, soup_of
 
 pytestmark = pytest.mark.django_db
-
-MAX_PAGES = 400
-
-
-@pytest.fixture(scope="module")
-def site_pages(demo_site, django_db_blocker):
-    """Every public page of the demo site: {address: response}, reached from the routes and then by its links."""
-    from django.test import Client
-
-    client = Client()
-    responses, queue, covered = {}, [], {}
-    with django_db_blocker.unblock():
-        for text, pattern in public_routes():
-            covered[text] = False
-            for address in addresses_for(text, pattern):
-                response = client.get(address)
-                if response.status_code in (200, 301, 302):
-                    responses[address] = response
-                    covered[text] = True
-                    queue.append(address)
-        while queue and len(responses) < MAX_PAGES:
-            for link in same_site_links(responses[queue.pop(0)]):
-                if link not in responses:
-                    responses[link] = client.get(link)
-                    queue.append(link)
-    return {"responses": responses, "covered": covered}
-
-
-def same_site_links(response):
-    """
-    The same-site addresses a page leads to: its links, and its GET forms sent
-    as a browser sends them untouched (a search box with a word typed in).
-    """
-    if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
-        return []
-    page = soup_of(response)
-    targets = [anchor["href"] for anchor in page.find_all("a", href=True)]
-    for form in page.find_all("form", method="get", action=True):
-        fields = []
-        for field in form.find_all("input", attrs={"name": True}):
-            kind = field.get("type", "text")
-            # Checkboxes are the visitor's choice (which treatments to compare): followed unticked here;
-            # tests/test_compare.py submits the choices, right and wrong.
-            if kind in {"submit", "button", "reset", "checkbox"} or (kind == "radio" and not field.has_attr("checked")):
-                continue
-            fields.append((field["name"], field.get("value") or ("treatment" if kind == "search" else "")))
-        targets.append(form["action"] + "?" + urlencode(fields))
-    links = []
-    for target in targets:
-        parts = urlsplit(target)
-        if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith(NOT_PAGES):
-            continue
-        links.append(parts.path + (f"?{parts.query}" if parts.query else ""))
-    return links
 
 
 def test_every_public_route_is_reached_from_the_content(site_pages):
@@ -196,7 +143,8 @@ def test_demo_faq_has_enough_questions_and_is_idempotent(demo_site):
 def test_demo_faq_answers_the_done_checks(client, demo_site):
     faq = soup_of(client.get("/faq/"))
     assert len(faq.select("section.faq-topic")) >= 3
-    assert faq.find("script", type="application/ld+json")
+    topic = soup_of(client.get(faq.select_one(".faq-topic__more a")["href"]))
+    assert json.loads(topic.find("script", type="application/ld+json").string)["@type"] == "FAQPage"
     insurance = soup_of(client.get("/faq/?q=insurance"))
     assert "Will insurance cover my treatment?" in [d.summary.get_text() for d in insurance.select("details")]
     assert "No questions matched “zzzz”." in client.get("/faq/?q=zzzz").content.decode()

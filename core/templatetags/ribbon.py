@@ -1,11 +1,14 @@
+import datetime
 import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.template import TemplateSyntaxError
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from core.site import absolute_url
+from core.site import absolute_url, fixed_url
 
 register = template.Library()
 
@@ -24,6 +27,34 @@ def json_ld(data):
 def absolute(context, path):
     """The public address of a path, for canonical, Open Graph and JSON-LD links."""
     return absolute_url(context["request"], path)
+
+
+@register.inclusion_tag("includes/breadcrumbs.html", takes_context=True)
+def breadcrumbs(context, *trail, here, here_shown=True, public=True):
+    """
+    The breadcrumb trail a reader sees and its schema.org BreadcrumbList for
+    search engines, made from one list so that the two cannot differ. `trail`
+    is name, path pairs after Home; `here` names this page, which ends the
+    list: shown as the trail's last step, or (here_shown=False, a trail that
+    stops at the page's parent) only in the data. A page the public cannot
+    see (public=False: a draft or a scheduled page) gets no structured data.
+    """
+    if len(trail) % 2:
+        raise TemplateSyntaxError("breadcrumbs takes a name and a path for each step before this page")
+    request = context["request"]
+    steps = [("Home", fixed_url("home")), *zip(trail[::2], trail[1::2], strict=True)]
+    data = None
+    if public:
+        every = [*steps, (here, request.path)]
+        data = {
+            "@context": "https://schema.org",
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": number, "name": str(name), "item": absolute_url(request, path)}
+                for number, (name, path) in enumerate(every, start=1)
+            ],
+        }
+    return {"steps": steps, "here": here if here_shown else None, "structured_data": data}
 
 
 @register.simple_tag(takes_context=True)
@@ -55,3 +86,20 @@ def duration(value):
     if minutes:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.filter
+def datetime_attribute(value):
+    """
+    A moment as a <time datetime="…"> attribute: local time to the second with
+    its offset ("2026-05-01T09:30:00+01:00"). Django's |date:"c" adds six digits
+    of a second's fraction, which HTML does not allow (at most three), and no
+    reader needs a fraction of a second.
+    """
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return ""
