@@ -174,9 +174,12 @@ def test_the_home_page_names_the_organisation_and_nothing_it_does_not_have(site_
 
 
 def _one_list(address):
-    """The address without its page number: the pages of one list may share their description."""
+    """
+    The address without its page number, nor the page a donor came from: the pages of one list, and a
+    donate page reached from different pages, are one page and may share their description.
+    """
     parts = urlsplit(address)
-    query = urlencode([(name, value) for name, value in parse_qsl(parts.query) if name != "page"])
+    query = urlencode([(name, value) for name, value in parse_qsl(parts.query) if name not in {"page", "from"}])
     return parts.path + (f"?{query}" if query else "")
 
 
