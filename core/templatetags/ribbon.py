@@ -55,3 +55,9 @@ def duration(value):
     if minutes:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.simple_tag(takes_context=True)
+def next_steps(context, item):
+    """What the member of staff reading a draft does to make it public (PublishableModel.next_steps)."""
+    return item.next_steps(context["request"].user)
