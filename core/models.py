@@ -9,8 +9,12 @@ What content models share, as abstract models each app builds on:
 - `SlugFromTitle`: an address made from the title, never reused.
 """
 
+from dataclasses import dataclass
+
+from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from reversion.models import Version
@@ -38,6 +42,15 @@ class PublishStatus(models.TextChoices):
 def sees_drafts(user):
     """Staff also see drafts (with a banner); everybody else only what is published."""
     return user.is_active and user.is_staff
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A sentence of a draft's banner: what makes it public, ending in a link to where that is done, if any."""
+
+    text: str
+    link_text: str = ""
+    url: str = ""
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -127,6 +140,16 @@ class PublishableModel(models.Model):
             and (self.go_live_at is None or self.go_live_at <= now)
             and (self.expires_at is None or self.expires_at > now)
         )
+
+    def edit_page(self):
+        """Its change form in the admin."""
+        return reverse(f"admin:{self._meta.app_label}_{self._meta.model_name}_change", args=[quote(self.pk)])
+
+    def next_steps(self, user):
+        """What the draft banner tells this member of staff: how the draft becomes public (medical content: review)."""
+        if user.has_perm(f"{self._meta.app_label}.change_{self._meta.model_name}"):
+            return [NextStep("To make it public, set its status to Published on", "its edit page", self.edit_page())]
+        return [NextStep("Staff who may edit it make it public by publishing it.")]
 
 
 def next_scheduled_change(now):

@@ -16,9 +16,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
-from core.models import PublishStatus
+from core.models import NextStep, PublishStatus
 from core.versions import latest_version, revert_page
 
 MEDICAL_REVIEWERS = "Medical reviewers"
@@ -234,6 +235,52 @@ class MedicalContent(models.Model):
 
     def after_rows_restored(self):
         """Called once a version's rows are back (core.versions saves them raw); a model refreshes what it derives."""
+
+    def next_steps(self, user):
+        """
+        What the draft banner tells this member of staff: only a medical reviewer's
+        approval publishes medical content, so an editor submits it, a reviewer decides
+        on its review page, and a superuser may publish it in an emergency.
+        """
+        sign_off = self.sign_off()
+        state = sign_off.state if sign_off else None
+        may_edit = user.has_perm(f"{self._meta.app_label}.change_{self._meta.model_name}")
+        if state == SignOff.State.SUBMITTED and can_approve(user):
+            review_page = reverse("admin:review_signoff_change", args=[sign_off.pk])
+            steps = [
+                NextStep("It awaits medical review: approve it, or send it back, on", "its review page", review_page)
+            ]
+        elif state == SignOff.State.SUBMITTED:
+            steps = [NextStep("It awaits medical review: it goes public when a medical reviewer approves it.")]
+        elif state == SignOff.State.SENT_BACK and may_edit:
+            steps = [
+                NextStep(
+                    "A medical reviewer sent it back: read their comment, change it and submit it again on",
+                    "its edit page",
+                    self.edit_page(),
+                )
+            ]
+        elif state == SignOff.State.SENT_BACK:
+            steps = [NextStep("A medical reviewer sent it back to its editor, who submits it again when it is ready.")]
+        elif may_edit:
+            steps = [
+                NextStep(
+                    "It goes public when a medical reviewer approves it: submit it for review on",
+                    "its edit page",
+                    self.edit_page(),
+                )
+            ]
+        else:
+            steps = [NextStep("It goes public when a medical reviewer approves it, once its editor submits it.")]
+        if user.is_superuser:
+            steps.append(
+                NextStep(
+                    "In an emergency you can publish it without review, and the history says so, on",
+                    "its edit page",
+                    self.edit_page(),
+                )
+            )
+        return steps
 
     def submit_for_review(self, by):
         """The editor is done: the latest version (a draft as it is, or a published page's change) goes to review."""

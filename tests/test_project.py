@@ -143,6 +143,22 @@ def test_load_demo_leaves_staff_edits_alone():
     assert Treatment.objects.get(slug="chemotherapy").summary == "Edited by staff."
 
 
+@pytest.mark.django_db
+def test_load_demo_says_plainly_when_the_demo_reviewer_may_no_longer_approve():
+    from django.core.management.base import CommandError
+
+    from faq.models import Question
+    from review.models import Reviewer
+
+    call_command("load_demo", stdout=StringIO())
+    Reviewer.objects.get().user.user_permissions.clear()
+    question = Question.objects.get(slug="will-insurance-cover-my-treatment")
+    question.delete()
+    with pytest.raises(CommandError, match="“demo-reviewer” signs them off: give it back the permission"):
+        call_command("load_demo", stdout=StringIO())
+    assert not Question.objects.filter(slug=question.slug).exists(), "never left as a draft nobody approved"
+
+
 # First login ----------------------------------------------------------------
 
 

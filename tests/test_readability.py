@@ -54,9 +54,9 @@ def test_smog_matches_mclaughlins_conversion_table(polysyllables, grade):
     [
         ("cat", 1),
         ("chemotherapy", 5),
-        ("radiotherapy", 5),
+        ("radiotherapy", 6),  # ra-di-o-ther-a-py: "radio" and "therapy" are three each
         ("mastectomy", 4),
-        ("lymphoedema", 4),  # British spelling, not in the CMU dictionary: counted by hyphenation
+        ("lymphoedema", 4),  # British spelling, not in the CMU dictionary: counted by its vowels
         ("trastuzumab", 4),
         ("doctor's", 2),
         ("follow-up", 3),
@@ -64,6 +64,116 @@ def test_smog_matches_mclaughlins_conversion_table(polysyllables, grade):
 )
 def test_syllables_are_counted_offline_for_known_and_unknown_words(word, count):
     assert syllables(word) == count
+
+
+@pytest.mark.parametrize(
+    ("word", "count"),
+    [
+        # The silent e of a drug name's ending, as in "dose": LET-ro-zole, a-NAS-tro-zole, ful-VES-trant.
+        ("letrozole", 3),
+        ("anastrozole", 4),
+        ("exemestane", 4),
+        ("capecitabine", 5),
+        ("gemcitabine", 4),
+        ("vinorelbine", 4),
+        ("cyclophosphamide", 5),
+        ("emtansine", 3),
+        ("fulvestrant", 3),
+        ("taxanes", 2),
+        ("bisphosphonates", 4),
+        # Names the dictionary lacks, counted as they are said.
+        ("tamoxifen", 4),
+        ("pertuzumab", 4),
+        ("pembrolizumab", 5),
+        ("atezolizumab", 6),
+        ("palbociclib", 4),
+        ("ribociclib", 4),
+        ("abemaciclib", 5),
+        ("olaparib", 4),
+        ("docetaxel", 4),
+        ("paclitaxel", 4),
+        ("epirubicin", 5),
+        ("carboplatin", 4),
+        ("goserelin", 4),
+        ("denosumab", 4),
+        ("everolimus", 5),
+        ("eribulin", 4),
+        ("aromatase", 4),
+        # Vowels said apart: bi-o-sim-i-lar, ne-o-ad-ju-vant, neu-tro-pe-ni-a.
+        ("biosimilar", 5),
+        ("neoadjuvant", 5),
+        ("neutropenia", 5),
+    ],
+)
+def test_drug_names_are_counted_as_they_are_said(word, count):
+    assert syllables(word) == count
+
+
+@pytest.mark.parametrize(
+    ("word", "count"),
+    [
+        ("programmes", 2),
+        ("programme", 2),
+        ("tumours", 2),
+        ("oestrogens", 3),
+        ("anaemia", 4),
+        ("haemoglobin", 4),
+        ("organisations", 5),
+        ("specialises", 4),
+        ("travelled", 2),
+        ("centres", 2),
+        ("defences", 3),
+    ],
+)
+def test_british_spellings_count_as_their_american_twins(word, count):
+    assert syllables(word) == count
+
+
+@pytest.mark.parametrize(
+    ("word", "count"),
+    [
+        # Capitals said letter by letter: "see-dee-kay", "aitch-ar-tee", W is "double-u".
+        ("CDK", 3),
+        ("HRT", 3),
+        ("NHS", 3),
+        ("GP", 2),
+        ("ER", 2),
+        ("DCIS", 4),
+        ("ECG", 3),
+        ("CDKs", 3),
+        ("W", 3),
+        ("WWW", 9),
+        ("MRI", 3),
+        # Capitals said as a word: the dictionary has the word.
+        ("NICE", 1),
+        ("PET", 1),
+        ("BRCA", 2),
+        # Digits as they are said: "her two", "brac-a one", "pee-dee-el one", "see-dee-kay four six".
+        ("HER2", 2),
+        ("HER2-positive", 5),
+        ("BRCA1", 3),
+        ("PD-L1", 4),
+        ("CDK4/6", 5),
+        ("Ki-67", 5),
+        ("3-week", 2),
+        ("2nd", 2),
+        ("21st", 3),
+        ("1990s", 4),
+    ],
+)
+def test_acronyms_and_digits_are_counted_as_they_are_said(word, count):
+    assert syllables(word) == count
+
+
+def test_a_sentence_in_capitals_is_read_as_words_not_letters():
+    assert reading_of("HOW IT WORKS IN PRACTICE").syllables == reading_of("How it works in practice").syllables == 6
+    assert reading_of("Ask your GP about HRT.").syllables == 1 + 1 + 2 + 2 + 3
+
+
+def test_words_with_digits_are_words_and_numbers_alone_are_not():
+    reading = reading_of("HER2-positive cancer is treated for 12 months, in 3-week cycles.")
+    assert reading.words == 9, "12 is not a word; HER2-positive and 3-week are"
+    assert reading.syllables == 5 + 2 + 1 + 2 + 1 + 1 + 1 + 2 + 2
 
 
 def test_plain_words_grade_low_and_clinical_words_grade_high():

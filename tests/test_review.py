@@ -341,6 +341,65 @@ def test_an_editor_may_read_the_queue_but_not_decide(client, editor, make_questi
     assert question.status == "draft"
 
 
+# The draft banner: what the person reading a draft does to make it public -------------------------
+
+
+def _banner(user, item):
+    """The draft banner `user` reads on the item's page: (its text, its links), and that user's client."""
+    from django.test import Client
+
+    from .helpers import soup_of, visible
+
+    client = Client()
+    client.force_login(user)
+    banner = soup_of(client.get(item.get_absolute_url())).select_one(".draft-banner")
+    links = [(link.get_text(), link["href"]) for link in banner.find_all("a")]
+    return visible(banner.get_text()), links, client
+
+
+@pytest.mark.parametrize("kind", ["treatment", "question"])
+def test_the_draft_banner_tells_each_person_the_step_that_publishes_a_medical_page(
+    editor, reviewer, django_user_model, make_treatment, make_question, kind
+):
+    item = (make_treatment if kind == "treatment" else make_question)(status="draft")
+    edit_page = f"/admin/{item._meta.app_label}/{item._meta.model_name}/{item.pk}/change/"
+    root = django_user_model.objects.create_superuser("root", password="a-long-test-password-1")
+
+    text, links, editing = _banner(editor, item)
+    assert text.startswith("Draft — not public. Only staff can see this")
+    assert "Publish it in the admin" not in text, "editors cannot publish medical content"
+    assert "a medical reviewer approves it: submit it for review on its edit page." in text
+    assert links == [("its edit page", edit_page)]
+    assert "Submit for review" in editing.get(edit_page).content.decode(), "the link leads to the button"
+
+    item.submit_for_review(editor)
+    review_page = f"/admin/review/signoff/{item.sign_off().pk}/change/"
+    text, links, _ = _banner(editor, item)
+    assert "It awaits medical review: it goes public when a medical reviewer approves it." in text
+    assert links == []
+    text, links, reviewing = _banner(reviewer, item)
+    assert "It awaits medical review: approve it, or send it back, on its review page." in text
+    assert links == [("its review page", review_page)]
+    assert "Approve and publish" in reviewing.get(review_page).content.decode(), "the link leads to the decision"
+
+    item.send_back(reviewer, "Say how long it lasts.")
+    text, links, _ = _banner(editor, item)
+    assert "sent it back: read their comment, change it and submit it again on its edit page." in text
+    assert links == [("its edit page", edit_page)]
+
+    text, links, _ = _banner(root, item)
+    assert "In an emergency you can publish it without review, and the history says so, on its edit page." in text
+    assert ("its edit page", edit_page) in links
+
+
+def test_the_draft_banner_of_a_campaign_says_where_to_publish_it(editor, make_campaign):
+    campaign = make_campaign("Fund research", status="draft")
+    text, links, _ = _banner(editor, campaign)
+    assert text.startswith("Draft — not public. Only staff can see this campaign.")
+    assert "To make it public, set its status to Published on its edit page." in text
+    assert links == [("its edit page", f"/admin/donations/campaign/{campaign.pk}/change/")]
+
+
 # Review dates that mean something, on the page -------------------------------------------------
 
 

@@ -130,14 +130,88 @@ def test_a_missing_page_keeps_the_site_promises_too(client, demo_site):
     assert page.find("main", id="main")
 
 
-def test_demo_faq_has_enough_questions_and_is_idempotent(demo_site):
+def test_demo_faq_has_enough_questions_and_is_idempotent(demo_site, django_user_model):
+    from review.models import Reviewer
+
     assert Question.objects.published().count() >= 12
     assert Topic.objects.filter(questions__status="published").distinct().count() >= 3
-    before = list(Question.objects.order_by("pk").values_list("pk", "updated_at"))
+    before = list(Question.objects.order_by("pk").values_list("pk", "updated_at", "reviewed_by", "last_reviewed"))
+    people = list(django_user_model.objects.values_list("pk", "username", "password", "last_login"))
+    reviewers = list(Reviewer.objects.values_list("pk", "display_name", "credentials"))
     out = StringIO()
     call_command("load_demo", stdout=out)
-    assert list(Question.objects.order_by("pk").values_list("pk", "updated_at")) == before
+    after = list(Question.objects.order_by("pk").values_list("pk", "updated_at", "reviewed_by", "last_reviewed"))
+    assert after == before
+    assert list(django_user_model.objects.values_list("pk", "username", "password", "last_login")) == people
+    assert list(Reviewer.objects.values_list("pk", "display_name", "credentials")) == reviewers
     assert "Demo questions: 0 created" in out.getvalue()
+
+
+# Demo content is signed off as a real site's is, by a reviewer whose public name says it is a demo.
+DEMO_REVIEWER = "Demo Reviewer (sample content, not a clinician)"
+
+
+def _values_of(data, key):
+    """Every value of `key` anywhere in JSON-LD data (a page may nest its items)."""
+    if isinstance(data, dict):
+        return ([data[key]] if key in data else []) + [v for value in data.values() for v in _values_of(value, key)]
+    if isinstance(data, list):
+        return [v for value in data for v in _values_of(value, key)]
+    return []
+
+
+def test_every_demo_treatment_and_question_names_the_demo_reviewer_and_the_review_date(client, demo_site):
+    import json
+
+    from django.utils import timezone
+
+    from treatments.models import Treatment
+
+    today = timezone.localdate()
+    items = [item for model in (Treatment, Question) for item in model.objects.all()]
+    assert len(items) >= 5 + 12
+    for item in items:
+        address = item.get_absolute_url()
+        page = soup_of(client.get(address))
+        review = " ".join(page.select_one(".review-dates").get_text().split())
+        assert review.startswith(f"Medically reviewed by {DEMO_REVIEWER}, "), (address, review)
+        assert f" on {today.day} {today:%B %Y} · Next review due " in review, (address, review)
+        data = [json.loads(script.string) for script in page.select("script[type='application/ld+json']")]
+        names = [person["name"] for person in _values_of(data, "reviewedBy")]
+        if isinstance(item, Treatment):  # a treatment's data says who reviewed it; any other page's may
+            assert names == [DEMO_REVIEWER], address
+            assert _values_of(data, "lastReviewed") == [today.isoformat()], address
+        assert set(names) <= {DEMO_REVIEWER}, address
+
+
+def test_no_demo_page_says_it_was_not_medically_reviewed(site_pages):
+    for address, response in site_pages["responses"].items():
+        if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+            text = " ".join(soup_of(response).get_text().split())
+            assert "Not yet medically reviewed" not in text, address
+            assert "Page last reviewed" not in text, f"{address} shows a review date with nobody named"
+
+
+def test_the_home_page_promise_of_medical_review_holds_for_the_demo(client, demo_site):
+    from treatments.models import Treatment
+
+    assert "Every page is checked by medical reviewers." in soup_of(client.get("/")).get_text()
+    for model in (Treatment, Question):
+        items = list(model.objects.select_related("reviewed_by"))
+        assert items
+        assert {(item.status, item.reviewed_by.display_name) for item in items} == {("published", DEMO_REVIEWER)}
+        assert all(item.last_reviewed and item.next_review_due > item.last_reviewed for item in items)
+
+
+def test_nobody_can_log_in_as_the_demo_reviewer(client, demo_site):
+    from review.models import Reviewer
+
+    user = Reviewer.objects.get(display_name=DEMO_REVIEWER).user
+    assert not user.has_usable_password()
+    for password in ("", "demo", user.username):
+        response = client.post("/admin/login/", {"username": user.username, "password": password})
+        assert response.status_code == 200, "the login form again, not a redirect into the admin"
+        assert "_auth_user_id" not in client.session
 
 
 def test_demo_faq_answers_the_done_checks(client, demo_site):

@@ -158,7 +158,7 @@ def test_public_pages_cost_the_same_with_versions(client, three_versions, django
         assert client.get(three_versions.get_absolute_url()).status_code == 200
 
 
-def test_demo_content_has_a_first_version_and_loading_it_again_adds_none():
+def test_demo_content_has_a_first_version_and_its_approval_and_loading_it_again_adds_none():
     from donations.models import Campaign
     from faq.models import Question
 
@@ -168,8 +168,15 @@ def test_demo_content_has_a_first_version_and_loading_it_again_adds_none():
     assert [version.revision.get_comment() for version in versions] == ["Demo content loaded"]
     held = {version.content_type.model for version in versions[0].revision.version_set.all()}
     assert held == {"campaign", "suggestedamount", "offlinegift"}
-    assert Version.objects.get_for_object(Question.objects.first()).count() == 1
-    assert Version.objects.get_for_object(Treatment.objects.first()).count() == 1
+    # Medical content: written (loaded, imported), then approved by the demo reviewer, as a real page is.
+    approved = "Approved by Demo Reviewer (sample content, not a clinician), stand-in for a medical reviewer."
+    question = Question.objects.first()
+    assert [version.revision.get_comment() for version in _versions(question)] == [approved, "Demo content loaded"]
+    treatment = Treatment.objects.get(slug="chemotherapy")
+    assert [version.revision.get_comment() for version in _versions(treatment)] == [
+        approved,
+        "Imported from chemotherapy.md",
+    ]
     before = Version.objects.count()
     call_command("load_demo", stdout=StringIO())
     assert Version.objects.count() == before, "nothing changed, so no new versions"
@@ -420,10 +427,10 @@ def test_reverting_one_page_never_touches_another_saved_in_the_same_revision(cli
 
     call_command("load_demo", stdout=StringIO())
     first_question, other_question = Question.objects.all()[:2]
-    assert _versions(first_question)[0].revision == _versions(other_question)[0].revision
+    assert _versions(first_question)[-1].revision == _versions(other_question)[-1].revision  # then each approval
     chemo = Treatment.objects.get(slug="chemotherapy")
     tag = chemo.tags.first()
-    assert _versions(tag)[0].revision == _versions(chemo)[0].revision
+    assert _versions(tag)[0].revision == _versions(chemo)[-1].revision
 
     url = f"/admin/faq/question/{other_question.pk}/change/"
     client.post(url, {**form_values(client.get(url).content), "answer": "An editor's later answer."})

@@ -103,3 +103,9 @@ def datetime_attribute(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def next_steps(context, item):
+    """What the member of staff reading a draft does to make it public (PublishableModel.next_steps)."""
+    return item.next_steps(context["request"].user)

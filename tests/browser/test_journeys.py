@@ -33,7 +33,8 @@ def test_a_patient_on_a_phone_finds_a_treatment_and_its_answers(visit, demo_site
     expect(page.locator(".cons li")).to_have_count(2)
     expect(page.get_by_role("heading", name="Short- and long-term effects")).to_be_visible()
     expect(page.locator(".cost-range")).to_contain_text("$100,000–$200,000 per year")
-    expect(page.locator(".review-dates")).to_contain_text("Page last reviewed:")
+    expect(page.locator(".review-dates")).to_contain_text("Medically reviewed by Demo Reviewer")
+    expect(page.locator(".review-dates")).to_contain_text("(sample content, not a clinician)")
     expect(page.locator(".review-dates")).to_contain_text("Next review due")
 
     related = page.locator(".related-questions ul a").first
@@ -252,10 +253,11 @@ def test_an_editor_changes_a_cost_note_compares_and_reverts_it(admin_tab, demo_s
 
     tab.go(f"/admin/treatments/treatment/{treatment.pk}/history/")
     rows = page.locator("#change-history tbody tr")
-    expect(rows).to_have_count(2)
-    # The newest version can only be compared "to"; the one before the edit is the only "from".
-    expect(page.locator("input[name=version_id1]")).to_have_count(1)
-    page.locator("input[name=version_id1]").check()
+    expect(rows).to_have_count(3)  # newest first: the edit, the demo reviewer's approval, the import
+    expect(rows.nth(1)).to_contain_text("Approved by Demo Reviewer (sample content, not a clinician)")
+    # The newest version can only be compared "to"; the one before the edit is the first "from".
+    expect(page.locator("input[name=version_id1]")).to_have_count(2)
+    page.locator("input[name=version_id1]").first.check()
     expect(page.locator("input[name=version_id2]").first).to_be_checked()
     page.get_by_role("button", name="Compare the two chosen versions").click()
     expect(page.locator("#content")).to_contain_text("About $900 per cycle")

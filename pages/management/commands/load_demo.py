@@ -3,26 +3,37 @@ python manage.py load_demo
 
 Loads the demo content that `make run` shows. Idempotent: what already
 exists is left exactly as it is (so staff edits to demo pages survive a
-restart), and nothing is ever duplicated.
+restart), and nothing is ever duplicated. The demo's treatments and answers
+are medical content: they go public as a real site's do, approved by a
+medical reviewer, here the demo reviewer (review.demo), whose name on every
+page says it is a stand-in.
 """
 
-from pathlib import Path
-
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-import treatments
 from donations.demo import load_demo_campaigns
 from faq.demo import load_demo_questions
 from glossary.demo import load_demo_terms
-
-TREATMENT_DEMO_DIR = Path(treatments.__file__).resolve().parent / "demo_content"
+from review.demo import DEMO_REVIEWER_USERNAME
+from treatments.demo import DEMO_DIR as TREATMENT_DEMO_DIR
+from treatments.demo import approve_imported_demo_treatments
 
 
 class Command(BaseCommand):
     help = "Load the demo glossary, treatments, questions and campaigns. Safe to run again."
 
     def handle(self, *args, **options):
+        try:
+            self.load()
+        except PermissionDenied as refused:
+            raise CommandError(
+                f"The demo pages could not be approved: {refused} The account “{DEMO_REVIEWER_USERNAME}” "
+                "signs them off: give it back the permission to approve medical content (Users, in the admin)."
+            ) from None
+
+    def load(self):
         # First: the pages below link the first use of each term as they are saved.
         created, kept = load_demo_terms()
         self.stdout.write(f"Demo glossary: {created} terms created, {kept} already present and left as they are.")
@@ -30,12 +41,18 @@ class Command(BaseCommand):
         call_command(
             "import_treatments",
             str(TREATMENT_DEMO_DIR),
+            draft=True,
             create_only=True,
             no_images=True,
             stdout=self.stdout,
             stderr=self.stderr,
         )
+        approved = approve_imported_demo_treatments()
+        self.stdout.write(f"Demo treatments approved by the demo reviewer: {approved}.")
         created, kept = load_demo_questions()
-        self.stdout.write(f"Demo questions: {created} created, {kept} already present and left as they are.")
+        self.stdout.write(
+            f"Demo questions: {created} created and approved by the demo reviewer, "
+            f"{kept} already present and left as they are."
+        )
         created, kept = load_demo_campaigns()
         self.stdout.write(f"Demo campaigns: {created} created, {kept} already present and left as they are.")
