@@ -290,12 +290,15 @@ def test_an_editors_change_is_sent_back_fixed_and_approved_before_the_public_see
     reviewing = log_in(visit(DESKTOP), "amina", "a-long-test-password-1")
     page = editing.page
 
-    # The editor changes a con, sees the reading panel follow, and submits.
+    # The editor changes a con, sees the reading panel count the new words, and submits.
     editing.go(f"/admin/treatments/treatment/{treatment.pk}/change/")
-    before = page.locator("#reading-panel").inner_text()
-    box = page.locator("textarea[name$='-text']").filter(has_text=con.text)
-    box.fill("Chemotherapy often makes people feel sick, tired and more likely to catch infections for weeks.")
-    expect(page.locator("#reading-panel")).not_to_have_text(before)
+    changed = "Chemotherapy often makes people feel sick, tired and more likely to catch infections for weeks."
+    points = [changed if text == con.text else text for text in treatment.points.values_list("text", flat=True)]
+    before, after = _reading_of(treatment), _reading_of(treatment, points=points)
+    assert before.words != after.words, "the change must show in the panel for this check to mean anything"
+    expect(page.locator("#reading-panel")).to_contain_text(f"{before.sentences} sentences, {before.words} words")
+    page.locator("textarea[name$='-text']").filter(has_text=con.text).fill(changed)
+    expect(page.locator("#reading-panel")).to_contain_text(f"{after.sentences} sentences, {after.words} words")
     page.get_by_role("button", name="Submit for review").click()
     expect(page.locator(".messagelist")).to_contain_text("The public page is unchanged")
     public.go("/treatments/chemotherapy/")
@@ -337,6 +340,53 @@ def test_an_editors_change_is_sent_back_fixed_and_approved_before_the_public_see
     )
     for tab in (editing, reviewing, public):
         assert not tab.problems, tab.problems
+
+
+def _reading_of(treatment, body=None, points=None):
+    """The reading figures the panel should show for this text, worked out as the server works them out."""
+    from core.markdown import render_markdown
+
+    draft = Treatment(
+        summary=treatment.summary if treatment else "",
+        suited_to=treatment.suited_to if treatment else "",
+        body_html=render_markdown(body) if body is not None else treatment.body_html,
+    )
+    if points is None:
+        points = list(treatment.points.values_list("text", flat=True)) if treatment else []
+    return draft.reading(points=points)
+
+
+def test_the_reading_level_follows_typing_on_a_new_treatment(visit, demo_site, editor):
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    page = editing.page
+    editing.go("/admin/treatments/treatment/add/")
+    panel = page.locator("#reading-panel")
+    expect(panel).to_contain_text("There is no text to grade yet")
+
+    body = "A cold cap is worn before, during and after each dose. It keeps much of the hair. Most people find it cold."
+    page.locator("#id_body").press_sequentially(body)
+    expect(panel.locator("strong").first).to_have_text(f"SMOG grade {_reading_of(None, body=body).smog}", timeout=3000)
+    expect(panel).not_to_contain_text("There is no text to grade yet")
+    assert not editing.problems, editing.problems
+
+
+def test_the_reading_level_follows_typing_on_a_published_treatment(visit, demo_site, editor):
+    treatment = Treatment.objects.get(slug="chemotherapy")
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    page = editing.page
+    editing.go(f"/admin/treatments/treatment/{treatment.pk}/change/")
+    grade = page.locator("#reading-panel strong").first
+    expect(grade).to_have_text(f"SMOG grade {treatment.reading_grade}")
+
+    body = (
+        "Chemotherapy administers cytotoxic medications intravenously, systematically eliminating rapidly "
+        "proliferating malignant cells throughout the organism, occasionally necessitating hospitalisation."
+    )
+    expected = _reading_of(treatment, body=body).smog
+    assert expected != treatment.reading_grade, "the typed text must change the grade for this check to mean anything"
+    page.locator("#id_body").fill(body)
+    expect(grade).to_have_text(f"SMOG grade {expected}", timeout=3000)
+    assert not editing.problems, editing.problems
 
 
 def test_a_patient_on_a_phone_searches_with_a_slip_compares_two_treatments_and_prints_them(visit, demo_site):
