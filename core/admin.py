@@ -1,3 +1,4 @@
+from difflib import SequenceMatcher
 from urllib.parse import urlencode
 
 from django import forms
@@ -10,14 +11,16 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from markdownx.models import MarkdownxField
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
+from reversion_compare.forms import SelectDiffForm
 
 from core.fields import MarkdownFormField, TextFormField
 from core.models import PublishStatus, RecentChange
-from core.versions import revert_page
+from core.versions import followed_relations, revert_page, rows_in
 
 # Editors paste addresses without a scheme ("www.cancer.gov/…"); the web is https.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -193,6 +196,40 @@ class VersionedAdmin(ReadableFields, CompareVersionAdmin):
             "(History), keep what both of you meant, and save again."
         )
 
+    def compare(self, obj, version1, version2):
+        """
+        What changed between two versions, field by field (django-reversion-compare), put right
+        in two ways. The inline rows a version follows (a treatment's points and references) are
+        compared as each version holds them, every row in page order with the changed ones among
+        those that stay: the library finds the rows from the database as it is now, so it missed a
+        row a pending change adds. And instead of the library's flag, the second value names the
+        fields shown that are kept by reference (tags): empty when no such field is shown.
+        """
+        shown, _ = super().compare(obj, version1, version2)
+        followed = followed_relations(self.model)
+        shown = [entry for entry in shown if entry["field"] not in followed]
+        before, after = rows_in(version1), rows_in(version2)
+        for relation in followed:
+            name = relation.get_accessor_name()
+            old, new = ([str(row) for row in held.get(name, [])] for held in (before, after))
+            if old != new:
+                shown.append({"field": relation, "is_related": True, "follow": True, "diff": _rows_diff(old, new)})
+        marked = [_label(entry["field"]) for entry in shown if entry["is_related"] and not entry["follow"]]
+        return shown, marked
+
+    def saves_between(self, object_id, earlier_pk, later_pk):
+        """The saves that led from one version of the page to a later one: their versions, newest first."""
+        versions = Version.objects.get_for_object_reference(self.model, object_id)
+        return versions.filter(pk__gt=earlier_pk, pk__lte=later_pk).select_related("revision__user")
+
+    def compare_view(self, request, object_id, extra_context=None):
+        chosen = SelectDiffForm(request.GET)
+        context = dict(extra_context or {})
+        if chosen.is_valid():  # if not, the library answers 404
+            earlier, later = sorted((chosen.cleaned_data["version_id1"], chosen.cleaned_data["version_id2"]))
+            context["saves"] = self.saves_between(unquote(object_id), earlier, later)
+        return super().compare_view(request, object_id, context)
+
     def _publication_fields(self):
         """
         What a revert or recovery leaves as it is: publication, and what a model adds
@@ -237,6 +274,27 @@ class VersionedAdmin(ReadableFields, CompareVersionAdmin):
         if kept and object_id:
             self.model._default_manager.filter(pk=unquote(object_id)).update(**kept)
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+def _rows_diff(old, new):
+    """
+    Two versions' rows (each as its text), every row of the later one in order: a row
+    that stays is plain; a row removed or added is whole, struck through or highlighted,
+    and said in words, so that each old and new sentence can be read in full.
+    """
+    lines = []
+    for change, old_from, old_to, new_from, new_to in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if change == "equal":
+            lines += [format_html("<li>{}</li>", row) for row in new[new_from:new_to]]
+            continue
+        lines += [format_html("<li>Removed: <del>{}</del></li>", row) for row in old[old_from:old_to]]
+        lines += [format_html("<li>Added: <ins>{}</ins></li>", row) for row in new[new_from:new_to]]
+    return format_html('<ul class="row-diff">{}</ul>', mark_safe("".join(lines)))
+
+
+def _label(field):
+    """A field's name as the diff's headings give it (a reverse relation has no verbose name, only its own)."""
+    return capfirst(getattr(field, "verbose_name", None) or field.get_accessor_name())
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -18,12 +18,16 @@ def latest_version(obj):
     return Version.objects.get_for_object(obj).first()
 
 
+def followed_relations(model):
+    """The one-to-many relations (a treatment's points, references) whose rows the model's versions hold."""
+    relations = (model._meta.get_field(name) for name in _get_options(model).follow)
+    return [relation for relation in relations if relation.one_to_many]
+
+
 def _followed_rows(model):
     """(row model, column naming the parent) for each one-to-many relation the model's versions follow."""
-    for name in _get_options(model).follow:
-        relation = model._meta.get_field(name)
-        if relation.one_to_many:
-            yield relation.related_model, relation.field.attname
+    for relation in followed_relations(model):
+        yield relation.related_model, relation.field.attname
 
 
 def page_versions(version):
@@ -36,6 +40,36 @@ def page_versions(version):
         if column and str(other.field_dict.get(column)) == str(object_id):
             found.append(other)
     return found
+
+
+def rows_in(version):
+    """
+    The rows `version` holds of each relation its page follows, by the relation's name
+    ("points"): unsaved objects, each list in its model's order, each row knowing the page
+    as its parent (so naming a row asks nothing of the database).
+    """
+    own, *rows = page_versions(version)
+    page = own._object_version.object
+    relations = {relation.related_model: relation for relation in followed_relations(own._model)}
+    held = {relation.get_accessor_name(): [] for relation in relations.values()}
+    for row in rows:
+        relation = relations[row._model]
+        item = row._object_version.object
+        setattr(item, relation.field.name, page)
+        held[relation.get_accessor_name()].append(item)
+    return {name: _in_model_order(items) for name, items in held.items()}
+
+
+def _in_model_order(items):
+    """The rows sorted as their model's Meta.ordering sorts them in the database."""
+    if not items:
+        return items
+    for name in reversed(type(items[0])._meta.ordering):
+        field = name.lstrip("-")
+        items.sort(
+            key=lambda item, field=field: (getattr(item, field) is None, getattr(item, field)), reverse=name[0] == "-"
+        )
+    return items
 
 
 def revert_page(version, delete=False):

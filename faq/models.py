@@ -156,6 +156,18 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
     def __str__(self):
         return self.question
 
+    review_template = "faq/includes/proposed_page.html"
+
+    def review_context(self, version):
+        """The question, its answer and the published treatments it links to, as `version` holds them."""
+        question = self if version is None else version._object_version.object
+        treatments = self._meta.get_field("related_treatments").related_model.objects.published()
+        if version is None:
+            linked = treatments.filter(questions=self)
+        else:
+            linked = treatments.filter(pk__in=version._object_version.m2m_data.get("related_treatments", []))
+        return {"question": question, "related_treatments": linked.order_by("title")}
+
     @classmethod
     def source_field_names(cls):
         return [*super().source_field_names(), "question"]

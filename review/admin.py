@@ -1,9 +1,14 @@
+import json
+
 import reversion
 from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -14,7 +19,7 @@ from core.models import PublishStatus
 from core.versions import latest_version, revert_page
 
 from . import work
-from .models import NOT_CONTENT, Reviewer, SignOff, can_approve
+from .models import NOT_CONTENT, Reviewer, SignOff, can_approve, medical_models
 
 SUBMIT = "_submit_for_review"
 
@@ -138,6 +143,21 @@ class MedicalContentAdmin:
             latest = latest_version(item)
         return latest
 
+    def submits(self, request, item):
+        """Whether this save sends the item to review: "Submit for review" on a draft, or on a proposed change."""
+        return SUBMIT in request.POST and (not item.is_published or self.proposes_changes(request, item))
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """
+        A save that sends the page to review says so first in its history (and in Recent changes),
+        then what it changed, if anything: never a bare "No fields changed".
+        """
+        message = super().construct_change_message(request, form, formsets, add)
+        if not self.submits(request, form.instance):
+            return message
+        changed = LogEntry(change_message=json.dumps(message)).get_change_message() if message else ""
+        return f"Submitted for review. {changed}".strip()
+
     def response_add(self, request, obj, post_url_continue=None):
         self._submit_if_asked(request, obj)
         return super().response_add(request, obj, post_url_continue)
@@ -205,6 +225,19 @@ class MedicalContentAdmin:
         return entry
 
 
+class KindFilter(admin.RelatedFieldListFilter):
+    """The queue by kind of page: only the kinds of medical content, named as the admin's menu names them."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = "kind"
+
+    def field_choices(self, field, request, model_admin):
+        kinds = ContentType.objects.get_for_models(*medical_models())
+        choices = [(kind.pk, capfirst(model._meta.verbose_name_plural)) for model, kind in kinds.items()]
+        return sorted(choices, key=lambda choice: choice[1])
+
+
 @admin.register(SignOff)
 class ReviewQueueAdmin(admin.ModelAdmin):
     """
@@ -215,7 +248,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     """
 
     list_display = ["page", "kind", "state", "submitted_by", "submitted_at"]
-    list_filter = ["state", "content_type"]
+    list_filter = ["state", ("content_type", KindFilter)]
     list_select_related = ["content_type", "submitted_by"]
     ordering = ["submitted_at", "pk"]
     review_template = "admin/review/review.html"
@@ -282,12 +315,16 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             except PermissionDenied as refusal:
                 error = str(refusal)
         item_admin = self.admin_site._registry[type(item)]
-        latest = latest_version(item)
-        proposed = sign_off.proposed if item.is_published else latest
+        # What is under review: a change to a published page, or all of a new page (its latest
+        # version: what approval publishes; its rows if it has no version yet).
+        proposed = sign_off.proposed if item.is_published else latest_version(item)
         approved = sign_off.approved if item.is_published else None
-        compare_data, has_unfollowed_fields = (
-            item_admin.compare(item, approved, proposed) if approved and proposed else ([], False)
-        )
+        compare_data, has_unfollowed_fields, saves, proposed_page = [], [], [], ""
+        if approved and proposed:
+            compare_data, has_unfollowed_fields = item_admin.compare(item, approved, proposed)
+            saves = item_admin.saves_between(item.pk, approved.pk, proposed.pk)
+        elif approved is None:
+            proposed_page = render_to_string(item.review_template, item.review_context(proposed), request)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -300,6 +337,8 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             "new_page": approved is None,
             "compare_data": compare_data,
             "has_unfollowed_fields": has_unfollowed_fields,
+            "saves": saves,
+            "proposed_page": proposed_page,
             "version2": proposed,
             "may_decide": can_approve(request.user),
             "error": error,

@@ -10,6 +10,7 @@ import calendar
 import datetime
 
 import reversion
+from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
@@ -185,6 +186,8 @@ class MedicalContent(models.Model):
     sign_offs = GenericRelation(SignOff)
 
     kept_on_revert = NOT_CONTENT
+    # The template that shows the item on its review page as the public will see it (review_context).
+    review_template = ""
 
     class Meta:
         abstract = True
@@ -232,6 +235,13 @@ class MedicalContent(models.Model):
     def sign_off(self):
         """Where this item's change stands in review, or None if nothing is waiting."""
         return SignOff.of(self) if self.pk else None
+
+    def review_context(self, version):
+        """
+        What review_template needs to show this item as `version` holds it (None: as its rows
+        are now): the reviewer reads exactly the version they are asked to approve.
+        """
+        raise NotImplementedError
 
     def after_rows_restored(self):
         """Called once a version's rows are back (core.versions saves them raw); a model refreshes what it derives."""
@@ -354,3 +364,8 @@ class MedicalContent(models.Model):
             reversion.set_user(by)
             reversion.set_comment(comment)
             self.save()
+
+
+def medical_models():
+    """The kinds of medical content (treatments, FAQ questions): the models whose changes are signed off."""
+    return [model for model in apps.get_models() if issubclass(model, MedicalContent)]

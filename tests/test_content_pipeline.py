@@ -110,8 +110,10 @@ def test_a_changed_template_reaches_pages_saved_before_it(client, eight_point_tr
     (changed / "includes").mkdir(parents=True)
     facts = (templates / "includes" / "facts.html").read_text()
     (changed / "includes" / "facts.html").write_text('<p class="new-facts">changed</p>' + facts)
+    lead = (templates / "includes" / "lead.html").read_text()
+    lead = lead.replace('<ul class="tag-list"', '<p class="new-tags">changed</p><ul class="tag-list"')
+    (changed / "includes" / "lead.html").write_text(lead)
     page = (templates / "treatment_detail.html").read_text()
-    page = page.replace('<ul class="tag-list"', '<p class="new-tags">changed</p><ul class="tag-list"')
     page = page.replace(
         '<section class="related-questions"', '<p class="new-questions">changed</p><section class="related-questions"'
     )

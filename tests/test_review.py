@@ -668,3 +668,276 @@ def test_an_inline_row_changed_alone_on_a_published_page_waits_too(client, edito
     assert "some tissue around it" not in main
     assert "A scar." not in main
     assert list(treatment.points.values_list("text", flat=True)) == ["It removes the tumour."]
+
+
+# What a reviewer reads, and what the history says ---------------------------------------------
+
+
+def _history_comments(client, item):
+    """The "What changed" column of the item's History page, newest first."""
+    from .helpers import soup_of, visible
+
+    url = f"/admin/{item._meta.app_label}/{item._meta.model_name}/{item.pk}/history/"
+    rows = soup_of(client.get(url)).select("#change-history tbody tr")
+    return [visible(row.select("td")[-1].get_text()) for row in rows]
+
+
+def _recent_changes(client):
+    from .helpers import soup_of, visible
+
+    rows = soup_of(client.get("/admin/core/recentchange/")).select("#result_list tbody tr")
+    return [visible(row.select_one(".field-what_changed").get_text()) for row in rows]
+
+
+def test_a_draft_sent_to_review_says_so_in_its_history(client, editor):
+    from treatments.models import Treatment
+
+    from .helpers import form_values, treatment_form
+
+    client.force_login(editor)
+    response = client.post("/admin/treatments/treatment/add/", {**treatment_form(), "_submit_for_review": "Submit"})
+    assert response.status_code == 302
+    treatment = Treatment.objects.get()
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    assert client.post(url, {**form_values(client.get(url).content), "_submit_for_review": "Submit"}).status_code == 302
+    assert client.post(url, {**form_values(client.get(url).content), "summary": "A cold cap."}).status_code == 302
+
+    comments = _history_comments(client, treatment)
+    assert comments[0] == "Changed Summary."
+    assert comments[1] == "Submitted for review.", "sent again with nothing changed: what happened, not “No fields”"
+    assert comments[2].startswith("Submitted for review. Added. Added treatment point “Pro: Many people keep")
+    assert _recent_changes(client)[:3] == comments
+
+
+def test_a_change_to_a_published_page_sent_to_review_says_so_in_its_history(client, editor, make_treatment):
+    from .helpers import form_values
+
+    treatment = make_treatment("Radiotherapy", summary="Beams aimed at the tumour.", body="Beams.")
+    client.force_login(editor)
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    assert client.post(url, {**form_values(client.get(url).content), "summary": "Beams."}).status_code == 302
+    data = {**form_values(client.get(url).content), "_submit_for_review": "Submit"}
+    assert client.post(url, data).status_code == 302
+    data = {**form_values(client.get(url).content), "body": "X-ray beams.", "_submit_for_review": "Submit"}
+    assert client.post(url, data).status_code == 302
+
+    comments = _history_comments(client, treatment)
+    assert comments[:3] == ["Submitted for review. Changed Body.", "Submitted for review.", "Changed Summary."]
+    assert "No fields changed." not in comments
+    assert _recent_changes(client)[:3] == comments[:3]
+
+
+def _submit_change(editor, treatment, **changes):
+    from django.test import Client
+
+    from review.models import SignOff
+
+    from .helpers import form_values
+
+    editing = Client()
+    editing.force_login(editor)
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    data = {**form_values(editing.get(url).content), **changes, "_submit_for_review": "Submit"}
+    assert editing.post(url, data).status_code == 302
+    return f"/admin/review/signoff/{SignOff.of(treatment).pk}/change/"
+
+
+def test_the_review_of_a_change_shows_each_changed_row_among_the_others_in_page_order(
+    client, editor, reviewer, make_treatment
+):
+    from treatments.models import TreatmentPoint
+
+    from .helpers import soup_of, visible
+
+    Kind = TreatmentPoint.Kind
+    treatment = make_treatment(
+        "Radiotherapy",
+        points=[(Kind.PRO, "It is precise."), (Kind.CON, "Tiredness."), (Kind.PRO, "It is quick.")],
+    )
+    review = _submit_change(
+        editor,
+        treatment,
+        **{"points-2-text": "Tiredness for some weeks.", "points-3-kind": str(Kind.CON)},
+        **{"points-3-text": "A scar.", "points-3-order": "5"},
+    )
+    client.force_login(reviewer)
+    page = soup_of(client.get(review))
+    points = next(h for h in page.select("#content-main h2") if h.get_text() == "Points").find_next("div")
+    assert [visible(row.get_text()) for row in points.select("li")] == [
+        "Pro: It is precise.",
+        "Pro: It is quick.",
+        "Removed: Con: Tiredness.",
+        "Added: Con: Tiredness for some weeks.",
+        "Added: Con: A scar.",
+    ], "every row, in the page's order, the changed ones among those that stay"
+    assert [row.get_text() for row in points.select("del")] == ["Con: Tiredness."]
+    assert [row.get_text() for row in points.select("ins")] == ["Con: Tiredness for some weeks.", "Con: A scar."]
+    text = visible(page.select_one("#content-main").get_text())
+    assert "No fields changed" not in text
+    assert "marked *" not in text, "no field is marked, so no note about marked fields"
+
+
+def test_the_review_of_a_change_lists_the_saves_it_is_made_of(client, editor, reviewer, make_treatment):
+    from django.test import Client
+
+    from .helpers import form_values, soup_of, visible
+
+    treatment = make_treatment("Radiotherapy", summary="Beams aimed at the tumour.")
+    editing = Client()
+    editing.force_login(editor)
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    assert editing.post(url, {**form_values(editing.get(url).content), "summary": "Beams."}).status_code == 302
+    review = _submit_change(editor, treatment)
+    client.force_login(reviewer)
+    saves = soup_of(client.get(review)).select(".version-saves li")
+    assert [visible(save.get_text()).split(": ", 1)[1] for save in saves] == [
+        "Submitted for review.",
+        "Changed Summary.",
+    ]
+    assert all("editor" in save.get_text() for save in saves), "who saved each"
+
+
+def test_a_changed_field_kept_by_reference_is_marked_and_explained(client, editor, reviewer, make_treatment):
+    from treatments.models import Tag
+
+    from .helpers import soup_of, visible
+
+    treatment = make_treatment("Radiotherapy", tags=["Local"])
+    other = Tag.objects.create(name="Early stage")
+    review = _submit_change(editor, treatment, tags=[str(other.pk)])
+    client.force_login(reviewer)
+    page = soup_of(client.get(review))
+    heading = next(h for h in page.select("#content-main h2") if h.get_text().startswith("Tags"))
+    assert heading.select_one("sup").get_text() == "*"
+    note = visible(page.select_one("p.follow").get_text())
+    assert note.startswith("* Tags: each version keeps which were chosen, not what they were called then.")
+
+
+def test_the_review_of_a_new_treatment_shows_all_of_it_as_the_public_will_see_it(client, editor, reviewer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from review.models import SignOff
+    from treatments.models import Tag, Treatment, TreatmentPoint
+
+    from .helpers import image_bytes, soup_of, treatment_form, visible
+
+    Kind = TreatmentPoint.Kind
+    tag = Tag.objects.create(name="Hair loss")
+    client.force_login(editor)
+    form = treatment_form(
+        suited_to="People having chemotherapy that often causes hair loss.",
+        tags=[str(tag.pk)],
+        hero_image=SimpleUploadedFile("cap.png", image_bytes("PNG", (120, 80)), content_type="image/png"),
+        hero_image_alt="A person wearing a cooling cap",
+        body="## How it works\n\nA **cold** cap.\n\n<script>window.pwned = 1</script>",
+        **{"points-2-kind": str(Kind.QUESTION), "points-2-text": "Is scalp cooling offered here?"},
+    )
+    assert client.post("/admin/treatments/treatment/add/", {**form, "_submit_for_review": "Submit"}).status_code == 302
+    treatment = Treatment.objects.get()
+    client.force_login(reviewer)
+    page = soup_of(client.get(f"/admin/review/signoff/{SignOff.of(treatment).pk}/change/"))
+
+    preview = page.select_one("#content-main .review-preview")
+    assert preview.select_one("h2").get_text() == "Cold Cap Therapy"
+    assert preview.select_one(".lead").get_text() == "Cooling the scalp to reduce hair loss during chemotherapy."
+    assert "Who it is for: People having chemotherapy" in visible(preview.select_one(".suited-to").get_text())
+    assert [li.get_text() for li in preview.select(".tag-list li")] == ["Hair loss"]
+    assert preview.select_one(".hero img")["alt"] == "A person wearing a cooling cap"
+    assert preview.select_one(".prose h2").get_text() == "How it works"
+    assert preview.select_one(".prose strong").get_text() == "cold"
+    assert not page.select("#content-main script"), "the body is its stored, sanitised HTML"
+    assert [li.get_text() for li in preview.select(".pros li")] == ["Many people keep their hair."]
+    assert [li.get_text() for li in preview.select(".cons li")] == ["The cap is cold."]
+    assert "$1,500–$3,000 in total (one-off)" in preview.select_one(".cost-range").get_text()
+    assert visible(preview.select_one(".questions-to-ask").get_text()).count("Is scalp cooling offered here?") == 1
+    assert "Scalp cooling — NCI" in preview.select_one(".references").get_text()
+    text = visible(page.select_one("#content-main").get_text())
+    assert "all of it is new" in text
+    assert "No fields changed" not in text
+
+
+def test_the_review_shows_the_version_under_review_not_the_rows_as_they_are_now(client, editor, reviewer):
+    """A new page is shown from its latest version: exactly what the reviewer is asked to approve."""
+    from review.models import SignOff
+    from treatments.models import Treatment
+
+    from .helpers import soup_of, treatment_form
+
+    client.force_login(editor)
+    assert client.post("/admin/treatments/treatment/add/", {**treatment_form(), "_submit_for_review": "S"}).status_code
+    treatment = Treatment.objects.get()
+    Treatment.objects.filter(pk=treatment.pk).update(summary="Changed outside the admin, never saved as a version.")
+    treatment.points.filter(text="The cap is cold.").delete()
+    client.force_login(reviewer)
+    preview = soup_of(client.get(f"/admin/review/signoff/{SignOff.of(treatment).pk}/change/")).select_one(
+        ".review-preview"
+    )
+    assert preview.select_one(".lead").get_text() == "Cooling the scalp to reduce hair loss during chemotherapy."
+    assert [li.get_text() for li in preview.select(".cons li")] == ["The cap is cold."]
+
+
+def test_the_review_of_a_new_page_costs_the_same_queries_however_long_it_is(
+    client, editor, reviewer, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from review.models import SignOff
+    from treatments.models import Treatment, TreatmentPoint
+
+    from .helpers import treatment_form
+
+    client.force_login(editor)
+    for title, rows in (("Short", 1), ("Long", 12)):
+        points = {}
+        for index in range(rows):
+            points[f"points-{index}-kind"] = str(TreatmentPoint.Kind.PRO)
+            points[f"points-{index}-text"] = f"Advantage number {index}."
+            points[f"points-{index}-order"] = str(index)
+        form = {**treatment_form(title=title, slug=title.lower()), **points, "points-TOTAL_FORMS": str(rows)}
+        assert client.post("/admin/treatments/treatment/add/", {**form, "_submit_for_review": "S"}).status_code == 302
+    client.force_login(reviewer)
+    reviews = [f"/admin/review/signoff/{SignOff.of(t).pk}/change/" for t in Treatment.objects.order_by("title")]
+    client.get(reviews[0])  # sessions, content types and templates are warm
+    with CaptureQueriesContext(connection) as short:
+        assert b"Advantage number 0." in client.get(reviews[1]).content
+    with django_assert_num_queries(len(short)):
+        assert b"Advantage number 11." in client.get(reviews[0]).content
+
+
+def test_the_review_of_a_new_question_shows_the_question_and_its_answer(client, editor, reviewer, make_question):
+    from review.models import SignOff
+
+    from .helpers import soup_of
+
+    question = make_question("Does radiotherapy hurt?", answer="No. **It feels like an X-ray.**", status="draft")
+    question.submit_for_review(editor)
+    client.force_login(reviewer)
+    preview = soup_of(client.get(f"/admin/review/signoff/{SignOff.of(question).pk}/change/")).select_one(
+        ".review-preview"
+    )
+    assert preview.select_one("h2").get_text() == "Does radiotherapy hurt?"
+    assert preview.select_one(".prose strong").get_text() == "It feels like an X-ray."
+    assert "Listed under “Immunotherapy”" in preview.get_text()
+
+
+def test_the_queue_filters_by_the_kinds_of_medical_content_only(
+    client, editor, reviewer, make_question, make_treatment
+):
+    from review.models import SignOff
+
+    from .helpers import soup_of, visible
+
+    question = make_question("Is it safe?", status="draft")
+    question.submit_for_review(editor)
+    make_treatment("Surgery", status="draft").submit_for_review(editor)
+    client.force_login(reviewer)
+    queue = soup_of(client.get("/admin/review/signoff/"))
+    kinds = queue.select_one('#changelist-filter details[data-filter-title="kind"]')
+    assert visible(kinds.select_one("summary").get_text()) == "By kind"
+    assert [visible(a.get_text()) for a in kinds.select("a")] == ["All", "Questions", "Treatments"]
+
+    questions = next(a for a in kinds.select("a") if a.get_text().strip() == "Questions")["href"]
+    rows = soup_of(client.get("/admin/review/signoff/" + questions)).select("#result_list tbody tr")
+    assert [visible(row.select_one(".field-page").get_text()) for row in rows] == ["Is it safe?"]
+    assert SignOff.objects.count() == 2

@@ -180,7 +180,9 @@ class TreatmentAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, M
         return obj.reading_grade
 
     class Media:
-        js = ["js/admin-reading.js"]  # the reading panel follows the text as it is typed
+        # The reading panel follows the text as it is typed. Deferred: the admin puts its media in the
+        # page's head, and the script needs the form and its panel, which come later.
+        js = [forms.Script("js/admin-reading.js", defer=True)]
 
     def get_urls(self):
         reading = path("reading-level/", self.admin_site.admin_view(self.reading_view), name="treatment_reading_level")

@@ -32,6 +32,7 @@ from core.queries import NOW, TEXT_MARKER, Precompiled
 from core.readability import reading_of, text_of_html
 from core.site import fixed_url, slug_url
 from core.text import format_money
+from core.versions import rows_in
 from review.models import NOT_CONTENT, MedicalContent
 
 
@@ -330,6 +331,18 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         if not found:
             raise Http404("No such treatment.")
         return found[0]
+
+    review_template = "treatments/includes/proposed_page.html"
+
+    def review_context(self, version):
+        """The treatment and the parts of its page as `version` holds them (None: as they are now)."""
+        if version is None:
+            return {"treatment": self, "parts": self.page_parts()}
+        held = version._object_version
+        rows = rows_in(version)
+        tags = Tag.objects.filter(pk__in=held.m2m_data.get("tags", [])).order_by("name")
+        parts = PageParts(tags=list(tags), points=rows["points"], references=rows["references"], common_questions=[])
+        return {"treatment": held.object, "parts": parts}
 
     def page_parts(self):
         """

@@ -1,8 +1,11 @@
 /*
- * The reading panel of a treatment's change form follows the text as it is typed: after a pause,
- * the summary, body and points are sent to the admin's reading-level address, which answers with
- * the panel worked out on the server (core.readability), and the panel is replaced. Without
- * JavaScript the panel shows the text as saved.
+ * The reading panel of a treatment's add and change form follows the text as it is typed: after a
+ * pause, the summary, who it is for, body and points are sent to the admin's reading-level address,
+ * which answers with the panel worked out on the server (core.readability), and the panel is
+ * replaced. Without JavaScript the panel shows the text as saved.
+ *
+ * The admin loads this file with `defer` (TreatmentAdmin.Media): it runs once the form and its
+ * panel are in the page. Run from the head without it, it would find no panel and do nothing.
  */
 (function () {
   "use strict";
@@ -17,7 +20,12 @@
   let asked = 0;
 
   function graded(field) {
-    return field.name === "summary" || field.name === "body" || /^points-\d+-text$/.test(field.name);
+    return (
+      field.name === "summary" ||
+      field.name === "suited_to" ||
+      field.name === "body" ||
+      /^points-\d+-text$/.test(field.name)
+    );
   }
 
   function send() {

@@ -226,7 +226,7 @@ def test_history_compare_revert_recover_and_recent_changes_pass_axe(admin_tab, d
 
 
 def test_the_medical_review_pages_pass_axe(visit, demo_site, editor, reviewer, axe_source):
-    """The dashboard, the review queue, a reviewer's page and the editor's form with its review banner."""
+    """The dashboard, the review queue, a reviewer's pages (a change, a new page) and the editor's form."""
     from review.models import SignOff
 
     from .conftest import log_in
@@ -238,11 +238,25 @@ def test_the_medical_review_pages_pass_axe(visit, demo_site, editor, reviewer, a
     editing.page.get_by_role("button", name="Submit for review").click()
     treatment.refresh_from_db()
     treatment.send_back(reviewer, "Say how it is given.")
+    new = Treatment.objects.create(
+        title="Scalp cooling",
+        summary="A cold cap worn during chemotherapy.",
+        suited_to="People having chemotherapy.",
+        body="## How it works\n\nThe cap cools the **scalp**.",
+        cost_min=1500,
+        cost_period=Treatment.CostPeriod.ONE_OFF,
+    )
+    for kind, text in ((10, "Keeps hair."), (20, "Cold."), (30, "Headache."), (70, "Is it offered here?")):
+        new.points.create(kind=kind, text=text)
+    new.references.create(title="Scalp cooling — NCI", url="https://www.cancer.gov/scalp-cooling")
+    new.tags.add(treatment.tags.first())
+    new.submit_for_review(editor)
     reviewing = log_in(visit(DESKTOP), "amina", "a-long-test-password-1")
     pages = [
         (reviewing, "/admin/review/signoff/dashboard/", False),
         (reviewing, "/admin/review/signoff/", False),
         (reviewing, f"/admin/review/signoff/{SignOff.of(treatment).pk}/change/", False),
+        (reviewing, f"/admin/review/signoff/{SignOff.of(new).pk}/change/", False),
         (editing, f"/admin/treatments/treatment/{treatment.pk}/change/", True),
     ]
     report = []

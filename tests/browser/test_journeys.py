@@ -326,12 +326,15 @@ def test_an_editors_change_is_sent_back_fixed_and_approved_before_the_public_see
     reviewing = log_in(visit(DESKTOP), "amina", "a-long-test-password-1")
     page = editing.page
 
-    # The editor changes a con, sees the reading panel follow, and submits.
+    # The editor changes a con, sees the reading panel count the new words, and submits.
     editing.go(f"/admin/treatments/treatment/{treatment.pk}/change/")
-    before = page.locator("#reading-panel").inner_text()
-    box = page.locator("textarea[name$='-text']").filter(has_text=con.text)
-    box.fill("Chemotherapy often makes people feel sick, tired and more likely to catch infections for weeks.")
-    expect(page.locator("#reading-panel")).not_to_have_text(before)
+    changed = "Chemotherapy often makes people feel sick, tired and more likely to catch infections for weeks."
+    points = [changed if text == con.text else text for text in treatment.points.values_list("text", flat=True)]
+    before, after = _reading_of(treatment), _reading_of(treatment, points=points)
+    assert before.words != after.words, "the change must show in the panel for this check to mean anything"
+    expect(page.locator("#reading-panel")).to_contain_text(f"{before.sentences} sentences, {before.words} words")
+    page.locator("textarea[name$='-text']").filter(has_text=con.text).fill(changed)
+    expect(page.locator("#reading-panel")).to_contain_text(f"{after.sentences} sentences, {after.words} words")
     page.get_by_role("button", name="Submit for review").click()
     expect(page.locator(".messagelist")).to_contain_text("The public page is unchanged")
     public.go("/treatments/chemotherapy/")
@@ -372,6 +375,121 @@ def test_an_editors_change_is_sent_back_fixed_and_approved_before_the_public_see
     expect(public.page.locator(".review-dates")).to_contain_text(
         "Medically reviewed by Dr Amina Yusuf, consultant breast oncologist on"
     )
+    for tab in (editing, reviewing, public):
+        assert not tab.problems, tab.problems
+
+
+def _reading_of(treatment, body=None, points=None):
+    """The reading figures the panel should show for this text, worked out as the server works them out."""
+    from core.markdown import render_markdown
+
+    draft = Treatment(
+        summary=treatment.summary if treatment else "",
+        suited_to=treatment.suited_to if treatment else "",
+        body_html=render_markdown(body) if body is not None else treatment.body_html,
+    )
+    if points is None:
+        points = list(treatment.points.values_list("text", flat=True)) if treatment else []
+    return draft.reading(points=points)
+
+
+def test_the_reading_level_follows_typing_on_a_new_treatment(visit, demo_site, editor):
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    page = editing.page
+    editing.go("/admin/treatments/treatment/add/")
+    panel = page.locator("#reading-panel")
+    expect(panel).to_contain_text("There is no text to grade yet")
+
+    body = "A cold cap is worn before, during and after each dose. It keeps much of the hair. Most people find it cold."
+    page.locator("#id_body").press_sequentially(body)
+    expect(panel.locator("strong").first).to_have_text(f"SMOG grade {_reading_of(None, body=body).smog}", timeout=3000)
+    expect(panel).not_to_contain_text("There is no text to grade yet")
+    assert not editing.problems, editing.problems
+
+
+def test_the_reading_level_follows_typing_on_a_published_treatment(visit, demo_site, editor):
+    treatment = Treatment.objects.get(slug="chemotherapy")
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    page = editing.page
+    editing.go(f"/admin/treatments/treatment/{treatment.pk}/change/")
+    grade = page.locator("#reading-panel strong").first
+    expect(grade).to_have_text(f"SMOG grade {treatment.reading_grade}")
+
+    body = (
+        "Chemotherapy administers cytotoxic medications intravenously, systematically eliminating rapidly "
+        "proliferating malignant cells throughout the organism, occasionally necessitating hospitalisation."
+    )
+    expected = _reading_of(treatment, body=body).smog
+    assert expected != treatment.reading_grade, "the typed text must change the grade for this check to mean anything"
+    page.locator("#id_body").fill(body)
+    expect(grade).to_have_text(f"SMOG grade {expected}", timeout=3000)
+    assert not editing.problems, editing.problems
+
+
+def _rgb(colour):
+    """A CSS colour as the browser computes it ("rgb(32, 80, 103)") or as a custom property holds it ("#205067")."""
+    colour = colour.strip()
+    if colour.startswith("#"):
+        return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return tuple(int(part) for part in re.findall(r"\d+", colour)[:3])
+
+
+def _contrast(one, other):
+    def luminance(rgb):
+        linear = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_a_reviewer_reads_a_new_treatment_whole_before_approving_it(visit, demo_site, editor, reviewer):
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    page = editing.page
+    editing.go("/admin/treatments/treatment/add/")
+    page.locator("#id_title").press_sequentially("Scalp Cooling")
+    page.fill("#id_summary", "A cold cap worn during chemotherapy to keep more of your hair.")
+    page.fill("#id_body", "## How it works\n\nThe cap cools the scalp, so **less** of the medicine reaches the hair.")
+    page.select_option("#id_points-0-kind", label="Pro")
+    page.fill("#id_points-0-text", "Many people keep much of their hair.")
+    page.get_by_text(re.compile("^Add another point$", re.I)).click()
+    page.select_option("#id_points-1-kind", label="Con")
+    page.fill("#id_points-1-text", "The cap feels very cold at first.")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".messagelist")).to_contain_text("Submitted for medical review")
+
+    reviewing = log_in(visit(DESKTOP), "amina", "a-long-test-password-1")
+    review = reviewing.page
+    reviewing.go("/admin/review/signoff/dashboard/")
+    review.get_by_role("link", name="Scalp Cooling").first.click()
+    preview = review.locator(".review-preview")
+    expect(preview.get_by_role("heading", level=2).first).to_have_text("Scalp Cooling")
+    expect(preview.locator(".lead")).to_have_text("A cold cap worn during chemotherapy to keep more of your hair.")
+    expect(preview.locator(".prose h2")).to_have_text("How it works")
+    expect(preview.locator(".prose")).to_contain_text("so less of the medicine reaches the hair")
+    expect(preview.locator(".pros li")).to_have_text(["Many people keep much of their hair."])
+    expect(preview.locator(".cons li")).to_have_text(["The cap feels very cold at first."])
+    expect(review.locator("#content-main")).not_to_contain_text("No fields changed")
+
+    # The decision is made with the admin's own buttons, Approve the default one, focus plain to see.
+    approve = review.get_by_role("button", name="Approve and publish")
+    send_back = review.get_by_role("button", name="Send back")
+    style = "(element, name) => getComputedStyle(element).getPropertyValue(name)"
+    for button, background in ((approve, "--default-button-bg"), (send_back, "--button-bg")):
+        expected = review.evaluate("name => getComputedStyle(document.body).getPropertyValue(name)", background)
+        assert _rgb(button.evaluate(style, "background-color")) == _rgb(expected), background
+        assert _contrast(_rgb(button.evaluate(style, "color")), _rgb(expected)) >= 4.5
+    review.get_by_label("Or send it back: what should the editor change?").click()
+    review.keyboard.press("Shift+Tab")
+    expect(approve).to_be_focused()
+    assert approve.evaluate(style, "outline-style") == "solid"
+    assert float(approve.evaluate(style, "outline-width").removesuffix("px")) >= 2
+
+    approve.click()
+    expect(review.locator(".messagelist")).to_contain_text("Approved")
+    public = visit(PHONE)
+    public.go("/treatments/scalp-cooling/")
+    expect(public.page.locator(".lead")).to_have_text("A cold cap worn during chemotherapy to keep more of your hair.")
     for tab in (editing, reviewing, public):
         assert not tab.problems, tab.problems
 
