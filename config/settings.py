@@ -432,6 +432,9 @@ AXES_CLIENT_IP_CALLABLE = "core.clients.client_address"
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 AXES_RESET_ON_SUCCESS = True
+# A lock-out lasts AXES_COOLOFF_TIME from the last wrong password, as the lock-out page says: trying again
+# while locked (nothing is checked then) does not start it again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "pages/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 

@@ -36,6 +36,8 @@ from .providers import MONTHLY, ONE_TIME, PROVIDERS, provider_for, validate_dona
 # Amounts of money: up to 3 decimal places, for the currencies that have them (KWD, BHD …).
 MONEY = {"max_digits": 14, "decimal_places": 3}
 ZERO = Decimal("0")
+# The database's rule that one campaign at most is featured (Campaign.save() keeps it).
+ONE_FEATURED = "campaign_only_one_featured"
 
 
 class CampaignQuerySet(PublishableQuerySet):
@@ -154,9 +156,7 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
     class Meta:
         ordering = ["-is_featured", "-starts_on", "title"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["is_featured"], condition=Q(is_featured=True), name="campaign_only_one_featured"
-            ),
+            models.UniqueConstraint(fields=["is_featured"], condition=Q(is_featured=True), name=ONE_FEATURED),
         ]
 
     def __str__(self):
@@ -168,6 +168,16 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
                 # One featured campaign at a time: featuring this one unfeatures the other.
                 Campaign.objects.filter(is_featured=True).exclude(pk=self.pk).update(is_featured=False)
             super().save(*args, **kwargs)
+
+    def get_constraints(self):
+        """
+        What a form checks before saving: not the one-featured rule, which save() keeps by unfeaturing the
+        other campaign (a form that refused it would make staff unfeature one campaign to feature another).
+        """
+        return [
+            (model, [constraint for constraint in constraints if constraint.name != ONE_FEATURED])
+            for model, constraints in super().get_constraints()
+        ]
 
     def get_absolute_url(self):
         return slug_url("donations:campaign", self.slug)

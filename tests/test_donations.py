@@ -338,6 +338,17 @@ def test_featuring_a_campaign_unfeatures_the_other(make_campaign):
         Campaign.objects.update(is_featured=True)  # the database refuses two as well
 
 
+def test_staff_feature_another_campaign_from_its_admin_page(admin_client, stripe_campaign):
+    """The form does not refuse what saving does: featuring this campaign unfeatures the other."""
+    response = admin_client.post("/admin/donations/campaign/add/", campaign_form(is_featured="on"), follow=True)
+    assert response.redirect_chain, soup_of(response).select_one(".errornote, .errorlist")
+    messages = [str(message) for message in response.context["messages"]]
+    assert "“Spring appeal” is now the featured campaign instead of “Fund research”." in messages
+    stripe_campaign.refresh_from_db()
+    assert not stripe_campaign.is_featured
+    assert Campaign.objects.get(slug="spring-appeal").is_featured
+
+
 def test_one_default_amount_per_campaign_in_the_database(make_campaign):
     campaign = make_campaign(amounts=[(10, "a", True)])
     with pytest.raises(IntegrityError), transaction.atomic():

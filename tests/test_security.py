@@ -1,5 +1,6 @@
 """Production settings, headers, admin login lock-out, error pages and outages."""
 
+import datetime
 import os
 import subprocess
 import sys
@@ -146,6 +147,24 @@ def test_repeated_failed_logins_lock_the_account_from_that_address(client, staff
     # (tests/test_hostile_requests.py shows the other half, direct and behind the proxy).
     other = client.post("/admin/login/", {"username": "someone-else", "password": "whatever"})
     assert other.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_lock_out_ends_when_it_says_whatever_was_tried_meanwhile(client, staff_user, settings):
+    """The page says "paused for 15 minutes": trying again a minute early does not start the 15 minutes again."""
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for attempt in range(settings.AXES_FAILURE_LIMIT):
+            client.post("/admin/login/", {"username": "staffer", "password": f"wrong-{attempt}"})
+        clock.shift(settings.AXES_COOLOFF_TIME - datetime.timedelta(minutes=1))
+        early = client.post("/admin/login/", {"username": "staffer", "password": "a-long-test-password-1"})
+        assert early.status_code == 429
+        clock.shift(datetime.timedelta(minutes=1, seconds=1))
+        response = client.post("/admin/login/", {"username": "staffer", "password": "a-long-test-password-1"})
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(staff_user.pk)
 
 
 @pytest.mark.django_db
