@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 from core.admin import VersionedAdmin
@@ -225,6 +226,16 @@ class MedicalContentAdmin:
         return entry
 
 
+def _approved(item):
+    """What a reviewer is told on approving: when the page is public, which is not always now."""
+    if item.is_live:
+        return f"Approved: “{item}” is public as reviewed."
+    if item.expires_at and item.expires_at <= timezone.now():
+        return f"Approved, but “{item}” is not public: its expiry has passed. Change or clear its expiry to show it."
+    when = date_format(timezone.localtime(item.go_live_at), "j F Y, H:i")
+    return f"Approved: “{item}” goes live as reviewed on {when}, its go-live time."
+
+
 class KindFilter(admin.RelatedFieldListFilter):
     """The queue by kind of page: only the kinds of medical content, named as the admin's menu names them."""
 
@@ -304,7 +315,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             try:
                 if request.POST.get("decision") == "approve":
                     item.approve(request.user)
-                    self.message_user(request, f"Approved: “{item}” is public as reviewed.", messages.SUCCESS)
+                    self.message_user(request, _approved(item), messages.SUCCESS)
                     return redirect("admin:review_signoff_changelist")
                 if request.POST.get("decision") == "send_back":
                     item.send_back(request.user, request.POST.get("comment", ""))

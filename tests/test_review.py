@@ -3,6 +3,8 @@ Clinical sign-off: the two roles, reviewers' public names, and who may
 approve medical content.
 """
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -324,6 +326,39 @@ def test_a_reviewer_sees_the_queue_oldest_first_with_the_diff_and_decides(
     assert "Say what needs to change" in soup_of(refused).select_one(".errornote").get_text()
     assert client.post(review, {"decision": "approve"}).status_code == 302
     assert "Tiredness for some weeks." in _public_lead_and_main(treatment)[1]
+
+
+@pytest.mark.parametrize(
+    ("go_live", "expiry", "told"),
+    [
+        (None, None, "Approved: “Is it safe?” is public as reviewed."),
+        (datetime.timedelta(days=1), None, "Approved: “Is it safe?” goes live as reviewed on "),
+        (None, -datetime.timedelta(days=1), "Approved, but “Is it safe?” is not public: its expiry has passed."),
+    ],
+    ids=["now", "later", "expired"],
+)
+def test_a_reviewer_is_told_when_what_they_approved_is_public(
+    client, editor, reviewer, make_question, go_live, expiry, told
+):
+    from django.utils import timezone
+
+    from review.models import SignOff
+
+    from .helpers import soup_of, visible
+
+    now = timezone.now()
+    question = make_question(
+        "Is it safe?",
+        status="draft",
+        go_live_at=go_live and now + go_live,
+        expires_at=expiry and now + expiry,
+    )
+    question.submit_for_review(editor)
+    client.force_login(reviewer)
+    response = client.post(
+        f"/admin/review/signoff/{SignOff.of(question).pk}/change/", {"decision": "approve"}, follow=True
+    )
+    assert told in visible(soup_of(response).select_one(".messagelist").get_text())
 
 
 def test_an_editor_may_read_the_queue_but_not_decide(client, editor, make_question):

@@ -11,7 +11,6 @@ import re
 import time
 import urllib.request
 
-import pytest
 from playwright.sync_api import expect
 
 from donations.models import DonateClick
@@ -410,10 +409,6 @@ def test_a_treatment_scheduled_for_tomorrow_goes_live_then_and_a_year_later_is_d
             assert not tab.problems, tab.problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The approval message (review/admin.py) says “is public as reviewed” even when the page goes live later",
-)
 def test_a_reviewer_approving_a_page_scheduled_for_tomorrow_is_told_when_it_goes_live(
     visit, demo_site, editor, reviewer, make_treatment
 ):
