@@ -71,6 +71,13 @@ def test_the_patient_journey_works_without_javascript(visit, demo_site):
     page.get_by_label("Search the questions").fill("insurance")
     page.locator("main").get_by_role("button", name="Search").click()  # the FAQ's own box, not the header's
     expect(page.locator(".result-count")).to_have_text(re.compile(r"1 questions? match"))
+    # Two treatments side by side: the list's ticks and its button are a plain form.
+    tab.go("/treatments/")
+    page.get_by_role("checkbox", name="Compare Immunotherapy").check()
+    page.get_by_role("checkbox", name="Compare Hormone Therapy").check()
+    page.get_by_role("button", name="Compare the ticked treatments").click()
+    expect(page.locator("h1")).to_have_text("Compare hormone therapy and immunotherapy")
+    expect(page.locator(".compare-stacked")).to_be_visible()
     tab.go("/donate/")
     expect(page.locator("form.donate-form")).to_be_visible()
 

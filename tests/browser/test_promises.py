@@ -873,3 +873,42 @@ def test_one_search_finds_every_word_marks_it_and_pages_by_twenty(visit, demo_si
     assert _search(tab, "moisturise chemotherapy") == []  # both words, in no one page
     expect(page.locator(".result-count")).to_contain_text("Nothing matched “moisturise chemotherapy”.")
     assert not tab.problems, tab.problems
+
+
+def test_an_editors_revert_waits_for_review_and_a_revert_never_changes_what_is_public(
+    visit, admin_tab, demo_site, editor, reviewer
+):
+    """
+    History › a version › Save brings the whole page back, but publishing stays its own step: an
+    editor's revert of a published page is a change for review, and the public keeps what it has.
+    """
+    from treatments.models import Treatment
+
+    treatment = Treatment.objects.get(slug="chemotherapy")
+    original = "Roughly $1,000 to $12,000 per cycle in the United States"
+    corrected = "Roughly $1,000 to $12,000 per cycle in the United States, before insurance"
+    admin = admin_tab.page
+    admin_tab.go(f"/admin/treatments/treatment/{treatment.pk}/change/")
+    admin.locator("textarea[name$='-text']").filter(has_text=original).fill(corrected)
+    admin.click("input[name=_save]")  # a superuser's change to the public page, recorded as an emergency
+    expect(admin.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    page = editing.page
+    editing.go(f"/admin/treatments/treatment/{treatment.pk}/history/")
+    page.locator("#change-history tbody tr").nth(1).locator("a").first.click()
+    expect(page.locator("#content")).to_contain_text("reverting never publishes or unpublishes")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("The public page is unchanged")
+
+    reader = visit(PHONE)
+    reader.go("/treatments/chemotherapy/")
+    expect(reader.page.locator("main")).to_contain_text(corrected)
+    treatment.refresh_from_db()
+    assert treatment.status == "published"
+    # The reviewer's queue has the revert, as a change to read and approve.
+    reviewing = log_in(visit(DESKTOP), "amina", "a-long-test-password-1")
+    reviewing.go("/admin/review/signoff/")
+    expect(reviewing.page.get_by_role("link", name="Chemotherapy")).to_be_visible()
+    for tab in (editing, reader):
+        assert not tab.problems, tab.problems
