@@ -145,9 +145,12 @@ class PublishableModel(models.Model):
         """Its change form in the admin."""
         return reverse(f"admin:{self._meta.app_label}_{self._meta.model_name}_change", args=[quote(self.pk)])
 
+    def may_be_edited_by(self, user):
+        return user.has_perm(f"{self._meta.app_label}.change_{self._meta.model_name}")
+
     def next_steps(self, user):
         """What the draft banner tells this member of staff: how the draft becomes public (medical content: review)."""
-        if user.has_perm(f"{self._meta.app_label}.change_{self._meta.model_name}"):
+        if self.may_be_edited_by(user):
             return [NextStep("To make it public, set its status to Published on", "its edit page", self.edit_page())]
         return [NextStep("Staff who may edit it make it public by publishing it.")]
 

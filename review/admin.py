@@ -10,7 +10,7 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -342,9 +342,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             "title": f"Review: {item}",
             "sign_off": sign_off,
             "item": item,
-            "item_change_url": reverse(
-                f"admin:{item._meta.app_label}_{item._meta.model_name}_change", args=[quote(item.pk)]
-            ),
+            "item_change_url": item.edit_page(),
             "new_page": approved is None,
             "compare_data": compare_data,
             "has_unfollowed_fields": has_unfollowed_fields,

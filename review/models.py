@@ -125,6 +125,10 @@ class SignOff(models.Model):
     def of(cls, item):
         return cls.objects.filter(content_type=ContentType.objects.get_for_model(item), object_id=str(item.pk)).first()
 
+    def review_page(self):
+        """Where a reviewer reads the change and approves it or sends it back, in the admin."""
+        return reverse("admin:review_signoff_change", args=[self.pk])
+
 
 def months_after(day, months):
     """The same day `months` later, or the month's last day if it has no such day (31 Jan + 1 = 28/29 Feb)."""
@@ -254,11 +258,14 @@ class MedicalContent(models.Model):
         """
         sign_off = self.sign_off()
         state = sign_off.state if sign_off else None
-        may_edit = user.has_perm(f"{self._meta.app_label}.change_{self._meta.model_name}")
+        may_edit = self.may_be_edited_by(user)
         if state == SignOff.State.SUBMITTED and can_approve(user):
-            review_page = reverse("admin:review_signoff_change", args=[sign_off.pk])
             steps = [
-                NextStep("It awaits medical review: approve it, or send it back, on", "its review page", review_page)
+                NextStep(
+                    "It awaits medical review: approve it, or send it back, on",
+                    "its review page",
+                    sign_off.review_page(),
+                )
             ]
         elif state == SignOff.State.SUBMITTED:
             steps = [NextStep("It awaits medical review: it goes public when a medical reviewer approves it.")]

@@ -10,13 +10,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
 from core.models import PublishableModel, PublishStatus
 
-from .models import MedicalContent, SignOff
+from .models import SignOff, medical_models
 
 LIST_LIMIT = 50
 DUE_SOON_DAYS = 30
@@ -50,14 +49,6 @@ class WorkList:
         return self.total - len(self.entries)
 
 
-def admin_url(item):
-    return reverse(f"admin:{item._meta.app_label}_{item._meta.model_name}_change", args=[item.pk])
-
-
-def _kinds(base):
-    return [model for model in apps.get_models() if issubclass(model, base)]
-
-
 def _sign_offs(state, order):
     found = SignOff.objects.filter(state=state)
     shown = list(found.order_by(order, "pk").select_related("submitted_by").prefetch_related("item")[:LIST_LIMIT])
@@ -66,7 +57,7 @@ def _sign_offs(state, order):
             sign_off.item,
             sign_off.submitted_at if state == SignOff.State.SUBMITTED else sign_off.sent_back_at,
             sign_off.comment if state == SignOff.State.SENT_BACK else "",
-            reverse("admin:review_signoff_change", args=[sign_off.pk]),
+            sign_off.review_page(),
         )
         for sign_off in shown
         if sign_off.item is not None
@@ -79,7 +70,7 @@ def _merged(querysets, order, note=lambda item: ""):
     entries, total = [], 0
     for queryset in querysets:
         total += queryset.count()
-        entries += [Entry(item, getattr(item, order), note(item), admin_url(item)) for item in queryset[:LIST_LIMIT]]
+        entries += [Entry(item, getattr(item, order), note(item), item.edit_page()) for item in queryset[:LIST_LIMIT]]
     entries.sort(key=lambda entry: entry.when)
     return entries[:LIST_LIMIT], total
 
@@ -103,7 +94,7 @@ def overdue(today=None):
         model._default_manager.filter(status=PublishStatus.PUBLISHED, next_review_due__lt=today).order_by(
             "next_review_due"
         )
-        for model in _kinds(MedicalContent)
+        for model in medical_models()
     ]
     work.entries, work.total = _merged(querysets, "next_review_due")
     return work
@@ -118,7 +109,7 @@ def due_soon(today=None):
             next_review_due__gte=today,
             next_review_due__lte=today + datetime.timedelta(days=DUE_SOON_DAYS),
         ).order_by("next_review_due")
-        for model in _kinds(MedicalContent)
+        for model in medical_models()
     ]
     work.entries, work.total = _merged(querysets, "next_review_due")
     return work
@@ -128,12 +119,12 @@ def scheduled(now=None):
     now = now or timezone.now()
     work = WorkList("Scheduled to go live or expire", "Nothing is scheduled.")
     entries, total = [], 0
-    for model in _kinds(PublishableModel):
+    for model in (model for model in apps.get_models() if issubclass(model, PublishableModel)):
         published = model._default_manager.filter(status=PublishStatus.PUBLISHED)
         for column, note in (("go_live_at", "goes live"), ("expires_at", "expires")):
             upcoming = published.filter(**{f"{column}__gt": now}).order_by(column)
             total += upcoming.count()
-            entries += [Entry(item, getattr(item, column), note, admin_url(item)) for item in upcoming[:LIST_LIMIT]]
+            entries += [Entry(item, getattr(item, column), note, item.edit_page()) for item in upcoming[:LIST_LIMIT]]
     entries.sort(key=lambda entry: entry.when)
     work.entries, work.total = entries[:LIST_LIMIT], total
     return work

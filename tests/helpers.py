@@ -284,11 +284,12 @@ class WebServer:
     A small web server on 127.0.0.1 for fetches: `routes` maps a path to
     (status, headers, body), or to a callable returning them. It records the
     paths asked for, and what was posted (path, headers, body) in `received`.
-    Use as a context manager.
+    With `tls` (an ssl.SSLContext holding a certificate) it speaks HTTPS.
+    A subclass answers otherwise by overriding `answer_to`. Use as a context manager.
     """
 
-    def __init__(self, routes):
-        self.routes = routes
+    def __init__(self, routes=None, tls=None):
+        self.routes = routes or {}
         self.requested = []
         self.received = []
         server = self
@@ -300,9 +301,7 @@ class WebServer:
                 self.do_GET()
 
             def do_GET(self):
-                server.requested.append(self.path)
-                route = server.routes.get(self.path, (404, {}, b"not here"))
-                status, headers, body = route() if callable(route) else route
+                status, headers, body = server.answer_to(self)
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -322,8 +321,16 @@ class WebServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+
+    def answer_to(self, request):
+        """(status, headers, body) for a request (a BaseHTTPRequestHandler): by its path, from `routes`."""
+        self.requested.append(request.path)
+        route = self.routes.get(request.path, (404, {}, b"not here"))
+        return route() if callable(route) else route
 
     def __enter__(self):
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

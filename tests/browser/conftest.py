@@ -25,7 +25,6 @@ import hashlib
 import os
 import ssl
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,7 +33,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from ..helpers import DESKTOP, PHONE
+from ..helpers import DESKTOP, PHONE, WebServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RIBBON_CHROMIUM", "/usr/bin/chromium")
@@ -56,7 +55,7 @@ def _missing(what):
     pytest.skip(message)
 
 
-class OtherSites:
+class OtherSites(WebServer):
     """
     Every other site on the web, as the test's Chromium sees it: one HTTPS
     server on 127.0.0.1 to which the browser's host resolver sends every host
@@ -68,51 +67,33 @@ class OtherSites:
 
     def __init__(self):
         import trustme
+        from cryptography import x509
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
         self.asked_for = []
         self.answers = {}
         self._lock = threading.Lock()
         certificate = trustme.CA().issue_cert("other-sites.test")
-        sites = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):
-                host = (self.headers.get("Host") or "").split(":")[0].lower()
-                with sites._lock:
-                    sites.asked_for.append(f"https://{host}{self.path}")
-                    respond = sites.answers.get(host, sites._plain_page(host))
-                status, headers, body = respond(self.path)
-                body = body.encode() if isinstance(body, str) else body
-                self.send_response(status)
-                for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self):
-                # Chromium's own services post here too (its host resolver sends them along).
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.do_GET()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         certificate.configure_cert(context)
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.port = self.httpd.server_address[1]
+        super().__init__(tls=context)
         # Chromium accepts this certificate by its public key, for any host name, and no other.
-        from cryptography import x509
-        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
         leaf = x509.load_pem_x509_certificate(certificate.cert_chain_pems[0].bytes())
         key = leaf.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         self.public_key_pin = base64.b64encode(hashlib.sha256(key).digest()).decode()
+
+    def answer_to(self, request):
+        # Chromium's own services (updates, accounts) are sent here too and are recorded like the rest.
+        host = (request.headers.get("Host") or "").split(":")[0].lower()
+        with self._lock:
+            self.asked_for.append(f"https://{host}{request.path}")
+            respond = self.answers.get(host, self._plain_page(host))
+        status, headers, body = respond(request.path)
+        return (
+            status,
+            {"Content-Type": "text/html; charset=utf-8", **headers},
+            body.encode() if isinstance(body, str) else body,
+        )
 
     @staticmethod
     def _plain_page(host):
@@ -145,14 +126,7 @@ class OtherSites:
         with self._lock:
             self.asked_for.clear()
             self.answers.clear()
-
-    def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+            self.received.clear()
 
 
 @pytest.fixture(scope="session")
