@@ -1,12 +1,15 @@
+import logging
 from difflib import SequenceMatcher
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,6 +24,9 @@ from reversion_compare.forms import SelectDiffForm
 from core.fields import MarkdownFormField, TextFormField
 from core.models import PublishStatus, RecentChange
 from core.versions import followed_relations, revert_page, rows_in
+
+# Refused attempts on medical sign-off and on versions: one line each, with who and what.
+refusals = logging.getLogger("ribbon.review")
 
 # Editors paste addresses without a scheme ("www.cancer.gov/…"); the web is https.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -261,10 +267,40 @@ class VersionedAdmin(ReadableFields, CompareVersionAdmin):
         return super().recover_view(request, version_id, extra_context)
 
     def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
+        """
+        Every revert and recovery comes here, from django-reversion's views, which look a
+        version up by its id alone (any model's, any page's): so this is where a version
+        that is not of this admin's model is refused, before anything is written.
+        """
+        recovering = bool((extra_context or {}).get("recover"))
+        if not self.may_restore(version, recovering):
+            user = request.user.get_username() or "an anonymous visitor"
+            what = "recover" if recovering else "revert to"
+            refusals.warning(
+                "Refused: %s asked %s to %s version %s (%s %s), which is not %s.",
+                user, request.path, what, version.pk, version.content_type.model, version.object_id,
+                "a deleted one of its own" if recovering else "one of its own",
+            )  # fmt: skip
+            raise Http404("There is no such version of this page.")
         # django-reversion reverts the version's whole revision, which may hold other pages
         # (a bulk action, an FAQ file, the demo content, tags an import made): bring back
         # this page only (core.versions). The revision is this request's own object.
         version.revision.revert = lambda delete=False: revert_page(version, delete=delete)
+        return self.restore(request, version, template_name, extra_context)
+
+    def may_restore(self, version, recovering):
+        """
+        A version of this admin's own model: for a recovery, of a row that has been
+        deleted; for a revert, of the row named in the address (django-reversion checks
+        the id; here, that it is a row of this model that exists).
+        """
+        if version.content_type_id != ContentType.objects.get_for_model(self.model).pk:
+            return False
+        exists = self.model._default_manager.filter(pk=version.object_id).exists()
+        return not exists if recovering else exists
+
+    def restore(self, request, version, template_name, extra_context=None):
+        """Show the version in the change form, and on POST save it as the page (a subclass may save it otherwise)."""
         return super()._reversion_revisionform_view(request, version, template_name, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -2,6 +2,7 @@ import json
 
 import reversion
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.contenttypes.models import ContentType
@@ -27,16 +28,54 @@ SUBMIT = "_submit_for_review"
 
 @admin.register(Reviewer)
 class ReviewerAdmin(VersionedAdmin):
+    """
+    The name and credentials printed on every page a reviewer approves belong to
+    that reviewer: only they (their own profile) or a superuser set them. Other
+    staff may read them. A reviewer without a profile makes their own, for their
+    own account only.
+    """
+
     list_display = ["display_name", "credentials", "user"]
     search_fields = ["display_name", "credentials", "user__username"]
+
+    def _owns(self, request, obj):
+        return request.user.is_superuser or (obj is not None and obj.user_id == request.user.pk)
+
+    def has_add_permission(self, request):
+        if request.user.is_superuser:
+            return True
+        # Their own account is the only one they can choose; a second profile breaks the one-to-one.
+        return super().has_add_permission(request) and can_approve(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or self._owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            fields.append("user")  # a profile stays with its account
+        return fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = get_user_model()._default_manager.filter(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        return {"user": request.user.pk, **super().get_changeform_initial_data(request)}
 
 
 class MedicalContentAdmin:
     """
     The admin of medical content (treatments, questions). Nobody publishes by
     editing the status, except a superuser in an emergency, which the history
-    records as such; the bulk "Publish" action is an approval, offered only to
-    those who may approve. The review dates are shown, never typed.
+    records as such (the bulk "Publish" action is that, and only that): a
+    reviewer approves on the review page. The review dates are shown, never typed.
     """
 
     sign_off_fields = ["reviewed_by", "last_reviewed", "next_review_due"]
@@ -82,7 +121,7 @@ class MedicalContentAdmin:
             lambda: super(MedicalContentAdmin, self).change_view(request, object_id, form_url, context),
         )
 
-    def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
+    def restore(self, request, version, template_name, extra_context=None):
         item = self.model._default_manager.filter(pk=version.object_id).first() if request.method == "POST" else None
         if self.proposes_changes(request, item):
 
@@ -91,7 +130,7 @@ class MedicalContentAdmin:
                     return self.changeform_view(request, quote(version.object_id), request.path, extra_context)
 
             return self._propose(request, item, version, save_in_a_revision)  # a revert, proposed for review
-        return super()._reversion_revisionform_view(request, version, template_name, extra_context)
+        return super().restore(request, version, template_name, extra_context)
 
     def _propose(self, request, item, base, save):
         """
@@ -119,19 +158,23 @@ class MedicalContentAdmin:
             item.after_rows_restored()
             sign_off = sign_off or SignOff(item=item)
             sign_off.approved, sign_off.proposed = live, proposed
-            if SUBMIT in request.POST or sign_off.state == SignOff.State.SUBMITTED:
+            was_submitted = sign_off.state == SignOff.State.SUBMITTED
+            if SUBMIT in request.POST:
                 sign_off.state = SignOff.State.SUBMITTED
                 sign_off.submitted_by, sign_off.submitted_at = request.user, timezone.now()
                 sign_off.comment = ""
-            else:
-                sign_off.state = SignOff.State.DRAFT
+            elif sign_off.state != SignOff.State.SENT_BACK:
+                sign_off.state = SignOff.State.DRAFT  # a reviewer approves only what was submitted
             sign_off.save()
+        if sign_off.state == SignOff.State.SUBMITTED:
+            told = " (submitted for review)."
+        elif was_submitted:
+            told = ". It is no longer awaiting review: press “Submit for review” again when it is ready."
+        else:
+            told = ". Press “Submit for review” when it is ready."
         messages.info(
-            request,
-            "The public page is unchanged: your change waits for a medical reviewer's approval"
-            + (" (submitted for review)." if sign_off.state == SignOff.State.SUBMITTED else
-               ". Press “Submit for review” when it is ready."),
-        )  # fmt: skip
+            request, "The public page is unchanged: your change waits for a medical reviewer's approval" + told
+        )
         return response
 
     def _approved_version(self, item):
@@ -168,10 +211,22 @@ class MedicalContentAdmin:
         return super().response_change(request, obj)
 
     def _submit_if_asked(self, request, obj):
-        """A draft is saved in place; "Submit for review" sends it to review as it now is."""
-        if SUBMIT in request.POST and not obj.is_published:
+        """
+        A draft is saved in place; "Submit for review" sends it to review as it now is.
+        Saved without it, a draft that was awaiting review is taken back out: a reviewer
+        approves only what its editor submitted.
+        """
+        if obj.is_published:
+            return
+        if SUBMIT in request.POST:
             obj.submit_for_review(request.user)
             messages.info(request, "Submitted for medical review: a reviewer will approve it or send it back.")
+            return
+        sign_off = obj.sign_off()
+        if sign_off is not None and sign_off.state == SignOff.State.SUBMITTED:
+            sign_off.state = SignOff.State.DRAFT
+            sign_off.save()
+            messages.info(request, "It is no longer awaiting review: press “Submit for review” again when it is ready.")
 
     def get_readonly_fields(self, request, obj=None):
         fields = [*super().get_readonly_fields(request, obj), *self.sign_off_fields]
@@ -179,24 +234,23 @@ class MedicalContentAdmin:
             fields.append("status")
         return fields
 
-    def has_approve_permission(self, request):
-        return can_approve(request.user)
+    def has_emergency_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
 
     def publish(self, request, queryset):
-        """Each item is approved by the reviewer (or, for a superuser who is not one, published in an emergency)."""
-        is_reviewer = Reviewer.objects.filter(user=request.user).exists()
+        """
+        A superuser's emergency publication of the selected drafts, each recorded as such.
+        Medical reviewers approve one page at a time, on its review page: an approval is
+        of the version the reviewer read, which a list does not show.
+        """
         changed = 0
         for item in queryset.exclude(status=PublishStatus.PUBLISHED):
-            try:
-                item.approve(request.user) if is_reviewer else item.publish_in_emergency(request.user)
-            except PermissionDenied as refusal:
-                self.message_user(request, str(refusal), messages.ERROR)
-                return
+            item.publish_in_emergency(request.user)
             changed += 1
-        self.report_changed(request, changed, "published")
+        self.report_changed(request, changed, "published without medical review (emergency)")
 
-    publish.allowed_permissions = ["approve"]
-    publish.short_description = "Approve and publish the selected items (medical sign-off)"
+    publish.allowed_permissions = ["emergency"]
+    publish.short_description = "Publish the selected items without medical review (emergency)"
 
     def save_model(self, request, obj, form, change):
         # Only a superuser gets here with a page going or staying public (everyone else's change to a
@@ -314,7 +368,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
                 raise PermissionDenied
             try:
                 if request.POST.get("decision") == "approve":
-                    item.approve(request.user)
+                    item.approve(request.user, shown=request.POST.get("version", ""))
                     self.message_user(request, _approved(item), messages.SUCCESS)
                     return redirect("admin:review_signoff_changelist")
                 if request.POST.get("decision") == "send_back":
@@ -328,7 +382,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         item_admin = self.admin_site._registry[type(item)]
         # What is under review: a change to a published page, or all of a new page (its latest
         # version: what approval publishes; its rows if it has no version yet).
-        proposed = sign_off.proposed if item.is_published else latest_version(item)
+        proposed = item.version_under_review(sign_off)
         approved = sign_off.approved if item.is_published else None
         compare_data, has_unfollowed_fields, saves, proposed_page = [], [], [], ""
         if approved and proposed:
@@ -350,6 +404,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             "proposed_page": proposed_page,
             "version2": proposed,
             "may_decide": can_approve(request.user),
+            "wrote_it": request.user.pk in item.authors_of_change(sign_off),
             "error": error,
             "comment": request.POST.get("comment", "") if request.method == "POST" else "",
             **(extra_context or {}),

@@ -3,11 +3,13 @@ Medical sign-off. Treatments and FAQ answers are medical content: editors
 write them, and only a medical reviewer (a member of the "Medical reviewers"
 group, or a user given the `review.approve_medical_content` permission) can
 approve them for the public. A reviewer's name and credentials are printed
-on every page they approve, so they live here, editable by staff.
+on every page they approve, so they live here, set by the reviewer alone
+(or a superuser).
 """
 
 import calendar
 import datetime
+import logging
 
 import reversion
 from django.apps import apps
@@ -19,6 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from reversion.models import Version
 
 from core.models import NextStep, PublishStatus
 from core.versions import latest_version, revert_page
@@ -71,6 +74,8 @@ class SignOff(models.Model):
     item's row, which holds the approved content (`approved`, the version it
     was approved as; none if it was never published).
     """
+
+    shown_on_pages = False  # staff see where a change stands; the public pages never do
 
     class State(models.TextChoices):
         DRAFT = "draft", "Not submitted yet"
@@ -141,12 +146,23 @@ def months_after(day, months):
 # A revert or recovery never brings these back (core.admin.VersionedAdmin keeps them as they are).
 NOT_CONTENT = (
     "status", "published_at", "go_live_at", "expires_at", "recorded_go_live",
-    "reviewed_by", "last_reviewed", "next_review_due",
+    "reviewed_by", "last_reviewed", "next_review_due", "approved_version",
 )  # fmt: skip
+
+# Refused attempts on sign-off: one line each, with who and what (core.admin logs refused restores here too).
+refusals = logging.getLogger("ribbon.review")
 
 
 class PublicationRefused(PermissionDenied):
     """Medical content was about to become public without a sign-off."""
+
+
+class ChangedSinceShown(ValidationError):
+    """The reviewer decided on a version that is no longer the one under review."""
+
+
+class OwnChangeRefused(PermissionDenied):
+    """The reviewer wrote part of what they were about to approve."""
 
 
 class MedicalContent(models.Model):
@@ -185,6 +201,16 @@ class MedicalContent(models.Model):
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(36)],
         help_text="How long an approval lasts: the next review falls due this many months after it (1 to 36).",
+    )
+    approved_version = models.ForeignKey(
+        "reversion.Version",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The version a medical reviewer last approved (set by the approval): whoever wrote any "
+        "change since then may not approve it.",
     )
     # A change on its way to review goes with the item when the item is deleted.
     sign_offs = GenericRelation(SignOff)
@@ -323,10 +349,38 @@ class MedicalContent(models.Model):
         sign_off.sent_back_by, sign_off.sent_back_at = by, timezone.now()
         sign_off.save()
 
-    def approve(self, by):
+    def version_under_review(self, sign_off):
+        """
+        What an approval would make public: a published page's pending change, or all of a
+        draft as its latest version holds it (None: a draft saved without versions, its rows).
+        """
+        if self.is_published and sign_off is not None:
+            return sign_off.proposed
+        return latest_version(self)
+
+    def authors_of_change(self, sign_off):
+        """
+        Everyone who saved a version of what is under review: of a published page, since
+        the version the public sees; of a draft, since a reviewer last approved it (all
+        of it if never). An import or a command has no user and is nobody's to approve.
+        """
+        versions = Version.objects.get_for_object(self).filter(revision__user__isnull=False)
+        since = sign_off.approved_id if self.is_published and sign_off is not None else self.approved_version_id
+        if since is not None:
+            versions = versions.filter(pk__gt=since)
+        authors = set(versions.values_list("revision__user", flat=True))
+        if sign_off is not None and sign_off.submitted_by_id is not None:
+            authors.add(sign_off.submitted_by_id)
+        return authors
+
+    def approve(self, by, shown=None):
         """
         A medical reviewer signs this off: a pending change replaces the public
         content, the item is published, and the review dates start again from today.
+
+        `shown` is the id of the version the reviewer was shown (the review page
+        sends it): if the page changed since, nothing is approved. Nobody approves
+        a change they wrote any part of: a second person reads every change.
         """
         if not can_approve(by):
             raise PermissionDenied("Only a medical reviewer can approve medical content.")
@@ -337,6 +391,24 @@ class MedicalContent(models.Model):
                 "they are printed on every page you approve."
             )
         sign_off = self.sign_off()
+        under_review = self.version_under_review(sign_off)
+        if shown is not None and str(shown) != str(under_review.pk if under_review else ""):
+            refusals.warning(
+                "Refused: %s tried to approve %s %s as version %s, but it changed since (now version %s).",
+                by.get_username(), self._meta.model_name, self.pk, shown or "(none)", under_review and under_review.pk,
+            )  # fmt: skip
+            raise ChangedSinceShown(self._changed_since(shown))
+        if by.pk in self.authors_of_change(sign_off):
+            refusals.warning(
+                "Refused: %s tried to approve their own change to %s %s.",
+                by.get_username(),
+                self._meta.model_name,
+                self.pk,
+            )
+            raise OwnChangeRefused(
+                "You wrote part of this change, so another medical reviewer must approve it: "
+                "a second person reads every change before the public does."
+            )
         if sign_off is not None and sign_off.proposed is not None and self.is_published:
             revert_page(sign_off.proposed, delete=True)  # the change becomes the page (no version: approval makes one)
             self._restore_kept(sign_off)
@@ -348,8 +420,24 @@ class MedicalContent(models.Model):
         self.next_review_due = months_after(today, self.review_interval_months)
         self.status = PublishStatus.PUBLISHED
         self._save_recorded(by, f"Approved by {reviewer}.", f"Approved by {reviewer}")
+        self.approved_version = latest_version(self)
+        type(self)._base_manager.filter(pk=self.pk).update(approved_version=self.approved_version)
         if sign_off is not None:
             sign_off.delete()
+
+    def _changed_since(self, shown):
+        """What a reviewer is told when the page changed after they opened it: who saved it since, and when."""
+        saves = Version.objects.get_for_object(self).select_related("revision__user")
+        if str(shown).isdigit():
+            saves = saves.filter(pk__gt=int(shown))
+        latest = saves.first()
+        user = latest.revision.user if latest else None
+        who = (user.get_full_name() or user.get_username()) if user else "An import"
+        when = f" at {timezone.localtime(latest.revision.date_created):%H:%M on %d %B %Y}" if latest else ""
+        return (
+            f"“{self}” changed since you opened it: {who} saved it{when}. Nothing was approved. "
+            "The change as it is now is shown below: read it and decide again."
+        )
 
     def _restore_kept(self, sign_off):
         """Put back what a version leaves out (publication, sign-off), as it was before the rows were restored."""

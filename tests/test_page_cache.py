@@ -119,6 +119,8 @@ def test_parameters_a_page_does_not_use_share_its_cached_page(client, site, djan
 
 def test_an_edit_saved_by_staff_in_the_admin_shows_at_once(client, site, editor, reviewer, commit):
     """Once approved: an editor's change to a published page waits for a medical reviewer (tests/test_review.py)."""
+    with commit():
+        pass  # the reviewer's profile (a fixture) is shown on pages: committed before the pages are stored
     treatment = site["treatment"]
     for url in ("/treatments/immunotherapy/", "/treatments/", "/"):
         client.get(url)
