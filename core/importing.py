@@ -18,7 +18,7 @@ from pathlib import Path
 
 import reversion
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from core.textfiles import UnreadableFileError, decode_text_file
 
@@ -76,6 +76,8 @@ class FileOutcome:
     counts: dict
     lines: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    # What must run once the file's version is saved, in its transaction (keeping a change for review).
+    after_revision: list = field(default_factory=list)
 
 
 class FileImportCommand(BaseCommand):
@@ -95,9 +97,12 @@ class FileImportCommand(BaseCommand):
                 continue
             try:
                 decoded = self.read_text(found.path)
-                with reversion.create_revision():  # one version per file, undone with it if the file fails
-                    reversion.set_comment(f"Imported from {found.path.name}")
-                    outcome = self.import_file(found.path, decoded)
+                with transaction.atomic():  # the file, all of it or none
+                    with reversion.create_revision():  # one version per file
+                        reversion.set_comment(f"Imported from {found.path.name}")
+                        outcome = self.import_file(found.path, decoded)
+                    for step in outcome.after_revision:
+                        step()
             except UnreadableFileError as exc:
                 self.report_failure(found.path, exc.line, exc.message)
             except DatabaseError as exc:

@@ -9,6 +9,9 @@ reverting one page that way would silently undo later edits of the others.
 its model follows (reversion.register(follow=...)), and nothing else.
 """
 
+import contextvars
+
+import reversion
 from reversion.models import Version
 from reversion.revisions import _get_options
 
@@ -16,6 +19,23 @@ from reversion.revisions import _get_options
 def latest_version(obj):
     """The object's newest version, or None."""
     return Version.objects.get_for_object(obj).first()
+
+
+def record_version(obj, comment):
+    """
+    Keep `obj` as it is now, in a revision of its own, and return that version. Inside
+    another revision (an import's, whose versions are written only when it ends) a
+    nested one would be merged into it: django-reversion keeps its open revisions in
+    a context variable, so this one is made in a fresh context, in the same transaction.
+    """
+
+    def record():
+        with reversion.create_revision():
+            reversion.set_comment(comment)
+            reversion.add_to_revision(obj)
+
+    contextvars.Context().run(record)
+    return latest_version(obj)
 
 
 def followed_relations(model):

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from core.markdown import rendering_problem
 from core.text import markdown_heading
 from core.textfiles import UnreadableFileError
+from review.models import SignOff
 
 from .models import Question, Topic
 
@@ -166,47 +167,72 @@ class SaveCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    after_revision: list = field(default_factory=list)
 
 
-def save_questions(article, *, topic_name, treatment=None, publish=True):
-    """Create or update (by slug) every question of one article, all or nothing."""
+def save_questions(article, *, topic_name, treatment=None, publish=False):
+    """
+    Create or update (by slug) every question of one article, all or nothing.
+
+    Answers are medical content: a new question is a draft submitted for review,
+    and a change to a published one waits for a reviewer's approval while the
+    public keeps the approved answer (the returned `after_revision` keeps it,
+    run once the file's version is saved). With `publish`, the operator
+    publishes at once, recorded as theirs with the file.
+    """
     counts = SaveCounts()
-    status = Question.Status.PUBLISHED if publish else Question.Status.DRAFT
     with transaction.atomic():
         topic = Topic.objects.filter(name__iexact=topic_name).first() or Topic.objects.create(name=topic_name)
         next_order = (topic.questions.order_by("-order").values_list("order", flat=True).first() or 0) + 1
         for parsed in article.questions:
             slug = slugify(parsed.question)[:120]
             question = Question.objects.filter(slug=slug).first()
+            held_for_review = question is not None and question.is_published and not publish
             if question is None:
                 question = Question(slug=slug, order=next_order)
                 next_order += 1
                 counts.created += 1
-            elif not publish and question.is_published:
-                raise ArticleError(
-                    1,
-                    f"“{question.question}” is published: importing it with --draft would take it down. Import "
-                    "without --draft, or change it in the admin, where a change waits for medical review",
-                )
-            elif (question.question, question.answer, question.topic_id, question.status) == (
-                parsed.question,
-                parsed.answer,
-                topic.pk,
-                status,
-            ) and (treatment is None or question.related_treatments.filter(pk=treatment.pk).exists()):
+            elif _holds(question, parsed, topic, treatment, publish, held_for_review):
                 counts.unchanged += 1
                 continue
             else:
                 counts.updated += 1
+            approved = question.approved_page() if held_for_review else None
             question.question = parsed.question
             question.answer = parsed.answer
             question.topic = topic
-            question.status = status
             if publish:
+                question.status = Question.Status.PUBLISHED
                 question.authorise_publication("Import")  # an operator's act on the server, recorded with the file
             question.save()
-            if not publish:
-                question.submit_for_review(by=None)  # an operator's import: the reviewer sees "an import"
             if treatment is not None:
                 question.related_treatments.add(treatment)
+            if held_for_review:
+                counts.after_revision.append(
+                    lambda question=question, approved=approved: question.keep_for_review(approved, None, submit=True)
+                )
+            elif not publish:
+                question.submit_for_review(by=None)  # an operator's import: the reviewer sees "an import"
     return counts
+
+
+def _holds(question, parsed, topic, treatment, publish, held_for_review):
+    """
+    Whether the question already says what the file says: as published, as a draft, or,
+    when a change to it already waits for review, as that change says it.
+    """
+    if publish and not question.is_published:
+        return False
+    pending = SignOff.of(question) if held_for_review else None
+    if pending is not None and pending.proposed is not None:
+        held = pending.proposed._object_version
+        fields, linked = held.object, set(held.m2m_data.get("related_treatments", []))
+    else:
+        fields, linked = question, None
+    if (fields.question, fields.answer, fields.topic_id) != (parsed.question, parsed.answer, topic.pk):
+        return False
+    if treatment is None:
+        return True
+    if linked is not None:
+        return str(treatment.pk) in {str(pk) for pk in linked}
+    return question.related_treatments.filter(pk=treatment.pk).exists()

@@ -2,9 +2,9 @@ import json
 
 import reversion
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,7 +18,7 @@ from django.utils.text import capfirst
 
 from core.admin import VersionedAdmin
 from core.models import PublishStatus
-from core.versions import latest_version, revert_page
+from core.versions import revert_page
 
 from . import work
 from .models import NOT_CONTENT, Reviewer, SignOff, can_approve, medical_models
@@ -101,13 +101,14 @@ class MedicalContentAdmin:
     def change_view(self, request, object_id, form_url="", extra_context=None):
         item = self.model._default_manager.filter(pk=unquote(object_id)).first()
         sign_off = item.sign_off() if item is not None else None
+        request.ribbon_sign_off = sign_off  # as it stood before this save (_submit_if_asked)
         context = {"sign_off": sign_off, "submit_name": SUBMIT, **(extra_context or {})}
         if not self.proposes_changes(request, item):
             return super().change_view(request, object_id, form_url, context)
         pending = sign_off.proposed if sign_off else None
         # A published page made without versions (volume data) gets one now, before its form is
         # shown: the version the editor's form is based on, and the approved page to keep.
-        self._approved_version(item)
+        item.public_version(sign_off)
         if request.method != "POST":
             if pending is None:
                 return super().change_view(request, object_id, form_url, context)
@@ -140,9 +141,9 @@ class MedicalContentAdmin:
         """
         with transaction.atomic():
             item = self.model._default_manager.select_for_update().get(pk=item.pk)
-            sign_off = SignOff.of(item)
-            live = sign_off.approved if sign_off and sign_off.approved else self._approved_version(item)
-            kept = self.keep_publication(request, str(item.pk))
+            approved = item.approved_page()
+            request.ribbon_kept_publication = approved.kept  # what the form's save must leave as it is
+            was_submitted = approved.sign_off is not None and approved.sign_off.state == SignOff.State.SUBMITTED
             if base is not None:
                 revert_page(base, delete=True)
             response = save()
@@ -151,21 +152,7 @@ class MedicalContentAdmin:
                     response.render()  # while the rows still hold what the form was made from
                 transaction.set_rollback(True)
                 return response
-            proposed = latest_version(item)
-            revert_page(live, delete=True)  # the public page stays as approved
-            self.model._default_manager.filter(pk=item.pk).update(**kept)
-            item.refresh_from_db()
-            item.after_rows_restored()
-            sign_off = sign_off or SignOff(item=item)
-            sign_off.approved, sign_off.proposed = live, proposed
-            was_submitted = sign_off.state == SignOff.State.SUBMITTED
-            if SUBMIT in request.POST:
-                sign_off.state = SignOff.State.SUBMITTED
-                sign_off.submitted_by, sign_off.submitted_at = request.user, timezone.now()
-                sign_off.comment = ""
-            elif sign_off.state != SignOff.State.SENT_BACK:
-                sign_off.state = SignOff.State.DRAFT  # a reviewer approves only what was submitted
-            sign_off.save()
+            sign_off = item.keep_for_review(approved, by=request.user, submit=SUBMIT in request.POST)
         if sign_off.state == SignOff.State.SUBMITTED:
             told = " (submitted for review)."
         elif was_submitted:
@@ -173,19 +160,9 @@ class MedicalContentAdmin:
         else:
             told = ". Press “Submit for review” when it is ready."
         messages.info(
-            request, "The public page is unchanged: your change waits for a medical reviewer's approval" + told
+            request, f"The public page is unchanged: your change waits for a medical reviewer's approval{told}"
         )
         return response
-
-    def _approved_version(self, item):
-        """The version the public page is (one is made first if the page has none, as volume data has not)."""
-        latest = latest_version(item)
-        if latest is None:
-            with reversion.create_revision():
-                reversion.set_comment("The approved page, kept before its first change.")
-                reversion.add_to_revision(item)
-            latest = latest_version(item)
-        return latest
 
     def submits(self, request, item):
         """Whether this save sends the item to review: "Submit for review" on a draft, or on a proposed change."""
@@ -222,7 +199,7 @@ class MedicalContentAdmin:
             obj.submit_for_review(request.user)
             messages.info(request, "Submitted for medical review: a reviewer will approve it or send it back.")
             return
-        sign_off = obj.sign_off()
+        sign_off = getattr(request, "ribbon_sign_off", None)
         if sign_off is not None and sign_off.state == SignOff.State.SUBMITTED:
             sign_off.state = SignOff.State.DRAFT
             sign_off.save()

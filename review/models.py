@@ -10,6 +10,7 @@ on every page they approve, so they live here, set by the reviewer alone
 import calendar
 import datetime
 import logging
+from dataclasses import dataclass
 
 import reversion
 from django.apps import apps
@@ -24,7 +25,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from core.models import NextStep, PublishStatus
-from core.versions import latest_version, revert_page
+from core.versions import latest_version, record_version, revert_page
 
 MEDICAL_REVIEWERS = "Medical reviewers"
 APPROVE_PERMISSION = "review.approve_medical_content"
@@ -151,6 +152,15 @@ NOT_CONTENT = (
 
 # Refused attempts on sign-off: one line each, with who and what (core.admin logs refused restores here too).
 refusals = logging.getLogger("ribbon.review")
+
+
+@dataclass(frozen=True)
+class ApprovedPage:
+    """A published medical page as the public sees it, taken before a change is saved over its rows."""
+
+    version: Version  # the version the public page is
+    kept: dict  # its publication and sign-off columns (NOT_CONTENT), which versions leave out
+    sign_off: "SignOff | None"  # the change in progress before this one, if any
 
 
 class PublicationRefused(PermissionDenied):
@@ -324,6 +334,46 @@ class MedicalContent(models.Model):
                 )
             )
         return steps
+
+    def approved_page(self):
+        """
+        The page as the public sees it, taken before a change is written over its rows
+        (keep_for_review puts it back). A page made without versions (volume data) gets one now.
+        """
+        sign_off = self.sign_off()
+        names = [type(self)._meta.get_field(name).attname for name in NOT_CONTENT]
+        kept = type(self)._base_manager.filter(pk=self.pk).values(*names).get()
+        return ApprovedPage(self.public_version(sign_off), kept, sign_off)
+
+    def public_version(self, sign_off):
+        """The version the public page is: the sign-off's, or the latest (one is made if there is none)."""
+        if sign_off is not None and sign_off.approved is not None:
+            return sign_off.approved
+        return latest_version(self) or record_version(self, "The approved page, kept before its first change.")
+
+    def keep_for_review(self, approved, by, submit):
+        """
+        A change was just saved over a published page (its version made): keep that version
+        as the pending change and put the approved page back, so the public never sees it
+        before a reviewer approves it. `approved` is what approved_page() gave before the
+        change. With `submit` the change goes to review; without it, it waits for its
+        editor to submit it (a change that was awaiting review is taken back out).
+        """
+        proposed = latest_version(self)
+        revert_page(approved.version, delete=True)
+        type(self)._base_manager.filter(pk=self.pk).update(**approved.kept)
+        self.refresh_from_db()
+        self.after_rows_restored()
+        sign_off = approved.sign_off or SignOff(item=self)
+        sign_off.approved, sign_off.proposed = approved.version, proposed
+        if submit:
+            sign_off.state = SignOff.State.SUBMITTED
+            sign_off.submitted_by, sign_off.submitted_at = by, timezone.now()
+            sign_off.comment = ""
+        else:
+            sign_off.state = SignOff.State.DRAFT  # a reviewer approves only what was submitted
+        sign_off.save()
+        return sign_off
 
     def submit_for_review(self, by):
         """The editor is done: the latest version (a draft as it is, or a published page's change) goes to review."""

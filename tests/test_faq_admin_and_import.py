@@ -160,9 +160,10 @@ def test_an_article_without_questions_is_an_error_on_a_line():
 
 
 def import_faqs(*args):
+    """The operator's first load: published at once (the default, review, is in tests/test_sign_off.py)."""
     out, err = StringIO(), StringIO()
     try:
-        call_command("import_faqs", *map(str, args), stdout=out, stderr=err)
+        call_command("import_faqs", *map(str, args), "--publish", stdout=out, stderr=err)
         return out.getvalue(), err.getvalue(), None
     except CommandError as exc:
         return out.getvalue(), err.getvalue(), exc
@@ -212,7 +213,7 @@ def test_an_unknown_treatment_stops_the_import_before_anything_is_written(tmp_pa
 
 def test_imported_drafts_stay_hidden(tmp_path, client):
     (tmp_path / "a.txt").write_text(ARTICLE)
-    call_command("import_faqs", str(tmp_path / "a.txt"), "--draft", stdout=StringIO())
+    call_command("import_faqs", str(tmp_path / "a.txt"), stdout=StringIO())
     assert set(Question.objects.values_list("status", flat=True)) == {"draft"}
     assert client.get("/faq/what-should-i-eat/").status_code == 404
 

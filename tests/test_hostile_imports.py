@@ -309,7 +309,7 @@ def test_no_damage_from_an_import_reaches_a_page(tmp_path, client):
         "Cooling the scalp during chemotherapy to reduce hair loss.", "The â€œsystemicâ€ kind.", 1
     )
     path = _write(tmp_path, "q.md", text)
-    _run("import_treatments", path, "--no-images")
+    _run("import_treatments", path, "--no-images", "--publish")  # as public as an import can make it
     page = client.get(Treatment.objects.get().get_absolute_url()).content.decode()
     assert "“systemic” kind" in page
     for damage in ("â€", "Ã", "†"):

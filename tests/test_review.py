@@ -622,40 +622,51 @@ TREATMENT_FILE = (
 )
 
 
-def test_an_import_with_draft_goes_to_review_and_never_takes_a_page_down(tmp_path, reviewer):
+def _import_treatments(folder, *flags):
     from io import StringIO
 
-    from django.core.management import CommandError, call_command
+    from django.core.management import call_command
 
+    out = StringIO()
+    call_command("import_treatments", str(folder), "--no-images", *flags, stdout=out)
+    return out.getvalue()
+
+
+def test_an_import_goes_to_review_and_a_published_page_keeps_its_approved_text(tmp_path, reviewer):
     from review.models import SignOff
     from treatments.models import Treatment
 
     (tmp_path / "cold-cap.md").write_text(TREATMENT_FILE)
-    call_command("import_treatments", str(tmp_path), "--no-images", "--draft", stdout=StringIO())
+    told = _import_treatments(tmp_path)
+    assert "(a draft, submitted for medical review)" in told
     treatment = Treatment.objects.get()
     assert treatment.status == "draft"
     assert SignOff.of(treatment).state == SignOff.State.SUBMITTED
     treatment.approve(reviewer)
 
-    errors = StringIO()
-    with pytest.raises(CommandError):
-        call_command("import_treatments", str(tmp_path), "--no-images", "--draft", stdout=StringIO(), stderr=errors)
-    assert "cold-cap.md:1:" in errors.getvalue()
-    assert "is published: importing it with --draft would take it down" in errors.getvalue()
+    (tmp_path / "cold-cap.md").write_text(TREATMENT_FILE.replace("You wear a cold cap.", "You wear a cap."))
+    told = _import_treatments(tmp_path)
+    assert "the change waits for medical review; the public page is unchanged" in told
+    assert "You wear a cold cap." in _public_lead_and_main(treatment)[1]
+    sign_off = SignOff.of(treatment)
+    assert (sign_off.state, sign_off.submitted_by) == (SignOff.State.SUBMITTED, None)
+    proposed = sign_off.proposed
+
+    assert "1 unchanged" in _import_treatments(tmp_path), "a second run changes nothing"
+    assert SignOff.of(treatment).proposed == proposed
+
     treatment.refresh_from_db()
-    assert treatment.status == "published"
+    treatment.approve(reviewer, shown=proposed.pk)
+    assert "You wear a cap." in _public_lead_and_main(treatment)[1]
 
 
-def test_an_import_publishes_as_the_operators_act_recorded_with_the_file(tmp_path):
-    from io import StringIO
-
-    from django.core.management import call_command
+def test_an_import_with_publish_is_the_operators_act_recorded_with_the_file(tmp_path):
     from reversion.models import Version
 
     from treatments.models import Treatment
 
     (tmp_path / "cold-cap.md").write_text(TREATMENT_FILE)
-    call_command("import_treatments", str(tmp_path), "--no-images", stdout=StringIO())
+    assert "(published)" in _import_treatments(tmp_path, "--publish")
     treatment = Treatment.objects.get()
     assert treatment.status == "published"
     assert Version.objects.get_for_object(treatment).first().revision.get_comment() == "Imported from cold-cap.md"

@@ -327,3 +327,41 @@ def test_a_reviewers_new_name_shows_at_once_on_the_pages_they_approved(client, r
         )
     page = client.get(url)
     assert "Dr Amina Hale" in page.content.decode()
+
+
+# Imports go to review -------------------------------------------------------------------------------------
+
+
+def test_an_faq_import_keeps_a_reviewed_answer_until_a_reviewer_approves_its_change(tmp_path, reviewer, make_question):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from faq.models import Question
+
+    reviewed = make_question("How long does immunotherapy treatment last?", answer="Often up to two years.")
+    reviewed.status = "draft"
+    reviewed.save()
+    reviewed.approve(reviewer)
+    article = tmp_path / "immunotherapy.md"
+    article.write_text(
+        "How long does immunotherapy treatment last?\n\nIt depends on how the cancer responds.\n\n"
+        "Can I work during immunotherapy?\n\nMany people do.\n"
+    )
+    out = StringIO()
+    call_command("import_faqs", str(article), "--topic", "Immunotherapy", stdout=out)
+    assert "submitted for medical review" in out.getvalue()
+
+    assert "Often up to two years." in _public_text(reviewed)
+    assert "It depends on how the cancer responds." not in _public_text(reviewed)
+    new = Question.objects.get(question="Can I work during immunotherapy?")
+    assert new.status == "draft"
+    assert Client().get(new.get_absolute_url()).status_code == 404
+    assert {SignOff.of(item).state for item in (reviewed, new)} == {SignOff.State.SUBMITTED}
+
+    client = _logged_in(reviewer)
+    review = SignOff.of(reviewed).review_page()
+    assert "It depends on how the cancer responds." in visible(soup_of(client.get(review)).get_text())
+    seen = form_values(client.get(review).content, ".review-decision")
+    assert client.post(review, {**seen, "decision": "approve"}).status_code == 302
+    assert "It depends on how the cancer responds." in _public_text(reviewed)

@@ -26,9 +26,10 @@ def write(tmp_path, name, text, encoding="utf-8", newline="\n"):
 
 
 def run_import(*args):
+    """The operator's first load: published at once (the default, review, is in tests/test_sign_off.py)."""
     out, err = StringIO(), StringIO()
     try:
-        call_command("import_treatments", *map(str, args), "--no-images", stdout=out, stderr=err)
+        call_command("import_treatments", *map(str, args), "--no-images", "--publish", stdout=out, stderr=err)
         failed = None
     except CommandError as exc:
         failed = exc
@@ -245,9 +246,9 @@ def test_import_creates_a_published_treatment_and_reimport_updates_in_place(tmp_
 
 
 @pytest.mark.django_db
-def test_draft_flag_imports_unpublished(tmp_path):
+def test_an_import_without_publish_is_a_draft_for_review(tmp_path):
     path = write(tmp_path, "cold-cap.md", ORGANISATION_FILE)
-    call_command("import_treatments", str(path), "--draft", "--no-images", stdout=StringIO())
+    call_command("import_treatments", str(path), "--no-images", stdout=StringIO())
     assert Treatment.objects.get().status == Treatment.Status.DRAFT
 
 

@@ -4,7 +4,7 @@ treatment with its tags, points and references, created or updated in one
 transaction, so that a failure leaves the database as it was.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import reversion
 from django.core.exceptions import ValidationError
@@ -13,6 +13,8 @@ from django.utils.text import slugify
 
 from core import page_cache
 from core.text import unique_slug
+from core.versions import rows_in
+from review.models import SignOff
 
 from .models import Reference, Tag, Treatment, TreatmentPoint
 from .parsing import TreatmentFileError
@@ -23,6 +25,8 @@ class SaveResult:
     treatment: Treatment
     action: str  # "created", "updated", "unchanged", or "kept" (exists; create_only)
     warnings: list
+    # For a change to a published page: what keeps it for review once the file's version is saved.
+    after_revision: list = field(default_factory=list)
 
 
 def _snapshot(treatment, tag_names, points, references):
@@ -60,10 +64,39 @@ def _raise_with_line(exc, parsed):
     raise TreatmentFileError(line, "; ".join(messages))
 
 
-def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
+def _as_now(treatment):
+    return _snapshot(
+        treatment,
+        [tag.name for tag in treatment.tags.all()],
+        [(point.kind, point.text) for point in treatment.points.all()],
+        [(ref.title, ref.url) for ref in treatment.references.all()],
+    )
+
+
+def _as_proposed(treatment, version):
+    """The treatment as a pending change holds it (its publication and sign-off as they are now)."""
+    held = version._object_version
+    proposed = held.object
+    proposed.status, proposed.last_reviewed, proposed.next_review_due = (
+        treatment.status, treatment.last_reviewed, treatment.next_review_due
+    )  # fmt: skip
+    tags = Tag.objects.filter(pk__in=held.m2m_data.get("tags", [])).values_list("name", flat=True)
+    rows = rows_in(version)
+    points = [(point.kind, point.text) for point in rows.get("points", [])]
+    return _snapshot(proposed, list(tags), points, [(ref.title, ref.url) for ref in rows.get("references", [])])
+
+
+def save_treatment(parsed, *, publish=False, create_only=False, hero_image=None):
     """
     Create or update the treatment a parsed file describes, all in one
     transaction: a failure leaves the database as it was.
+
+    What an import writes is medical content like any other: it goes to a
+    medical reviewer. A new treatment is a draft submitted for review; a change
+    to a published one waits for approval while the public keeps the approved
+    page (`after_revision`, run once the file's version is saved). With
+    `publish`, the operator publishes it at once, recorded as theirs with the
+    file, with the review dates the file gives (a first load, an emergency).
 
     `hero_image` is an already downloaded, verified image (a Django File) or
     None. With `create_only`, an existing treatment is left untouched.
@@ -73,41 +106,33 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
         treatment = find_existing(parsed)
         if treatment is not None and create_only:
             return SaveResult(treatment, "kept", warnings)
-        if not publish and treatment is not None and treatment.is_published:
-            raise TreatmentFileError(
-                1,
-                f"“{treatment.title}” is published: importing it with --draft would take it down. Import it "
-                "without --draft, or change it in the admin, where a change waits for medical review",
-            )
         created = treatment is None
+        held_for_review = not publish and not created and treatment.is_published
         if created:
             treatment = Treatment(source_id=parsed.source_id)
             before = None
         else:
-            before = _snapshot(
-                treatment,
-                [tag.name for tag in treatment.tags.all()],
-                [(point.kind, point.text) for point in treatment.points.all()],
-                [(ref.title, ref.url) for ref in treatment.references.all()],
-            )
+            pending = SignOff.of(treatment) if held_for_review else None
+            before = _as_proposed(treatment, pending.proposed) if pending and pending.proposed else _as_now(treatment)
+            approved = treatment.approved_page() if held_for_review else None
 
         treatment.title = parsed.title
         treatment.summary = parsed.summary
         treatment.suited_to = parsed.suited_to
         treatment.body = parsed.body
-        treatment.status = Treatment.Status.PUBLISHED if publish else Treatment.Status.DRAFT
         if publish:
+            treatment.status = Treatment.Status.PUBLISHED
             treatment.authorise_publication("Import")  # an operator's act on the server, recorded with the file
+            if not created and treatment.last_reviewed and parsed.last_reviewed is None:
+                warnings.append(
+                    "the file has no review dates, so the page now shows 'not yet reviewed': "
+                    "the previous review was of the previous text"
+                )
+            treatment.last_reviewed = parsed.last_reviewed
+            treatment.next_review_due = parsed.next_review_due
         treatment.cost_min, treatment.cost_max = parsed.cost_min, parsed.cost_max
         treatment.cost_currency = parsed.cost_currency
         treatment.cost_period = parsed.cost_period
-        if not created and treatment.last_reviewed and parsed.last_reviewed is None:
-            warnings.append(
-                "the file has no review dates, so the page now shows 'not yet reviewed': "
-                "the previous review was of the previous text"
-            )
-        treatment.last_reviewed = parsed.last_reviewed
-        treatment.next_review_due = parsed.next_review_due
         treatment.hero_image_credit = parsed.hero_image_credit
         treatment.hero_image_source_url = parsed.hero_image_url
         if hero_image is not None:
@@ -153,7 +178,10 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
         ]
         Reference.objects.bulk_create(new_references)
         treatment.refresh_from_rows()
-        if not publish:
+        after_revision = []
+        if held_for_review:
+            after_revision.append(lambda: treatment.keep_for_review(approved, by=None, submit=True))
+        elif not publish:
             treatment.submit_for_review(by=None)  # an operator's import: the reviewer sees "an import"
         if reversion.is_active():
             # The version was taken when the treatment was saved, before its rows were
@@ -162,7 +190,7 @@ def save_treatment(parsed, *, publish=True, create_only=False, hero_image=None):
         # bulk_create sends no signals: say once that pages showing this treatment changed.
         page_cache.invalidate()
 
-    return SaveResult(treatment, "created" if created else "updated", warnings)
+    return SaveResult(treatment, "created" if created else "updated", warnings, after_revision)
 
 
 def _tag_named(name, parsed):

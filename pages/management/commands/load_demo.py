@@ -41,7 +41,6 @@ class Command(BaseCommand):
         call_command(
             "import_treatments",
             str(TREATMENT_DEMO_DIR),
-            draft=True,
             create_only=True,
             no_images=True,
             stdout=self.stdout,

@@ -1,7 +1,11 @@
 """
-python manage.py import_treatments PATH... [--draft] [--no-images]
+python manage.py import_treatments PATH... [--publish] [--no-images]
 
 Imports the organisation's treatment files (markdown with front matter).
+What it imports goes to medical review: a new treatment is a draft submitted
+for review, and a change to a published one waits for a reviewer's approval
+while the public keeps the approved page. `--publish` publishes at once, as
+the operator's own act, recorded with the file (a first load, an emergency).
 Each file is imported on its own, in its own transaction: a file that cannot
 be read is reported with its path and line and nothing of it is written,
 while the others are still imported. The exit status is non-zero when any
@@ -19,7 +23,11 @@ class Command(FileImportCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="Files or folders of .md/.txt treatment files.")
-        parser.add_argument("--draft", action="store_true", help="Import as drafts instead of publishing.")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="Publish at once without medical review, recorded as the operator's act (a first load, an emergency).",
+        )
         parser.add_argument(
             "--no-images", action="store_true", help="Do not try to download hero images; keep their addresses."
         )
@@ -31,8 +39,8 @@ class Command(FileImportCommand):
 
     count_names = ("created", "updated", "unchanged", "kept")
 
-    def handle(self, *args, paths, draft, no_images, create_only, **options):
-        self.publish, self.fetch_images, self.create_only = not draft, not no_images, create_only
+    def handle(self, *args, paths, publish, no_images, create_only, **options):
+        self.publish, self.fetch_images, self.create_only = publish, not no_images, create_only
         self.import_files(paths)
 
     def import_file(self, path, decoded):
@@ -46,9 +54,20 @@ class Command(FileImportCommand):
         treatment = result.treatment
         return FileOutcome(
             counts={result.action: 1},
-            lines=[f"{path}: {result.action} “{treatment.title}” at {treatment.get_absolute_url()}"],
+            lines=[f"{path}: {result.action} “{treatment.title}” at {treatment.get_absolute_url()}{self.told(result)}"],
             notes=[note for note in notes if note] + result.warnings,
+            after_revision=result.after_revision,
         )
+
+    def told(self, result):
+        """What became of a written treatment, for the operator: public now, or waiting for a reviewer."""
+        if result.action not in {"created", "updated"}:
+            return ""
+        if self.publish:
+            return " (published)"
+        if result.after_revision:
+            return " (the change waits for medical review; the public page is unchanged)"
+        return " (a draft, submitted for medical review)"
 
     def fetch_hero_image(self, parsed):
         """
