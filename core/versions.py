@@ -92,15 +92,20 @@ def _in_model_order(items):
     return items
 
 
-def revert_page(version, delete=False):
+def revert_page(version, delete=False, keep=None):
     """
     Put the page back as it was in `version`: its own row (with its many-to-many
-    choices) and its followed rows; with `delete`, rows made since are removed.
-    Saved raw, as django-reversion does: no save() runs and no signal says so,
-    so callers re-render or re-save as they need. The rows of each kind are put
-    back together, so the cost does not grow with the page: about 8 queries.
+    choices) and its followed rows; with `delete`, rows made since are removed;
+    with `keep`, those columns of the row are written as given (what versions
+    leave out: publication, sign-off). Saved raw, as django-reversion does: no
+    save() runs and no signal says so, so callers re-render or re-save as they
+    need. The rows of each kind are put back together, so the cost does not grow
+    with the page: about 8 queries. Returns the page's row as written.
     """
     own, *rows = page_versions(version)
+    _without_links_to_deleted_rows(own)
+    for name, value in (keep or {}).items():
+        setattr(own._object_version.object, name, value)
     own.revert()  # first: recovered rows need their parent
     parent = own._object_version.object.pk
     by_model = {}
@@ -113,3 +118,20 @@ def revert_page(version, delete=False):
             current = current.filter(pk__in=[row.pk for row in back])
         current.delete()
         row_model._default_manager.bulk_create(back)
+    return own._object_version.object
+
+
+def _without_links_to_deleted_rows(version):
+    """
+    Leave out of the version's many-to-many choices (a page's tags, a question's treatments)
+    the rows deleted since: linking them would break the database's integrity when the
+    transaction commits. The page comes back with the links that still lead somewhere.
+    """
+    held = version._object_version
+    for field in version._model._meta.many_to_many:
+        chosen = held.m2m_data.get(field.name)
+        if chosen:
+            there = {
+                str(pk) for pk in field.related_model._base_manager.filter(pk__in=chosen).values_list("pk", flat=True)
+            }
+            held.m2m_data[field.name] = [pk for pk in chosen if str(pk) in there]

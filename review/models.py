@@ -284,7 +284,16 @@ class MedicalContent(models.Model):
         raise NotImplementedError
 
     def after_rows_restored(self):
-        """Called once a version's rows are back (core.versions saves them raw); a model refreshes what it derives."""
+        """
+        Called once a version's rows are back (core.versions saves them raw, no save() runs). A
+        version holds its stored HTML as it was rendered then, with the glossary of then: it is
+        rendered again as the renderer and glossary make it now. A model that derives more from
+        its rows refreshes that too.
+        """
+        if hasattr(self, "refresh_derived_fields"):
+            self.refresh_derived_fields()
+            derived = {name: getattr(self, name) for name in self.derived_field_names()}
+            type(self)._base_manager.filter(pk=self.pk).update(**derived)
 
     def next_steps(self, user):
         """
@@ -338,11 +347,12 @@ class MedicalContent(models.Model):
     def approved_page(self):
         """
         The page as the public sees it, taken before a change is written over its rows
-        (keep_for_review puts it back). A page made without versions (volume data) gets one now.
+        (keep_for_review puts it back), from the row as just read from the database. A page
+        made without versions (volume data) gets one now.
         """
         sign_off = self.sign_off()
         names = [type(self)._meta.get_field(name).attname for name in NOT_CONTENT]
-        kept = type(self)._base_manager.filter(pk=self.pk).values(*names).get()
+        kept = {name: getattr(self, name) for name in names}  # the caller has just read (and locked) the row
         return ApprovedPage(self.public_version(sign_off), kept, sign_off)
 
     def public_version(self, sign_off):
@@ -360,10 +370,7 @@ class MedicalContent(models.Model):
         editor to submit it (a change that was awaiting review is taken back out).
         """
         proposed = latest_version(self)
-        revert_page(approved.version, delete=True)
-        type(self)._base_manager.filter(pk=self.pk).update(**approved.kept)
-        self.refresh_from_db()
-        self.after_rows_restored()
+        self._put_back(approved.version, approved.kept)
         sign_off = approved.sign_off or SignOff(item=self)
         sign_off.approved, sign_off.proposed = approved.version, proposed
         if submit:
@@ -460,10 +467,9 @@ class MedicalContent(models.Model):
                 "a second person reads every change before the public does."
             )
         if sign_off is not None and sign_off.proposed is not None and self.is_published:
-            revert_page(sign_off.proposed, delete=True)  # the change becomes the page (no version: approval makes one)
-            self._restore_kept(sign_off)
-            self.refresh_from_db()
-            self.after_rows_restored()
+            # The change becomes the page (no version: approval makes one); publication and sign-off stay.
+            names = [type(self)._meta.get_field(name).attname for name in NOT_CONTENT]
+            self._put_back(sign_off.proposed, {name: getattr(self, name) for name in names})
         today = timezone.localdate()
         self.reviewed_by = reviewer
         self.last_reviewed = today
@@ -489,11 +495,16 @@ class MedicalContent(models.Model):
             "The change as it is now is shown below: read it and decide again."
         )
 
-    def _restore_kept(self, sign_off):
-        """Put back what a version leaves out (publication, sign-off), as it was before the rows were restored."""
-        names = [type(self)._meta.get_field(name).attname for name in NOT_CONTENT]
-        kept = {name: getattr(self, name) for name in names}
-        type(self)._base_manager.filter(pk=self.pk).update(**kept)
+    def _put_back(self, version, kept):
+        """
+        Make the page what `version` holds, rows and all, with `kept` (publication and
+        sign-off, which versions leave out) as given; then refresh what it derives.
+        """
+        restored = revert_page(version, delete=True, keep=kept)
+        for field in type(self)._meta.concrete_fields:
+            setattr(self, field.attname, getattr(restored, field.attname))
+        self._stored_status = self.status
+        self.after_rows_restored()
 
     def publish_in_emergency(self, by):
         """A superuser publishes without a medical review: the history says so; the review dates stay as they were."""

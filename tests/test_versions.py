@@ -451,3 +451,21 @@ def test_reverting_one_page_never_touches_another_saved_in_the_same_revision(cli
     other_question.refresh_from_db()
     assert other_question.answer == "An editor's later answer.", "another page's later edit was undone"
     assert Tag.objects.get(pk=tag.pk).name == "A renamed tag", "a tag's later edit was undone"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revert_to_a_version_naming_a_tag_deleted_since_leaves_that_tag_out(client, boss, make_treatment):
+    """The version lists a tag that no longer exists: the page comes back without it (no broken link, no error)."""
+    from treatments.models import Tag
+
+    from .helpers import form_values
+
+    treatment = make_treatment("Radiotherapy", tags=["Local treatment", "Short-lived tag"])
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    assert client.post(url, {**form_values(client.get(url).content), "summary": "Beams."}).status_code == 302
+    with_both = Version.objects.get_for_object(treatment).first()
+    Tag.objects.get(name="Short-lived tag").delete()
+    revert = f"/admin/treatments/treatment/{treatment.pk}/history/{with_both.pk}/"
+    assert client.post(revert, form_values(client.get(revert).content)).status_code == 302
+    treatment.refresh_from_db()
+    assert [tag.name for tag in treatment.tags.all()] == ["Local treatment"]

@@ -295,15 +295,19 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         return reading_of(self.reading_text(points))
 
     def after_rows_restored(self):
-        self.refresh_from_rows()  # left out of versions: worked out again for the text now in place
+        # The stored HTML as rendered now (MedicalContent.after_rows_restored), and what is left
+        # out of versions, worked out again for the text now in place: written in one update.
+        self.refresh_derived_fields()
+        self.refresh_from_rows(also=self.derived_field_names())
 
-    def refresh_from_rows(self, points=None, tags=None):
+    def refresh_from_rows(self, points=None, tags=None, also=()):
         """
         What is worked out from the points and tags too, stored once they are
         saved (after the treatment, as rows of their own): the reading grades
         and the text search reads. Every path that writes points or tags comes
         here (the admin, imports, reverts; a tag's rename or deletion through
-        refresh_search_rows). `points` and `tags`, their texts, if at hand.
+        refresh_search_rows). `points` and `tags`, their texts, if at hand;
+        `also`, other fields to write in the same update.
         """
         if points is None or tags is None:
             read_points, read_tags = self._rows_texts()
@@ -313,12 +317,8 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         self.reading_grade, self.reading_grade_fk = reading.smog, reading.flesch_kincaid
         self.search_body = text_of_html(self.body_html)
         self.search_rows = _rows_text(tags, points)
-        type(self)._base_manager.filter(pk=self.pk).update(
-            reading_grade=self.reading_grade,
-            reading_grade_fk=self.reading_grade_fk,
-            search_body=self.search_body,
-            search_rows=self.search_rows,
-        )
+        names = {"reading_grade", "reading_grade_fk", "search_body", "search_rows", *also}
+        type(self)._base_manager.filter(pk=self.pk).update(**{name: getattr(self, name) for name in names})
 
     @classmethod
     def page_for(cls, slug, user):
