@@ -915,3 +915,96 @@ def test_an_editors_revert_waits_for_review_and_a_revert_never_changes_what_is_p
     expect(reviewing.page.get_by_role("link", name="Chemotherapy")).to_be_visible()
     for tab in (editing, reader):
         assert not tab.problems, tab.problems
+
+
+def test_a_reviewer_approves_only_what_they_read_and_never_their_own_change(
+    visit, demo_site, editor, reviewer, django_user_model, role
+):
+    """
+    The review page carries the version it shows: a save after the reviewer opened it makes their Approve
+    a refusal that shows the newer change. A person who is editor and reviewer is offered no Approve on
+    their own change; another reviewer approves it.
+    """
+    from review.models import MEDICAL_REVIEWERS, Reviewer
+    from treatments.models import Treatment
+
+    treatment = Treatment.objects.get(slug="chemotherapy")
+    harmless = "Medicines that kill fast-growing cells, given in cycles."
+    harmful = "Medicines you can stop whenever you like."
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    editing.go(f"/admin/treatments/treatment/{treatment.pk}/change/")
+    editing.page.fill("#id_summary", harmless)
+    editing.page.click("input[name=_submit_for_review]")
+    expect(editing.page.locator(".messagelist")).to_contain_text("submitted for review")
+
+    reviewing = log_in(visit(DESKTOP), "amina", "a-long-test-password-1")
+    reviewing.go("/admin/review/signoff/")
+    reviewing.page.get_by_role("link", name="Chemotherapy").click()
+    expect(reviewing.page.locator("#content-main ins").first).to_be_visible()
+    expect(reviewing.page.locator("#content-main")).not_to_contain_text("whenever")
+
+    editing.go(f"/admin/treatments/treatment/{treatment.pk}/change/")
+    editing.page.fill("#id_summary", harmful)
+    editing.page.click("input[name=_submit_for_review]")
+    expect(editing.page.locator(".messagelist")).to_contain_text("submitted for review")
+
+    reviewing.page.get_by_role("button", name="Approve and publish").click()
+    expect(reviewing.page.locator(".errornote")).to_contain_text("changed since you opened it")
+    expect(reviewing.page.locator("#content-main")).to_contain_text("whenever")  # the newer change, shown
+    reader = visit(PHONE)
+    reader.go("/treatments/chemotherapy/")
+    expect(reader.page.locator(".lead")).not_to_contain_text("whenever")
+
+    # Sam writes and reviews: on his own change he is told another reviewer approves it.
+    sam = django_user_model.objects.create_user("sam", password="a-long-test-password-1", is_staff=True)
+    sam.groups.add(role("Editors"), role(MEDICAL_REVIEWERS))
+    Reviewer.objects.create(user=sam, display_name="Dr Sam Okoro", credentials="consultant oncologist")
+    radiation = Treatment.objects.get(slug="radiation-therapy")
+    radiation_summary = "High-energy beams aimed at the cancer, a few minutes a day for some weeks."
+    both = log_in(visit(DESKTOP), "sam", "a-long-test-password-1")
+    both.go(f"/admin/treatments/treatment/{radiation.pk}/change/")
+    both.page.fill("#id_summary", radiation_summary)
+    both.page.click("input[name=_submit_for_review]")
+    both.go("/admin/review/signoff/")
+    both.page.get_by_role("link", name=radiation.title).click()
+    expect(both.page.locator(".review-decision")).to_contain_text("another medical reviewer approves it")
+    expect(both.page.get_by_role("button", name="Approve and publish")).to_have_count(0)
+
+    reviewing.go("/admin/review/signoff/")
+    reviewing.page.get_by_role("link", name=radiation.title).click()
+    reviewing.page.get_by_role("button", name="Approve and publish").click()
+    expect(reviewing.page.locator(".messagelist")).to_contain_text("is public as reviewed")
+    reader.go("/treatments/radiation-therapy/")
+    expect(reader.page.locator(".lead")).to_have_text(radiation_summary)
+    for tab in (editing, reviewing, both, reader):
+        assert not tab.problems, tab.problems
+
+
+def test_a_reviewers_name_is_theirs_and_shows_at_once_on_their_pages(visit, demo_site, editor, reviewer):
+    """Editors read a reviewer's profile but cannot change it; the reviewer changes their own, and pages follow."""
+    from faq.models import Question
+
+    profile = reviewer.reviewer
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    editing.go(f"/admin/review/reviewer/{profile.pk}/change/")
+    expect(editing.page.locator("#content-main")).to_contain_text("Dr Amina Yusuf")
+    expect(editing.page.locator("input[name=display_name]")).to_have_count(0)
+    expect(editing.page.locator("input[name=_save]")).to_have_count(0)
+
+    question = Question.objects.published().first()
+    question.status = "draft"
+    question.save()
+    question.approve(reviewer)
+    reader = visit(PHONE)
+    reader.go(question.get_absolute_url())
+    expect(reader.page.locator("main")).to_contain_text("Dr Amina Yusuf")
+
+    reviewing = log_in(visit(DESKTOP), "amina", "a-long-test-password-1")
+    reviewing.go(f"/admin/review/reviewer/{profile.pk}/change/")
+    reviewing.page.fill("input[name=display_name]", "Dr Amina Yusuf-Hale")
+    reviewing.page.click("input[name=_save]")
+    expect(reviewing.page.locator(".messagelist")).to_contain_text("was changed successfully")
+    reader.page.reload()
+    expect(reader.page.locator("main")).to_contain_text("Dr Amina Yusuf-Hale")
+    for tab in (editing, reviewing, reader):
+        assert not tab.problems, tab.problems
