@@ -5,6 +5,7 @@ path, so both give exactly what a save would.
 """
 
 from functools import reduce
+from html import escape
 from operator import or_
 
 from django.apps import apps
@@ -44,16 +45,22 @@ def rerender(model, pks, progress=None):
     return len(pks)
 
 
-def rerender_mentioning(words):
-    """Render again every row whose glossary-linked text mentions one of `words` (a term changed). Row count."""
+def rerender_mentioning(words, links=()):
+    """
+    Render again every row whose glossary-linked text mentions one of `words`, or whose stored HTML
+    links to one of `links` (a term's entries: a page may link a form the term no longer has). Row count.
+    """
     words = [word for word in {word.strip() for word in words} if word]
-    if not words:
+    # As core.terms writes the link, closing quote included: "#node" is not "#node-biopsy".
+    hrefs = [f'href="{escape(link)}"' for link in dict.fromkeys(links) if link]
+    if not words and not hrefs:
         return 0
     done = 0
     for model in rendered_models():
-        sources = [source for source, target in model.markdown_fields.items() if target in model.glossary_fields]
-        if not sources:
+        pairs = [(source, html) for source, html in model.markdown_fields.items() if html in model.glossary_fields]
+        if not pairs:
             continue
-        mentions = reduce(or_, (models.Q(**{f"{source}__icontains": word}) for source in sources for word in words))
-        done += rerender(model, model._base_manager.filter(mentions).values_list("pk", flat=True))
+        found = [models.Q(**{f"{source}__icontains": word}) for source, _ in pairs for word in words]
+        found += [models.Q(**{f"{target}__contains": href}) for _, target in pairs for href in hrefs]
+        done += rerender(model, model._base_manager.filter(reduce(or_, found)).values_list("pk", flat=True))
     return done

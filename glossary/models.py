@@ -4,6 +4,12 @@ in answers. The first use of each term on those pages links to its entry
 (core.terms), in the stored HTML: when a term is added, changed or removed,
 the pages that mention it are rendered again (core.rendering), so every page
 follows without a deploy.
+
+A definition is medical content (review.models.MedicalContent): patients
+read it as a medical reviewer approved it. A term's row is always what the
+public may read (an editor's change to a published term waits as a version),
+and only published terms are linked or listed, so the stored HTML of every
+page is made from approved definitions alone.
 """
 
 import reversion
@@ -13,12 +19,15 @@ from django.db.models.functions import Lower
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from core import page_cache
 from core.fields import validate_web_url
-from core.models import SlugFromTitle
+from core.models import PublishableModel, SlugFromTitle
 from core.rendering import rerender_mentioning
 from core.site import fixed_url
 from core.terms import Term as LinkedTerm
 from core.text import search_normalise
+from core.versions import latest_version
+from review.models import NOT_CONTENT, MedicalContent
 
 DEFINITION_MAX_WORDS = 40
 
@@ -32,8 +41,8 @@ def at_most_forty_words(text):
         )
 
 
-@reversion.register()
-class Term(SlugFromTitle):
+@reversion.register(exclude=NOT_CONTENT)  # publication and sign-off are not a version's to bring back
+class Term(MedicalContent, PublishableModel, SlugFromTitle):
     term = models.CharField(
         max_length=80,
         unique=True,
@@ -61,13 +70,14 @@ class Term(SlugFromTitle):
         validators=[validate_web_url],
         help_text="Optional: a page that explains more, on this site or a trusted source (https://…).",
     )
-    updated_at = models.DateTimeField("updated", auto_now=True)
 
     slug_source = "term"
     reserved_slugs = frozenset({"main", "letters"})  # ids the glossary page uses itself
+    review_template = "glossary/includes/proposed_page.html"
 
     class Meta:
         ordering = [Lower("term")]
+        verbose_name = "glossary term"
 
     def __str__(self):
         return self.term
@@ -93,34 +103,69 @@ class Term(SlugFromTitle):
         return first if first.isalpha() else "#"
 
     def get_absolute_url(self):
-        return f"{fixed_url('glossary:index')}#{self.slug}"
+        return self.anchor_url(self.slug)
+
+    @staticmethod
+    def anchor_url(slug):
+        """Its entry on the glossary page: where a page's link to the term leads (core.terms)."""
+        return f"{fixed_url('glossary:index')}#{slug}"
+
+    def review_context(self, version):
+        """The term as `version` holds it, shown as its glossary entry (its forms are what pages will link)."""
+        return {"term": self if version is None else version._object_version.object}
+
+    def after_rows_restored(self):
+        """
+        The row now holds another version (an editor's change put aside, or a change approved), written
+        raw: the pages are rendered again from what is public now. Which pages: those that link the term
+        as their stored HTML stands, under any of its slugs, and those that use any of its forms, in the
+        row, in the latest version (the change just put aside) and in the versions under review.
+        """
+        held = [self]
+        versions = [latest_version(self)]
+        sign_off = self.sign_off()
+        if sign_off is not None:
+            versions += [sign_off.proposed, sign_off.approved]
+        held += [version._object_version.object for version in versions if version is not None]
+        rerender_mentioning(
+            [form for term in held for form in term.forms()],
+            links=[self.anchor_url(term.slug) for term in held],
+        )
+        page_cache.invalidate()  # bulk updates and raw writes send no signals
 
 
 def terms_to_link():
-    """What core.terms links in pages: every term (one query)."""
+    """What core.terms links in pages: every term the public may read, as approved (one query)."""
     url = fixed_url("glossary:index")
     return [
         LinkedTerm(slug=term.slug, name=term.term, forms=tuple(term.forms()), definition=term.definition, url=url)
-        for term in Term.objects.only("term", "slug", "other_forms", "definition")
+        for term in Term.objects.published().only("term", "slug", "other_forms", "definition")
     ]
 
 
 # Pages mention terms in their stored HTML: a term's change renders again the pages that use any of its
-# forms, old or new. Signals, because terms also change by bulk deletion in the admin, which calls no delete().
+# forms, old or new, and the pages that link it. Signals, because terms also change by bulk deletion in the
+# admin, which calls no delete(). A save whose row is about to be put back as approved (an editor's change
+# to a published term, kept for review: glossary.admin) leaves the pages alone: they never show the change.
 
 
 @receiver(pre_save, sender=Term, dispatch_uid="glossary-term-before")
 def _remember_forms(sender, instance, raw=False, **kwargs):
-    old = Term.objects.filter(pk=instance.pk).first() if instance.pk else None
+    old = Term.objects.filter(pk=instance.pk).first() if instance.pk and not raw else None
     instance._old_forms = old.forms() if old else []
+    instance._old_slug = old.slug if old else None
 
 
 @receiver(post_save, sender=Term, dispatch_uid="glossary-term-saved")
 def _term_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        rerender_mentioning([*getattr(instance, "_old_forms", []), *instance.forms()])
+    if raw or getattr(instance, "_kept_for_review", False):
+        return
+    slugs = {instance.slug, getattr(instance, "_old_slug", None)} - {None}
+    rerender_mentioning(
+        [*getattr(instance, "_old_forms", []), *instance.forms()], links=[Term.anchor_url(slug) for slug in slugs]
+    )
 
 
 @receiver(post_delete, sender=Term, dispatch_uid="glossary-term-deleted")
 def _term_deleted(sender, instance, **kwargs):
-    rerender_mentioning(instance.forms())
+    rerender_mentioning(instance.forms(), links=[Term.anchor_url(instance.slug)])

@@ -69,13 +69,13 @@ class GlossarySitemap(Sitemap):
     """The glossary's one page, changed when its newest entry was."""
 
     def items(self):
-        return ["glossary:index"] if Term.objects.exists() else []
+        return ["glossary:index"] if Term.objects.published().exists() else []
 
     def location(self, item):
         return reverse(item)
 
     def lastmod(self, item):
-        return Term.objects.aggregate(last=Max("updated_at"))["last"]
+        return Term.objects.published().aggregate(last=Max("updated_at"))["last"]
 
 
 SITEMAPS = {

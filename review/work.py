@@ -2,8 +2,9 @@
 What medical review has to do, for the dashboard and the reviewers' e-mail:
 changes awaiting review (oldest first) and sent back, published pages
 overdue for review or due within 30 days, and what is scheduled to go live
-or expire. Each list costs a query or two per kind of content, however much
-there is, and shows at most LIST_LIMIT entries with the total.
+or expire. Each list costs a query per kind of content (and one more to count
+a kind with over LIST_LIMIT entries), however much there is, and shows at
+most LIST_LIMIT entries with the total.
 """
 
 import datetime
@@ -49,9 +50,15 @@ class WorkList:
         return self.total - len(self.entries)
 
 
+def _first_and_total(queryset):
+    """The first LIST_LIMIT rows and how many there are in all, counted only when there may be more."""
+    rows = list(queryset[:LIST_LIMIT])
+    return rows, len(rows) if len(rows) < LIST_LIMIT else queryset.count()
+
+
 def _sign_offs(state, order):
-    found = SignOff.objects.filter(state=state)
-    shown = list(found.order_by(order, "pk").select_related("submitted_by").prefetch_related("item")[:LIST_LIMIT])
+    found = SignOff.objects.filter(state=state).order_by(order, "pk")
+    shown, total = _first_and_total(found.select_related("submitted_by").prefetch_related("item"))
     entries = [
         Entry(
             sign_off.item,
@@ -62,15 +69,16 @@ def _sign_offs(state, order):
         for sign_off in shown
         if sign_off.item is not None
     ]
-    return entries, found.count()
+    return entries, total
 
 
 def _merged(querysets, order, note=lambda item: ""):
     """The first LIST_LIMIT of several kinds' rows together, by `order` (a field name), and their total."""
     entries, total = [], 0
     for queryset in querysets:
-        total += queryset.count()
-        entries += [Entry(item, getattr(item, order), note(item), item.edit_page()) for item in queryset[:LIST_LIMIT]]
+        rows, count = _first_and_total(queryset)
+        total += count
+        entries += [Entry(item, getattr(item, order), note(item), item.edit_page()) for item in rows]
     entries.sort(key=lambda entry: entry.when)
     return entries[:LIST_LIMIT], total
 
@@ -122,9 +130,9 @@ def scheduled(now=None):
     for model in (model for model in apps.get_models() if issubclass(model, PublishableModel)):
         published = model._default_manager.filter(status=PublishStatus.PUBLISHED)
         for column, note in (("go_live_at", "goes live"), ("expires_at", "expires")):
-            upcoming = published.filter(**{f"{column}__gt": now}).order_by(column)
-            total += upcoming.count()
-            entries += [Entry(item, getattr(item, column), note, item.edit_page()) for item in upcoming[:LIST_LIMIT]]
+            rows, count = _first_and_total(published.filter(**{f"{column}__gt": now}).order_by(column))
+            total += count
+            entries += [Entry(item, getattr(item, column), note, item.edit_page()) for item in rows]
     entries.sort(key=lambda entry: entry.when)
     work.entries, work.total = entries[:LIST_LIMIT], total
     return work

@@ -10,7 +10,7 @@ import pytest
 from feedback import views
 from feedback.models import Feedback
 from glossary.models import Term
-from tests.helpers import soup_of, visible
+from tests.helpers import signed_off, soup_of, visible
 
 pytestmark = pytest.mark.django_db
 SITE = "http://testserver"
@@ -21,7 +21,7 @@ def pages(make_treatment, make_question, commit):
     with commit():
         treatment = make_treatment("Immunotherapy")
         question = make_question("Does it hurt?")
-        Term.objects.create(term="Infusion", definition="A drip.")
+        signed_off(Term(term="Infusion", definition="A drip."))
         draft = make_treatment("Draft one", status="draft")
     return {"treatment": treatment.get_absolute_url(), "question": question.get_absolute_url(), "draft": draft}
 

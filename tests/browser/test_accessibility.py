@@ -9,6 +9,7 @@ from reversion.models import Version
 
 from donations.models import Campaign
 from faq.models import Question, Topic
+from glossary.models import Term
 from treatments.models import Treatment
 
 from ..helpers import DESKTOP, PHONE, SCREENSHOTS
@@ -226,7 +227,10 @@ def test_history_compare_revert_recover_and_recent_changes_pass_axe(admin_tab, d
 
 
 def test_the_medical_review_pages_pass_axe(visit, demo_site, editor, reviewer, axe_source):
-    """The dashboard, the review queue, a reviewer's pages (a change, a new page) and the editor's form."""
+    """
+    The dashboard, the review queue, a reviewer's pages (a change, a new page; a treatment's and a glossary
+    term's) and the editor's forms.
+    """
     from review.models import SignOff
 
     from .conftest import log_in
@@ -251,13 +255,22 @@ def test_the_medical_review_pages_pass_axe(visit, demo_site, editor, reviewer, a
     new.references.create(title="Scalp cooling — NCI", url="https://www.cancer.gov/scalp-cooling")
     new.tags.add(treatment.tags.first())
     new.submit_for_review(editor)
+    node = Term.objects.get(term="Lymph node")
+    editing.go(f"/admin/glossary/term/{node.pk}/change/")
+    editing.page.locator("#id_definition").fill("A small gland that filters lymph fluid.")
+    editing.page.get_by_role("button", name="Submit for review").click()
+    new_term = Term.objects.create(term="Tumour", other_forms="tumours, tumor", definition="A lump of cells.")
+    new_term.submit_for_review(editor)
     reviewing = log_in(visit(DESKTOP), "amina", "a-long-test-password-1")
     pages = [
         (reviewing, "/admin/review/signoff/dashboard/", False),
         (reviewing, "/admin/review/signoff/", False),
         (reviewing, f"/admin/review/signoff/{SignOff.of(treatment).pk}/change/", False),
         (reviewing, f"/admin/review/signoff/{SignOff.of(new).pk}/change/", False),
+        (reviewing, f"/admin/review/signoff/{SignOff.of(node).pk}/change/", False),
+        (reviewing, f"/admin/review/signoff/{SignOff.of(new_term).pk}/change/", False),
         (editing, f"/admin/treatments/treatment/{treatment.pk}/change/", True),
+        (editing, f"/admin/glossary/term/{node.pk}/change/", True),
     ]
     report = []
     for tab, path, change_form in pages:

@@ -572,17 +572,21 @@ def test_five_wrong_passwords_lock_that_account_out_for_fifteen_minutes_and_no_o
 # Finding and weighing options ------------------------------------------------------------------------
 
 
-def test_a_glossary_term_staff_add_explains_the_pages_that_use_it_at_once(visit, admin_tab, other_sites, demo_site):
+def test_a_glossary_term_an_editor_adds_explains_the_pages_that_use_it_once_a_reviewer_approves_it(
+    visit, admin_tab, other_sites, demo_site, editor, reviewer
+):
     """
-    The reading panel names a word the glossary does not explain; staff add it; at once the treatment that
-    uses it links its first use to the entry, with the meaning in place and a way to read more elsewhere;
-    removing the term takes the link away again.
+    The reading panel names a word the glossary does not explain; an editor adds it and submits it for
+    review, and readers see nothing of it yet; a medical reviewer reads it whole and approves it; at once
+    the treatment that uses it links its first use to the entry, with the meaning in place and a way to
+    read more elsewhere; removing the term takes the link away again.
     """
     from treatments.models import Treatment
 
     chemotherapy = Treatment.objects.get(slug="chemotherapy")
-    page = admin_tab.page
-    admin_tab.go(f"/admin/treatments/treatment/{chemotherapy.pk}/change/")
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    page = editing.page
+    editing.go(f"/admin/treatments/treatment/{chemotherapy.pk}/change/")
     unexplained = page.locator("#reading-panel .unfamiliar-words li")
     expect(unexplained.filter(has_text=re.compile("^tumour$"))).to_have_count(1)
 
@@ -596,12 +600,23 @@ def test_a_glossary_term_staff_add_explains_the_pages_that_use_it_at_once(visit,
     page.fill("#id_term", "Tumour")
     page.fill("#id_other_forms", "tumours, tumor")
     page.fill("#id_definition", " ".join(["word"] * 41))
-    page.click("input[name=_save]")
+    page.get_by_role("button", name="Submit for review").click()
     expect(page.locator(".field-definition .errorlist")).to_contain_text("Keep a definition to 40 words or fewer")
     page.fill("#id_definition", "A lump of cells that grow when they should not. It can be cancer or not.")
     page.fill("#id_link", "https://www.cancer.gov/publications/dictionaries/cancer-terms/def/tumor")
-    page.click("input[name=_save]")
-    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".messagelist")).to_contain_text("Submitted for medical review")
+    reader.page.reload()
+    expect(body.locator("a.term", has_text="tumour")).to_have_count(0)  # not until a reviewer approves it
+
+    reviewing = log_in(visit(DESKTOP), "amina", "a-long-test-password-1")
+    reviewing.go("/admin/review/signoff/dashboard/")
+    reviewing.page.get_by_role("link", name="Tumour").first.click()
+    preview = reviewing.page.locator(".review-preview")
+    expect(preview.get_by_role("heading", level=2)).to_have_text("Tumour")
+    expect(preview.locator("dd")).to_contain_text("A lump of cells that grow when they should not.")
+    reviewing.page.get_by_role("button", name="Approve and publish").click()
+    expect(reviewing.page.locator(".messagelist")).to_contain_text("Approved")
 
     reader.page.reload()
     term = body.locator("a.term", has_text="tumour")
@@ -617,10 +632,11 @@ def test_a_glossary_term_staff_add_explains_the_pages_that_use_it_at_once(visit,
         "https://www.cancer.gov/publications/dictionaries/cancer-terms/def/tumor"
     ]
 
-    admin_tab.go(f"/admin/treatments/treatment/{chemotherapy.pk}/change/")
+    editing.go(f"/admin/treatments/treatment/{chemotherapy.pk}/change/")
     expect(page.locator("#reading-panel")).to_contain_text("SMOG grade")
     expect(unexplained.filter(has_text=re.compile("^tumour$"))).to_have_count(0)
 
+    page = admin_tab.page
     admin_tab.go("/admin/glossary/term/")
     page.get_by_role("link", name="Tumour").click()
     page.get_by_role("link", name="Delete", exact=True).click()
@@ -635,7 +651,8 @@ def test_a_glossary_term_staff_add_explains_the_pages_that_use_it_at_once(visit,
     reader.page.reload()
     expect(reader.page.locator("dt").first).to_be_visible()
     assert "Tumour" not in reader.page.locator("dt").all_inner_texts()
-    assert not reader.problems, reader.problems
+    for tab in (reader, editing, reviewing):
+        assert not tab.problems, tab.problems
 
 
 def test_a_patient_ticks_questions_prints_them_with_room_for_answers_and_compares(visit, demo_site):
