@@ -74,6 +74,7 @@ class Term(MedicalContent, PublishableModel, SlugFromTitle):
     slug_source = "term"
     reserved_slugs = frozenset({"main", "letters"})  # ids the glossary page uses itself
     review_template = "glossary/includes/proposed_page.html"
+    draft_has_a_page = False  # the glossary lists published terms only, for staff too
 
     class Meta:
         ordering = [Lower("term")]

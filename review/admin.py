@@ -72,7 +72,7 @@ class ReviewerAdmin(VersionedAdmin):
 
 class MedicalContentAdmin:
     """
-    The admin of medical content (treatments, questions). Nobody publishes by
+    The admin of medical content (treatments, questions, glossary terms). Nobody publishes by
     editing the status, except a superuser in an emergency, which the history
     records as such (the bulk "Publish" action is that, and only that): a
     reviewer approves on the review page. The review dates are shown, never typed.

@@ -1,8 +1,9 @@
 """
-Medical sign-off. Treatments and FAQ answers are medical content: editors
-write them, and only a medical reviewer (a member of the "Medical reviewers"
-group, or a user given the `review.approve_medical_content` permission) can
-approve them for the public. A reviewer's name and credentials are printed
+Medical sign-off. Treatments, FAQ answers and glossary definitions are
+medical content: editors write them, and only a medical reviewer (a member
+of the "Medical reviewers" group, or a user given the
+`review.approve_medical_content` permission) can approve them for the
+public. A reviewer's name and credentials are printed
 on every page they approve, so they live here, set by the reviewer alone
 (or a superuser).
 """
@@ -177,7 +178,7 @@ class OwnChangeRefused(PermissionDenied):
 
 class MedicalContent(models.Model):
     """
-    Content patients may act on (treatments, FAQ answers). It becomes public
+    Content patients may act on (treatments, FAQ answers, glossary definitions). It becomes public
     only through a recorded sign-off: a medical reviewer's approval, a
     superuser's emergency publication, or an import run by an operator on
     the server. save() refuses anything else, whichever route it came by
@@ -228,6 +229,8 @@ class MedicalContent(models.Model):
     kept_on_revert = NOT_CONTENT
     # The template that shows the item on its review page as the public will see it (review_context).
     review_template = ""
+    # Whether staff can read a draft on its public address (with a banner); if not, only on its review page.
+    draft_has_a_page = True
 
     class Meta:
         abstract = True
@@ -523,5 +526,5 @@ class MedicalContent(models.Model):
 
 
 def medical_models():
-    """The kinds of medical content (treatments, FAQ questions): the models whose changes are signed off."""
+    """The kinds of medical content (treatments, questions, glossary terms): the models whose changes are signed off."""
     return [model for model in apps.get_models() if issubclass(model, MedicalContent)]

@@ -345,6 +345,8 @@ def test_an_editors_new_term_is_nowhere_public_until_a_reviewer_approves_it(
     preview = review.select_one(".review-preview")
     assert visible(preview.select_one("h2").get_text()) == "Neuropathy", "the new term whole, as the public reads it"
     assert "Nerve damage." in preview.get_text()
+    links = [a.get_text() for a in review.select("#content-main a")]
+    assert "Read the draft as patients will see it" not in links, "the glossary has no draft to read"
     with commit():
         term.approve(reviewer)
     assert _glossary_entry("neuropathy") == "Nerve damage."
