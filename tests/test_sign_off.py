@@ -291,9 +291,11 @@ def test_a_reviewer_sets_their_own_name_and_nobody_elses(reviewer, django_user_m
 def test_a_new_reviewer_makes_a_profile_for_their_own_account_only(django_user_model, role, reviewer):
     newcomer = django_user_model.objects.create_user("cleo", is_staff=True)
     newcomer.groups.add(role(MEDICAL_REVIEWERS))
+    accomplice = django_user_model.objects.create_user("accomplice", is_staff=True)
     client = _logged_in(newcomer)
-    as_someone_else = {"user": reviewer.pk, "display_name": "Dr Amina Yusuf", "credentials": "oncologist"}
+    as_someone_else = {"user": accomplice.pk, "display_name": "Dr Amina Yusuf", "credentials": "oncologist"}
     assert client.post("/admin/review/reviewer/add/", as_someone_else).status_code == 200, "refused in the form"
+    assert not Reviewer.objects.filter(user=accomplice).exists()
     own = {"user": newcomer.pk, "display_name": "Dr Cleo Marsh", "credentials": "clinical nurse specialist"}
     assert client.post("/admin/review/reviewer/add/", own).status_code == 302
     assert Reviewer.objects.get(user=newcomer).display_name == "Dr Cleo Marsh"
