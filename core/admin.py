@@ -172,14 +172,17 @@ class VersionedAdmin(ReadableFields, CompareVersionAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
-        if obj is None or obj.pk is None or request.method != "POST" or "based_on_version" not in request.POST:
+        match = getattr(request, "resolver_match", None)
+        on_change_page = match is not None and (match.url_name or "").endswith("_change")
+        if obj is None or obj.pk is None or request.method != "POST" or not on_change_page:
             return form_class  # adding, or a revert/recovery (which starts from the version it shows)
         admin_ = self
 
         class SavedInBetweenCheck(form_class):
             def clean(self):
                 cleaned = super().clean()
-                admin_.check_not_saved_since(obj, request.POST["based_on_version"])
+                # A form without the version it was opened on is treated as opened on none: refused if any exists.
+                admin_.check_not_saved_since(obj, request.POST.get("based_on_version", ""))
                 return cleaned
 
         return SavedInBetweenCheck

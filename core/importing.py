@@ -156,6 +156,12 @@ class FileImportCommand(BaseCommand):
             raise CommandError(f"{counts['failed']} file(s) could not be imported; see the messages above.")
 
 
+def imported_at_once():
+    """Why a published page changed without review, in the words of the import's version ("Imported from a.md")."""
+    source = reversion.get_comment() if reversion.is_active() else ""
+    return f"{source or 'Imported'}, published at once by the operator"
+
+
 def for_terminal(text):
     """
     Text safe to print to the operator's terminal: control and format

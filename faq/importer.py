@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
+from core.importing import imported_at_once
 from core.markdown import rendering_problem
 from core.text import markdown_heading
 from core.textfiles import UnreadableFileError
@@ -187,7 +188,8 @@ def save_questions(article, *, topic_name, treatment=None, publish=False):
         for parsed in article.questions:
             slug = slugify(parsed.question)[:120]
             question = Question.objects.filter(slug=slug).first()
-            held_for_review = question is not None and question.is_published and not publish
+            existed = question is not None
+            held_for_review = existed and question.is_published and not publish
             if question is None:
                 question = Question(slug=slug, order=next_order)
                 next_order += 1
@@ -213,6 +215,8 @@ def save_questions(article, *, topic_name, treatment=None, publish=False):
                 )
             elif not publish:
                 question.submit_for_review(by=None)  # an operator's import: the reviewer sees "an import"
+            elif existed:
+                question.changed_outside_review(None, imported_at_once())
     return counts
 
 

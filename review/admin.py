@@ -21,7 +21,7 @@ from core.models import PublishStatus
 from core.versions import revert_page
 
 from . import work
-from .models import NOT_CONTENT, Reviewer, SignOff, can_approve, medical_models
+from .models import NOT_CONTENT, Reviewer, SignOff, can_approve, medical_models, refusals
 
 SUBMIT = "_submit_for_review"
 
@@ -99,7 +99,7 @@ class MedicalContentAdmin:
         return (kept or {"status": item.status})["status"] == PublishStatus.PUBLISHED
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        item = self.model._default_manager.filter(pk=unquote(object_id)).first()
+        item = self.get_object(request, unquote(object_id))  # None for an id that is not one
         sign_off = item.sign_off() if item is not None else None
         request.ribbon_sign_off = sign_off  # as it stood before this save (_submit_if_asked)
         context = {"sign_off": sign_off, "submit_name": SUBMIT, **(extra_context or {})}
@@ -199,7 +199,8 @@ class MedicalContentAdmin:
             obj.submit_for_review(request.user)
             messages.info(request, "Submitted for medical review: a reviewer will approve it or send it back.")
             return
-        sign_off = getattr(request, "ribbon_sign_off", None)
+        # As it stood before this save (change_view reads it first; a revert comes here without it).
+        sign_off = request.ribbon_sign_off if hasattr(request, "ribbon_sign_off") else obj.sign_off()
         if sign_off is not None and sign_off.state == SignOff.State.SUBMITTED:
             sign_off.state = SignOff.State.DRAFT
             sign_off.save()
@@ -229,6 +230,15 @@ class MedicalContentAdmin:
     publish.allowed_permissions = ["emergency"]
     publish.short_description = "Publish the selected items without medical review (emergency)"
 
+    @admin.action(description="Unpublish the selected items (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset):
+        """Taking a page down is safe; a change waiting for review of it goes back to its editor."""
+        taken_down = list(queryset.filter(status=PublishStatus.PUBLISHED))
+        super().unpublish(request, queryset)
+        name = request.user.get_full_name() or request.user.get_username()
+        for item in taken_down:
+            item.changed_outside_review(request.user, f"unpublished by {name}")
+
     def save_model(self, request, obj, form, change):
         # Only a superuser gets here with a page going or staying public (everyone else's change to a
         # published page is kept for review): an emergency, and the history says so.
@@ -239,6 +249,10 @@ class MedicalContentAdmin:
             elif request.user.is_superuser:
                 request.ribbon_emergency = "Changed the public page"
         super().save_model(request, obj, form, change)
+        done = getattr(request, "ribbon_emergency", None)
+        if done and change:
+            name = request.user.get_full_name() or request.user.get_username()
+            obj.changed_outside_review(request.user, f"{done.lower()} by {name} without medical review")
 
     def _record_emergency(self, request, entry):
         done = getattr(request, "ribbon_emergency", None)
@@ -342,6 +356,10 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         error = None
         if request.method == "POST":
             if not can_approve(request.user):
+                refusals.warning(
+                    "Refused: %s, who is not a medical reviewer, tried to %s %s.",
+                    request.user.get_username(), request.POST.get("decision", "decide on")[:20], item,
+                )  # fmt: skip
                 raise PermissionDenied
             try:
                 if request.POST.get("decision") == "approve":

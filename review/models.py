@@ -23,6 +23,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from reversion.models import Version
 
 from core.models import NextStep, PublishStatus
@@ -170,6 +171,10 @@ class PublicationRefused(PermissionDenied):
 
 class ChangedSinceShown(ValidationError):
     """The reviewer decided on a version that is no longer the one under review."""
+
+
+class NotAwaitingReview(ValidationError):
+    """The change was taken back by its editor, or sent back: only a submitted change is approved."""
 
 
 class OwnChangeRefused(PermissionDenied):
@@ -451,6 +456,15 @@ class MedicalContent(models.Model):
                 "they are printed on every page you approve."
             )
         sign_off = self.sign_off()
+        if sign_off is not None and sign_off.state != SignOff.State.SUBMITTED:
+            refusals.warning(
+                "Refused: %s tried to approve %s %s, which is not awaiting review (%s).",
+                by.get_username(), self._meta.model_name, self.pk, sign_off.get_state_display().lower(),
+            )  # fmt: skip
+            raise NotAwaitingReview(
+                f"“{self}” is not awaiting review: {sign_off.get_state_display().lower()}. Nothing was approved: "
+                "it can be approved once its editor submits it again."
+            )
         under_review = self.version_under_review(sign_off)
         if shown is not None and str(shown) != str(under_review.pk if under_review else ""):
             refusals.warning(
@@ -485,18 +499,39 @@ class MedicalContent(models.Model):
             sign_off.delete()
 
     def _changed_since(self, shown):
-        """What a reviewer is told when the page changed after they opened it: who saved it since, and when."""
-        saves = Version.objects.get_for_object(self).select_related("revision__user")
-        if str(shown).isdigit():
-            saves = saves.filter(pk__gt=int(shown))
-        latest = saves.first()
-        user = latest.revision.user if latest else None
+        """What a reviewer is told when the version they decided on is not the one under review now."""
+        later = Version.objects.get_for_object(self).select_related("revision__user")
+        latest = later.filter(pk__gt=int(shown)).first() if str(shown).isdigit() else None
+        if latest is None:
+            return (
+                f"The approval named a version of “{self}” that is not the one under review. Nothing was "
+                "approved. The change under review is shown below: read it and decide again."
+            )
+        user = latest.revision.user
         who = (user.get_full_name() or user.get_username()) if user else "An import"
-        when = f" at {timezone.localtime(latest.revision.date_created):%H:%M on %d %B %Y}" if latest else ""
+        when = date_format(timezone.localtime(latest.revision.date_created), "j F Y, H:i")
         return (
-            f"“{self}” changed since you opened it: {who} saved it{when}. Nothing was approved. "
+            f"“{self}” changed since you opened it: {who} saved it on {when}. Nothing was approved. "
             "The change as it is now is shown below: read it and decide again."
         )
+
+    def changed_outside_review(self, by, why):
+        """
+        The public page was changed without review (a superuser's emergency change, an
+        operator's import, unpublishing). A change waiting for review was made on the page
+        as it was before, and approving it would silently undo this one: it goes back to
+        its editor, saying why, to be made again on the page as it is now.
+        """
+        sign_off = self.sign_off()
+        if sign_off is None:
+            return
+        sign_off.state = SignOff.State.SENT_BACK
+        sign_off.comment = (
+            f"The public page changed after this change was made ({why}), and approving the change would "
+            "undo that. Make it again on the page as it is now and submit it: your version is in History."
+        )
+        sign_off.sent_back_by, sign_off.sent_back_at = by, timezone.now()
+        sign_off.save()
 
     def _put_back(self, version, kept):
         """
@@ -516,6 +551,7 @@ class MedicalContent(models.Model):
         self.status = PublishStatus.PUBLISHED
         name = by.get_full_name() or by.get_username()
         self._save_recorded(by, f"Published by {name} without medical review (emergency).", "Emergency")
+        self.changed_outside_review(by, f"published by {name} without medical review")
 
     def _save_recorded(self, by, comment, how):
         self.authorise_publication(how)

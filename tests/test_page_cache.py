@@ -132,6 +132,7 @@ def test_an_edit_saved_by_staff_in_the_admin_shows_at_once(client, site, editor,
     data = form_values(staff.get(change_url).content)
     data["summary"] = "A brand new summary written by the editor."
     data["body"] = "The body, *rewritten*."
+    data["_submit_for_review"] = "Submit for review"  # a reviewer approves only what was submitted
     with commit():
         assert staff.post(change_url, data).status_code == 302
         treatment.approve(reviewer)
@@ -383,6 +384,7 @@ def test_points_and_references_edited_on_their_own_show_at_once(client, site, ed
     change_url = f"/admin/treatments/treatment/{treatment.pk}/change/"
     data = form_values(staff.get(change_url).content)
     data["points-0-text"] = "Rewritten through the admin's inline form."
+    data["_submit_for_review"] = "Submit for review"
     with commit():
         assert staff.post(change_url, data).status_code == 302
         treatment.approve(reviewer)

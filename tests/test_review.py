@@ -268,7 +268,8 @@ def test_an_editors_revert_of_a_published_page_waits_for_approval_too(client, ed
     treatment.approve(reviewer)
     client.force_login(editor)
     url = f"/admin/treatments/treatment/{treatment.pk}/change/"
-    assert client.post(url, {**_open(client, url), "summary": "The second summary."}).status_code == 302
+    submitted = {**_open(client, url), "summary": "The second summary.", "_submit_for_review": "Submit"}
+    assert client.post(url, submitted).status_code == 302
     treatment.refresh_from_db()
     treatment.approve(reviewer)
     assert _public_lead_and_main(treatment)[0] == "The second summary."

@@ -367,3 +367,120 @@ def test_an_faq_import_keeps_a_reviewed_answer_until_a_reviewer_approves_its_cha
     seen = form_values(client.get(review).content, ".review-decision")
     assert client.post(review, {**seen, "decision": "approve"}).status_code == 302
     assert "It depends on how the cancer responds." in _public_text(reviewed)
+
+
+# Found by trying it as a hostile member of staff on `make run` ----------------------------------------------
+
+
+def test_a_change_taken_back_out_of_review_cannot_be_approved(caplog, editor, reviewer, make_treatment):
+    treatment = make_treatment("Radiotherapy", summary="Beams aimed at the tumour.")
+    editing = _logged_in(editor)
+    _change(editing, treatment, submit=True, summary="Beams aimed at the tumour, once a day.")
+    _change(editing, treatment, summary=UNREVIEWED)  # saved again, not submitted
+    review = SignOff.of(treatment).review_page()
+    reviewing = _logged_in(reviewer)
+    page = reviewing.get(review)
+    assert not soup_of(page).find("button", string="Approve and publish"), "nothing to approve"
+    assert "sent by" not in visible(soup_of(page).select_one("#content-main p").get_text())
+    forged = {"version": str(SignOff.of(treatment).proposed_id), "decision": "approve"}
+    response = reviewing.post(review, forged)
+    assert response.status_code == 400
+    assert "not awaiting review" in visible(soup_of(response).get_text())
+    assert UNREVIEWED not in _public_text(treatment)
+    assert any("approve" in line and "not awaiting review" in line for line in _refusals(caplog))
+
+
+def test_reverting_a_submitted_draft_takes_it_back_out_of_review(editor, reviewer):
+    from treatments.models import Treatment
+
+    from .helpers import treatment_form
+
+    editing = _logged_in(editor)
+    editing.post("/admin/treatments/treatment/add/", treatment_form())
+    treatment = Treatment.objects.get()
+    first = Version.objects.get_for_object(treatment).get()
+    _change(editing, treatment, submit=True, summary="Cooling the scalp during chemotherapy, checked.")
+    revert = f"/admin/treatments/treatment/{treatment.pk}/history/{first.pk}/"
+    assert editing.post(revert, form_values(editing.get(revert).content)).status_code == 302
+    assert SignOff.of(treatment).state == SignOff.State.DRAFT, "a version nobody submitted is not for review"
+
+
+def test_a_public_change_outside_review_sends_a_waiting_change_back(
+    django_user_model, editor, reviewer, make_treatment
+):
+    """
+    A superuser's emergency fix of the public page after an editor's change was made: approving that older
+    change would silently undo the fix, so it goes back to its editor, saying why.
+    """
+    treatment = make_treatment("Radiotherapy", summary="Beams aimed at the tumour.")
+    _change(_logged_in(editor), treatment, submit=True, summary="Beams aimed at the tumour, once a day.")
+    boss = django_user_model.objects.create_superuser("boss", password="a-long-test-password-1")
+    _change(_logged_in(boss), treatment, body="Call us at once if your skin blisters.")
+    sign_off = SignOff.of(treatment)
+    assert sign_off.state == SignOff.State.SENT_BACK
+    assert "public page changed" in sign_off.comment
+    reviewing = _logged_in(reviewer)
+    seen = form_values(reviewing.get(sign_off.review_page()).content, ".review-decision")
+    assert reviewing.post(sign_off.review_page(), {**seen, "decision": "approve"}).status_code == 400
+    assert "Call us at once if your skin blisters." in _public_text(treatment)
+
+
+def test_an_import_published_by_the_operator_sends_a_waiting_change_back(tmp_path, editor, make_question):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    question = make_question("Does it hurt?", answer="Not usually.", topic="General questions")
+    _change(_logged_in(editor), question, submit=True, answer="Not usually; say if it does.")
+    (tmp_path / "a.md").write_text("Does it hurt?\n\nIt should not; tell your nurse if it does.\n")
+    call_command("import_faqs", str(tmp_path / "a.md"), "--publish", stdout=StringIO())
+    sign_off = SignOff.of(question)
+    assert sign_off.state == SignOff.State.SENT_BACK
+    assert "a.md" in sign_off.comment
+
+
+def test_unpublishing_a_page_sends_its_waiting_change_back(editor, make_treatment):
+    treatment = make_treatment("Radiotherapy")
+    editing = _logged_in(editor)
+    _change(editing, treatment, submit=True, summary="Beams aimed at the tumour, once a day.")
+    editing.post("/admin/treatments/treatment/", {"action": "unpublish", "_selected_action": [str(treatment.pk)]})
+    assert SignOff.of(treatment).state == SignOff.State.SENT_BACK
+
+
+def test_a_change_form_without_the_version_it_was_opened_on_is_refused(editor, make_treatment):
+    treatment = make_treatment("Radiotherapy", summary="Beams aimed at the tumour.")
+    editing = _logged_in(editor)
+    _change(editing, treatment, summary="Beams aimed at the tumour, once a day.")
+    data = form_values(editing.get(treatment.edit_page()).content)
+    data.pop("based_on_version")
+    data["summary"] = UNREVIEWED
+    response = editing.post(treatment.edit_page(), data)
+    assert response.status_code == 200, "refused in the form"
+    assert SignOff.of(treatment).proposed.field_dict["summary"] != UNREVIEWED
+
+
+@pytest.mark.parametrize("kind", ["treatments/treatment", "faq/question", "glossary/term"])
+def test_an_address_that_is_not_an_id_is_not_found(editor, kind):
+    client = _logged_in(editor)
+    assert client.get(f"/admin/{kind}/abc/change/").status_code in {302, 404}
+    assert client.post(f"/admin/{kind}/abc/change/", {}).status_code in {302, 404}
+
+
+def test_an_editors_decision_on_a_review_page_is_refused_and_logged(caplog, editor, make_treatment):
+    treatment = make_treatment("Radiotherapy")
+    _change(_logged_in(editor), treatment, submit=True, summary="Beams aimed at the tumour, once a day.")
+    response = _logged_in(editor).post(SignOff.of(treatment).review_page(), {"decision": "approve"})
+    assert response.status_code == 403
+    assert any("editor" in line and "approve" in line for line in _refusals(caplog))
+
+
+def test_a_made_up_version_is_called_what_it_is(reviewer, editor, make_treatment):
+    treatment = make_treatment("Radiotherapy")
+    _change(_logged_in(editor), treatment, submit=True, summary="Beams aimed at the tumour, once a day.")
+    response = _logged_in(reviewer).post(
+        SignOff.of(treatment).review_page(), {"version": "99999", "decision": "approve"}
+    )
+    assert response.status_code == 400
+    text = visible(soup_of(response).select_one(".errornote").get_text())
+    assert "An import" not in text
+    assert "not the one under review" in text

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from core import page_cache
+from core.importing import imported_at_once
 from core.text import unique_slug
 from core.versions import rows_in
 from review.models import SignOff
@@ -183,6 +184,8 @@ def save_treatment(parsed, *, publish=False, create_only=False, hero_image=None)
             after_revision.append(lambda: treatment.keep_for_review(approved, by=None, submit=True))
         elif not publish:
             treatment.submit_for_review(by=None)  # an operator's import: the reviewer sees "an import"
+        elif not created:
+            treatment.changed_outside_review(None, imported_at_once())
         if reversion.is_active():
             # The version was taken when the treatment was saved, before its rows were
             # written (bulk_create sends no signals): take it again, rows and all.
