@@ -92,18 +92,20 @@ def _in_model_order(items):
     return items
 
 
-def revert_page(version, delete=False, keep=None):
+def revert_page(version, delete=False, keep=None, links=None):
     """
     Put the page back as it was in `version`: its own row (with its many-to-many
     choices) and its followed rows; with `delete`, rows made since are removed;
     with `keep`, those columns of the row are written as given (what versions
-    leave out: publication, sign-off). Saved raw, as django-reversion does: no
-    save() runs and no signal says so, so callers re-render or re-save as they
-    need. The rows of each kind are put back together, so the cost does not grow
-    with the page: about 8 queries. Returns the page's row as written.
+    leave out: publication, sign-off); with `links`, those many-to-many choices
+    ({field name: ids}) instead of the version's. Saved raw, as django-reversion
+    does: no save() runs and no signal says so, so callers re-render or re-save
+    as they need. The rows of each kind are put back together, so the cost does
+    not grow with the page: about 8 queries. Returns the page's row as written.
     """
     own, *rows = page_versions(version)
-    _without_links_to_deleted_rows(own)
+    own._object_version.m2m_data.update(links or {})
+    _without_links_to_deleted_rows(own, known=set(links or ()))
     for name, value in (keep or {}).items():
         setattr(own._object_version.object, name, value)
     own.revert()  # first: recovered rows need their parent
@@ -121,7 +123,7 @@ def revert_page(version, delete=False, keep=None):
     return own._object_version.object
 
 
-def _without_links_to_deleted_rows(version):
+def _without_links_to_deleted_rows(version, known=()):
     """
     Leave out of the version's many-to-many choices (a page's tags, a question's treatments)
     the rows deleted since: linking them would break the database's integrity when the
@@ -130,7 +132,7 @@ def _without_links_to_deleted_rows(version):
     held = version._object_version
     for field in version._model._meta.many_to_many:
         chosen = held.m2m_data.get(field.name)
-        if chosen:
+        if chosen and field.name not in known:  # `known`: ids just read from the database
             there = {
                 str(pk) for pk in field.related_model._base_manager.filter(pk__in=chosen).values_list("pk", flat=True)
             }

@@ -163,6 +163,8 @@ class ApprovedPage:
     version: Version  # the version the public page is
     kept: dict  # its publication and sign-off columns (NOT_CONTENT), which versions leave out
     sign_off: "SignOff | None"  # the change in progress before this one, if any
+    # Its many-to-many choices as they are: a deletion (of a tag) may have changed them since the version.
+    links: dict
 
 
 class PublicationRefused(PermissionDenied):
@@ -361,7 +363,11 @@ class MedicalContent(models.Model):
         sign_off = self.sign_off()
         names = [type(self)._meta.get_field(name).attname for name in NOT_CONTENT]
         kept = {name: getattr(self, name) for name in names}  # the caller has just read (and locked) the row
-        return ApprovedPage(self.public_version(sign_off), kept, sign_off)
+        links = {
+            field.name: list(getattr(self, field.name).values_list("pk", flat=True))
+            for field in type(self)._meta.many_to_many
+        }
+        return ApprovedPage(self.public_version(sign_off), kept, sign_off, links)
 
     def public_version(self, sign_off):
         """The version the public page is: the sign-off's, or the latest (one is made if there is none)."""
@@ -378,7 +384,7 @@ class MedicalContent(models.Model):
         editor to submit it (a change that was awaiting review is taken back out).
         """
         proposed = latest_version(self)
-        self._put_back(approved.version, approved.kept)
+        self._put_back(approved.version, approved.kept, approved.links)
         sign_off = approved.sign_off or SignOff(item=self)
         sign_off.approved, sign_off.proposed = approved.version, proposed
         if submit:
@@ -533,12 +539,13 @@ class MedicalContent(models.Model):
         sign_off.sent_back_by, sign_off.sent_back_at = by, timezone.now()
         sign_off.save()
 
-    def _put_back(self, version, kept):
+    def _put_back(self, version, kept, links=None):
         """
         Make the page what `version` holds, rows and all, with `kept` (publication and
-        sign-off, which versions leave out) as given; then refresh what it derives.
+        sign-off, which versions leave out) and `links` (many-to-many choices) as given;
+        then refresh what it derives.
         """
-        restored = revert_page(version, delete=True, keep=kept)
+        restored = revert_page(version, delete=True, keep=kept, links=links)
         for field in type(self)._meta.concrete_fields:
             setattr(self, field.attname, getattr(restored, field.attname))
         self._stored_status = self.status

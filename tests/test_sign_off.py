@@ -484,3 +484,26 @@ def test_a_made_up_version_is_called_what_it_is(reviewer, editor, make_treatment
     text = visible(soup_of(response).select_one(".errornote").get_text())
     assert "An import" not in text
     assert "not the one under review" in text
+
+
+def test_an_editors_change_leaves_the_public_tags_as_they_are_not_as_the_approved_version_had_them(
+    django_user_model, editor, make_treatment
+):
+    """A tag deleted (so taken off the page) and recovered later is not put back on the page by a change for review."""
+    import reversion
+
+    from treatments.models import Tag
+
+    with reversion.create_revision():
+        Tag.objects.create(name="Short-lived tag")  # kept as a version, so it can be recovered
+    treatment = make_treatment("Radiotherapy", tags=["Local treatment", "Short-lived tag"])
+    editing = _logged_in(editor)
+    _change(editing, treatment, summary="Beams aimed at the tumour, once a day.")  # keeps the approved version
+    boss = _logged_in(django_user_model.objects.create_superuser("boss", password="a-long-test-password-1"))
+    tag = Tag.objects.get(name="Short-lived tag")
+    assert boss.post(f"/admin/treatments/tag/{tag.pk}/delete/", {"post": "yes"}).status_code == 302
+    deleted = Version.objects.get_deleted(Tag).get()
+    recover = f"/admin/treatments/tag/recover/{deleted.pk}/"
+    assert boss.post(recover, form_values(boss.get(recover).content)).status_code == 302
+    _change(editing, treatment, summary="Beams aimed at the tumour, twice a day.")
+    assert [tag.name for tag in treatment.tags.all()] == ["Local treatment"]

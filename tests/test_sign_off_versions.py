@@ -9,6 +9,7 @@ nothing at all and is not found.
 """
 
 import datetime
+import difflib
 
 import pytest
 from django.contrib import admin
@@ -46,6 +47,21 @@ def _row(item):
         rows = getattr(item, relation.get_accessor_name()).order_by("pk")
         values[relation.get_accessor_name()] = [_row(row) for row in rows]
     return values
+
+
+def differences(before, after):
+    """What changed between two snapshots, field by field: what a failure should say."""
+    found = []
+    for key in sorted(set(before) | set(after), key=str):
+        old, new = before.get(key, {}), after.get(key, {})
+        for name in sorted(set(old) | set(new)):
+            was, now = old.get(name), new.get(name)
+            if was != now and isinstance(was, str) and isinstance(now, str):
+                lines = difflib.ndiff(was.splitlines(), now.splitlines())
+                found.append((key, name, [line for line in lines if line[:1] in "+-"]))
+            elif was != now:
+                found.append((key, name, was, now))
+    return found
 
 
 def published_medical_content():
@@ -147,9 +163,11 @@ def test_no_version_posted_to_any_admin_changes_published_medical_content(attack
     shown = client.get(url)
     posted = client.post(url, form_values(shown.content) if shown.status_code == 200 else {})
 
-    assert published_medical_content() == medical_before, f"{who} changed published medical content via {url}"
+    changed = differences(medical_before, published_medical_content())
+    assert not changed, f"{who} changed published medical content via {url}: {changed}"
     own = version.content_type == ContentType.objects.get_by_natural_key(app_label, model_name)
     if not own:
         assert {shown.status_code, posted.status_code} <= {403, 404}, url
-        assert every_versioned_row() == everything_before, f"a foreign version changed something via {url}"
+        changed = differences(everything_before, every_versioned_row())
+        assert not changed, f"a foreign version changed something via {url}: {changed}"
     assert UNREVIEWED not in Client().get("/treatments/").content.decode()

@@ -436,7 +436,11 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
 
 
 def _rows_text(tags, points):
-    return "\n".join([*tags, *points])
+    """
+    The tags' and points' text a search reads, in one order whichever path wrote them (a form gives
+    its own order, the database another): the same page always has the same search text.
+    """
+    return "\n".join([*sorted(tags, key=str.casefold), *sorted(points, key=str.casefold)])
 
 
 def refresh_search_rows(treatment_pks):
