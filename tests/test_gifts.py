@@ -5,6 +5,7 @@ library's own code (WebhookSignature.generate_signature_header), as Stripe
 signs it.
 """
 
+import datetime
 import json
 import logging
 import threading
@@ -577,3 +578,47 @@ def test_counting_a_gift_costs_the_same_queries_however_many_came_before(
     # The transaction and the event's row, the campaign, the gift in its own savepoint, the event's outcome.
     with django_assert_num_queries(8):
         assert post(client, gift_event(stripe_campaign)).json()["outcome"] == "gift counted"
+
+
+# What the pages read back ---------------------------------------------------------------
+
+
+STORED = {
+    # What the old code let in, or what another program might write: the pages must still render.
+    "an amount wider than its field": {"amount": Decimal("999999999999.999")},
+    "an amount beyond what SQLite's numbers hold": {"amount": Decimal("1e400")},
+    "a gift in the year 1": {"given_at": datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)},
+    "a gift in the year 9999": {"given_at": datetime.datetime(9999, 12, 31, 23, 59, tzinfo=datetime.UTC)},
+}
+
+
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Pacific/Kiritimati"])
+@pytest.mark.parametrize("stored", list(STORED))
+def test_the_campaigns_admin_pages_render_whatever_a_stored_gift_holds(
+    client, admin_client, stripe_campaign, settings, zone, stored
+):
+    if "amount" in STORED[stored] and connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL refuses to store an amount wider than numeric(14, 3)")
+    settings.TIME_ZONE = zone
+    add_gifts(stripe_campaign, 2)
+    Gift.objects.filter(pk=Gift.objects.first().pk).update(**STORED[stored])
+    url = f"/admin/donations/campaign/{stripe_campaign.pk}/"
+    for page in ["change/", "delete/", "history/"]:
+        assert admin_client.get(url + page).status_code == 200, page
+    for listing in ["gift", "refund", "providerevent", "campaign"]:
+        assert admin_client.get(f"/admin/donations/{listing}/").status_code == 200, listing
+    assert client.get(stripe_campaign.get_absolute_url()).status_code == 200
+    # Staff can still correct the campaign: delete its offline gifts from its page.
+    data = form_values(admin_client.get(url + "change/").content.decode())
+    data.update({f"offline_gifts-{number}-DELETE": "on" for number in range(int(data["offline_gifts-TOTAL_FORMS"]))})
+    assert admin_client.post(url + "change/", data).status_code == 302
+    assert not stripe_campaign.offline_gifts.exists()
+
+
+def test_totals_wider_than_one_amount_still_render(client, admin_client, stripe_campaign):
+    add_gifts(stripe_campaign, 12)
+    Gift.objects.update(amount=Decimal("99999999999.999"))
+    assert admin_client.get(f"/admin/donations/campaign/{stripe_campaign.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/donations/campaign/").status_code == 200
+    summary = soup_of(client.get(stripe_campaign.get_absolute_url())).select_one(".progress__summary").get_text()
+    assert summary.startswith("$1,2")
