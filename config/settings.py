@@ -358,6 +358,15 @@ MARKDOWNX_IMAGE_MAX_SIZE = {"size": (1600, 1600), "quality": 85}
 # The largest single gift the donate button passes on to a provider.
 RIBBON_MAX_DONATION = env_number("RIBBON_MAX_DONATION", 100000, minimum=1)
 
+# The most one payment a provider reports (its webhook, or a row of its export) can be, in the campaign's
+# currency: ten times Stripe's ceiling for one card payment in dollars, pounds or euros (999,999.99), so
+# no real gift is refused, while a slip of the keyboard or a forged row cannot put a fortune on a public
+# page. A campaign counted in a currency of small units (rupiah, dong) raises it. It stays below what an
+# amount can hold (14 digits, 3 of them decimals).
+RIBBON_MAX_GIFT = env_number("RIBBON_MAX_GIFT", 10_000_000, minimum=1)
+if RIBBON_MAX_GIFT >= 10**11:
+    raise ImproperlyConfigured(f"RIBBON_MAX_GIFT must be less than 100,000,000,000 (got {RIBBON_MAX_GIFT}).")
+
 # The signing secrets of Stripe's webhook endpoint (whsec_…), comma-separated while one is rolled
 # over to the next; without one, /donate/webhooks/stripe/ answers 503 and Stripe retries.
 STRIPE_WEBHOOK_SECRETS = env_list("STRIPE_WEBHOOK_SECRET", [])

@@ -4,8 +4,9 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import path, reverse
 from django.utils import timezone
@@ -76,6 +77,35 @@ class OfflineGiftInline(CampaignRowInline):
     fields = ["received_on", "amount", "donors", "description"]
     extra = 0
     verbose_name_plural = "offline gifts and corrections"
+
+
+def _when(moment, format_string="j M Y H:i"):
+    """
+    A moment in the site's time zone, or in UTC (said so) where that zone
+    cannot hold it: a gift stored before dates were checked may be dated the
+    year 1, which is the year 0 west of UTC.
+    """
+    try:
+        return date_format(timezone.localtime(moment), format_string)
+    except OverflowError:
+        return f"{date_format(moment, format_string)} UTC"
+
+
+class LocalDatesChangeList(ChangeList):
+    """
+    A list whose date drill-down is left out when the oldest or newest moment
+    has no date in the site's time zone (see _when): Django's drill-down
+    turns both into local dates and would fail on the page.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.date_hierarchy:
+            span = self.queryset.aggregate(first=Min(self.date_hierarchy), last=Max(self.date_hierarchy))
+            try:
+                [timezone.localtime(moment) for moment in span.values() if moment is not None]
+            except OverflowError:
+                self.date_hierarchy = None
 
 
 def _table(caption, headers, rows, empty):
@@ -222,9 +252,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
             obj.donor_count,
             obj.count_gifts,
             obj.count_offline_donors,
-            f"Last updated {date_format(timezone.localtime(updated), 'j F Y, H:i')}."
-            if updated
-            else "No gift recorded yet.",
+            f"Last updated {_when(updated, 'j F Y, H:i')}." if updated else "No gift recorded yet.",
         )
 
     @admin.display(description="Confirmed gifts")
@@ -241,7 +269,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
                 ["Given", "Amount", "Kind", "Provider", "From page"],
                 [
                     (
-                        date_format(timezone.localtime(gift.given_at), "j M Y H:i"),
+                        _when(gift.given_at),
                         format_money(gift.amount, gift.currency),
                         gift.get_frequency_display(),
                         gift.get_provider_display(),
@@ -269,7 +297,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
                 ["When", "Amount", "Kind", "Of the gift"],
                 [
                     (
-                        date_format(timezone.localtime(refund.refunded_at), "j M Y H:i"),
+                        _when(refund.refunded_at),
                         format_money(refund.amount, refund.gift.currency),
                         refund.get_kind_display(),
                         format_money(refund.gift.amount, refund.gift.currency),
@@ -283,7 +311,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
                 ["Received", "Event", "What happened"],
                 [
                     (
-                        date_format(timezone.localtime(event.received_at), "j M Y H:i"),
+                        _when(event.received_at),
                         event.event_type,
                         event.reason,
                     )
@@ -349,11 +377,18 @@ class DonateClickAdmin(ReadOnlyAdmin):
 class GiftAdmin(ReadOnlyAdmin):
     """Read-only: a gift is what the provider confirmed. A correction is an offline gift on the campaign."""
 
-    list_display = ["given_at", "campaign", "amount_display", "frequency", "provider", "source", "from_page"]
+    list_display = ["given", "campaign", "amount_display", "frequency", "provider", "source", "from_page"]
     list_filter = ["provider", "source", "frequency", "campaign"]
     list_select_related = ["campaign", "click"]
     search_fields = ["transaction_id", "payment_id", "event_id"]
     date_hierarchy = "given_at"
+
+    def get_changelist(self, request, **kwargs):
+        return LocalDatesChangeList
+
+    @admin.display(description="Given at", ordering="given_at")
+    def given(self, obj):
+        return _when(obj.given_at)
 
     @admin.display(description="Amount", ordering="amount")
     def amount_display(self, obj):
@@ -366,10 +401,14 @@ class GiftAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["refunded_at", "gift", "kind", "amount_display", "provider"]
+    list_display = ["refunded", "gift", "kind", "amount_display", "provider"]
     list_filter = ["kind", "provider"]
     list_select_related = ["gift__campaign"]
     search_fields = ["reference", "gift__transaction_id", "gift__payment_id"]
+
+    @admin.display(description="Refunded at", ordering="refunded_at")
+    def refunded(self, obj):
+        return _when(obj.refunded_at)
 
     @admin.display(description="Amount", ordering="amount")
     def amount_display(self, obj):

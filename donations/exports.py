@@ -5,9 +5,16 @@ Stripe tells Ribbon of each gift as it happens; the other providers Ribbon
 sends donors to offer an export instead, which staff download and import
 here (the campaign's admin page, or `manage.py import_gifts`). A file is
 imported whole or not at all: every row is read and checked first, and a
-bad row is reported by its line with nothing written. Rows are matched by
-the provider's transaction id, so importing the same export again, or a
-later export that overlaps it, adds only what is new.
+bad row is reported by its line with nothing written. A row is bad if it
+cannot be read, or if a value it holds is one its gift or refund could not
+have (donations.models.record_problems: the same checks as Stripe's
+webhook): an amount beyond one payment, an id longer than its column, a
+date before the provider existed or in the future. Rows are matched by the
+provider's transaction id, so importing the same export again, or a later
+export that overlaps it, adds only what is new. A refund of a gift that
+counts towards another campaign takes nothing off it: it is held for staff
+(a ProviderEvent on the campaign being imported into), as the webhook holds
+what it cannot count.
 
 Only the columns below are read. Exports also carry the donor's name,
 e-mail and address; those columns are never read, stored or echoed back.
@@ -25,12 +32,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
 from core.page_cache import invalidate
+from core.text import format_money
 
-from .models import ZERO, Gift, Refund
+from .models import ZERO, Campaign, Gift, ProviderEvent, Refund, record_problems
 from .providers import MONTHLY, ONE_TIME
 
 MAX_BYTES = 20 * 1024 * 1024  # a year of a busy charity's gifts is a few MB
@@ -69,6 +78,7 @@ class Row:
     refund_of: str = ""  # for a refund row: the gift's transaction id
     dispute: bool = False
     why: str = ""  # for a skipped row
+    gift: Gift | None = None  # for a gift row: the gift it adds, its values checked (_cannot_hold)
 
 
 class Cells:
@@ -284,6 +294,54 @@ def decode(data):
         return data.decode("cp1252", errors="replace")
 
 
+def _refunded_reference(row):
+    """The reference of the refund a gift row's "refunded so far" makes: one per total the export gives."""
+    return f"{row.transaction_id}:refunded:{row.refunded}"
+
+
+def _shown(value):
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    text = str(value)
+    return f"{text[:40]}…" if len(text) > 40 else text
+
+
+def _cannot_hold(row, provider):
+    """
+    What is wrong with the values of `row`, by the checks of the gift or
+    refund it would write: each "the <column> “<value>” cannot be counted. <why>".
+    """
+    checks = []
+    if row.kind == "gift":
+        row.gift = Gift(
+            provider=provider, transaction_id=row.transaction_id, amount=row.amount, currency=row.currency,
+            frequency=row.frequency, given_at=row.when, source=Gift.Source.IMPORT,
+        )  # fmt: skip
+        checks.append((row.gift, {"transaction_id": "transaction id", "amount": "amount", "given_at": "date"}))
+        if row.refunded > 0:
+            refund = Refund(
+                provider=provider, reference=_refunded_reference(row), amount=row.refunded, refunded_at=row.when
+            )
+            checks.append(
+                (refund, {"reference": "refund's reference", "amount": "amount refunded", "refunded_at": "date"})
+            )
+    elif row.kind == "refund":
+        refund = Refund(provider=provider, reference=row.transaction_id, amount=row.amount, refunded_at=row.when)
+        checks.append((refund, {"reference": "transaction id", "amount": "amount", "refunded_at": "date"}))
+    problems = []
+    for record, labels in checks:
+        for name, message in record_problems(record, fields=labels):
+            label = labels.get(name, record._meta.get_field(name).verbose_name)
+            problems.append(f"the {label} “{_shown(getattr(record, name))}” cannot be counted. {message.rstrip('.')}")
+    if row.refund_of:
+        try:
+            Gift._meta.get_field("transaction_id").clean(row.refund_of, None)
+        except ValidationError as error:
+            why = error.messages[0].rstrip(".")
+            problems.append(f"the payment it returns, “{_shown(row.refund_of)}”, cannot be counted. {why}")
+    return list(dict.fromkeys(problems))  # a gift row's date is its refund's too: said once
+
+
 def read_export(text, provider):
     """Every row of the export as a Row; ExportError listing each bad line if any row is bad."""
     export = FORMATS[provider]
@@ -306,9 +364,12 @@ def read_export(text, provider):
                     problems.append((reader.line_num, "this line has more cells than the header names"))
                 continue  # a blank line
             try:
-                rows.append(export.read(export, Cells(raw, reader.line_num)))
+                row = export.read(export, Cells(raw, reader.line_num))
             except _RowProblem as problem:
                 problems.append((reader.line_num, str(problem)))
+                continue
+            problems.extend((reader.line_num, problem) for problem in _cannot_hold(row, provider))
+            rows.append(row)
     except csv.Error as error:
         problems.append((reader.line_num, f"this line is not CSV ({error})"))
     if problems:
@@ -364,10 +425,8 @@ def import_export(campaign, provider, data):
             elif row.transaction_id in known or row.transaction_id in new_gifts:
                 report.already += 1
             else:
-                new_gifts[row.transaction_id] = Gift(
-                    campaign=campaign, provider=provider, transaction_id=row.transaction_id, amount=row.amount,
-                    currency=row.currency, frequency=row.frequency, given_at=row.when, source=Gift.Source.IMPORT,
-                )  # fmt: skip
+                row.gift.campaign = campaign
+                new_gifts[row.transaction_id] = row.gift
         created = Gift.objects.bulk_create(new_gifts.values())
         report.gifts = len(created)
         report.amount = sum((gift.amount for gift in created), ZERO)
@@ -391,7 +450,7 @@ def _add_refunds(campaign, provider, rows, gifts, report):
     existing = set(
         Refund.objects.filter(provider=provider, gift__in=list(refunded)).values_list("reference", flat=True)
     )
-    refunds = []
+    refunds, held = [], []
     for row in rows:
         if row.currency != campaign.currency or not (row.kind == "refund" or row.refunded > 0):
             continue
@@ -405,10 +464,14 @@ def _add_refunds(campaign, provider, rows, gifts, report):
             if gift is None:
                 continue  # the gift itself was not counted (its amount was 0)
             # The export gives the total refunded so far: count what is new since the last import.
-            reference = f"{row.transaction_id}:refunded:{row.refunded}"
+            reference = _refunded_reference(row)
             asked = row.refunded - refunded.get(gift.pk, ZERO)
         if reference in existing:
             report.already += 1
+            continue
+        if gift.campaign_id != campaign.pk:
+            # Money returned from another campaign's gift is that campaign's business: a person decides.
+            held.append((row, gift, reference, row.amount if row.kind == "refund" else row.refunded))
             continue
         amount = min(asked, gift.amount - refunded.get(gift.pk, ZERO))
         if amount <= 0:
@@ -419,4 +482,44 @@ def _add_refunds(campaign, provider, rows, gifts, report):
             gift=gift, provider=provider, reference=reference, amount=amount, refunded_at=row.when,
             kind=Refund.Kind.DISPUTE_LOST if row.dispute else Refund.Kind.REFUND,
         ))  # fmt: skip
+    if held:
+        _hold_for_staff(campaign, provider, held, report)
     return len(Refund.objects.bulk_create(refunds))
+
+
+HELD_REFUND = "imported refund"
+REASON_LENGTH = ProviderEvent._meta.get_field("reason").max_length
+
+
+def _hold_for_staff(campaign, provider, held, report):
+    """
+    Keep each refund of another campaign's gift for staff, once however often
+    the export is imported: a ProviderEvent held on the campaign imported into,
+    which its admin page lists until someone ticks it dealt with.
+    """
+    others = {gift.campaign_id for _, gift, _, _ in held}
+    titles = dict(Campaign.objects.filter(pk__in=others).values_list("pk", "title"))
+    already = set(
+        ProviderEvent.objects.filter(
+            provider=provider, event_id__in=[reference for _, _, reference, _ in held]
+        ).values_list("event_id", flat=True)
+    )
+    name = FORMATS[provider].name
+    events = []
+    for row, gift, reference, amount in held:
+        money, title = format_money(amount, row.currency), titles[gift.campaign_id]
+        payment = _shown(gift.transaction_id)
+        where = f"which counts towards “{title}”: held for staff, nothing taken off"
+        report.skipped.append((row.line, f"it returns {money} of payment {payment}, {where}"))
+        if reference in already:
+            continue
+        already.add(reference)
+        reason = (
+            f"Line {row.line} of a {name} export returns {money} of payment {payment}, which counts towards "
+            f"“{title}”, not this campaign: nothing was taken off. If it is that campaign's, import it there."
+        )
+        events.append(ProviderEvent(
+            provider=provider, event_id=reference, event_type=HELD_REFUND, outcome=ProviderEvent.Outcome.HELD,
+            reason=reason[:REASON_LENGTH], campaign=campaign, gift=gift, amount=amount, currency=row.currency,
+        ))  # fmt: skip
+    ProviderEvent.objects.bulk_create(events)

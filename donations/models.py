@@ -11,19 +11,22 @@ when. Nothing about a donor is stored.
 """
 
 import datetime
+import decimal
 import secrets
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 import reversion
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Count, DecimalField, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder, renders_quickly
@@ -31,13 +34,91 @@ from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, R
 from core.site import slug_url
 from core.text import format_money
 
-from .providers import MONTHLY, ONE_TIME, PROVIDERS, provider_for, validate_donate_url
+from .providers import MONTHLY, ONE_TIME, PROVIDERS, PROVIDERS_BY_KEY, provider_for, validate_donate_url
 
 # Amounts of money: up to 3 decimal places, for the currencies that have them (KWD, BHD …).
 MONEY = {"max_digits": 14, "decimal_places": 3}
 ZERO = Decimal("0")
 # The database's rule that one campaign at most is featured (Campaign.save() keeps it).
 ONE_FEATURED = "campaign_only_one_featured"
+# A provider's clock, or a date-only export read at midnight UTC, may run up to a day ahead of ours.
+CLOCKS_AHEAD = datetime.timedelta(days=1)
+
+
+class MoneyField(models.DecimalField):
+    """
+    An amount of money, checked on its way in by its validators like any
+    DecimalField, and read back whatever the database holds. SQLite does not
+    enforce max_digits, and Django's SQLite reader rounds each value within
+    max_digits, raising InvalidOperation for a wider one: a single such row
+    (written by an older release, or by hand) made every page that lists it,
+    and the deletion of anything that protects it, a server error. This
+    field reads such a value whole, and one beyond any number (an infinity
+    SQLite kept) as NaN, so that staff can see it and correct it.
+    """
+
+    @cached_property
+    def context(self):
+        # Wide enough for the largest number SQLite stores (about 1.8e308, to 3 places); no trap raises.
+        return decimal.Context(prec=400, traps=[])
+
+    def to_python(self, value):
+        if isinstance(value, float):  # as DecimalField reads a float: to max_digits, not to 400 digits
+            value = decimal.Context(prec=self.max_digits).create_decimal_from_float(value)
+        return super().to_python(value)
+
+
+def validate_gift_amount(value):
+    """No more than one payment can believably bring (RIBBON_MAX_GIFT): a larger one is a mistake or a forgery."""
+    limit = settings.RIBBON_MAX_GIFT
+    if value is not None and value > limit:
+        raise ValidationError(
+            "One payment of more than %(limit)s is not believable as a gift (RIBBON_MAX_GIFT); "
+            "count a larger gift as an offline gift.",
+            code="max_gift",
+            params={"limit": f"{limit:,}"},
+        )
+
+
+def provider_moment_problem(moment, provider):
+    """
+    Why `provider` cannot have reported a payment at `moment`, or "": before
+    the provider existed or after tomorrow. This also keeps out moments that
+    a database or Python cannot hold (the year 1 at +14:00 is the year 0 in
+    UTC), which are centuries from either bound.
+    """
+    found = PROVIDERS_BY_KEY.get(provider)
+    if not isinstance(moment, datetime.datetime) or found is None:
+        return ""  # no moment, or no provider: the fields' own checks say so
+    if timezone.is_naive(moment):
+        return "It has no time zone"
+    if moment < datetime.datetime(found.founded, 1, 1, tzinfo=datetime.UTC):
+        return f"{found.name} took no payment before {found.founded}"
+    if moment > timezone.now() + CLOCKS_AHEAD:
+        return "It is in the future"
+    return ""
+
+
+def record_problems(record, fields=None):
+    """
+    (field name, message) for each value of a gift, refund or provider event
+    about to be written that its model refuses, by the model's own checks
+    (Model.full_clean): every path that writes one asks here. Relations,
+    uniqueness and constraints are left to the database, which enforces
+    them anyway, where checking them here would cost a query a row. `fields`,
+    if given, are the only ones checked (those whose values came from outside:
+    an import checks hundreds of thousands of rows).
+    """
+    exclude = [
+        field.name
+        for field in record._meta.concrete_fields
+        if field.is_relation or (fields is not None and field.name not in fields)
+    ]
+    try:
+        record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        return [(name, messages[0]) for name, messages in error.message_dict.items()]
+    return []
 
 
 class CampaignQuerySet(PublishableQuerySet):
@@ -68,7 +149,7 @@ def _per_campaign(model, campaign_path, aggregate, default=None, output_field=No
 
 def total_expressions():
     """What a campaign's progress is made of (the models are defined below; this runs at query time)."""
-    money, count = DecimalField(**MONEY), IntegerField()
+    money, count = MoneyField(**MONEY), IntegerField()
     return {
         "total_gifts": _per_campaign(Gift, "campaign", Sum("amount"), ZERO, money),
         "total_refunds": _per_campaign(Refund, "gift__campaign", Sum("amount"), ZERO, money),
@@ -234,8 +315,13 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
 
     @property
     def raised(self):
-        """Offline gifts plus confirmed gifts, less refunds: never below zero."""
-        return max(self.load_totals().total_raised or ZERO, ZERO)
+        """
+        Offline gifts plus confirmed gifts, less refunds: never below zero. A
+        sum that is no number (an infinite amount SQLite kept) shows as zero;
+        the campaign's admin page lists the amount that made it.
+        """
+        total = self.load_totals().total_raised or ZERO
+        return max(total, ZERO) if total.is_finite() else ZERO
 
     @property
     def donor_count(self):
@@ -364,7 +450,7 @@ class OfflineGift(models.Model):
     received_on = models.DateField(
         default=timezone.localdate, help_text="The day the money arrived (or the day of the correction)."
     )
-    amount = models.DecimalField(
+    amount = MoneyField(
         **MONEY,
         help_text=(
             "In the campaign's currency. A negative amount corrects the total downwards, e.g. a gift counted twice."
@@ -470,7 +556,9 @@ class Gift(models.Model):
     event_id = models.CharField(
         max_length=255, blank=True, help_text="The provider's id for the notification that reported the gift."
     )
-    amount = models.DecimalField(**MONEY, help_text="The amount given, in the currency below.")
+    amount = MoneyField(
+        **MONEY, validators=[validate_gift_amount], help_text="The amount given, in the currency below."
+    )
     currency = models.CharField(max_length=3, help_text="Three-letter currency code (ISO 4217).")
     frequency = models.CharField(
         max_length=10, choices=DonateClick.Frequency.choices, help_text="One-time, or the first of a monthly gift."
@@ -498,6 +586,11 @@ class Gift(models.Model):
     def __str__(self):
         return f"{format_money(self.amount, self.currency)} via {self.get_provider_display()}"
 
+    def clean(self):
+        problem = provider_moment_problem(self.given_at, self.provider)
+        if problem:
+            raise ValidationError({"given_at": problem})
+
 
 class Refund(models.Model):
     """Money a provider gave back to the donor (a refund, or a dispute the charity lost)."""
@@ -515,7 +608,9 @@ class Refund(models.Model):
         help_text="The provider's id for this refund (Stripe: the event or dispute). Counted once per id.",
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REFUND, help_text="Why it was returned.")
-    amount = models.DecimalField(**MONEY, help_text="The amount returned, in the gift's currency.")
+    amount = MoneyField(
+        **MONEY, validators=[validate_gift_amount], help_text="The amount returned, in the gift's currency."
+    )
     refunded_at = models.DateTimeField(help_text="When the provider returned it.")
     recorded_at = models.DateTimeField(default=timezone.now, help_text="When Ribbon counted it.")
 
@@ -529,13 +624,21 @@ class Refund(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} of {format_money(self.amount, self.gift.currency)}"
 
+    def clean(self):
+        problem = provider_moment_problem(self.refunded_at, self.provider)
+        if problem:
+            raise ValidationError({"refunded_at": problem})
+
 
 class ProviderEvent(models.Model):
     """
     A signed notification from a payment provider that Ribbon acted on, or
     kept for staff: the record that makes a second delivery count once, and
-    the list of what needs a person (a dispute, a gift for no campaign).
-    Only ids, amounts and reasons; never the event's body, which names the donor.
+    the list of what needs a person (a dispute, a gift for no campaign, a
+    value no gift can have). A refund row of an imported export that returns
+    another campaign's gift is kept here too, under the campaign it was
+    imported into. Only ids, amounts and reasons; never the event's body,
+    which names the donor.
     """
 
     # Not shown on public pages: recording one must not empty the page cache (the gift it counts does).
@@ -572,7 +675,9 @@ class ProviderEvent(models.Model):
     reference = models.CharField(
         max_length=255, blank=True, help_text="The reference the provider sent back (client_reference_id), if any."
     )
-    amount = models.DecimalField(**MONEY, null=True, blank=True, help_text="The amount it names.")
+    amount = MoneyField(
+        **MONEY, null=True, blank=True, validators=[validate_gift_amount], help_text="The amount it names."
+    )
     currency = models.CharField(max_length=3, blank=True, help_text="The currency it names.")
     received_at = models.DateTimeField(default=timezone.now, db_index=True, help_text="When Ribbon received it.")
     dealt_with = models.BooleanField(
@@ -596,10 +701,18 @@ class DayActivity:
     amount: Decimal
 
 
-def _per_day(rows, time_field, first, **aggregates):
+def _start_of(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _per_day(rows, time_field, first, last, **aggregates):
+    # Between two moments, not by each row's date: only the rows shown are turned into local dates, so
+    # a moment no local date can hold (the year 1 west of UTC, stored before dates were checked) is never
+    # converted, and the index on the moment serves the filter.
+    since, until = _start_of(first), _start_of(last + datetime.timedelta(days=1))
     return {
         row["day"]: row
-        for row in rows.filter(**{f"{time_field}__date__gte": first})
+        for row in rows.filter(**{f"{time_field}__gte": since, f"{time_field}__lt": until})
         .order_by()
         .annotate(day=TruncDate(time_field))
         .values("day")
@@ -614,8 +727,8 @@ def activity_per_day(campaign, days=30, today=None):
     """
     today = today or timezone.localdate()
     first = today - datetime.timedelta(days=days - 1)
-    clicks = _per_day(campaign.clicks.all(), "created_at", first, total=Count("id"))
-    gifts = _per_day(campaign.gifts.all(), "given_at", first, total=Count("id"), amount=Sum("amount"))
+    clicks = _per_day(campaign.clicks.all(), "created_at", first, today, total=Count("id"))
+    gifts = _per_day(campaign.gifts.all(), "given_at", first, today, total=Count("id"), amount=Sum("amount"))
     shown = [first + datetime.timedelta(days=offset) for offset in range(days)]
     return [
         DayActivity(

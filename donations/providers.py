@@ -74,6 +74,9 @@ class Provider:
     fragments: tuple = ()
     # Hosts of the provider's own that its link may send the donor on to before the payment page.
     onward_hosts: tuple = ()
+    # No payment it reports can be older than the provider (the year it was founded, or the year before
+    # where sources differ): an earlier date in its webhook or export is a mistake, not a gift.
+    founded: int = 1998
 
     def parameters_for(self, campaign, gift):
         return self.gift_parameters(campaign, gift)
@@ -93,7 +96,7 @@ PROVIDERS = (
     Provider(
         "stripe", "Stripe", ("buy.stripe.com", "donate.stripe.com"), takes_amount=False, takes_frequency=False,
         gift_parameters=lambda campaign, gift: {"client_reference_id": client_reference(campaign, gift)},
-        onward_hosts=("checkout.stripe.com",),
+        onward_hosts=("checkout.stripe.com",), founded=2010,
     ),
     # PayPal's Donate button links (www.paypal.com/donate/?hosted_button_id=…) read
     # the HTML variables of Payments Standard (developer.paypal.com, "HTML variables"):
@@ -103,6 +106,7 @@ PROVIDERS = (
         gift_parameters=lambda campaign, gift: (
             {**_amount(gift), "currency_code": campaign.currency} if gift.amount is not None else {}
         ),
+        founded=1998,
     ),
     # Every.org's Donate Link (docs.every.org/docs/donate-link) is the nonprofit's page
     # with "#donate", its Donate Button (github.com/everydotorg/donate-button) links
@@ -113,7 +117,7 @@ PROVIDERS = (
         gift_parameters=lambda campaign, gift: {
             **_amount(gift), "frequency": "MONTHLY" if gift.frequency == MONTHLY else "ONCE",
         },
-        fragments=("donate", "/donate"),
+        fragments=("donate", "/donate"), founded=2017,
     ),
     # Givebutter's URL prefill (docs.givebutter.com/widgets/advanced/url-prefill):
     # amount, and frequency=monthly|quarterly|yearly; it has no value for a one-time
@@ -123,6 +127,7 @@ PROVIDERS = (
         gift_parameters=lambda campaign, gift: {
             **_amount(gift), **({"frequency": "monthly"} if gift.frequency == MONTHLY else {}),
         },
+        founded=2015,
     ),
     # Donorbox campaign links (donorbox.org/<campaign>) take amount and
     # default_interval (o: one-time, m: monthly), per Donorbox's help on pre-filling
@@ -132,10 +137,12 @@ PROVIDERS = (
         gift_parameters=lambda campaign, gift: {
             **_amount(gift), "default_interval": "m" if gift.frequency == MONTHLY else "o",
         },
+        founded=2014,
     ),
 )  # fmt: skip
 
 PROVIDERS_BY_HOST = {host: provider for provider in PROVIDERS for host in provider.hosts}
+PROVIDERS_BY_KEY = {provider.key: provider for provider in PROVIDERS}
 
 # Where a donate form may lead, for the Content-Security-Policy's form-action on the pages that have
 # one (donations.views). Browsers apply form-action to every redirect that follows a submission:

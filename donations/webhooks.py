@@ -3,11 +3,16 @@ Stripe's signed notifications: a gift was paid, refunded or disputed.
 
 What the endpoint trusts (SECURITY.md): nothing but a body whose
 `Stripe-Signature` Stripe's own library verifies against one of our
-endpoint secrets, signed within the last five minutes. Anything else is
-refused with a 400 before a row is written. A verified event is then
-handled in one transaction that starts by recording its id: a second
+endpoint secrets, signed within five minutes of our clock (the library
+refuses a signature older than that; this module one dated later). Anything
+else is refused with a 400 before a row is written. A verified event is
+then handled in one transaction that starts by recording its id: a second
 delivery of the same event, even one arriving at the same moment, meets the
-unique constraint and counts nothing.
+unique constraint and counts nothing. A verified event naming a value no
+gift can have (an amount beyond one payment, a time before Stripe existed
+or in the future: the checks of donations.models.record_problems, which the
+importer of exports shares) counts nothing and is held for staff with the
+reason.
 
 What it stores: the provider's ids, the amount, the currency and when. The
 event's body names the donor (customer_details: name, e-mail, address);
@@ -17,19 +22,24 @@ none of it is read, kept or logged.
 import datetime
 import json
 import logging
+import time
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from .models import ZERO, Campaign, DonateClick, Gift, ProviderEvent, Refund
+from .models import ZERO, Campaign, DonateClick, Gift, ProviderEvent, Refund, record_problems
 from .providers import MONTHLY, ONE_TIME, read_client_reference
 
 logger = logging.getLogger(__name__)
 
 PROVIDER = "stripe"
-# Stripe's own default: an event signed longer ago than this is refused as a replay.
+# Stripe's own default: an event signed longer ago than this is refused as a replay, and one signed
+# further ahead of our clock than this as a replay made in advance.
 TOLERANCE_SECONDS = 300
+REASON_LENGTH = ProviderEvent._meta.get_field("reason").max_length
+# What a held event's reason calls the fields of a gift or refund it names.
+LABELS = {"amount": "amount", "given_at": "date", "refunded_at": "date", "transaction_id": "session id"}
 
 # docs.stripe.com/currencies: amounts arrive in the currency's smallest unit. These
 # have none below the unit (¥500 is 500) ...
@@ -64,6 +74,11 @@ def verify(body, signature, secrets):
     else:
         # Stripe's message says which: no signature, a wrong one, or a timestamp too old.
         raise Refused(f"The signature does not verify: {refusal.user_message or refusal}")
+    # The library refuses only a timestamp too far in the past; one too far ahead is a body signed now to
+    # be replayed later, past the window the library allows. Read as the library read it (the first t=).
+    signed_at, _ = stripe.WebhookSignature._get_timestamp_and_signatures(signature, "v1")
+    if signed_at > time.time() + TOLERANCE_SECONDS:
+        raise Refused("The signature does not verify: its timestamp is in the future (more than five minutes).")
     try:
         event = json.loads(text)
     except ValueError:
@@ -103,9 +118,17 @@ def from_minor_units(amount, currency):
 
 
 def _note_amount(record, obj, field):
-    """Keep on the event the amount and currency `obj` names, converted from minor units."""
+    """
+    Keep on the event the amount and currency `obj` names, converted from
+    minor units; hold the event if no payment can be that amount (the event
+    then keeps no amount: it may not fit its column).
+    """
     record.amount = from_minor_units(obj.get(field), obj.get("currency"))
     record.currency = obj["currency"].upper()
+    for name, message in record_problems(record):
+        if name == "amount":
+            record.amount = None
+            raise _Hold(f"The amount cannot be counted. {message}")
 
 
 def _concerns(record, gift):
@@ -118,11 +141,23 @@ def _moment(event):
     created = event.get("created")
     if isinstance(created, bool) or not isinstance(created, int):
         raise Refused("The event has no time.")
-    return datetime.datetime.fromtimestamp(created, tz=datetime.UTC)
+    try:
+        return datetime.datetime.fromtimestamp(created, tz=datetime.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise _Hold(f"The date cannot be counted. The event's time (created {str(created)[:30]}) is no date.") from None
 
 
 class _Hold(Exception):
     """Stop handling: keep the event for staff, with this reason, and count nothing."""
+
+
+def _countable(record):
+    """Hold the event if the gift or refund it would write holds a value no gift can have."""
+    problems = record_problems(record)
+    if problems:
+        name, message = problems[0]
+        raise _Hold(f"The {LABELS.get(name, name.replace('_', ' '))} cannot be counted. {message}")
+    return record
 
 
 # Handlers: each fills in the ProviderEvent it is given and may raise _Hold.
@@ -135,36 +170,37 @@ def _session_paid(event, session, record):
         raise Refused("The Checkout Session has no id.")
     reference = session.get("client_reference_id")
     record.reference = _text(reference) or ""
-    _note_amount(record, session, "amount_total")
     slug, click_reference = read_client_reference(reference)
-    campaign = Campaign.objects.filter(slug=slug).first() if slug else None
+    campaign = record.campaign = Campaign.objects.filter(slug=slug).first() if slug else None
+    _note_amount(record, session, "amount_total")
     if campaign is None:
         raise _Hold(
             f"No campaign has the reference “{record.reference}”." if record.reference else "It names no campaign."
         )
-    record.campaign = campaign
     if record.currency != campaign.currency:
         raise _Hold(f"The gift is in {record.currency}; the campaign counts {campaign.currency}.")
     if record.amount <= 0:
         raise _Hold("No money changed hands (the amount is 0).")
-    click = None
+    gift = _countable(
+        Gift(
+            campaign=campaign,
+            provider=PROVIDER,
+            transaction_id=session_id,
+            payment_id=_id_of(session.get("payment_intent")) or _id_of(session.get("invoice")),
+            event_id=event["id"],
+            amount=record.amount,
+            currency=record.currency,
+            frequency=MONTHLY if session.get("mode") == "subscription" else ONE_TIME,
+            given_at=_moment(event),
+            source=Gift.Source.WEBHOOK,
+        )
+    )
     if click_reference:
-        click = DonateClick.objects.filter(reference=click_reference, campaign=campaign).first()
+        gift.click = DonateClick.objects.filter(reference=click_reference, campaign=campaign).first()
     try:
         with transaction.atomic():
-            record.gift = Gift.objects.create(
-                campaign=campaign,
-                provider=PROVIDER,
-                transaction_id=session_id,
-                payment_id=_id_of(session.get("payment_intent")) or _id_of(session.get("invoice")),
-                event_id=event["id"],
-                amount=record.amount,
-                currency=record.currency,
-                frequency=MONTHLY if session.get("mode") == "subscription" else ONE_TIME,
-                given_at=_moment(event),
-                source=Gift.Source.WEBHOOK,
-                click=click,
-            )
+            gift.save(force_insert=True)
+            record.gift = gift
     except IntegrityError:
         # Another event about the same session (completed, then async_payment_succeeded) came first.
         record.gift = Gift.objects.get(provider=PROVIDER, transaction_id=session_id)
@@ -189,11 +225,12 @@ def _take_back(record, gift, amount, kind, reference, when):
         record.outcome = ProviderEvent.Outcome.ALREADY
         record.reason = "Everything it returns was counted already."
         return
+    refund = _countable(
+        Refund(gift=gift, provider=PROVIDER, reference=reference, kind=kind, amount=amount, refunded_at=when)
+    )
     try:
         with transaction.atomic():
-            Refund.objects.create(
-                gift=gift, provider=PROVIDER, reference=reference, kind=kind, amount=amount, refunded_at=when
-            )
+            refund.save(force_insert=True)
     except IntegrityError:
         record.outcome = ProviderEvent.Outcome.ALREADY
         record.reason = "This was counted already."
@@ -212,17 +249,18 @@ def _attach(record, gift):
 
 def _charge_refunded(event, charge, record):
     """A full or partial refund. Stripe gives the total refunded so far, so a late or repeated event adds nothing."""
-    _note_amount(record, charge, "amount_refunded")
     gift = _gift_paid_by(_id_of(charge.get("payment_intent")))
+    _concerns(record, gift)
+    _note_amount(record, charge, "amount_refunded")
     _attach(record, gift)
     counted = gift.refunds.filter(kind=Refund.Kind.REFUND).aggregate(total=Sum("amount"))["total"] or ZERO
     _take_back(record, gift, record.amount - counted, Refund.Kind.REFUND, event["id"], _moment(event))
 
 
 def _dispute_opened(event, dispute, record):
-    _note_amount(record, dispute, "amount")
     gift = _gift_paid_by(_id_of(dispute.get("payment_intent")))
     _concerns(record, gift)
+    _note_amount(record, dispute, "amount")
     record.outcome = ProviderEvent.Outcome.FLAGGED
     why = _text(dispute.get("reason"), 60).replace("_", " ") or "no reason given"
     record.reason = (
@@ -232,11 +270,11 @@ def _dispute_opened(event, dispute, record):
 
 
 def _dispute_closed(event, dispute, record):
-    _note_amount(record, dispute, "amount")
     status = _text(dispute.get("status"), 40)
     gift = _gift_paid_by(_id_of(dispute.get("payment_intent")))
+    _concerns(record, gift)
+    _note_amount(record, dispute, "amount")
     if status != "lost":
-        _concerns(record, gift)
         record.outcome = ProviderEvent.Outcome.FLAGGED
         record.reason = f"The dispute closed ({status.replace('_', ' ') or 'no status'}): nothing was taken back."
         return
@@ -276,6 +314,7 @@ def handle(event):
                 handler(event, obj, record)
             except _Hold as hold:
                 record.outcome, record.reason = ProviderEvent.Outcome.HELD, str(hold)
+            record.reason = record.reason[:REASON_LENGTH]  # a reason quotes ids, which may be long
             record.save()
     except IntegrityError:
         if ProviderEvent.objects.filter(provider=PROVIDER, event_id=event["id"]).exists():

@@ -269,6 +269,29 @@ def campaign_form(**overrides):
     return data
 
 
+# What is stored ------------------------------------------------------------------------
+
+
+def unreadable_gifts():
+    """
+    (record, errors) for each gift, refund and provider event that does not
+    read back or that its model's own checks refuse: what no path may store.
+    """
+    from django.core.exceptions import ValidationError
+
+    from donations.models import Gift, ProviderEvent, Refund
+
+    found = []
+    for model in (Gift, Refund, ProviderEvent):
+        relations = [field.name for field in model._meta.concrete_fields if field.is_relation]
+        for record in model.objects.all():
+            try:
+                record.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+            except ValidationError as error:
+                found.append((record, error.message_dict))
+    return found
+
+
 # Servers ---------------------------------------------------------------------------
 
 

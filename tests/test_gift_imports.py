@@ -4,6 +4,7 @@ own, with the columns each provider documents, and the donor columns real
 exports carry (which must never be read or kept).
 """
 
+import datetime
 import json
 from decimal import Decimal
 from io import StringIO
@@ -11,10 +12,13 @@ from io import StringIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
 
 from donations.models import Gift, Refund
 
-from .helpers import soup_of
+from .helpers import soup_of, unreadable_gifts
 
 EVERY_ORG = """\
 Charge ID,Donation Date,First Name,Last Name,Email,Amount,Net Amount,Currency,Frequency,Designation
@@ -207,3 +211,244 @@ def test_importing_needs_permission_to_change_the_campaign(client, campaign, dja
     response = client.get(f"/admin/donations/campaign/{campaign.pk}/import-gifts/")
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+# Values no field can hold, or no gift can have ----------------------------------------------
+
+ONE_ROW = "Transaction ID,Amount,Currency,Transacted At\n{id},{amount},USD,{date}\n"
+
+
+def one_row(id="gb_1", amount="50.00", date="2026-11-04 10:00:00"):
+    return ONE_ROW.format(id=id, amount=amount, date=date)
+
+
+def still_readable(client, admin_client, campaign):
+    """The campaign's public and admin pages still work, and show what they showed before."""
+    campaign.forget_totals()
+    assert campaign.raised == Decimal("1000")
+    page = soup_of(client.get(campaign.get_absolute_url())).select_one(".progress__summary").get_text()
+    assert page.startswith("$1,000 raised")
+    assert admin_client.get(f"/admin/donations/campaign/{campaign.pk}/change/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        pytest.param(
+            one_row(amount="999999999999.999"),
+            "the amount “999999999999.999” cannot be counted. One payment of more than 10,000,000",
+            id="15 digits where the field holds 14",
+        ),
+        pytest.param(
+            one_row(amount="50000000"),
+            "the amount “50000000” cannot be counted. One payment of more than 10,000,000",
+            id="more than any one gift",
+        ),
+        pytest.param(
+            one_row(id="g" * 300),
+            f"the transaction id “{'g' * 40}…” cannot be counted. Ensure this value has at most 255 characters",
+            id="a 300-character transaction id",
+        ),
+        pytest.param(
+            one_row(date="0001-01-01T00:00+14:00"),
+            "the date “0001-01-01 00:00:00+14:00” cannot be counted. Givebutter took no payment before 2015",
+            id="a date before the year 1 in UTC",
+        ),
+        pytest.param(
+            one_row(date="9999-12-31T23:59-14:00"),
+            "the date “9999-12-31 23:59:00-14:00” cannot be counted. It is in the future",
+            id="a date after the year 9999 in UTC",
+        ),
+        pytest.param(
+            one_row(date="1990-01-01"),
+            "the date “1990-01-01 00:00:00+00:00” cannot be counted. Givebutter took no payment before 2015",
+            id="before the provider existed",
+        ),
+        pytest.param(
+            one_row(date="2027-12-25"),
+            "the date “2027-12-25 00:00:00+00:00” cannot be counted. It is in the future",
+            id="a date next year",
+        ),
+    ],
+)
+def test_a_value_no_gift_can_have_names_its_line_and_nothing_is_written(
+    client, admin_client, campaign, tmp_path, row, message
+):
+    err = StringIO()
+    path = tmp_path / "export.csv"
+    path.write_text(row)
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_gifts", str(path), provider="givebutter", campaign=campaign.slug, stderr=err)
+    assert err.getvalue().startswith(f"{path}:2: {message}")
+    assert not Gift.objects.exists()
+    still_readable(client, admin_client, campaign)
+
+
+def test_the_admins_import_form_names_each_line_no_gift_can_have(client, admin_client, campaign):
+    rows = (
+        one_row(amount="999999999999.999")
+        + one_row(id="r" * 300).split("\n", 1)[1]
+        + one_row(id="gb_3", date="0001-01-01T00:00+14:00").split("\n", 1)[1]
+    )
+    upload = SimpleUploadedFile("hostile.csv", rows.encode(), content_type="text/csv")
+    url = f"/admin/donations/campaign/{campaign.pk}/import-gifts/"
+    response = admin_client.post(url, {"provider": "givebutter", "export": upload})
+    assert response.status_code == 200
+    problems = [item.get_text() for item in soup_of(response).select(".errornote li")]
+    assert [problem.split(":")[0] for problem in problems] == ["Line 2", "Line 3", "Line 4"]
+    assert "the amount “999999999999.999” cannot be counted" in problems[0]
+    assert "the transaction id" in problems[1]
+    assert "the date “0001-01-01 00:00:00+14:00” cannot be counted" in problems[2]
+    assert not Gift.objects.exists()
+    still_readable(client, admin_client, campaign)
+
+
+def test_a_refund_row_no_refund_can_have_names_its_line(client, admin_client, campaign, tmp_path):
+    header, gift, *_ = PAYPAL.splitlines()
+    refund = (
+        '"11/12/2026","16:00:00","PST","Hal Private","Payment Refund","Completed","USD","-60.00","2.09","-57.91",'
+        f'"hal@example.org","{"R" * 300}","PP-1001"'
+    )
+    late = gift.replace("11/10/2026", "11/10/2031").replace("PP-1001", "PP-1009")
+    err = StringIO()
+    path = tmp_path / "paypal.csv"
+    path.write_text("\n".join([header, gift, refund, late]) + "\n")
+    with pytest.raises(CommandError):
+        call_command("import_gifts", str(path), provider="paypal", campaign=campaign.slug, stderr=err)
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith(f"{path}:3: the transaction id “{'R' * 40}…” cannot be counted")
+    assert lines[1] == f"{path}:4: the date “2031-11-10 09:30:00-08:00” cannot be counted. It is in the future."
+    assert not Gift.objects.exists()
+    still_readable(client, admin_client, campaign)
+
+
+# A refund takes money only from the campaign being imported ------------------------------------
+
+
+def test_a_refund_imported_into_another_campaign_is_held_for_staff(client, admin_client, make_campaign):
+    from donations.models import ProviderEvent
+
+    first = make_campaign("First appeal", donate_url="https://www.paypal.com/donate/?hosted_button_id=A1")
+    second = make_campaign("Second appeal", donate_url="https://www.paypal.com/donate/?hosted_button_id=B2")
+    header, gift, _monthly, refund, *_ = PAYPAL.splitlines()
+    bigger = gift.replace('"60.00","-2.39","57.61"', '"500.00","-9.00","491.00"')
+    refund = refund.replace('"-60.00","2.09","-57.91"', '"-500.00","9.00","-491.00"')
+
+    def upload(campaign, *rows):
+        export = SimpleUploadedFile("paypal.csv", "\n".join([header, *rows]).encode(), content_type="text/csv")
+        url = f"/admin/donations/campaign/{campaign.pk}/import-gifts/"
+        response = admin_client.post(url, {"provider": "paypal", "export": export}, follow=True)
+        return [message.message for message in response.context["messages"]]
+
+    assert upload(first, bigger)[0].startswith("paypal.csv: 1 gift(s) added ($500)")
+    messages = upload(second, refund)
+    assert messages[0].startswith("paypal.csv: 0 gift(s) added ($0), 0 refund(s) added")
+    assert messages[1] == (
+        "line 2: not counted: it returns $500 of payment PP-1001, which counts towards “First appeal”: "
+        "held for staff, nothing taken off"
+    )
+    assert not Refund.objects.exists()
+    first.forget_totals()
+    assert first.raised == Decimal("12500") + Decimal("500")
+    summary = soup_of(client.get(first.get_absolute_url())).select_one(".progress__summary").get_text()
+    assert summary.startswith("$13,000 raised")
+
+    held = ProviderEvent.objects.get()
+    assert (held.outcome, held.campaign, held.gift.campaign, held.amount) == ("held", second, first, Decimal("500"))
+    page = soup_of(admin_client.get(f"/admin/donations/campaign/{second.pk}/change/"))
+    flagged = page.select_one(".field-refunds_and_flags").get_text()
+    assert "Line 2 of a PayPal export returns $500 of payment PP-1001" in flagged
+    assert "“First appeal”" in flagged
+    # Importing the same file again holds it once.
+    assert upload(second, refund)[1].startswith("line 2: not counted: it returns $500 of payment PP-1001")
+    assert ProviderEvent.objects.count() == 1
+
+
+def test_a_gift_rows_refund_of_another_campaigns_gift_is_held_too(admin_client, make_campaign, tmp_path):
+    from donations.models import ProviderEvent
+
+    first = make_campaign("First appeal", donate_url="https://donorbox.org/first")
+    second = make_campaign("Second appeal", donate_url="https://donorbox.org/second")
+    run("donorbox", DONORBOX.replace("true,paid,10.0", "true,paid,0.0"), first, tmp_path)
+    out, _ = run("donorbox", DONORBOX, second, tmp_path)
+    assert "0 gift(s) added" in out
+    assert "0 refund(s) added" in out
+    assert "line 3: not counted: it returns $10 of payment db_2, which counts towards “First appeal”" in out
+    assert not Refund.objects.exists()
+    first.forget_totals()
+    assert first.raised == Decimal("12500") + Decimal("115")
+    assert ProviderEvent.objects.get().campaign == second
+
+
+# Whatever a row holds ---------------------------------------------------------------------
+
+ZONES = [datetime.UTC, *(datetime.timezone(datetime.timedelta(hours=hours)) for hours in (14, -14))]
+COUNTABLE = {
+    "id": st.from_regex(r"\A[A-Za-z0-9_-]{1,40}\Z"),
+    "amount": st.decimals(min_value=Decimal("0.001"), max_value=Decimal("20000000"), places=3).map(str),
+    "moment": st.datetimes(
+        datetime.datetime(2014, 1, 1), datetime.datetime(2026, 12, 1), timezones=st.sampled_from(ZONES)
+    ).map(lambda moment: moment.isoformat()),
+}
+ANYTHING = {
+    "id": st.one_of(st.text(min_size=1, max_size=300), st.sampled_from(["PP-1001", "db_1", "x" * 255, "x" * 256])),
+    "amount": st.one_of(
+        st.from_regex(r"\A-?\d{1,15}(\.\d{1,4})?\Z"),
+        st.decimals(allow_nan=False, allow_infinity=False).map(str),
+        st.sampled_from(["999999999999.999", "99999999999.999", "10000000", "10000000.001", "0", "-0.001", "1e9"]),
+        st.text(max_size=20),
+    ),
+    "moment": st.one_of(
+        st.datetimes(timezones=st.sampled_from(ZONES)).map(lambda moment: moment.isoformat()),
+        st.datetimes().map(lambda moment: moment.strftime("%m/%d/%Y %H:%M:%S") if moment.year >= 1000 else "1/1/1"),
+        st.sampled_from(["0001-01-01T00:00+14:00", "9999-12-31T23:59-14:00", "1990-01-01", "2026-11-04 10:00:00"]),
+        st.text(max_size=30),
+    ),
+}
+
+
+def row_of(kinds):
+    """(id, amount, moment, amount refunded, payment it returns), each value of one of `kinds`."""
+    fields = [(kinds, "id"), (kinds, "amount"), (kinds, "moment"), (kinds, "amount"), (kinds, "id")]
+    return st.tuples(*(st.one_of(*(kind[name] for kind in chosen)) for chosen, name in fields))
+
+
+# Half the rows are ones a gift can have, so that some files are imported and what they stored read back.
+ROWS = st.lists(st.one_of(row_of([COUNTABLE]), row_of([COUNTABLE, ANYTHING])), min_size=1, max_size=3)
+
+
+def csv_line(*cells):
+    return ",".join('"' + str(cell).replace('"', '""') + '"' for cell in cells)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    provider=st.sampled_from(["paypal", "donorbox"]),
+    rows=ROWS,
+)
+@example(provider="donorbox", rows=[("db_1", "999999999999.999", "2026-11-04", "0", "")])
+@example(provider="paypal", rows=[("PP-1", "-5", "0001-01-01T00:00+14:00", "0", "PP-0" * 80)])
+def test_whatever_a_row_holds_the_import_form_answers_and_stores_only_what_reads_back(
+    admin_client, campaign, provider, rows
+):
+    if provider == "paypal":
+        lines = ['"Date","Time","TimeZone","Type","Status","Currency","Gross","Transaction ID","Reference Txn ID"']
+        for id, amount, moment, _refunded, original in rows:
+            kind = "Payment Refund" if amount.startswith("-") else "Donation Payment"
+            lines.append(csv_line(moment, "", "", kind, "Completed", "USD", amount, id, original))
+    else:
+        lines = ["Donation ID,Amount,Currency,Donation Date,Status,Amount Refunded"]
+        lines += [csv_line(id, amount, "USD", moment, "paid", refunded) for id, amount, moment, refunded, _ in rows]
+    upload = SimpleUploadedFile("export.csv", "\n".join(lines).encode(), content_type="text/csv")
+    url = f"/admin/donations/campaign/{campaign.pk}/import-gifts/"
+    with transaction.atomic():
+        response = admin_client.post(url, {"provider": provider, "export": upload})
+        assert response.status_code in {200, 302}
+        event("refused" if response.status_code == 200 else f"imported, {Gift.objects.count()} gift(s)")
+        if response.status_code == 200:  # refused: each line named, nothing written
+            assert soup_of(response).select(".errornote li")
+            assert not Gift.objects.exists()
+        assert not unreadable_gifts()
+        campaign.forget_totals()
+        assert campaign.progress_summary()  # the sums the pages show read back too
+        transaction.set_rollback(True)

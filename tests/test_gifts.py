@@ -5,6 +5,7 @@ library's own code (WebhookSignature.generate_signature_header), as Stripe
 signs it.
 """
 
+import datetime
 import json
 import logging
 import threading
@@ -14,13 +15,17 @@ from unittest import mock
 
 import pytest
 import stripe
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import event as hypothesis_event
+from hypothesis import strategies as st
 
 from donations import webhooks
 from donations.models import DonateClick, Gift, OfflineGift, ProviderEvent, Refund
 
-from .helpers import form_values, soup_of
+from .helpers import form_values, soup_of, unreadable_gifts
 
 SECRET = "whsec_test_ribbon_secret"
 URL = "/donate/webhooks/stripe/"
@@ -577,3 +582,145 @@ def test_counting_a_gift_costs_the_same_queries_however_many_came_before(
     # The transaction and the event's row, the campaign, the gift in its own savepoint, the event's outcome.
     with django_assert_num_queries(8):
         assert post(client, gift_event(stripe_campaign)).json()["outcome"] == "gift counted"
+
+
+# Values no gift can have -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ahead", [301, 3600])
+def test_an_event_signed_in_the_future_is_refused(client, stripe_campaign, ahead):
+    response = post(client, gift_event(stripe_campaign), timestamp=int(time.time()) + ahead)
+    assert response.status_code == 400
+    assert "in the future" in response.json()["error"]
+    assert nothing_written()
+
+
+def test_a_clock_a_little_ahead_of_ours_is_within_the_tolerance(client, stripe_campaign):
+    response = post(client, gift_event(stripe_campaign), timestamp=int(time.time()) + 200)
+    assert response.json()["outcome"] == "gift counted"
+
+
+@pytest.mark.parametrize(
+    ("created", "reason"),
+    [
+        (10**12, "The date cannot be counted. The event's time (created 1000000000000) is no date."),
+        (-(10**12), "The date cannot be counted. The event's time (created -1000000000000) is no date."),
+        (0, "The date cannot be counted. Stripe took no payment before 2010"),
+        (int(time.time()) + 3 * 86400, "The date cannot be counted. It is in the future"),
+    ],
+)
+def test_an_event_whose_time_no_gift_can_have_is_held(client, stripe_campaign, created, reason):
+    response = post(client, {**gift_event(stripe_campaign), "created": created})
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "held: not counted"
+    assert not Gift.objects.exists()
+    held = ProviderEvent.objects.get()
+    assert held.reason.startswith(reason)
+    assert stripe_campaign.raised == Decimal("12500")
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["checkout.session.completed", "charge.refunded", "charge.dispute.created", "charge.dispute.closed"],
+)
+def test_an_amount_no_gift_can_have_is_held_with_the_reason(client, admin_client, stripe_campaign, kind):
+    post(client, gift_event(stripe_campaign, amount_total=10000))
+    gift = Gift.objects.get()
+    huge = 10**20
+    objects = {
+        "checkout.session.completed": paid_session(stripe_campaign.slug, amount_total=huge),
+        "charge.refunded": charge(gift, huge),
+        "charge.dispute.created": {"id": "dp_1", "amount": huge, "currency": "usd", "payment_intent": gift.payment_id},
+        "charge.dispute.closed": {
+            "id": "dp_1", "amount": huge, "currency": "usd", "payment_intent": gift.payment_id, "status": "lost"
+        },
+    }  # fmt: skip
+    response = post(client, event(kind, objects[kind]))
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "held: not counted"
+    held = ProviderEvent.objects.get(event_type=kind, outcome="held")
+    assert held.amount is None
+    assert held.reason.startswith("The amount cannot be counted. One payment of more than 10,000,000 ")
+    assert Gift.objects.count() == 1
+    assert not Refund.objects.exists()
+    stripe_campaign.forget_totals()
+    assert stripe_campaign.raised == Decimal("12600")
+    page = admin_client.get(f"/admin/donations/campaign/{stripe_campaign.pk}/change/")
+    assert "The amount cannot be counted" in soup_of(page).select_one(".field-refunds_and_flags").get_text()
+
+
+STORED = {
+    # What the old code let in, or what another program might write: the pages must still render.
+    "an amount wider than its field": {"amount": Decimal("999999999999.999")},
+    "an amount beyond what SQLite's numbers hold": {"amount": Decimal("1e400")},
+    "a gift in the year 1": {"given_at": datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)},
+    "a gift in the year 9999": {"given_at": datetime.datetime(9999, 12, 31, 23, 59, tzinfo=datetime.UTC)},
+}
+
+
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Pacific/Kiritimati"])
+@pytest.mark.parametrize("stored", list(STORED))
+def test_the_campaigns_admin_pages_render_whatever_a_stored_gift_holds(
+    client, admin_client, stripe_campaign, settings, zone, stored
+):
+    if "amount" in STORED[stored] and connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL refuses to store an amount wider than numeric(14, 3)")
+    settings.TIME_ZONE = zone
+    add_gifts(stripe_campaign, 2)
+    Gift.objects.filter(pk=Gift.objects.first().pk).update(**STORED[stored])
+    url = f"/admin/donations/campaign/{stripe_campaign.pk}/"
+    for page in ["change/", "delete/", "history/"]:
+        assert admin_client.get(url + page).status_code == 200, page
+    for listing in ["gift", "refund", "providerevent", "campaign"]:
+        assert admin_client.get(f"/admin/donations/{listing}/").status_code == 200, listing
+    assert client.get(stripe_campaign.get_absolute_url()).status_code == 200
+    # Staff can still correct the campaign: delete its offline gifts from its page.
+    data = form_values(admin_client.get(url + "change/").content.decode())
+    data.update({f"offline_gifts-{number}-DELETE": "on" for number in range(int(data["offline_gifts-TOTAL_FORMS"]))})
+    assert admin_client.post(url + "change/", data).status_code == 302
+    assert not stripe_campaign.offline_gifts.exists()
+
+
+def test_totals_wider_than_one_amount_still_render(client, admin_client, stripe_campaign):
+    add_gifts(stripe_campaign, 12)
+    Gift.objects.update(amount=Decimal("99999999999.999"))
+    assert admin_client.get(f"/admin/donations/campaign/{stripe_campaign.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/donations/campaign/").status_code == 200
+    summary = soup_of(client.get(stripe_campaign.get_absolute_url())).select_one(".progress__summary").get_text()
+    assert summary.startswith("$1,2")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.sampled_from(["checkout.session.completed", "charge.refunded", "charge.dispute.closed"]),
+    # Half of each value is one a gift can have (the rest anything JSON carries), so that some are counted.
+    minor_units=st.one_of(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0)),
+    created=st.one_of(st.integers(min_value=1_300_000_000, max_value=int(time.time())), st.integers()),
+    currency=st.sampled_from(["usd", "usd", "kwd"]),
+)
+@example(kind="checkout.session.completed", minor_units=10**20, created=int(time.time()), currency="usd")
+@example(kind="charge.refunded", minor_units=100, created=10**12, currency="usd")
+def test_whatever_a_signed_event_names_it_is_answered_and_only_what_reads_back_is_stored(
+    client, stripe_campaign, kind, minor_units, created, currency
+):
+    with transaction.atomic():
+        Gift.objects.create(
+            campaign=stripe_campaign, provider="stripe", transaction_id="cs_paid", payment_id="pi_paid", amount=100,
+            currency="USD", frequency="one-time", given_at=timezone.now(), source=Gift.Source.WEBHOOK,
+        )  # fmt: skip
+        objects = {
+            "checkout.session.completed": {
+                **paid_session(stripe_campaign.slug, currency=currency), "amount_total": minor_units
+            },
+            "charge.refunded": {"id": "ch_1", "payment_intent": "pi_paid", "amount_refunded": minor_units,
+                                "currency": currency},
+            "charge.dispute.closed": {"id": "dp_1", "payment_intent": "pi_paid", "amount": minor_units,
+                                      "currency": currency, "status": "lost"},
+        }  # fmt: skip
+        response = post(client, event(kind, objects[kind], created=created))
+        assert response.status_code in {200, 400}
+        hypothesis_event(response.json().get("outcome") or "refused")
+        assert not unreadable_gifts()
+        stripe_campaign.forget_totals()
+        assert stripe_campaign.progress_summary()
+        transaction.set_rollback(True)
