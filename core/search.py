@@ -227,6 +227,19 @@ class _PostgresEngine(_Engine):
             return {(kind, pk): text for kind, pk, text in cursor.fetchall()}
 
 
+def _next_character(char):
+    """
+    The first character after `char` that text can hold, or None after the
+    last one (U+10FFFF). Surrogates are skipped: no text can hold them, and
+    SQLite compares text as UTF-8, in code point order, so nothing lies
+    between U+D7FF and U+E000.
+    """
+    code = ord(char) + 1
+    if 0xD800 <= code <= 0xDFFF:
+        code = 0xE000
+    return chr(code) if code <= 0x10FFFF else None
+
+
 class _SqliteEngine(_Engine):
     @staticmethod
     def fts(model):
@@ -253,14 +266,17 @@ class _SqliteEngine(_Engine):
             found = " OR ".join(
                 f"EXISTS (SELECT 1 FROM {self.fts(model)} WHERE {self.fts(model)} MATCH %s)" for model in self.models
             )
+            # The words from this first letter up to the next (none after the last letter there is).
+            first, after = word[:1], _next_character(word[:1])
+            starting = "term >= %s" if after is None else "term >= %s AND term < %s"
             vocab = " UNION ".join(
-                f"SELECT term FROM {self.fts(model)}_vocab WHERE term >= %s AND term < %s"
-                " AND length(term) BETWEEN %s AND %s"
+                f"SELECT term FROM {self.fts(model)}_vocab WHERE {starting} AND length(term) BETWEEN %s AND %s"
                 for model in self.models
             )
             selects.append(f"SELECT {number} AS n, {found}, (SELECT group_concat(term, ' ') FROM ({vocab}))")
             params += [self._quoted(word)] * len(self.models)
-            params += [word[:1], chr(ord(word[:1] or " ") + 1), len(word) - 3, len(word) + 2] * len(self.models)
+            bounds = [first] if after is None else [first, after]
+            params += [*bounds, len(word) - 3, len(word) + 2] * len(self.models)
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(selects) + " ORDER BY n", params)
             rows = cursor.fetchall()
