@@ -12,9 +12,11 @@ import itertools
 from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib import admin
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
@@ -401,3 +403,103 @@ def test_no_text_typed_into_any_search_makes_it_fail(client, corpus, query, page
         assert len(page_shown.find_all("h1")) == 1, (view, params)
         counted = page_shown.select_one(".result-count")
         event(f"{view}: {'words searched' if counted else 'no word to search'}")
+
+
+# Kept results: only what was found, in a store of their own ---------------------------------------------
+
+
+def test_a_search_that_found_nothing_is_not_kept_and_cannot_push_out_one_that_did(
+    client, make_question, commit, settings, django_assert_num_queries
+):
+    """Nonsense is different every time: keeping it would only push out the results people ask for again."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "search": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "few-results",
+                   "OPTIONS": {"MAX_ENTRIES": 10}},
+    }  # fmt: skip
+    settings.RIBBON_SEARCHES_PER_MINUTE = 0  # this visitor is the whole crowd
+    with commit():
+        make_question("Will the fatigue pass?", answer="Usually, within months.")
+    assert titles(client, "fatigue") == ["Will the fatigue pass?"]
+    for number in range(40):
+        assert titles(client, f"zqxwv{number}") == []
+    with CaptureQueriesContext(connection) as worked_out_again:
+        assert titles(client, "zqxwv39") == []
+    assert worked_out_again.captured_queries, "the last search that found nothing was not kept"
+    with django_assert_num_queries(0):
+        assert titles(client, "fatigue") == ["Will the fatigue pass?"], "the one that found something still is"
+
+
+def test_kept_results_are_bounded_the_least_recently_used_making_way(
+    client, make_question, commit, settings, django_assert_num_queries
+):
+    settings.CACHES = {
+        **settings.CACHES,
+        "search": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "few-results",
+                   "OPTIONS": {"MAX_ENTRIES": 10}},
+    }  # fmt: skip
+    settings.RIBBON_SEARCHES_PER_MINUTE = 0
+    with commit():
+        make_question("Which words find this question?", answer=" ".join(f"word{n:03}" for n in range(30)))
+        make_question("Will the fatigue pass?", answer="Usually, within months.")
+    assert titles(client, "fatigue") == ["Will the fatigue pass?"]
+    for number in range(30):
+        assert titles(client, f"word{number:03}") == ["Which words find this question?"]
+        with django_assert_num_queries(0):
+            assert titles(client, "fatigue") == ["Will the fatigue pass?"], "asked for often: kept"
+    with CaptureQueriesContext(connection) as worked_out_again:
+        assert titles(client, "word000") == ["Which words find this question?"]
+    assert worked_out_again.captured_queries, "the oldest made way"
+    with django_assert_num_queries(0):
+        assert titles(client, "word029") == ["Which words find this question?"]
+
+
+# The per-visitor limit of new searches --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("view", SEARCH_VIEWS)
+def test_a_visitor_making_many_new_searches_is_asked_kindly_to_wait_a_minute(client, corpus, settings, view):
+    settings.RIBBON_SEARCHES_PER_MINUTE = 3
+    started = timezone.now()
+    with time_machine.travel(started, tick=False):
+        for number in range(3):
+            assert client.get(view, {"q": f"zqxwv{number}"}).status_code == 200
+        response = client.get(view, {"q": "fatigue"})
+        assert response.status_code == 429
+        assert response["Retry-After"] == "60"
+        assert "no-store" in response["Cache-Control"]
+        assert response["X-Page-Cache"] == "bypass"
+        page = soup_of(response)
+        assert [visible(h1.get_text()) for h1 in page.find_all("h1")] == ["Please wait a minute"]
+        said = visible(page.select_one("main").get_text())
+        assert "wait a minute" in said
+        assert page.select_one("header form[role=search]"), "the site's own layout, with its search box"
+        links = {visible(link.get_text()): link["href"] for link in page.select("main a")}
+        assert links["Read about treatments"] == "/treatments/"
+        assert links["Questions and answers"] == "/faq/"
+        assert links["Search for “fatigue” again"] == f"{view}?q=fatigue"
+        for other in SEARCH_VIEWS:
+            assert client.get(other, {"q": "zqxwv"}).status_code == 429, "one limit for both searches"
+        elsewhere = client.get(view, {"q": "fatigue"}, REMOTE_ADDR="203.0.113.5")
+        assert elsewhere.status_code == 200, "another visitor is not affected"
+    with time_machine.travel(started + datetime.timedelta(seconds=61), tick=False):
+        assert client.get(view, {"q": "fatigue"}).status_code == 200, "a minute later"
+
+
+def test_results_already_worked_out_are_never_limited(client, make_question, commit, settings):
+    settings.RIBBON_SEARCHES_PER_MINUTE = 2
+    with commit():
+        make_question("Will the fatigue pass?", answer="Usually, within months.")
+    assert titles(client, "fatigue") == ["Will the fatigue pass?"]
+    assert client.get("/faq/", {"q": "fatigue"}).status_code == 200
+    assert client.get("/search/", {"q": "zqxwv"}).status_code == 429
+    for _ in range(10):
+        assert titles(client, "fatigue") == ["Will the fatigue pass?"]
+        found = soup_of(client.get("/faq/", {"q": "fatigue"}))
+        assert [d.summary.get_text() for d in found.select("details.faq-item")] == ["Will the fatigue pass?"]
+
+
+def test_a_limit_of_zero_turns_the_limit_off(client, corpus, settings):
+    settings.RIBBON_SEARCHES_PER_MINUTE = 0
+    for number in range(30):
+        assert client.get("/search/", {"q": f"zqxwv{number}"}).status_code == 200
