@@ -181,8 +181,8 @@ class _PostgresEngine(_Engine):
         Whether a word is in the index is asked of a materialised CTE: as
         `EXISTS (… WHERE search_vector @@ …)` the planner expects a match
         within the first few rows and reads the table in order, which for a
-        word found nowhere is every row (50 ms over 10,000 questions, for each
-        word); planned on its own, the CTE reads the GIN index.
+        word found nowhere is every row, once for each word of the search;
+        planned on its own, the CTE reads the GIN index.
         """
         ctes, cte_params, selects, params = [], [], [], []
         for number, word in enumerate(words):
