@@ -215,7 +215,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": env_number("RIBBON_CACHE_MAX_ENTRIES", 3000, minimum=10)},
         }
     }
-# Short-lived counters (core.clients.within_limit: repeated donate clicks), kept
+# Short-lived counters (core.clients.within_limit: donate clicks, feedback, new searches), kept
 # apart from the pages so that neither can push the other out.
 if REDIS_URL:
     CACHES["counters"] = {**CACHES["default"], "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-counters"}
@@ -225,14 +225,30 @@ else:
         "LOCATION": str(CACHE_DIR / "counters"),
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
+# Kept pages of search results (core.search), in each worker's memory: apart from the pages, so that no
+# number of searches can push a page out, and bounded, the least recently used making way (a page of 20 FAQ
+# answers is some 60 KB). Redis cannot bound one kind of entry on its own (its memory limit evicts pages
+# too); results are checked against the page cache's generation, so an edit on any server makes every
+# worker's kept results stale at once.
+CACHES["search"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "ribbon-search-results",
+    "OPTIONS": {"MAX_ENTRIES": env_number("RIBBON_SEARCH_CACHE_MAX_ENTRIES", 200, minimum=1)},
+}
 RIBBON_COUNTER_CACHE_ALIAS = "counters"
 RIBBON_PAGE_CACHE_ALIAS = "default"
+RIBBON_SEARCH_CACHE_ALIAS = "search"
 # How long a rendered public page is kept (0 turns the page cache off). Edits
 # invalidate at once; the limit only bounds time-based text such as "12 days left".
 RIBBON_PAGE_CACHE_SECONDS = env_number("RIBBON_PAGE_CACHE_SECONDS", 300)
 # How long a page of search results is kept (0: never). Any edit makes kept results stale at once,
 # as for pages; the key is a keyed hash, so the cache never holds the words searched for.
 RIBBON_SEARCH_CACHE_SECONDS = env_number("RIBBON_SEARCH_CACHE_SECONDS", 300)
+# How many searches the database must work out (words whose results are not kept: new ones, or ones that
+# found nothing) one visitor may make in a minute, both search boxes together; kept results are never counted.
+# 0: no limit. A person searching, paging and trying other words makes a handful; a connection several people
+# share (a ward, a library) a few more.
+RIBBON_SEARCHES_PER_MINUTE = env_number("RIBBON_SEARCHES_PER_MINUTE", 30)
 # How long browsers may reuse a public page without asking (then they ask with
 # its ETag and usually get a 304).
 RIBBON_BROWSER_CACHE_SECONDS = env_number("RIBBON_BROWSER_CACHE_SECONDS", 60)

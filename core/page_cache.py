@@ -10,7 +10,9 @@ authentication, the view, templates and the database.
 Where pages are kept: Django's cache (CACHES["default"]). Without REDIS_URL
 that is a folder on this machine (FileBasedCache), shared by every worker
 process, so `make serve` is right with no extra server; with REDIS_URL it is
-Redis, shared by every server.
+Redis, shared by every server. Nothing else shares it: kept search results
+have a bounded store of their own (core.search), so that no number of
+searches can push a page out.
 
 What is never cached (see `PageCacheMiddleware`):
 - a request that carries a session cookie (staff, anybody logged in);
@@ -481,12 +483,19 @@ class PageCacheMiddleware:
         keep(key, stored, settings.RIBBON_PAGE_CACHE_SECONDS)
 
 
+def _first_generation(cache):
+    """A generation for a cache that has none yet (emptied, or new), agreed with any other process starting one."""
+    generation = uuid.uuid4().hex
+    if not cache.add(GENERATION_KEY, generation, timeout=None):
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
 def lookup(key):
     """
-    (current generation, what is kept under `key` for it, or None), in one
-    round trip; (None, None) when the cache may not be used now. What is kept
-    carries the generation it was made in (StoredPage, a page of search
-    results): anything older is stale.
+    (current generation, the page kept under `key` for it, or None), in one
+    round trip; (None, None) when the cache may not be used now. A stored
+    page carries the generation it was made in: anything older is stale.
     """
     if not health.available() or not _pay_what_is_owed():
         return None, None
@@ -495,10 +504,7 @@ def lookup(key):
         found = cache.get_many([GENERATION_KEY, key])
         generation = found.get(GENERATION_KEY)
         if generation is None:
-            generation = uuid.uuid4().hex
-            if not cache.add(GENERATION_KEY, generation, timeout=None):
-                generation = cache.get(GENERATION_KEY)
-            return generation, None
+            return _first_generation(cache), None
     except Exception as error:  # noqa: BLE001
         health.failed(error)
         return None, None
@@ -508,12 +514,31 @@ def lookup(key):
     return generation, None
 
 
+def current_generation():
+    """
+    The generation now, or None when the cache may not be used: what is kept
+    elsewhere (pages of search results, core.search) carries the generation
+    it was made in and is stale once this differs.
+    """
+    if not health.available() or not _pay_what_is_owed():
+        return None
+    try:
+        cache = _cache()
+        return cache.get(GENERATION_KEY) or _first_generation(cache)
+    except Exception as error:  # noqa: BLE001
+        health.failed(error)
+        return None
+
+
+def lifetime(generation, seconds):
+    """`seconds`, or fewer: what is kept is gone by the next go-live or expiry, job or no job."""
+    until_change = seconds_until_scheduled_change(generation)
+    return seconds if until_change is None else min(seconds, until_change)
+
+
 def keep(key, value, seconds):
     """Keep `value` (made in `value.generation`) for `seconds`, and never past the next go-live or expiry."""
     try:
-        until_change = seconds_until_scheduled_change(value.generation)
-        if until_change is not None:
-            seconds = min(seconds, until_change)  # gone by the next go-live or expiry, job or no job
-        _cache().set(key, value, timeout=seconds)
+        _cache().set(key, value, timeout=lifetime(value.generation, seconds))
     except Exception as error:  # noqa: BLE001
         health.failed(error)

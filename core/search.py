@@ -27,16 +27,21 @@ and their highlighted snippets (a query per kind).
 import difflib
 import hashlib
 import hmac
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from core.clients import within_limit
 from core.text import search_words
+
+logger = logging.getLogger(__name__)
 
 # Marks around matched words in snippets, escaped with the rest of the text and then made <mark>.
 _START, _STOP = "\ue000", "\ue001"
@@ -172,24 +177,35 @@ class _PostgresEngine(_Engine):
         like it (pg_trgm's word similarity, on the titles' trigram index):
         titles hold the words people search for, treatment names and the
         words of patients' questions. One query.
+
+        Whether a word is in the index is asked of a materialised CTE: as
+        `EXISTS (… WHERE search_vector @@ …)` the planner expects a match
+        within the first few rows and reads the table in order, which for a
+        word found nowhere is every row, once for each word of the search;
+        planned on its own, the CTE reads the GIN index.
         """
-        selects, params = [], []
+        ctes, cte_params, selects, params = [], [], [], []
         for number, word in enumerate(words):
             found, titles = [], []
-            for model in self.models:
+            for index, model in enumerate(self.models):
                 table = connection.ops.quote_name(model._meta.db_table)
                 title = model.search_columns[0]
-                found.append(
-                    f"EXISTS (SELECT 1 FROM {table} WHERE search_vector @@ plainto_tsquery('ribbon_search', %s))"
+                name = f"has_{number}_{index}"
+                ctes.append(
+                    f"{name} AS MATERIALIZED (SELECT 1 FROM {table}"
+                    " WHERE search_vector @@ plainto_tsquery('ribbon_search', %s))"
                 )
+                cte_params.append(word)
+                found.append(f"EXISTS (SELECT 1 FROM {name})")
                 titles.append(
                     f"ARRAY(SELECT {title}::text FROM {table} WHERE %s <%% {title}"
                     f" ORDER BY word_similarity(%s, {title}) DESC LIMIT 10)"
                 )
             selects.append(f"SELECT {number} AS n, {' OR '.join(found)}, {' || '.join(titles)}")
-            params += [word] * len(self.models) + [word, word] * len(self.models)
+            params += [word, word] * len(self.models)
+        sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)} ORDER BY n"
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(selects) + " ORDER BY n", params)
+            cursor.execute(sql, cte_params + params)
             rows = cursor.fetchall()
         return [(found, [w for text in titles for w in search_words(text)]) for _, found, titles in rows]
 
@@ -227,6 +243,19 @@ class _PostgresEngine(_Engine):
             return {(kind, pk): text for kind, pk, text in cursor.fetchall()}
 
 
+def _next_character(char):
+    """
+    The first character after `char` that text can hold, or None after the
+    last one (U+10FFFF). Surrogates are skipped: no text can hold them, and
+    SQLite compares text as UTF-8, in code point order, so nothing lies
+    between U+D7FF and U+E000.
+    """
+    code = ord(char) + 1
+    if 0xD800 <= code <= 0xDFFF:
+        code = 0xE000
+    return chr(code) if code <= 0x10FFFF else None
+
+
 class _SqliteEngine(_Engine):
     @staticmethod
     def fts(model):
@@ -253,14 +282,17 @@ class _SqliteEngine(_Engine):
             found = " OR ".join(
                 f"EXISTS (SELECT 1 FROM {self.fts(model)} WHERE {self.fts(model)} MATCH %s)" for model in self.models
             )
+            # The words from this first letter up to the next (none after the last letter there is).
+            first, after = word[:1], _next_character(word[:1])
+            starting = "term >= %s" if after is None else "term >= %s AND term < %s"
             vocab = " UNION ".join(
-                f"SELECT term FROM {self.fts(model)}_vocab WHERE term >= %s AND term < %s"
-                " AND length(term) BETWEEN %s AND %s"
+                f"SELECT term FROM {self.fts(model)}_vocab WHERE {starting} AND length(term) BETWEEN %s AND %s"
                 for model in self.models
             )
             selects.append(f"SELECT {number} AS n, {found}, (SELECT group_concat(term, ' ') FROM ({vocab}))")
             params += [self._quoted(word)] * len(self.models)
-            params += [word[:1], chr(ord(word[:1] or " ") + 1), len(word) - 3, len(word) + 2] * len(self.models)
+            bounds = [first] if after is None else [first, after]
+            params += [*bounds, len(word) - 3, len(word) + 2] * len(self.models)
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(selects) + " ORDER BY n", params)
             rows = cursor.fetchall()
@@ -430,45 +462,97 @@ def _items(models, found, whole):
     return items
 
 
-def _worked_out(models, words, number, per_page, snippets, whole):
+class TooManySearches(Exception):
+    """This visitor has made RIBBON_SEARCHES_PER_MINUTE new searches in the last minute."""
+
+
+SEARCH_LIMIT_SECONDS = 60
+
+
+def _may_work_out(visitor):
+    """
+    Whether `visitor` (a request, or None: nobody to limit) may have a search
+    worked out now, counted as core.clients counts every per-visitor limit:
+    results the database works out cost it tens or hundreds of milliseconds,
+    and every new string of words is new work, so one visitor (a script) could
+    keep it busy. Kept results cost nothing and are never counted.
+    """
+    limit = settings.RIBBON_SEARCHES_PER_MINUTE
+    return visitor is None or limit <= 0 or within_limit(visitor, "search", limit, SEARCH_LIMIT_SECONDS)
+
+
+def _store():
+    return caches[settings.RIBBON_SEARCH_CACHE_ALIAS]
+
+
+def _kept(key, generation):
+    """The page of results kept under `key` in `generation`, or None. A store that does not answer keeps nothing."""
+    try:
+        kept = _store().get(key)
+    except Exception:
+        logger.warning("The store of search results did not answer.", exc_info=True)
+        return None
+    return kept if isinstance(kept, _Kept) and kept.generation == generation else None
+
+
+def _keep(key, kept):
+    from core import page_cache
+
+    try:
+        _store().set(key, kept, timeout=page_cache.lifetime(kept.generation, settings.RIBBON_SEARCH_CACHE_SECONDS))
+    except Exception:
+        logger.warning("The store of search results did not keep a page of results.", exc_info=True)
+
+
+def _worked_out(models, words, number, per_page, snippets, whole, visitor):
     """
     (ranked, items) for a page of results, kept for a while: a search everybody
     makes ("chemotherapy") is worked out once per edit rather than on every
-    request. Kept under the page cache's generation (any committed edit makes
-    it stale at once), no longer than RIBBON_SEARCH_CACHE_SECONDS nor past the
-    next go-live or expiry.
+    request. Kept in a store of their own (RIBBON_SEARCH_CACHE_ALIAS, bounded),
+    never in the page cache, so that searches cannot push pages out of it;
+    under the page cache's generation (any committed edit makes them stale at
+    once), no longer than RIBBON_SEARCH_CACHE_SECONDS nor past the next go-live
+    or expiry. Only a page that shows results is kept: a search that found
+    nothing (nonsense, mostly, and different every time) would only push out
+    results people ask for again. Results not kept count towards the
+    visitor's limit (TooManySearches).
     """
     from core import page_cache
 
-    if settings.RIBBON_SEARCH_CACHE_SECONDS <= 0 or page_cache.has_uncommitted_changes():
-        ranked = _ranked(models, words, number, per_page, snippets)
-        return ranked, _items(models, ranked[0], whole)
-    key = _results_key(models, words, number, per_page, snippets, whole)
-    generation, kept = page_cache.lookup(key)
-    if isinstance(kept, _Kept):
-        return kept.ranked, kept.items
+    keeping = settings.RIBBON_SEARCH_CACHE_SECONDS > 0 and not page_cache.has_uncommitted_changes()
+    generation = page_cache.current_generation() if keeping else None
+    if generation is not None:
+        key = _results_key(models, words, number, per_page, snippets, whole)
+        kept = _kept(key, generation)
+        if kept is not None:
+            return kept.ranked, kept.items
+    if not _may_work_out(visitor):
+        raise TooManySearches
     ranked = _ranked(models, words, number, per_page, snippets)
     items = _items(models, ranked[0], whole)
-    if generation is not None:
-        page_cache.keep(key, _Kept(generation, ranked, items), settings.RIBBON_SEARCH_CACHE_SECONDS)
+    if generation is not None and ranked[0]:
+        _keep(key, _Kept(generation, ranked, items))
     return ranked, items
 
 
-def search(models, text, number=1, per_page=20, snippets=True, whole=False):
+def search(models, text, number=1, per_page=20, snippets=True, whole=False, visitor=None):
     """
     Page `number` of the live pages of `models` matching `text`, or None when the
     text has no word to search for. Raises django.core.paginator.InvalidPage
-    for a page past the end (a 404 for the view). One query ranks and counts,
-    one reads the snippets, one per kind shown reads the results; when nothing
-    matches, two more look again allowing for slips (at most 6 in all). A page
-    of results, objects and all, is kept in the cache until the next edit
-    (then it costs no query). Each
-    result's object holds its model's `search_only` fields, or all (`whole`).
+    for a page past the end (a 404 for the view), and TooManySearches when the
+    results must be worked out and `visitor` (the request) has had its share
+    of that this minute (core.views.too_many_searches answers it). One query
+    ranks and counts, one reads the snippets, one per kind shown reads the
+    results; when nothing matches, two more look again allowing for slips (at
+    most 6 in all). A page of results, objects and all, is kept until the
+    next edit (then it costs no query). Each result's object holds its
+    model's `search_only` fields, or all (`whole`).
     """
     words = query_words(text)
     if not words:
         return None
-    (found, total, corrected, snippets_of), items = _worked_out(models, words, number, per_page, snippets, whole)
+    worked_out = _worked_out(models, words, number, per_page, snippets, whole, visitor)
+    (found, total, corrected, snippets_of), items = worked_out
     paginator = Paginator(_ResultList(total), per_page)
     page = paginator.page(number)  # validates the number against the total
     page.object_list = [

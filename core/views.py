@@ -1,5 +1,6 @@
 """
-The markdown editor's two server endpoints, uploaded media and the favicon.
+The markdown editor's two server endpoints, uploaded media, the favicon, and
+the page that asks a visitor to wait before searching again.
 
 markdownx ships its own preview and upload views, but mounted as they come
 they answer anyone (an anonymous visitor could upload files) and trust the
@@ -16,6 +17,7 @@ from django.http import (
     HttpResponsePermanentRedirect,
     JsonResponse,
 )
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
@@ -24,6 +26,7 @@ from django.views.static import serve
 from core.images import ImageRejected, make_renditions, verified_image
 from core.markdown import ALT_TEXT_PLACEHOLDER, render_markdown
 from core.query import query_parameters
+from core.search import SEARCH_LIMIT_SECONDS
 
 # Pictures in text: the width of the copy linked from markdown (the text column is ~700 px).
 CONTENT_IMAGE_WIDTH = 960
@@ -80,3 +83,19 @@ def markdown_image_upload(request):
     url = default_storage.url(chosen["jpeg"])
     code = f'![{ALT_TEXT_PLACEHOLDER}]({url}){{: width="{chosen["width"]}" height="{chosen["height"]}" }}'
     return JsonResponse({"image_code": code})
+
+
+def too_many_searches(request):
+    """
+    The answer to a search when its visitor has had their share of new
+    searches this minute (core.search.TooManySearches): a page of the site, in
+    its layout, saying in plain words to wait a minute, with the search to try
+    again and the ways on that need no search. Never stored, by the page cache
+    (it is not a 200) or by browsers.
+    """
+    again = f"{request.path}?{request.GET.urlencode()}"  # the view's own parameters, in their canonical form
+    context = {"query": request.GET.get("q", ""), "again": again}
+    response = render(request, "pages/too_many_searches.html", context, status=429)
+    response["Retry-After"] = str(SEARCH_LIMIT_SECONDS)
+    patch_cache_control(response, no_store=True)
+    return response

@@ -8,7 +8,8 @@ from django.utils.cache import patch_cache_control
 from core.models import keep_draft_private
 from core.pagination import page_or_404
 from core.query import PageNumber, SearchText, page_exists, query_parameters
-from core.search import search
+from core.search import TooManySearches, search
+from core.views import too_many_searches
 
 from .models import Question, Topic, faq_page_data
 
@@ -35,11 +36,12 @@ def faq_index(request):
     if query:
         # The site's search engine (core.search), over questions only: best first.
         try:
-            found = search(
-                [Question], query, int(request.GET.get("page", 1)), QUESTIONS_PER_PAGE, snippets=False, whole=True
-            )
+            number = int(request.GET.get("page", 1))
+            found = search([Question], query, number, QUESTIONS_PER_PAGE, snippets=False, whole=True, visitor=request)
         except InvalidPage:
             raise Http404("No such page of results.") from None
+        except TooManySearches:
+            return too_many_searches(request)
         page = found.page if found else None
         # A handful of matches are shown already open: the answer is what was searched for.
         context = {

@@ -15,8 +15,9 @@ from django.utils.cache import patch_cache_control
 from django.views import defaults
 
 from core.query import PageNumber, SearchText, query_parameters
-from core.search import search
+from core.search import TooManySearches, search
 from core.site import organization_data
+from core.views import too_many_searches
 from donations.models import Campaign
 from faq.models import Question, Topic
 from treatments.models import Treatment
@@ -53,9 +54,11 @@ def site_search(request):
     results = None
     if query:
         try:
-            results = search(SEARCHED, query, int(request.GET.get("page", 1)), RESULTS_PER_PAGE)
+            results = search(SEARCHED, query, int(request.GET.get("page", 1)), RESULTS_PER_PAGE, visitor=request)
         except InvalidPage:
             raise Http404("No such page of results.") from None
+        except TooManySearches:
+            return too_many_searches(request)
     response = render(request, "pages/search.html", {"query": query, "results": results})
     if query:
         # Any words can be searched for: results are never stored, here or by browsers.

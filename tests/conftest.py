@@ -54,6 +54,11 @@ def page_cache_in_a_temporary_folder(tmp_path_factory):
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(tmp_path_factory.mktemp("counters")),
         },
+        "search": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "test-search-results",
+            "OPTIONS": {"MAX_ENTRIES": 200},
+        },
     }
     with override_settings(CACHES=caches):
         yield
@@ -112,6 +117,7 @@ def empty_page_cache():
 
     cache.clear()
     caches["counters"].clear()
+    caches["search"].clear()
     health.reset()
     yield
     if health.timer is not None:

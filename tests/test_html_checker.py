@@ -19,7 +19,7 @@ import subprocess
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from pages.views import permission_denied, server_error
@@ -53,7 +53,11 @@ def error_pages(client):
         "400 (a forged Host header)": client.get("/", headers={"host": "evil.example"}),
         "404 /no-such-page/": client.get("/no-such-page/"),
     }
-    assert [response.status_code for response in pages.values()] == [400, 404]
+    with override_settings(RIBBON_SEARCHES_PER_MINUTE=1):
+        searcher = {"REMOTE_ADDR": "192.0.2.29"}
+        client.get("/search/", {"q": "zzzz"}, **searcher)
+        pages["429 (new searches from one visitor, over the limit)"] = client.get("/search/", {"q": "hair"}, **searcher)
+    assert [response.status_code for response in pages.values()] == [400, 404, 429]
     pages = {name: response.content for name, response in pages.items()}
     # The 403, 500 and 503 pages, from the handlers Django calls (tests/test_security.py raises each).
     request = RequestFactory().get("/")

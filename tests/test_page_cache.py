@@ -574,3 +574,30 @@ def test_the_donate_page_is_kept_once_per_page_donors_set_out_from(client, site)
         response = client.get("/donate/", {"from": source})
         assert response["X-Page-Cache"] == expected, source
         assert soup_of(response).select_one("form.donate-form input[name=from]")["value"] == source
+
+
+def test_no_number_of_searches_pushes_a_page_out_of_the_page_cache(client, make_question, commit, tmp_path):
+    """Kept search results have a store of their own: a crowd of searches, each finding something, leaves pages be."""
+    with commit():
+        make_question("Which words find this question?", answer=" ".join(f"word{n:03}" for n in range(80)))
+    small = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "core.cache.PageFileCache",
+            "LOCATION": str(tmp_path / "small-cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20},
+        },
+    }
+    with override_settings(CACHES=small):
+        pages = ["/", "/treatments/", "/faq/"]
+        for url in pages:
+            assert client.get(url)["X-Page-Cache"] == "miss"
+        stored = cache_entries(small)
+        for number in range(80):
+            view = "/search/" if number % 2 else "/faq/"
+            response = client.get(view, {"q": f"word{number:03}"}, REMOTE_ADDR=f"198.51.100.{number + 1}")
+            assert "Which words find this question?" in response.text
+            assert response["X-Page-Cache"] == "bypass", "a page of results is never stored as a page"
+        assert cache_entries(small) == stored
+        for url in pages:
+            assert client.get(url)["X-Page-Cache"] == "hit", url

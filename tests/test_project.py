@@ -51,6 +51,8 @@ def test_a_mistyped_debug_value_is_reported_not_guessed():
         ("DJANGO_CONN_MAX_AGE", "1.5"),
         ("RIBBON_LOG_FORMAT", "xml"),
         ("DJANGO_LOG_LEVEL", "loud"),
+        ("RIBBON_SEARCHES_PER_MINUTE", "twenty"),
+        ("RIBBON_SEARCH_CACHE_MAX_ENTRIES", "0"),
     ],
 )
 def test_a_mistyped_setting_stops_with_one_line_naming_the_variable(name, value):

@@ -8,13 +8,18 @@ top results.
 """
 
 import datetime
+import itertools
 from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib import admin
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
 
 from core.search import query_words, search
 from core.search_index import ensure_search_indexes
@@ -320,3 +325,181 @@ def test_a_page_of_results_is_kept_until_the_next_edit(client, make_question, co
     key = _results_key(SEARCHED, ["fatigue"], 1, 20, True, False)
     assert "fatigue" not in key
     assert key != _results_key(SEARCHED, ["fatigue"], 2, 20, True, False)
+
+
+# No input makes a search fail --------------------------------------------------------------------------
+
+SEARCH_VIEWS = ["/search/", "/faq/"]
+# Code points at the edges of Unicode: the last one, either side of the surrogates (which no address can
+# carry: Django reads a percent-encoded one as U+FFFD), non-characters, controls, joiners, a combining mark.
+# A NUL is answered 400 before any view (core.request_guard): the examples below send one, and generated
+# text rarely does, so that most examples reach the search.
+EDGES = ["\U0010ffff", "\ud7ff", "\ue000", "\ufffd", "\uffff", "\ufffe", "\x01", "\x1b", "\x7f", "\x85",
+         "\u2028", "\u200b", "\u0301", "\ufeff", "ǅ", "ß", "İ", "ﬁ", "½", "٣"]  # fmt: skip
+# What the databases' search syntaxes read (FTS5, tsquery, LIKE), as a visitor might type it.
+SYNTAX = ['"', "'", "*", "-", "+", "(", ")", ":", "^", "{", "}", "\\", "%", "_", "&", "|", "!", "<->", ":*",
+          "NEAR", "AND", "OR", "NOT"]  # fmt: skip
+# Any character an address can carry: every code point but the surrogates (and NUL, above).
+LETTERS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+TEXT = st.text(LETTERS, max_size=12)
+WORD = st.one_of(
+    TEXT,
+    st.lists(st.sampled_from(EDGES + SYNTAX), max_size=8).map("".join),
+    st.builds(lambda edge, rest: edge + rest, st.sampled_from(EDGES), TEXT),  # a word from an edge
+    st.text(LETTERS, min_size=150, max_size=400),  # longer than the box takes
+    st.sampled_from(["fatigue", "fatige", "immunotherapy", "chemotherapy", "the", "what"]),
+)
+QUERY = st.one_of(st.lists(WORD, max_size=30).map(" ".join), st.lists(WORD, max_size=12).map("".join))
+PAGE = st.one_of(st.none(), st.sampled_from(["1", "2", "999999", "0", "-1", "01", "x", " 2", "١"]), TEXT)
+_visitors = itertools.count(1)
+
+
+def _new_visitor():
+    """An address of its own for each example, so that the per-visitor limit never answers instead of search."""
+    number = next(_visitors)
+    return f"10.{number // 62500 % 250}.{number // 250 % 250}.{number % 250 + 1}"
+
+
+@pytest.mark.parametrize("view", SEARCH_VIEWS)
+@pytest.mark.parametrize(
+    "raw",
+    ["%F4%8F%BF%BFabc", "%ED%9F%BFabc", "%ED%9F%BF%ED%9F%BF", "%EE%80%80abc", "%ED%A0%80abc", "%EF%BF%BFabc"],
+    ids=["U+10FFFF", "U+D7FF", "U+D7FF twice", "U+E000", "an encoded surrogate", "U+FFFF"],
+)
+def test_a_word_starting_at_an_edge_of_unicode_is_searched_like_any_other(client, corpus, view, raw):
+    """Found nowhere, such a word is compared with the index's words that start like it: that must not fail."""
+    response = client.get(f"{view}?q={raw}")
+    assert response.status_code == 200
+    page = soup_of(response)
+    assert len(page.find_all("h1")) == 1
+    assert "matched" in visible(page.select_one(".result-count").get_text())
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=QUERY, page=PAGE)
+@example(query="\U0010ffffabc", page=None)
+@example(query="\ud7ffabc fatigue", page=None)
+@example(query="fatige \U0010ffff\U0010ffff\U0010ffff\U0010ffff", page="2")
+@example(query="x" * 400 + " " + "y" * 400, page=None)
+@example(query=" ".join(f"nonsense{n}" for n in range(40)), page=None)
+@example(query="fatigue\x00", page=None)
+@example(query="fatigue", page="\x002")
+def test_no_text_typed_into_any_search_makes_it_fail(client, corpus, query, page):
+    """
+    Any text, in either search and beside any page number: the results, a page saying nothing matched, a
+    canonical redirect to one of those, a 404 for a page that is not there, or a 400 for a NUL.
+    """
+    params = {"q": query} if page is None else {"q": query, "page": page}
+    for view in SEARCH_VIEWS:
+        response = client.get(view, params, follow=True, REMOTE_ADDR=_new_visitor())
+        event(f"{view} answered {response.status_code}")
+        if "\x00" in query or "\x00" in (page or ""):
+            assert response.status_code == 400, (view, params)
+            continue
+        if page is not None and response.status_code == 404:
+            continue  # not a page number, or past the last page of results
+        assert response.status_code == 200, (view, params)
+        page_shown = soup_of(response)
+        assert len(page_shown.find_all("h1")) == 1, (view, params)
+        counted = page_shown.select_one(".result-count")
+        event(f"{view}: {'words searched' if counted else 'no word to search'}")
+
+
+# Kept results: only what was found, in a store of their own ---------------------------------------------
+
+
+def test_a_search_that_found_nothing_is_not_kept_and_cannot_push_out_one_that_did(
+    client, make_question, commit, settings, django_assert_num_queries
+):
+    """Nonsense is different every time: keeping it would only push out the results people ask for again."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "search": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "few-results",
+                   "OPTIONS": {"MAX_ENTRIES": 10}},
+    }  # fmt: skip
+    settings.RIBBON_SEARCHES_PER_MINUTE = 0  # this visitor is the whole crowd
+    with commit():
+        make_question("Will the fatigue pass?", answer="Usually, within months.")
+    assert titles(client, "fatigue") == ["Will the fatigue pass?"]
+    for number in range(40):
+        assert titles(client, f"zqxwv{number}") == []
+    with CaptureQueriesContext(connection) as worked_out_again:
+        assert titles(client, "zqxwv39") == []
+    assert worked_out_again.captured_queries, "the last search that found nothing was not kept"
+    with django_assert_num_queries(0):
+        assert titles(client, "fatigue") == ["Will the fatigue pass?"], "the one that found something still is"
+
+
+def test_kept_results_are_bounded_the_least_recently_used_making_way(
+    client, make_question, commit, settings, django_assert_num_queries
+):
+    settings.CACHES = {
+        **settings.CACHES,
+        "search": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "few-results",
+                   "OPTIONS": {"MAX_ENTRIES": 10}},
+    }  # fmt: skip
+    settings.RIBBON_SEARCHES_PER_MINUTE = 0
+    with commit():
+        make_question("Which words find this question?", answer=" ".join(f"word{n:03}" for n in range(30)))
+        make_question("Will the fatigue pass?", answer="Usually, within months.")
+    assert titles(client, "fatigue") == ["Will the fatigue pass?"]
+    for number in range(30):
+        assert titles(client, f"word{number:03}") == ["Which words find this question?"]
+        with django_assert_num_queries(0):
+            assert titles(client, "fatigue") == ["Will the fatigue pass?"], "asked for often: kept"
+    with CaptureQueriesContext(connection) as worked_out_again:
+        assert titles(client, "word000") == ["Which words find this question?"]
+    assert worked_out_again.captured_queries, "the oldest made way"
+    with django_assert_num_queries(0):
+        assert titles(client, "word029") == ["Which words find this question?"]
+
+
+# The per-visitor limit of new searches --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("view", SEARCH_VIEWS)
+def test_a_visitor_making_many_new_searches_is_asked_kindly_to_wait_a_minute(client, corpus, settings, view):
+    settings.RIBBON_SEARCHES_PER_MINUTE = 3
+    started = timezone.now()
+    with time_machine.travel(started, tick=False):
+        for number in range(3):
+            assert client.get(view, {"q": f"zqxwv{number}"}).status_code == 200
+        response = client.get(view, {"q": "fatigue"})
+        assert response.status_code == 429
+        assert response["Retry-After"] == "60"
+        assert "no-store" in response["Cache-Control"]
+        assert response["X-Page-Cache"] == "bypass"
+        page = soup_of(response)
+        assert [visible(h1.get_text()) for h1 in page.find_all("h1")] == ["Please wait a minute"]
+        said = visible(page.select_one("main").get_text())
+        assert "wait a minute" in said
+        assert page.select_one("header form[role=search]"), "the site's own layout, with its search box"
+        links = {visible(link.get_text()): link["href"] for link in page.select("main a")}
+        assert links["Read about treatments"] == "/treatments/"
+        assert links["Questions and answers"] == "/faq/"
+        assert links["Search for “fatigue” again"] == f"{view}?q=fatigue"
+        for other in SEARCH_VIEWS:
+            assert client.get(other, {"q": "zqxwv"}).status_code == 429, "one limit for both searches"
+        elsewhere = client.get(view, {"q": "fatigue"}, REMOTE_ADDR="203.0.113.5")
+        assert elsewhere.status_code == 200, "another visitor is not affected"
+    with time_machine.travel(started + datetime.timedelta(seconds=61), tick=False):
+        assert client.get(view, {"q": "fatigue"}).status_code == 200, "a minute later"
+
+
+def test_results_already_worked_out_are_never_limited(client, make_question, commit, settings):
+    settings.RIBBON_SEARCHES_PER_MINUTE = 2
+    with commit():
+        make_question("Will the fatigue pass?", answer="Usually, within months.")
+    assert titles(client, "fatigue") == ["Will the fatigue pass?"]
+    assert client.get("/faq/", {"q": "fatigue"}).status_code == 200
+    assert client.get("/search/", {"q": "zqxwv"}).status_code == 429
+    for _ in range(10):
+        assert titles(client, "fatigue") == ["Will the fatigue pass?"]
+        found = soup_of(client.get("/faq/", {"q": "fatigue"}))
+        assert [d.summary.get_text() for d in found.select("details.faq-item")] == ["Will the fatigue pass?"]
+
+
+def test_a_limit_of_zero_turns_the_limit_off(client, corpus, settings):
+    settings.RIBBON_SEARCHES_PER_MINUTE = 0
+    for number in range(30):
+        assert client.get("/search/", {"q": f"zqxwv{number}"}).status_code == 200

@@ -54,7 +54,6 @@ def test_every_link_on_every_page_leads_somewhere_and_carries_only_what_its_page
 
 
 def test_every_public_page_keeps_the_site_promises(site_pages):
-    sections = {name: reverse(viewname) for name, viewname in SECTIONS.items()}
     # The promises are a web page's; the only other documents are for crawlers.
     documents = {
         url
@@ -65,40 +64,59 @@ def test_every_public_page_keeps_the_site_promises(site_pages):
     for url, response in site_pages["responses"].items():
         if response.status_code != 200 or url in documents:
             continue
-        page = soup_of(response)
-        assert len(page.find_all("h1")) == 1, url
-        assert page.html["lang"] == "en", url
-        assert page.find("a", class_="skip-link")["href"] == "#main", url
-        assert page.find("main", id="main"), url
-        assert page.find("meta", attrs={"name": "description"})["content"].strip(), url
-        assert page.find("link", rel="canonical")["href"].endswith(url.split("?")[0]), url
-        assert page.title.get_text().strip(), url
-        nav = page.select_one(".site-nav")
-        for section in ("treatments", "faq"):
-            assert nav.find("a", href=sections[section]), url
-        # Donate names the page it was pressed on, so that a gift is credited to where the journey began;
-        # on the donate pages, the page the visitor came from.
-        donate = urlsplit(nav.find("a", string="Donate")["href"])
-        assert donate.path == sections["donate"], url
-        here = urlsplit(url)
-        began = dict(parse_qsl(here.query)).get("from") if resolve(here.path).app_name == "donations" else here.path
-        assert dict(parse_qsl(donate.query)).get("from") == began, url
-        for image in page.find_all("img"):
-            assert image.get("alt", "").strip(), url
-        # Content is in the HTML; scripts are only deferred enhancements from /static/, or JSON-LD data.
-        for script in page.find_all("script"):
-            if script.get("type") == "application/ld+json":
-                continue
-            assert script.get("src", "").startswith("/static/"), url
-            assert script.has_attr("defer"), url
-            assert not script.string, url
-        # The Content-Security-Policy allows no inline style or script: nothing may rely on one.
-        assert not page.find("style"), url
-        assert not page.find(style=True), url
-        for element in page.find_all(True):
-            assert not any(name.startswith("on") for name in element.attrs), url
-        ids = [element["id"] for element in page.find_all(id=True)]
-        assert len(ids) == len(set(ids)), f"duplicate id on {url}"
+        assert_keeps_the_site_promises(url, response)
+
+
+@pytest.mark.parametrize("address", ["/search/?q=fatigue", "/faq/?q=hair"])
+def test_the_page_asking_a_searcher_to_wait_keeps_the_site_promises_too(client, demo_site, settings, address):
+    """No link leads to it, so the crawl never meets it: it is asked for here, as a visitor over the limit gets it."""
+    settings.RIBBON_SEARCHES_PER_MINUTE = 1
+    assert client.get("/search/?q=zzzz").status_code == 200
+    response = client.get(address)
+    assert response.status_code == 429
+    assert_keeps_the_site_promises(address, response)
+    for link in same_site_links(response):
+        path, _, query = link.partition("?")
+        assert not {name for name, _ in parse_qsl(query)} - declared_parameters(resolve(path).func), link
+
+
+def assert_keeps_the_site_promises(url, response):
+    """What every web page of the site promises, whatever its content."""
+    sections = {name: reverse(viewname) for name, viewname in SECTIONS.items()}
+    page = soup_of(response)
+    assert len(page.find_all("h1")) == 1, url
+    assert page.html["lang"] == "en", url
+    assert page.find("a", class_="skip-link")["href"] == "#main", url
+    assert page.find("main", id="main"), url
+    assert page.find("meta", attrs={"name": "description"})["content"].strip(), url
+    assert page.find("link", rel="canonical")["href"].endswith(url.split("?")[0]), url
+    assert page.title.get_text().strip(), url
+    nav = page.select_one(".site-nav")
+    for section in ("treatments", "faq"):
+        assert nav.find("a", href=sections[section]), url
+    # Donate names the page it was pressed on, so that a gift is credited to where the journey began;
+    # on the donate pages, the page the visitor came from.
+    donate = urlsplit(nav.find("a", string="Donate")["href"])
+    assert donate.path == sections["donate"], url
+    here = urlsplit(url)
+    began = dict(parse_qsl(here.query)).get("from") if resolve(here.path).app_name == "donations" else here.path
+    assert dict(parse_qsl(donate.query)).get("from") == began, url
+    for image in page.find_all("img"):
+        assert image.get("alt", "").strip(), url
+    # Content is in the HTML; scripts are only deferred enhancements from /static/, or JSON-LD data.
+    for script in page.find_all("script"):
+        if script.get("type") == "application/ld+json":
+            continue
+        assert script.get("src", "").startswith("/static/"), url
+        assert script.has_attr("defer"), url
+        assert not script.string, url
+    # The Content-Security-Policy allows no inline style or script: nothing may rely on one.
+    assert not page.find("style"), url
+    assert not page.find(style=True), url
+    for element in page.find_all(True):
+        assert not any(name.startswith("on") for name in element.attrs), url
+    ids = [element["id"] for element in page.find_all(id=True)]
+    assert len(ids) == len(set(ids)), f"duplicate id on {url}"
 
 
 def test_only_the_donate_pages_may_send_a_form_to_the_payment_providers(site_pages):

@@ -33,7 +33,7 @@ def public_pages():
     pages += [("give-bad-amount", f"{featured.get_give_url()}?amount=abc")]
     # Finding and weighing options (issue 15).
     pages += [("search", "/search/"), ("search-results", "/search/?q=fatigue"), ("search-slip", "/search/?q=fatige")]
-    pages += [("search-nothing", "/search/?q=zzzz")]
+    pages += [("search-nothing", "/search/?q=zzzz"), ("search-wait", "/too-many-searches/?q=fatigue")]
     pages += [("compare-chooser", "/treatments/compare/"), ("compare-start", "/treatments/compare/?with=immunotherapy")]
     pages += [("compare-two", "/treatments/compare/?t=immunotherapy&t=chemotherapy")]
     pages += [("compare-three", "/treatments/compare/?t=immunotherapy&t=chemotherapy&t=hormone-therapy")]
@@ -46,7 +46,7 @@ def public_pages():
 
 
 @pytest.fixture
-def site_with_400_page(demo_site, settings):
+def site_with_unlinked_pages(demo_site, settings):
     settings.ROOT_URLCONF = "tests.browser.urls"
 
 
@@ -67,7 +67,7 @@ def describe(violations):
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
-def test_axe_finds_no_violations_on_any_public_page(visit, site_with_400_page, axe_source, viewport):
+def test_axe_finds_no_violations_on_any_public_page(visit, site_with_unlinked_pages, axe_source, viewport):
     tab = visit(viewport)
     pages = public_pages()
     report = []
@@ -83,7 +83,7 @@ def test_axe_finds_no_violations_on_any_public_page(visit, site_with_400_page, a
     assert not tab.problems, tab.problems
 
 
-def test_no_page_scrolls_sideways_at_320px(visit, site_with_400_page):
+def test_no_page_scrolls_sideways_at_320px(visit, site_with_unlinked_pages):
     tab = visit({"width": 320, "height": 700})
     too_wide = []
     for _name, path in public_pages():
@@ -104,7 +104,7 @@ TARGETS_SMALLER_THAN_24PX = """
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
-def test_every_link_and_button_is_at_least_24px(visit, site_with_400_page, viewport):
+def test_every_link_and_button_is_at_least_24px(visit, site_with_unlinked_pages, viewport):
     tab = visit(viewport)
     small = []
     for _name, path in public_pages():
@@ -135,7 +135,7 @@ FOCUS_STATE = """
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
-def test_tabbing_shows_every_focused_element(visit, site_with_400_page, viewport):
+def test_tabbing_shows_every_focused_element(visit, site_with_unlinked_pages, viewport):
     tab = visit(viewport)
     problems = []
     for _name, path in public_pages():
