@@ -319,7 +319,7 @@ def dump_postgresql(connection, work):
                 path = Path(work) / member
                 with open(path, "wb") as file:
                     listed = ", ".join(quote(column) for column in columns)
-                    cursor.copy_expert(f"COPY {quote(table)} ({listed}) TO STDOUT", file, size=CHUNK)
+                    cursor.copy_expert(f"COPY {quote(table)} ({listed}) TO STDOUT", file, CHUNK)
                 described[table] = {"file": member, "columns": columns, "rows": counts[table]}
                 files.append((member, path))
                 for sequence in connection.introspection.get_sequences(cursor, table):
@@ -414,7 +414,8 @@ def _load_postgresql(connection, database, work, archive):
             for table, entry in sorted(database["tables"].items()):
                 listed = ", ".join(quote(column) for column in entry["columns"])
                 with open(Path(work) / entry["file"], "rb") as file, connection.wrap_database_errors:
-                    cursor.copy_expert(f"COPY {quote(table)} ({listed}) FROM STDIN", file, size=CHUNK)
+                    # The size is given by position: Django's debug cursor (DEBUG on) takes no size=.
+                    cursor.copy_expert(f"COPY {quote(table)} ({listed}) FROM STDIN", file, CHUNK)
             for sequence in database["sequences"]:
                 table, column = sequence["table"], sequence["column"]
                 if column not in columns_of.get(table, ()):
@@ -589,17 +590,18 @@ def _members(stream):
         if header == bytes(BLOCK):
             return  # the end of the archive
         info = tarfile.TarInfo.frombuf(header, "utf-8", "surrogateescape")
+        if info.size < 0:
+            raise tarfile.HeaderError("a negative size")
         if info.type == tarfile.XHDTYPE:
             if info.size > MAX_PAX_BYTES:
                 raise tarfile.HeaderError("a pax header larger than any this module writes")
             pax = _pax_records(_exactly(stream, info.size + -info.size % BLOCK)[: info.size])
             continue
-        member = _Member(
-            stream,
-            pax.get("path", info.name),
-            int(pax.get("size", info.size)),
-            plain=info.type in (tarfile.REGTYPE, tarfile.AREGTYPE),
-        )
+        size = int(pax.get("size", info.size))
+        if size < 0:
+            raise tarfile.HeaderError("a negative size")
+        plain = info.type in (tarfile.REGTYPE, tarfile.AREGTYPE)
+        member = _Member(stream, pax.get("path", info.name), size, plain)
         pax = {}
         yield member
         if member.left:

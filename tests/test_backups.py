@@ -26,6 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import tarfile
+import tracemalloc
 import uuid
 from pathlib import Path
 
@@ -407,6 +408,7 @@ def test_sessions_and_login_records_stay_out_and_a_restored_site_asks_staff_to_l
         assert secret.encode() not in everything, f"{secret} is in the archive"
 
     restored = empty_site("restored")
+    restored.environment["DJANGO_DEBUG"] = "1"  # as on a laptop (`make run`), with Django's debug cursor
     restored.manage("restore", archive)
     assert not logged_in(restored, key), "a session from before the backup logs nobody in after a restore"
 
@@ -599,6 +601,24 @@ def test_an_archive_cannot_unpack_to_more_than_its_manifest_says_or_than_the_cap
     assert refusal(site, "restore", "--check", honest) == (
         "Ribbon is not configured: RIBBON_RESTORE_MAX_MB must be a whole number (got 'lots')."
     )
+
+
+def test_a_header_that_says_it_is_huge_is_refused_without_being_read(tmp_path, settings):
+    """A pax header (a long name's) as large as it likes, before the signature: never held in memory."""
+    huge = tmp_path / "huge-header.tar.gz"
+    with tarfile.open(huge, "w:gz", compresslevel=1, format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo("manifest.json")
+        info.pax_headers = {"comment": "x" * BOMB}
+        tar.addfile(info, io.BytesIO())
+    tracemalloc.start()
+    try:
+        refused = unpacking(huge, tmp_path / "work", settings)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 1024 * 1024, f"{peak:,} bytes held in memory"
+    assert written(tmp_path / "work") == 0
+    assert refused == f"{huge}: not a Ribbon backup, or damaged (not a complete .tar.gz archive)."
 
 
 def test_without_a_key_no_archive_is_made_and_a_malformed_key_is_one_line(a_backup, tmp_path):
