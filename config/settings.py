@@ -392,6 +392,19 @@ for _secret in STRIPE_WEBHOOK_SECRETS:
             "STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret from Stripe, which starts with whsec_."
         )
 
+# The key that signs every backup (core.backup), so that a restore takes only an archive this site made:
+# kept apart from the archives. Comma-separated while one is rolled over to the next: the first signs,
+# any of them is accepted by a restore. Without one, `backup` and `restore` refuse (README: Backups).
+BACKUP_KEYS = env_list("RIBBON_BACKUP_KEY", [])
+for _key in BACKUP_KEYS:
+    if len(_key) < 32 or any(character.isspace() for character in _key):
+        raise ImproperlyConfigured(
+            "RIBBON_BACKUP_KEY must be at least 32 characters with no spaces "
+            "(make one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)."
+        )
+# The most a restore may unpack (database and media together) before it changes anything.
+RESTORE_MAX_BYTES = env_number("RIBBON_RESTORE_MAX_MB", 10240, minimum=1) * 1024 * 1024
+
 # The importer's download of a hero image: it must never hang a command.
 RIBBON_IMAGE_DOWNLOAD_TIMEOUT = env_float("RIBBON_IMAGE_DOWNLOAD_TIMEOUT", 5.0, minimum=0.1)
 

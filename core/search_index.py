@@ -25,6 +25,16 @@ def searchable_models():
     return [model for model in apps.get_models() if getattr(model, "search_columns", None)]
 
 
+def index_columns(connection):
+    """
+    {table: columns} that this module adds beside a model's own (PostgreSQL's search_vector). They are
+    worked out from the row and made again after every migrate, so a backup leaves them out.
+    """
+    if connection.vendor != "postgresql":
+        return {}
+    return {model._meta.db_table: {"search_vector"} for model in searchable_models()}
+
+
 def _fingerprint(*parts):
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 

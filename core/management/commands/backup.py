@@ -2,24 +2,21 @@
 python manage.py backup PATH [--keep N]
 
 One archive holding the database and every media file, with a manifest of
-what it holds (core.backup). PATH is a new file name, or a folder to put a
-dated file in (ribbon-20261121-020000.tar.gz): the way to run it nightly,
-with --keep to remove all but the newest N there. An earlier backup is never
-overwritten, and an archive that was not finished never carries its name.
+what it holds, signed with RIBBON_BACKUP_KEY and readable by its owner only
+(core.backup); without the key nothing is written. Sessions and login records
+are left out. PATH is a new file name, or a folder to put a dated file in
+(ribbon-20261121-020000.tar.gz): the way to run it nightly, with --keep to
+remove all but the newest N there. An earlier backup is never overwritten,
+and an archive that was not finished never carries its name.
 """
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
-from django.template.defaultfilters import filesizeformat
 
-from core.backup import BackupError, keep_newest, make_backup, one_line
-
-
-def size(count):
-    """Django's own file-size wording (8.6 MB), with plain spaces for a terminal or a log."""
-    return filesizeformat(count).replace("\xa0", " ")
+from core.backup import BackupError, keep_newest, make_backup, one_line, size, unpacked_size
 
 
 class Command(BaseCommand):
@@ -44,6 +41,12 @@ class Command(BaseCommand):
             raise CommandError(f"The database could not be reached or read: {one_line(error)}") from None
         rows = manifest["database"]["rows"]
         media = manifest["media"]
+        unpacked = unpacked_size(manifest)
+        if unpacked > settings.RESTORE_MAX_BYTES:
+            self.stdout.write(
+                f"Note: it unpacks to {size(unpacked)}, more than a restore accepts by default; restore it with "
+                f"RIBBON_RESTORE_MAX_MB={-(-unpacked // (1024 * 1024))} or more."
+            )
         self.stdout.write(
             f"Backed up {sum(rows.values())} rows in {len(rows)} tables and {media['files']} media files "
             f"({size(media['bytes'])}) to {archive} ({size(archive.stat().st_size)})."

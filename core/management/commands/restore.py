@@ -3,7 +3,8 @@ python manage.py restore ARCHIVE [--replace] [--check]
 
 Puts a backup made by `manage.py backup` back: the database and every media
 file (core.backup). Everything in the archive is checked before anything
-changes. It goes onto an empty installation; one that holds anything is
+changes, starting with its signature (RIBBON_BACKUP_KEY), before anything
+in it is unpacked. It goes onto an empty installation; one that holds anything is
 refused unless --replace is given, and then what is there is backed up first,
 next to ARCHIVE. --check only checks the archive and that it fits this
 installation, and changes nothing.
