@@ -97,7 +97,14 @@ INSTALLED_APPS = [
     "markdownx",
     "reversion",
     "reversion_compare",
+    # Content infrastructure every app builds on (abstract models, markdown, images, text).
     "core",
+    # Infrastructure on top of it, each one idea: reading staff's files, the anonymous page cache,
+    # search, and running the site (backups, health, logs, error reports, deployment checks).
+    "importing",
+    "pagecache",
+    "search",
+    "operations",
     # Medical sign-off: reviewers and the approval rule; the content apps below use it.
     "review",
     "treatments",
@@ -110,17 +117,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that its one line per request times everything below it (core.request_log).
-    "core.request_log.RequestLogMiddleware",
+    # Outermost, so that its one line per request times everything below it (operations.request_log).
+    "operations.request_log.RequestLogMiddleware",
     # Then: probes by load balancers and supervisors (/healthz, /healthz/live) skip the host check,
-    # the HTTPS redirect and the page cache (core.health).
-    "core.health.HealthCheckMiddleware",
+    # the HTTPS redirect and the page cache (operations.health).
+    "operations.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the request: a NUL anywhere in it, or a huge parameter, is a 400.
-    "core.request_guard.RequestGuardMiddleware",
+    "operations.request_guard.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, CSRF and auth: a cache hit for an anonymous visitor skips them all.
-    "core.page_cache.PageCacheMiddleware",
+    "pagecache.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -185,7 +192,7 @@ RIBBON_SERVER_COUNT = env_number("RIBBON_SERVER_COUNT", 1, minimum=1)
 # machine, which every worker process of `make serve` shares, so an edit
 # reaches all of them at once. With REDIS_URL: Redis, shared by every server.
 # Short socket timeouts: a slow or absent Redis must never hold up a page
-# (core.page_cache treats any cache error as an empty cache).
+# (pagecache treats any cache error as an empty cache).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 CACHE_KEY_PREFIX = os.environ.get("RIBBON_CACHE_KEY_PREFIX", "ribbon").strip()
 if REDIS_URL:
@@ -208,7 +215,7 @@ else:
         ) from None
     CACHES = {
         "default": {
-            "BACKEND": "core.cache.PageFileCache",
+            "BACKEND": "pagecache.backends.PageFileCache",
             "LOCATION": str(CACHE_DIR),
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             # A flood of addresses can only ever fill this many files; the oldest third then makes way.
@@ -225,7 +232,7 @@ else:
         "LOCATION": str(CACHE_DIR / "counters"),
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
-# Kept pages of search results (core.search), in each worker's memory: apart from the pages, so that no
+# Kept pages of search results (search.results), in each worker's memory: apart from the pages, so that no
 # number of searches can push a page out, and bounded, the least recently used making way (a page of 20 FAQ
 # answers is some 60 KB). Redis cannot bound one kind of entry on its own (its memory limit evicts pages
 # too); results are checked against the page cache's generation, so an edit on any server makes every
@@ -253,7 +260,7 @@ RIBBON_SEARCHES_PER_MINUTE = env_number("RIBBON_SEARCHES_PER_MINUTE", 30)
 # its ETag and usually get a 304).
 RIBBON_BROWSER_CACHE_SECONDS = env_number("RIBBON_BROWSER_CACHE_SECONDS", 60)
 # What identifies the code serving pages (e.g. a git commit); by default a
-# fingerprint of the code, templates and static files (core.page_cache.release).
+# fingerprint of the code, templates and static files (pagecache.release).
 RIBBON_RELEASE = os.environ.get("RIBBON_RELEASE", "").strip()
 
 # Sessions stay in the database, shared by every server and untouched by a cache outage.
@@ -392,7 +399,7 @@ for _secret in STRIPE_WEBHOOK_SECRETS:
             "STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret from Stripe, which starts with whsec_."
         )
 
-# The key that signs every backup (core.backup), so that a restore takes only an archive this site made:
+# The key that signs every backup (operations.backups), so that a restore takes only an archive this site made:
 # kept apart from the archives. Comma-separated while one is rolled over to the next: the first signs,
 # any of them is accepted by a restore. Without one, `backup` and `restore` refuse (README: Backups).
 BACKUP_KEYS = env_list("RIBBON_BACKUP_KEY", [])
@@ -477,7 +484,7 @@ AXES_LOCKOUT_TEMPLATE = "pages/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 
 # Logs go to the console (the server's output), as plain lines or, with RIBBON_LOG_FORMAT=json, one JSON
-# object per line for a log collector. In production every request adds one line (core.request_log).
+# object per line for a log collector. In production every request adds one line (operations.request_log).
 _log_format = os.environ.get("RIBBON_LOG_FORMAT", "")
 RIBBON_LOG_FORMAT = _log_format.strip().lower() or "plain"
 if RIBBON_LOG_FORMAT not in {"plain", "json"}:
@@ -495,7 +502,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "core.logs.JsonFormatter"},
+        "json": {"()": "operations.logs.JsonFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": RIBBON_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -503,10 +510,10 @@ LOGGING = {
 }
 
 # Error reports to Sentry, only when SENTRY_DSN is set: without personal data, request bodies, query
-# strings or local variables (core.monitoring). Without it nothing is sent and sentry-sdk is not loaded.
+# strings or local variables (operations.error_reports). Without it nothing is sent and sentry-sdk is not loaded.
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
 if SENTRY_DSN:
-    from core.monitoring import start_error_reports
+    from operations.error_reports import start_error_reports
 
     start_error_reports(
         SENTRY_DSN,

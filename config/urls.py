@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from core import views as core_views
+from operations import views as operations_views
 from pages import views as pages_views
 
 admin.site.site_header = f"{settings.SITE_NAME} content"
@@ -11,7 +12,7 @@ admin.site.index_title = "Edit the website"
 
 urlpatterns = [
     path("", pages_views.home, name="home"),
-    path("favicon.ico", core_views.favicon),
+    path("favicon.ico", operations_views.favicon),
     path("search/", pages_views.site_search, name="search"),
     path("robots.txt", pages_views.robots_txt, name="robots"),
     path("sitemap.xml", pages_views.sitemap, name="sitemap"),
@@ -34,4 +35,4 @@ handler500 = "pages.views.server_error"
 if settings.SERVE_MEDIA:
     # Uploaded files from ./media, while developing and under `make serve`; with object
     # storage (AWS_STORAGE_BUCKET_NAME) pages link straight to the bucket instead.
-    urlpatterns += [re_path(r"^media/(?P<path>.+)$", core_views.local_media)]
+    urlpatterns += [re_path(r"^media/(?P<path>.+)$", operations_views.local_media)]

@@ -1,6 +1,5 @@
 """
-The markdown editor's two server endpoints, uploaded media, the favicon, and
-the page that asks a visitor to wait before searching again.
+The markdown editor's two server endpoints: preview and picture upload.
 
 markdownx ships its own preview and upload views, but mounted as they come
 they answer anyone (an anonymous visitor could upload files) and trust the
@@ -14,38 +13,15 @@ from django.core.files.storage import default_storage
 from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
-    HttpResponsePermanentRedirect,
     JsonResponse,
 )
-from django.shortcuts import render
-from django.templatetags.static import static
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
-from django.views.static import serve
 
 from core.images import ImageRejected, make_renditions, verified_image
 from core.markdown import ALT_TEXT_PLACEHOLDER, render_markdown
-from core.query import query_parameters
-from core.search import SEARCH_LIMIT_SECONDS
 
 # Pictures in text: the width of the copy linked from markdown (the text column is ~700 px).
 CONTENT_IMAGE_WIDTH = 960
-
-
-def local_media(request, path):
-    """
-    An uploaded file from MEDIA_ROOT (only mounted when SERVE_MEDIA is on).
-    Names are random and never reused, so browsers may keep them for a year.
-    """
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
-    return response
-
-
-@query_parameters()
-def favicon(request):
-    """Browsers ask for /favicon.ico whatever the page says; send them to the hashed file."""
-    return HttpResponsePermanentRedirect(static("favicon.ico"))
 
 
 @require_POST
@@ -83,19 +59,3 @@ def markdown_image_upload(request):
     url = default_storage.url(chosen["jpeg"])
     code = f'![{ALT_TEXT_PLACEHOLDER}]({url}){{: width="{chosen["width"]}" height="{chosen["height"]}" }}'
     return JsonResponse({"image_code": code})
-
-
-def too_many_searches(request):
-    """
-    The answer to a search when its visitor has had their share of new
-    searches this minute (core.search.TooManySearches): a page of the site, in
-    its layout, saying in plain words to wait a minute, with the search to try
-    again and the ways on that need no search. Never stored, by the page cache
-    (it is not a 200) or by browsers.
-    """
-    again = f"{request.path}?{request.GET.urlencode()}"  # the view's own parameters, in their canonical form
-    context = {"query": request.GET.get("q", ""), "again": again}
-    response = render(request, "pages/too_many_searches.html", context, status=429)
-    response["Retry-After"] = str(SEARCH_LIMIT_SECONDS)
-    patch_cache_control(response, no_store=True)
-    return response

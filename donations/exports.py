@@ -36,8 +36,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
-from core.page_cache import invalidate
 from core.text import format_money
+from pagecache.generations import invalidate
 
 from .models import ZERO, Campaign, Gift, ProviderEvent, Refund, record_problems
 from .providers import MONTHLY, ONE_TIME

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from core.clients import within_limit
-from core.query import PagePath
+from pagecache.parameters import PagePath
 
 from .providers import MONTHLY, ONE_TIME, Ask
 

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from core.models import keep_draft_private
-from core.query import PagePath, Raw, page_exists, query_parameters
+from pagecache.parameters import PagePath, Raw, page_exists, query_parameters
 
 from .gifts import GiftError, is_counted, parse_gift, source_path
 from .models import Campaign, DonateClick

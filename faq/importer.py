@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
-from core.importing import imported_at_once
 from core.markdown import rendering_problem
 from core.text import markdown_heading
-from core.textfiles import UnreadableFileError
+from importing.commands import imported_at_once
+from importing.decoding import UnreadableFileError
 from review.models import SignOff
 
 from .models import Question, Topic

@@ -3,7 +3,7 @@ Questions patients ask, with answers staff have written and reviewed.
 
 Answers are markdown rendered once on save through the one sanitising
 renderer, and kept as plain text too, for JSON-LD and for search (the
-database indexes the question and that text: core.search).
+database indexes the question and that text: search.results).
 """
 
 import html
@@ -20,6 +20,7 @@ from core.models import PublishableModel, PublishableQuerySet, RenderedContentMo
 from core.site import slug_url
 from core.terms import without_definitions
 from review.models import NOT_CONTENT, MedicalContent
+from search.models import SearchableModel
 
 
 class TopicQuerySet(models.QuerySet):
@@ -94,7 +95,7 @@ class QuestionQuerySet(PublishableQuerySet):
 
 
 @reversion.register(exclude=NOT_CONTENT)  # publication and sign-off are not a version's to bring back
-class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromTitle):
+class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromTitle, SearchableModel):
     slug_source = "question"
     markdown_fields = {"answer": "answer_html"}
     glossary_fields = ("answer_html",)
@@ -143,7 +144,7 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
             )
         ]
 
-    # What search reads (core.search): the question first, then the answer; the database indexes them.
+    # What search reads (search.results): the question first, then the answer; the database indexes them.
     search_columns = ("question", "answer_text")
     search_label = "Question"
     search_related = ("topic",)

@@ -7,9 +7,9 @@ from django.utils.cache import patch_cache_control
 
 from core.models import keep_draft_private
 from core.pagination import page_or_404
-from core.query import PageNumber, SearchText, page_exists, query_parameters
-from core.search import TooManySearches, search
-from core.views import too_many_searches
+from pagecache.parameters import PageNumber, SearchText, page_exists, query_parameters
+from search.results import TooManySearches
+from search.views import too_many_searches
 
 from .models import Question, Topic, faq_page_data
 
@@ -34,10 +34,10 @@ def faq_index(request):
     query = request.GET.get("q", "")
     questions = Question.objects.published()
     if query:
-        # The site's search engine (core.search), over questions only: best first.
+        # The site's search engine (search.results), over questions only: best first.
         try:
             number = int(request.GET.get("page", 1))
-            found = search([Question], query, number, QUESTIONS_PER_PAGE, snippets=False, whole=True, visitor=request)
+            found = Question.search(query, number, QUESTIONS_PER_PAGE, snippets=False, whole=True, visitor=request)
         except InvalidPage:
             raise Http404("No such page of results.") from None
         except TooManySearches:
@@ -52,7 +52,8 @@ def faq_index(request):
             "open_results": page is not None and page.paginator.count <= OPEN_RESULTS_UP_TO,
         }
         response = render(request, "faq/search_results.html", context)
-        # Any words can be searched for: results are never stored, here or by browsers.
+        # Any words can be searched for: the page is never stored, by the page cache or by browsers (the
+        # ranked results are kept, keyed by a hash of the words, in a store of their own: search.results).
         patch_cache_control(response, no_store=True)
         return response
     questions = list(questions.first_per_topic(QUESTIONS_PER_TOPIC_ON_INDEX))

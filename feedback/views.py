@@ -24,7 +24,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from core.clients import within_limit
-from core.query import Parameter, is_public_page, query_parameters
+from pagecache.parameters import Parameter, is_public_page, query_parameters
 
 from .models import COMMENT_MAX, Feedback, without_contact_details
 

@@ -19,7 +19,6 @@ from django.db.models.functions import Lower
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from core import page_cache
 from core.fields import validate_web_url
 from core.models import PublishableModel, SlugFromTitle
 from core.rendering import rerender_mentioning
@@ -27,6 +26,7 @@ from core.site import fixed_url
 from core.terms import Term as LinkedTerm
 from core.text import search_normalise
 from core.versions import latest_version
+from pagecache import generations
 from review.models import NOT_CONTENT, MedicalContent
 
 DEFINITION_MAX_WORDS = 40
@@ -132,7 +132,7 @@ class Term(MedicalContent, PublishableModel, SlugFromTitle):
             [form for term in held for form in term.forms()],
             links=[self.anchor_url(term.slug) for term in held],
         )
-        page_cache.invalidate()  # bulk updates and raw writes send no signals
+        generations.invalidate()  # bulk updates and raw writes send no signals
 
 
 def terms_to_link():

@@ -2,7 +2,7 @@ from itertools import groupby
 
 from django.shortcuts import render
 
-from core.query import query_parameters
+from pagecache.parameters import query_parameters
 
 from .models import Term
 

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views import defaults
 
-from core.query import PageNumber, SearchText, query_parameters
-from core.search import TooManySearches, search
 from core.site import organization_data
-from core.views import too_many_searches
 from donations.models import Campaign
 from faq.models import Question, Topic
+from pagecache.parameters import PageNumber, SearchText, query_parameters
+from search.results import TooManySearches, search
+from search.views import too_many_searches
 from treatments.models import Treatment
 
 from .sitemaps import SITEMAPS
@@ -49,7 +49,7 @@ def home(request):
 
 @query_parameters(q=SearchText(max_length=MAX_QUERY_LENGTH), page=PageNumber(only_with="q"))
 def site_search(request):
-    """One search over treatments and questions (core.search), best first, in pages of 20."""
+    """One search over treatments and questions (search.results), best first, in pages of 20."""
     query = request.GET.get("q", "")
     results = None
     if query:
@@ -61,7 +61,8 @@ def site_search(request):
             return too_many_searches(request)
     response = render(request, "pages/search.html", {"query": query, "results": results})
     if query:
-        # Any words can be searched for: results are never stored, here or by browsers.
+        # Any words can be searched for: the page is never stored, by the page cache or by browsers (the
+        # ranked results are kept, keyed by a hash of the words, in a store of their own: search.results).
         patch_cache_control(response, no_store=True)
     return response
 

@@ -27,8 +27,8 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from core.backup import media_names
 from donations.models import Campaign, DonateClick, Gift, Refund
+from operations.backups import media_names
 from treatments.models import Treatment
 
 from .helpers import addresses_for, image_bytes, public_routes

@@ -46,7 +46,7 @@ def page_cache_in_a_temporary_folder(tmp_path_factory):
     """The production default (a folder every worker shares), in a folder of the test run's own."""
     caches = {
         "default": {
-            "BACKEND": "core.cache.PageFileCache",
+            "BACKEND": "pagecache.backends.PageFileCache",
             "LOCATION": str(tmp_path_factory.mktemp("page-cache")),
             "OPTIONS": {"MAX_ENTRIES": 3000},
         },
@@ -113,7 +113,7 @@ def empty_page_cache():
     """Each test starts with empty caches, the page cache not marked as failing and owed nothing."""
     from django.core.cache import cache, caches
 
-    from core.page_cache import health
+    from pagecache.outage import health
 
     cache.clear()
     caches["counters"].clear()

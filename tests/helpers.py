@@ -23,7 +23,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 
-from core.cache import PageFileCache
+from pagecache.backends import PageFileCache
 from treatments.models import TreatmentPoint
 
 ROOT = Path(__file__).resolve().parents[1]

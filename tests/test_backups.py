@@ -204,7 +204,7 @@ def empty_site(tmp_path, new_database, collected_static):
 
 def holds(site):
     """What an installation holds beyond what `migrate` makes: ({table: rows}, media files)."""
-    code = "from core.backup import what_is_there; print(repr(what_is_there()))"
+    code = "from operations.backups import what_is_there; print(repr(what_is_there()))"
     return site.manage("shell", "--no-imports", "-c", code).stdout.strip()
 
 
@@ -460,8 +460,8 @@ def test_a_changed_database_with_its_manifest_rewritten_to_match_is_refused(a_ba
 
 
 def unpacking(archive, work, settings, **changes):
-    """core.backup.unpack in this process, with the backup settings given; returns its refusal or None."""
-    from core.backup import BackupError, unpack
+    """operations.backups.unpack in this process, with the backup settings given; returns its refusal or None."""
+    from operations.backups import BackupError, unpack
 
     settings.BACKUP_KEYS = changes.get("keys", [KEY])
     settings.RESTORE_MAX_BYTES = changes.get("cap", 10 * 1024**3)

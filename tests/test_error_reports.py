@@ -20,7 +20,7 @@ from http.cookiejar import CookieJar
 import brotli
 import pytest
 
-from core.monitoring import without_personal_data
+from operations.error_reports import without_personal_data
 
 from .helpers import ROOT, WebServer, form_values, free_port, server_environment, wait_for
 

@@ -10,10 +10,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from core.markdown import render_markdown
-from core.textfiles import UnreadableFileError, decode_text_file
 from donations.gifts import GiftError, parse_gift
 from donations.models import Campaign
 from faq.importer import ArticleError, parse_article
+from importing.decoding import UnreadableFileError, decode_text_file
 from treatments.parsing import TreatmentFileError, cost_range_from, parse_treatment
 
 from .helpers import assert_page_is_inert

@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
 from core.text import markdown_heading
-from core.textfiles import UnreadableFileError, decode_text_file
 from faq.importer import ArticleError, parse_article
 from faq.models import Question
+from importing.decoding import UnreadableFileError, decode_text_file
 from treatments import parsing
 from treatments.models import Tag, Treatment
 from treatments.parsing import TreatmentFileError, parse_treatment
@@ -374,7 +374,8 @@ def picture_server():
 
 
 def _fetch(url, **kwargs):
-    from core.images import ImageRejected, download_image
+    from core.images import ImageRejected
+    from importing.downloads import download_image
 
     with pytest.raises(ImageRejected) as caught:
         download_image(url, **kwargs)
@@ -419,11 +420,11 @@ def test_only_plain_web_addresses_are_fetched(url, words):
 @pytest.fixture
 def loopback_is_public(monkeypatch):
     """Let 127.0.0.1 (and only it) stand in for a public server in these tests."""
-    monkeypatch.setattr("core.images.is_public_address", lambda address: address == "127.0.0.1")
+    monkeypatch.setattr("importing.downloads.is_public_address", lambda address: address == "127.0.0.1")
 
 
 def test_a_public_picture_is_fetched_through_a_redirect(picture_server, loopback_is_public):
-    from core.images import download_image
+    from importing.downloads import download_image
 
     checked = download_image(f"{picture_server.base}/to-picture")
     assert checked.name.endswith(".jpg")

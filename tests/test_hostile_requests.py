@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 from django.test import Client, override_settings
 
-from core.page_cache import preferred_encoding
-from core.query import declared_parameters
+from pagecache.encoding import preferred_encoding
+from pagecache.parameters import declared_parameters
 
 from .helpers import addresses_for, public_routes, soup_of
 
@@ -240,7 +240,7 @@ def test_an_over_long_topic_name_is_refused_before_the_database(tmp_path):
 )
 def test_static_files_see_accept_encoding_as_rfc_9110_reads_it(rf, header, rewritten):
     """WhiteNoise only looks for a coding's name, so it answered "br;q=0" with brotli."""
-    from core.request_guard import RequestGuardMiddleware
+    from operations.request_guard import RequestGuardMiddleware
 
     seen = {}
     request = rf.get("/static/site.css", HTTP_ACCEPT_ENCODING=header)

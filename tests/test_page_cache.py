@@ -5,7 +5,7 @@ only makes pages slower and never loses an edit, and nothing in an address
 but the parameters a page uses can change it or make a new cache entry.
 
 Each test runs in a transaction that never commits; `with commit():` runs
-what a commit would run (core.page_cache invalidates on commit).
+what a commit would run (pagecache.generations invalidates on commit).
 """
 
 import gzip
@@ -18,9 +18,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client, override_settings
 
-from core import page_cache
 from donations.models import DonateClick, OfflineGift
 from faq.models import Question
+from pagecache import generations, outage
+from pagecache.outage import health
+from pagecache.release import release
 from treatments.models import Tag, Treatment
 
 from .helpers import SwitchableCache, cache_entries, form_values, free_port, soup_of
@@ -147,8 +149,8 @@ def test_an_edit_saved_by_staff_in_the_admin_shows_at_once(client, site, editor,
 def test_an_admin_save_starts_one_new_generation_however_many_rows_it_writes(client, site, editor, commit, monkeypatch):
     treatment = site["treatment"]
     started = []
-    original = page_cache.new_generation
-    monkeypatch.setattr(page_cache, "new_generation", lambda: started.append(1) or original())
+    original = generations.new_generation
+    monkeypatch.setattr(generations, "new_generation", lambda: started.append(1) or original())
     staff = Client()
     staff.force_login(editor)
     change_url = f"/admin/treatments/treatment/{treatment.pk}/change/"
@@ -296,8 +298,8 @@ def test_a_redis_outage_only_makes_pages_slower(client, site, commit):
 def flaky_cache(tmp_path, monkeypatch):
     """A cache that can stop answering and come back with everything it held."""
     switchable = {"default": {"BACKEND": "tests.helpers.SwitchableCache", "LOCATION": str(tmp_path / "cache")}}
-    monkeypatch.setattr(page_cache, "RETRY_FIRST_SECONDS", 0.05)
-    page_cache.health.reset()
+    monkeypatch.setattr(outage, "RETRY_FIRST_SECONDS", 0.05)
+    health.reset()
     with override_settings(CACHES=switchable):
         yield SwitchableCache
     SwitchableCache.down = False
@@ -314,30 +316,30 @@ def test_an_edit_saved_while_the_cache_is_away_shows_when_it_comes_back(client, 
         treatment = site["treatment"]
         treatment.summary = "Written while the cache was away."
         treatment.save()
-    assert page_cache.health.owed, "the new generation is owed, not forgotten"
+    assert health.owed, "the new generation is owed, not forgotten"
     assert client.get(page)["X-Page-Cache"] == "bypass"
 
     flaky_cache.down = False
-    page_cache.health.retry_at = 0  # the few seconds of leaving the cache alone are over
+    health.retry_at = 0  # the few seconds of leaving the cache alone are over
     response = client.get(page)
     assert response["X-Page-Cache"] == "miss"
     assert b"Written while the cache was away." in response.content
-    assert not page_cache.health.owed
+    assert not health.owed
 
 
 def test_an_owed_generation_is_paid_in_the_background_for_every_other_worker(client, site, commit, flaky_cache):
     """Other workers and servers read the shared cache: it must move on even if this process sees no request."""
     client.get("/treatments/immunotherapy/")
-    before = cache.get(page_cache.GENERATION_KEY)
+    before = cache.get(generations.GENERATION_KEY)
     flaky_cache.down = True
     with commit():
         Treatment.objects.get().save()
     flaky_cache.down = False
     deadline = time.monotonic() + 5
-    while page_cache.health.owed and time.monotonic() < deadline:
+    while health.owed and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert not page_cache.health.owed
-    assert cache.get(page_cache.GENERATION_KEY) not in (None, before)
+    assert not health.owed
+    assert cache.get(generations.GENERATION_KEY) not in (None, before)
 
 
 def test_with_the_page_cache_switched_off_every_request_renders(client, site, settings):
@@ -350,19 +352,19 @@ def test_a_deploy_never_serves_pages_the_previous_code_rendered(client, site, se
     page = "/treatments/immunotherapy/"
     client.get(page)
     assert client.get(page)["X-Page-Cache"] == "hit"
-    before = page_cache.release()
+    before = release()
     try:
         # A template added or changed: another release, so the stored page is not the new code's.
         (tmp_path / "extra.html").write_text("<p>new</p>")
         settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}]
-        page_cache.release.cache_clear()
-        assert page_cache.release() != before
+        release.cache_clear()
+        assert release() != before
         assert client.get(page)["X-Page-Cache"] == "miss"
         settings.RIBBON_RELEASE = "named-by-the-deployment"
-        page_cache.release.cache_clear()
-        assert page_cache.release() == "named-by-the-deployment"
+        release.cache_clear()
+        assert release() == "named-by-the-deployment"
     finally:
-        page_cache.release.cache_clear()
+        release.cache_clear()
 
 
 def test_points_and_references_edited_on_their_own_show_at_once(client, site, editor, reviewer, commit):
@@ -552,19 +554,19 @@ def test_the_cache_stays_bounded_under_a_flood_of_real_addresses(client, make_tr
         treatments = [make_treatment(f"Flood {number:03}") for number in range(60)]
     small = {
         "default": {
-            "BACKEND": "core.cache.PageFileCache",
+            "BACKEND": "pagecache.backends.PageFileCache",
             "LOCATION": str(tmp_path / "small-cache"),
             "OPTIONS": {"MAX_ENTRIES": 20},
         }
     }
     with override_settings(CACHES=small):
         client.get(treatments[0].get_absolute_url())
-        generation = cache.get(page_cache.GENERATION_KEY)
+        generation = cache.get(generations.GENERATION_KEY)
         for treatment in treatments[1:]:
             assert client.get(treatment.get_absolute_url())["X-Page-Cache"] == "miss"
             assert cache_entries(small) <= 20 + 1, "at most 20 pages, and the generation"
         assert client.get(treatments[-1].get_absolute_url())["X-Page-Cache"] == "hit", "the newest are kept"
-        assert cache.get(page_cache.GENERATION_KEY) == generation, "making room never drops the generation"
+        assert cache.get(generations.GENERATION_KEY) == generation, "making room never drops the generation"
 
 
 def test_the_donate_page_is_kept_once_per_page_donors_set_out_from(client, site):
@@ -583,7 +585,7 @@ def test_no_number_of_searches_pushes_a_page_out_of_the_page_cache(client, make_
     small = {
         **settings.CACHES,
         "default": {
-            "BACKEND": "core.cache.PageFileCache",
+            "BACKEND": "pagecache.backends.PageFileCache",
             "LOCATION": str(tmp_path / "small-cache"),
             "OPTIONS": {"MAX_ENTRIES": 20},
         },

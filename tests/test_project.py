@@ -270,34 +270,71 @@ def _project_apps():
     return {config.name for config in apps.get_app_configs() if Path(config.path).parent == ROOT}
 
 
-def test_core_is_infrastructure_that_imports_no_app():
-    """core/ holds what every app uses (markdown, images, cache, fields, text); the apps sit on it, never under it."""
+# Lowest first. An app imports only from its own layer or lower ones; within the infrastructure layers an
+# app imports only itself. Content apps may use each other (a treatment links glossary terms and is
+# reviewed); nothing imports `pages`, which assembles the site from them.
+LAYERS = (
+    ("core",),
+    ("importing", "pagecache"),
+    ("search",),
+    ("operations",),
+    ("review", "glossary", "treatments", "faq", "feedback", "donations"),
+    ("pages",),
+)
+CONTENT_LAYER = 4
+
+
+def _imported_apps(path, apps):
+    """(line, app) for every import of a project app in the file at `path`."""
+    import ast
+
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] in apps:
+                yield node.lineno, name.split(".")[0]
+
+
+def test_every_app_of_the_project_has_its_place_in_the_layers():
+    assert sorted(_project_apps()) == sorted(app for layer in LAYERS for app in layer)
+
+
+def test_no_app_imports_one_above_it():
+    """core/ is content infrastructure, the apps above it each one idea; an import never climbs back up."""
+    layer_of = {app: number for number, layer in enumerate(LAYERS) for app in layer}
+    for app, layer in layer_of.items():
+        for path in (ROOT / app).rglob("*.py"):
+            for line, imported in _imported_apps(path, layer_of):
+                where = f"{path.relative_to(ROOT)}:{line} imports {imported}"
+                assert layer_of[imported] <= layer, where
+                if layer_of[imported] == layer and layer != CONTENT_LAYER:
+                    assert imported == app, where
+
+
+def test_core_names_no_app():
+    """Not even as a string (a lazy import, a setting read by name): core works under any app."""
     import ast
 
     apps = _project_apps() - {"core"}
-    assert {"treatments", "faq", "donations", "pages"} <= apps
     for path in (ROOT / "core").rglob("*.py"):
         tree = ast.parse(path.read_text(), filename=str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            elif isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            else:
-                continue
-            for name in names:
-                assert name.split(".")[0] not in apps, f"{path.relative_to(ROOT)}:{node.lineno} imports {name}"
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert node.value not in apps, f"{path.relative_to(ROOT)}:{node.lineno} names the app {node.value!r}"
 
 
-def test_no_content_app_imports_the_app_that_assembles_the_site():
-    for app in _project_apps() - {"pages"}:
-        for path in (ROOT / app).rglob("*.py"):
-            text = path.read_text()
-            assert "from pages" not in text, path
-            assert "import pages" not in text, path
+def test_core_stays_content_infrastructure_of_at_most_2500_lines():
+    """What every app builds on, and no more: the page cache, search and running the site are apps of their own."""
+    lines = sum(
+        len(path.read_text().splitlines()) for path in (ROOT / "core").rglob("*.py") if "migrations" not in path.parts
+    )
+    assert lines <= 2500
 
 
 def test_every_field_staff_see_says_what_it_is_for():

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from core.logs import JsonFormatter
+from operations.logs import JsonFormatter
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
 """
-One search for the whole site (/search/, core.search): treatments and
+One search for the whole site (/search/, search.results): treatments and
 questions together, ranked, highlighted, in pages; drafts and scheduled
 pages never found; slips forgiven; the database's index kept in step with
 every kind of change. The same corpus and the same assertions run on SQLite
@@ -21,11 +21,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from core.search import query_words, search
-from core.search_index import ensure_search_indexes
 from core.versions import latest_version
 from faq.models import Question
 from pages.views import SEARCHED
+from search.index import ensure_search_indexes
+from search.results import query_words, search
 from tests.helpers import form_values, soup_of, visible
 from treatments.models import Tag, Treatment, TreatmentPoint
 
@@ -320,7 +320,7 @@ def test_a_page_of_results_is_kept_until_the_next_edit(client, make_question, co
         question.save()
     assert titles(client, "fatigue") == [], "an edit makes kept results stale at once"
     assert titles(client, "tiredness") == ["Will the tiredness pass?"]
-    from core.search import _results_key
+    from search.results import _results_key
 
     key = _results_key(SEARCHED, ["fatigue"], 1, 20, True, False)
     assert "fatigue" not in key
@@ -332,7 +332,7 @@ def test_a_page_of_results_is_kept_until_the_next_edit(client, make_question, co
 SEARCH_VIEWS = ["/search/", "/faq/"]
 # Code points at the edges of Unicode: the last one, either side of the surrogates (which no address can
 # carry: Django reads a percent-encoded one as U+FFFD), non-characters, controls, joiners, a combining mark.
-# A NUL is answered 400 before any view (core.request_guard): the examples below send one, and generated
+# A NUL is answered 400 before any view (operations.request_guard): the examples below send one, and generated
 # text rarely does, so that most examples reach the search.
 EDGES = ["\U0010ffff", "\ud7ff", "\ue000", "\ufffd", "\uffff", "\ufffe", "\x01", "\x1b", "\x7f", "\x85",
          "\u2028", "\u200b", "\u0301", "\ufeff", "ǅ", "ß", "İ", "ﬁ", "½", "٣"]  # fmt: skip

@@ -17,9 +17,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import resolve, reverse
 
-from core.query import declared_parameters
 from donations.providers import PROVIDERS, PROVIDERS_BY_HOST
 from faq.models import Question, Topic
+from pagecache.parameters import declared_parameters
 from pages.context_processors import SECTIONS
 
 from .helpers import public_routes, same_site_links, soup_of
@@ -34,7 +34,7 @@ def test_every_public_route_is_reached_from_the_content(site_pages):
 
 
 def test_every_public_view_declares_the_query_parameters_it_reads():
-    """core.query: a page is built only from the parameters it uses, and the page cache keys it by those."""
+    """pagecache.parameters: a page is built only from the parameters it uses, and the page cache keys it by those."""
     for text, pattern in public_routes():
         assert hasattr(pattern.callback, "query_parameters"), f"/{text}: decorate its view with @query_parameters(...)"
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from core.images import ImageRejected
-from core.textfiles import decode_text_file
+from importing.decoding import decode_text_file
 from treatments.models import Tag, Treatment, TreatmentPoint
 from treatments.parsing import TreatmentFileError, cost_range_from, parse_treatment
 
@@ -289,7 +289,7 @@ def test_missing_path_is_reported(tmp_path):
 @pytest.mark.django_db
 def test_hero_image_is_downloaded_verified_and_reencoded(tmp_path, monkeypatch):
     # The test server is on 127.0.0.1, which real imports never fetch from.
-    monkeypatch.setattr("core.images.is_public_address", lambda address: address == "127.0.0.1")
+    monkeypatch.setattr("importing.downloads.is_public_address", lambda address: address == "127.0.0.1")
     with WebServer({"/cold-cap.jpg": (200, {"Content-Type": "image/jpeg"}, image_bytes("JPEG", size=(64, 48)))}) as web:
         text = ORGANISATION_FILE.replace("https://images.example.org/cold-cap.jpg", f"{web.base}/cold-cap.jpg")
         path = write(tmp_path, "cold-cap.md", text)

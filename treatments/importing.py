@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from core import page_cache
-from core.importing import imported_at_once
 from core.text import unique_slug
 from core.versions import rows_in
+from importing.commands import imported_at_once
+from pagecache import generations
 from review.models import SignOff
 
 from .models import Reference, Tag, Treatment, TreatmentPoint
@@ -191,7 +191,7 @@ def save_treatment(parsed, *, publish=False, create_only=False, hero_image=None)
             # written (bulk_create sends no signals): take it again, rows and all.
             reversion.add_to_revision(treatment)
         # bulk_create sends no signals: say once that pages showing this treatment changed.
-        page_cache.invalidate()
+        generations.invalidate()
 
     return SaveResult(treatment, "created" if created else "updated", warnings, after_revision)
 

@@ -34,6 +34,7 @@ from core.site import fixed_url, slug_url
 from core.text import format_money
 from core.versions import rows_in
 from review.models import NOT_CONTENT, MedicalContent
+from search.models import SearchableModel
 
 
 @reversion.register()
@@ -84,7 +85,7 @@ class TreatmentQuerySet(PublishableQuerySet):
     follow=("points", "references"),
     exclude=(*NOT_CONTENT, "reading_grade", "reading_grade_fk", "search_body", "search_rows"),
 )
-class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
+class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle, SearchableModel):
     hero_image_folder = "treatments"
     markdown_fields = {"body": "body_html"}
     glossary_fields = ("body_html",)
@@ -236,14 +237,11 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
             ),
         ]
 
-    # What search reads (core.search): the title first, then the text; the database indexes them.
+    # What search reads (search.results): the title first, then the text; the database indexes them.
     search_columns = ("title", "summary", "suited_to", "search_body", "search_rows")
     search_label = "Treatment"
     search_related = ()
     search_only = ("title", "slug")  # what a result shows
-
-    def search_context(self):
-        return ""
 
     def __str__(self):
         return self.title

@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 
 from core.markdown import rendering_problem
 from core.text import markdown_heading
-from core.textfiles import UnreadableFileError
+from importing.decoding import UnreadableFileError
 
 from .models import Reference, Tag, Treatment, TreatmentPoint, validate_web_url
 

@@ -3,8 +3,8 @@ from django.shortcuts import get_object_or_404, render
 
 from core.models import keep_draft_private
 from core.pagination import page_or_404
-from core.query import PageNumber, Slug, Slugs, page_exists, query_parameters
 from core.site import absolute_url
+from pagecache.parameters import PageNumber, Slug, Slugs, page_exists, query_parameters
 
 from .models import Tag, Treatment, comparison_of
 

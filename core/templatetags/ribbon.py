@@ -61,7 +61,7 @@ def breadcrumbs(context, *trail, here, here_shown=True, public=True):
 def page_url(context, number):
     """
     This list's address at another page, keeping the parameters its view
-    reads (a tag, a search) and nothing else (core.query): the first page is
+    reads (a tag, a search) and nothing else (pagecache.parameters): the first page is
     the address without a page number.
     """
     request = context["request"]

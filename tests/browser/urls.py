@@ -8,8 +8,8 @@ from django.urls import path
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401 - the site's error pages
 from config.urls import urlpatterns as site_urlpatterns
-from core.query import PageNumber, SearchText, query_parameters
-from core.views import too_many_searches
+from pagecache.parameters import PageNumber, SearchText, query_parameters
+from search.views import too_many_searches
 
 
 def bad_request(request):
@@ -18,7 +18,7 @@ def bad_request(request):
 
 @query_parameters(q=SearchText(), page=PageNumber(only_with="q"))
 def searched_too_often(request):
-    """What /search/ and the FAQ's search answer a visitor over the limit (core.search), as they answer it."""
+    """What /search/ and the FAQ's search answer a visitor over the limit (search.results), as they answer it."""
     return too_many_searches(request)
 
 

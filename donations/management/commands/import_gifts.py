@@ -10,9 +10,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.importing import for_terminal
 from donations.exports import FORMATS, MAX_BYTES, MAX_PROBLEMS_SHOWN, ExportError, import_export
 from donations.models import Campaign
+from importing.commands import for_terminal
 
 
 class Command(BaseCommand):

@@ -14,9 +14,9 @@ once, as the operator's own act, recorded with the file.
 
 from django.core.management.base import CommandError
 
-from core.importing import FileImportCommand, FileOutcome
 from faq.importer import parse_article, save_questions
 from faq.models import Topic
+from importing.commands import FileImportCommand, FileOutcome
 from treatments.models import Treatment
 
 DEFAULT_TOPIC = "General questions"

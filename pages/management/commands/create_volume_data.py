@@ -16,9 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from core import page_cache
 from donations.models import Campaign, DonateClick, Gift, OfflineGift, Refund, SuggestedAmount
 from faq.models import Question, Topic
+from pagecache import generations
 from treatments.models import Reference, Tag, Treatment, TreatmentPoint, refresh_search_rows
 
 WORDS = [
@@ -122,7 +122,7 @@ class Command(BaseCommand):
         if edits:
             self.create_edits(edits)
         # bulk_create sends no save signals: say once that pages have changed.
-        page_cache.invalidate()
+        generations.invalidate()
         if connection.vendor == "postgresql":
             # Thousands of rows at once: tell the planner now, as autovacuum would a little later, or it
             # plans searches for the tables as they were (reading every row through the status index).

@@ -12,8 +12,9 @@ while the others are still imported. The exit status is non-zero when any
 file failed.
 """
 
-from core.images import ImageRejected, download_image
-from core.importing import FileImportCommand, FileOutcome
+from core.images import ImageRejected
+from importing.commands import FileImportCommand, FileOutcome
+from importing.downloads import download_image
 from treatments.importing import find_existing, save_treatment
 from treatments.parsing import TreatmentFileError, parse_treatment
 

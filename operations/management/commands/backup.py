@@ -3,7 +3,7 @@ python manage.py backup PATH [--keep N]
 
 One archive holding the database and every media file, with a manifest of
 what it holds, signed with RIBBON_BACKUP_KEY and readable by its owner only
-(core.backup); without the key nothing is written. Sessions and login records
+(operations.backups); without the key nothing is written. Sessions and login records
 are left out. PATH is a new file name, or a folder to put a dated file in
 (ribbon-20261121-020000.tar.gz): the way to run it nightly, with --keep to
 remove all but the newest N there. An earlier backup is never overwritten,
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from core.backup import BackupError, keep_newest, make_backup, one_line, size, unpacked_size
+from operations.backups import BackupError, keep_newest, make_backup, one_line, size, unpacked_size
 
 
 class Command(BaseCommand):

@@ -1,5 +1,5 @@
 """
-The database's own search index for each searchable model (see core.search),
+The database's own search index for each searchable model (see search.results),
 made after every `migrate` (and every flush) by `ensure_search_indexes`.
 
 It is made here rather than in migrations because it must follow the
@@ -15,6 +15,8 @@ import hashlib
 from django.apps import apps
 from django.db import DatabaseError, connections, transaction
 
+from search.models import SearchableModel
+
 # Which indexes _ensure_postgresql makes: a change here makes them again on the next migrate.
 INDEXES = "vector without apostrophes, title trigrams, ribbon_search configuration"
 # PostgreSQL: the text without its apostrophes, straight and curly (U+2019).
@@ -22,7 +24,7 @@ WITHOUT_APOSTROPHES = "translate({}, E'\\u2019\\'', '')"
 
 
 def searchable_models():
-    return [model for model in apps.get_models() if getattr(model, "search_columns", None)]
+    return [model for model in apps.get_models() if issubclass(model, SearchableModel) and model.search_columns]
 
 
 def index_columns(connection):
@@ -94,7 +96,7 @@ def _ensure_sqlite(connection, model):
 def _postgresql_document(model, row="NEW."):
     title, *texts = model.search_columns
     rest = " || ' ' || ".join(f"coalesce({row}{column}, '')" for column in texts)
-    # Apostrophes dropped ("don’t" is "dont"), as core.search drops them from queries: PostgreSQL's English
+    # Apostrophes dropped ("don’t" is "dont"), as search.results drops them from queries: PostgreSQL's English
     # would otherwise split the word into two it ignores, while SQLite finds it.
     title_text = WITHOUT_APOSTROPHES.format(f"coalesce({row}{title}, '')")
     return (

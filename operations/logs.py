@@ -3,7 +3,7 @@ Log lines as JSON (RIBBON_LOG_FORMAT=json), one object per line, for a log colle
 
 python-json-logger does the writing; this only chooses the fields: a UTC
 timestamp, the level, the logger, the message, and whatever facts the line
-was given (core.request_log gives method, path, status, duration_ms, cache).
+was given (operations.request_log gives method, path, status, duration_ms, cache).
 """
 
 from pythonjsonlogger.core import RESERVED_ATTRS

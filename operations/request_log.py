@@ -43,7 +43,7 @@ class RequestLogMiddleware:
                 "path": logged_path(request),
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                # core.page_cache: "hit", "miss" (made and kept), "bypass" (made, not kept); "-" where it
+                # pagecache.middleware: "hit", "miss" (made and kept), "bypass" (made, not kept); "-" where it
                 # was not asked (staff, the admin, anything but GET and HEAD).
                 "cache": response.get("X-Page-Cache", "-"),
             }

@@ -2,7 +2,7 @@
 python manage.py restore ARCHIVE [--replace] [--check]
 
 Puts a backup made by `manage.py backup` back: the database and every media
-file (core.backup). Everything in the archive is checked before anything
+file (operations.backups). Everything in the archive is checked before anything
 changes, starting with its signature (RIBBON_BACKUP_KEY), before anything
 in it is unpacked. It goes onto an empty installation; one that holds anything is
 refused unless --replace is given, and then what is there is backed up first,
@@ -13,7 +13,7 @@ installation, and changes nothing.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from core.backup import BackupError, made_at, one_line, restore_backup
+from operations.backups import BackupError, made_at, one_line, restore_backup
 
 
 class Command(BaseCommand):

@@ -74,8 +74,9 @@ from django.db.migrations.loader import MigrationLoader
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from core import page_cache
-from core.search_index import index_columns
+from pagecache.generations import new_generation
+from pagecache.release import release
+from search.index import index_columns
 
 FORMAT = 2
 MANIFEST = "manifest.json"
@@ -498,7 +499,7 @@ def make_backup(destination, progress=lambda line: None, using="default", prefix
                 "format": FORMAT,
                 "made_at": timezone.now().isoformat(timespec="seconds"),
                 "site": settings.SITE_NAME,
-                "release": page_cache.release(),
+                "release": release(),
                 "django": django.get_version(),
                 "database": database,
                 "media": {
@@ -885,7 +886,7 @@ def restore_backup(archive, *, replace=False, check_only=False, progress=lambda 
                 "The restored database does not hold the rows the manifest counts, in: " + ", ".join(differing) + "."
             )
     call_command("migrate", interactive=False, verbosity=0, database=using)
-    page_cache.new_generation()
+    new_generation()
     return manifest, safety
 
 

@@ -14,9 +14,9 @@ overwrites; then the page cache is invalidated once.
 
 from django.core.management.base import BaseCommand
 
-from core import page_cache
 from core.markdown import renderer_version
 from core.rendering import rendered_models, rerender
+from pagecache import generations
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             rows = model._base_manager.all() if all else model._base_manager.exclude(rendered_with=version)
             changed += rerender(model, rows.order_by("pk").values_list("pk", flat=True), progress=self.progress)
         if changed:
-            page_cache.invalidate()  # bulk updates send no signals
+            generations.invalidate()  # bulk updates send no signals
         self.stdout.write(
             f"Stored HTML is current (renderer {version}): {changed} row(s) rendered again."
             if changed

@@ -15,7 +15,7 @@ LOCAL_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
     "django.core.cache.backends.filebased.FileBasedCache",
-    "core.cache.PageFileCache",
+    "pagecache.backends.PageFileCache",
 }
 
 

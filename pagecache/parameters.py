@@ -10,7 +10,7 @@ in the address can never reach the page or the links on it. A value that is
 not in its canonical form is redirected (301) to that form (`page=01`,
 `page=1`, an empty `tag=`), and one that cannot be right is a 404 (`page=x`,
 digits from another script, the same parameter twice). The page cache keys
-pages by the declared parameters only (core.page_cache), so the rest never
+pages by the declared parameters only (pagecache.middleware), so the rest never
 makes a new cache entry.
 """
 

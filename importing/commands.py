@@ -20,7 +20,7 @@ import reversion
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 
-from core.textfiles import UnreadableFileError, decode_text_file
+from importing.decoding import UnreadableFileError, decode_text_file
 
 CONTENT_SUFFIXES = {".md", ".markdown", ".txt"}
 MAX_FILE_BYTES = 1024 * 1024  # the organisation's longest file is about 12 KB

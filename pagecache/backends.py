@@ -5,16 +5,15 @@ import zlib
 
 from django.core.cache.backends.filebased import FileBasedCache
 
-# The page cache's generation (core.page_cache): every stored page is checked against it.
-GENERATION_KEY = "ribbon:page-generation"
+from pagecache.generations import GENERATION_KEY
 
 
 class PageFileCache(FileBasedCache):
     """
     Django's folder cache, shared by every worker process on the machine,
     without its zlib compression: pages are stored compressed already (gzip
-    and brotli), so compressing them again saved nothing and cost 60 µs on
-    every hit of the FAQ page. Files keep Django's format (zlib level 0 is a
+    and brotli), so compressing them again saved nothing and cost time on
+    every hit. Files keep Django's format (zlib level 0 is a
     stored block), so Django's own reading, touching and culling still apply;
     culling, though, spares the generation (below).
     """

@@ -13,14 +13,14 @@ every database alike.
 The guard also rewrites Accept-Encoding to the codings the client accepts,
 as RFC 9110 reads the header, before WhiteNoise sees it: WhiteNoise looks
 only for the coding's name, so it answered `br;q=0` (brotli refused) with
-brotli. The page cache reads the same weights (core.page_cache).
+brotli. The page cache reads the same weights (pagecache.encoding).
 """
 
 import functools
 
 from django.core.exceptions import SuspiciousOperation
 
-from core.page_cache import OFFERED_ENCODINGS, accepted_weights
+from pagecache.encoding import OFFERED_ENCODINGS, accepted_weights
 
 NUL = "\x00"
 MAX_PARAMETER_LENGTH = 10_000

@@ -1,0 +1,112 @@
+"""
+Pages as the cache keeps them: rendered once, compressed once (gzip and
+brotli), and served to each client in the coding it takes, with a weak ETag
+so that a browser revalidating a page it has gets a 304.
+"""
+
+import gzip
+import hashlib
+
+import brotli
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+
+from pagecache.encoding import COMPRESS_FROM_BYTES, preferred_encoding
+from pagecache.generations import GENERATION_KEY, first_generation, lifetime, page_store, usable
+from pagecache.outage import health
+
+# Headers that describe one particular encoding or transfer, rebuilt on each hit.
+NOT_STORED_HEADERS = frozenset({"content-length", "content-encoding", "vary", "etag", "cache-control"})
+
+
+class StoredPage:
+    """
+    A rendered page as kept in the cache: its headers and its body, brotli and
+    gzip compressed (almost every client takes one; the plain body is
+    unpacked from gzip for the few that take neither). Small bodies are kept
+    plain.
+    """
+
+    __slots__ = ("br", "etag", "generation", "gzip", "headers", "plain", "status")
+
+    def __init__(self, generation, response):
+        body = response.content
+        self.generation = generation
+        self.status = response.status_code
+        self.headers = [(name, value) for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS]
+        if len(body) >= COMPRESS_FROM_BYTES:
+            self.plain = None
+            self.gzip = gzip.compress(body, compresslevel=9, mtime=0)
+            self.br = brotli.compress(body, quality=9)
+        else:
+            self.plain, self.gzip, self.br = body, None, None
+        # Weak: the same page in any of its encodings.
+        self.etag = f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+
+    def body_for(self, encoding):
+        """(body, its Content-Encoding or None)."""
+        if self.plain is not None:
+            return self.plain, None
+        if encoding == "br":
+            return self.br, "br"
+        if encoding == "gzip":
+            return self.gzip, "gzip"
+        return gzip.decompress(self.gzip), None
+
+    def response_for(self, request):
+        if _etag_matches(request, self.etag):
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(status=self.status)
+            for name, value in self.headers:
+                response[name] = value
+            response.content, encoding = self.body_for(preferred_encoding(request))
+            if encoding:
+                response["Content-Encoding"] = encoding
+            response["Content-Length"] = str(len(response.content))
+        response["ETag"] = self.etag
+        response["Cache-Control"] = f"public, max-age={settings.RIBBON_BROWSER_CACHE_SECONDS}"
+        patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
+        return response
+
+
+def _etag_matches(request, etag):
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    return any(candidate.strip().removeprefix("W/") == wanted for candidate in header.split(","))
+
+
+def lookup(key):
+    """
+    (current generation, the page kept under `key` for it, or None), in one
+    round trip; (None, None) when the cache may not be used now. A stored
+    page carries the generation it was made in: anything older is stale.
+    """
+    if not usable():
+        return None, None
+    try:
+        cache = page_store()
+        found = cache.get_many([GENERATION_KEY, key])
+        generation = found.get(GENERATION_KEY)
+        if generation is None:
+            return first_generation(cache), None
+    except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
+        health.failed(error)
+        return None, None
+    stored = found.get(key)
+    if stored is not None and getattr(stored, "generation", None) == generation:
+        return generation, stored
+    return generation, None
+
+
+def keep(key, value, seconds):
+    """Keep `value` (made in `value.generation`) for `seconds`, and never past the next go-live or expiry."""
+    try:
+        page_store().set(key, value, timeout=lifetime(value.generation, seconds))
+    except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
+        health.failed(error)
