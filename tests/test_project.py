@@ -348,3 +348,11 @@ def test_every_field_staff_see_says_what_it_is_for():
             if field.auto_created or not getattr(field, "editable", False):
                 continue
             assert str(field.help_text).strip(), f"{model._meta.label}.{field.name} has no help_text"
+
+
+def test_ruff_sorts_every_app_of_the_project_as_its_own():
+    """An app missing from known-first-party has its imports sorted among the third-party packages."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert _project_apps() <= set(config["tool"]["ruff"]["lint"]["isort"]["known-first-party"])
