@@ -34,10 +34,9 @@ from .models import (
     ProviderEvent,
     Refund,
     SuggestedAmount,
-    activity_by_source,
-    activity_per_day,
-    notify_superusers_of_link_change,
 )
+from .notifications import notify_superusers_of_link_change
+from .reports import activity_by_source, activity_per_day
 
 RECENT_SHOWN = 20
 STRIPE_UNHEARD = (

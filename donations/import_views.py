@@ -1,4 +1,4 @@
-"""The campaign admin's page for importing a provider's CSV export (donations.exports)."""
+"""The campaign admin's page for importing a provider's CSV export (donations.gift_imports)."""
 
 from django import forms
 from django.contrib import messages
@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from .exports import FORMATS, MAX_BYTES, MAX_PROBLEMS_SHOWN, ExportError, import_export
+from .gift_imports import FORMATS, MAX_BYTES, MAX_PROBLEMS_SHOWN, ExportError, import_export
 
 
 class ImportForm(forms.Form):

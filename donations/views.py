@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.models import keep_draft_private
 from pagecache.parameters import PagePath, Raw, page_exists, query_parameters
 
-from .gifts import GiftError, is_counted, parse_gift, source_path
+from .donate_query import GiftError, is_counted, parse_gift, source_path
 from .models import Campaign, DonateClick
 from .providers import DONATE_FORM_ACTION, provider_url
 from .webhooks import Refused, handle, verify

@@ -38,7 +38,7 @@ from pagecache.encoding import compressed_for_wire
 from pagecache.generations import has_uncommitted_changes
 from pagecache.parameters import declared_parameters
 from pagecache.release import release
-from pagecache.stored import StoredPage, keep, lookup
+from pagecache.stored import StoredPage, lookup, store
 
 
 @functools.lru_cache(maxsize=2048)
@@ -135,4 +135,4 @@ class PageCacheMiddleware:
         )
 
     def _store(self, key, stored):
-        keep(key, stored, settings.RIBBON_PAGE_CACHE_SECONDS)
+        store(key, stored, settings.RIBBON_PAGE_CACHE_SECONDS)

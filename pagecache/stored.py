@@ -104,7 +104,7 @@ def lookup(key):
     return generation, None
 
 
-def keep(key, value, seconds):
+def store(key, value, seconds):
     """Keep `value` (made in `value.generation`) for `seconds`, and never past the next go-live or expiry."""
     try:
         page_store().set(key, value, timeout=lifetime(value.generation, seconds))

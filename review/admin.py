@@ -20,7 +20,7 @@ from core.admin import VersionedAdmin
 from core.models import PublishStatus
 from core.versions import revert_page
 
-from . import work
+from . import worklists
 from .models import NOT_CONTENT, Reviewer, SignOff, can_approve, medical_models, refusals
 
 SUBMIT = "_submit_for_review"
@@ -329,12 +329,12 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         return [dashboard, *super().get_urls()]
 
     def dashboard_view(self, request):
-        """The work of medical review at a glance (review.work), linked from the admin's home page."""
+        """The work of medical review at a glance (review.worklists), linked from the admin's home page."""
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Medical review dashboard",
-            "lists": work.dashboard(),
+            "lists": worklists.dashboard(),
         }
         return TemplateResponse(request, "admin/review/dashboard.html", context)
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from donations import gifts
+from donations import donate_query
 from donations.models import Campaign, DonateClick, SuggestedAmount
 
 from .helpers import campaign_form, soup_of
@@ -455,7 +455,7 @@ def test_twenty_clicks_with_made_up_sources_count_at_most_three(client, every_or
         response = give(client, every_org_campaign, amount="50", **{"from": f"/competitor-ad-{number}"})
         assert response.status_code == 302, "the donor is always sent on"
     clicks = DonateClick.objects.all()
-    assert clicks.count() == gifts.CLICKS_COUNTED_PER_HOUR
+    assert clicks.count() == donate_query.CLICKS_COUNTED_PER_HOUR
     assert set(clicks.values_list("source_path", flat=True)) == {""}
 
 
@@ -465,7 +465,7 @@ def test_each_client_has_its_own_allowance_and_no_address_is_kept(client, every_
     for address in ("198.51.100.1", "198.51.100.2"):
         for _ in range(5):
             give(client, every_org_campaign, amount="10", meta={"REMOTE_ADDR": address})
-    assert DonateClick.objects.count() == 2 * gifts.CLICKS_COUNTED_PER_HOUR
+    assert DonateClick.objects.count() == 2 * donate_query.CLICKS_COUNTED_PER_HOUR
     folder = Path(caches["counters"]._dir)
     stored = b"".join(path.read_bytes() for path in folder.rglob("*") if path.is_file())
     assert stored, "the counters live in the cache"

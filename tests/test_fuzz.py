@@ -10,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from core.markdown import render_markdown
-from donations.gifts import GiftError, parse_gift
+from donations.donate_query import GiftError, parse_gift
 from donations.models import Campaign
 from faq.importer import ArticleError, parse_article
 from importing.decoding import UnreadableFileError, decode_text_file

@@ -9,6 +9,6 @@ register = template.Library()
 def from_page(url, source):
     """
     `url` carrying ?from=<source>, the page where the visitor's way to the donate form began, so that
-    the click is credited to it (donations.gifts.source_path); `url` itself when there is none.
+    the click is credited to it (donations.donate_query.source_path); `url` itself when there is none.
     """
     return f"{url}?{urlencode({'from': source}, safe='/')}" if source else url

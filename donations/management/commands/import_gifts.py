@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from donations.exports import FORMATS, MAX_BYTES, MAX_PROBLEMS_SHOWN, ExportError, import_export
+from donations.gift_imports import FORMATS, MAX_BYTES, MAX_PROBLEMS_SHOWN, ExportError, import_export
 from donations.models import Campaign
 from importing.commands import for_terminal
 

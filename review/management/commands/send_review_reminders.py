@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from review import work
+from review import worklists
 from review.models import Reviewer, can_approve
 
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         today = timezone.localdate()
-        waiting, late = work.awaiting_review(), work.overdue(today)
+        waiting, late = worklists.awaiting_review(), worklists.overdue(today)
         if not waiting.total and not late.total:
             self.stdout.write("Nothing awaits review and nothing is overdue: no e-mail sent.")
             return

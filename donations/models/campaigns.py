@@ -1,0 +1,383 @@
+"""
+Donation campaigns: what staff write (the page, its donate links, its suggested
+amounts and offline gifts) and what each has raised.
+"""
+
+from decimal import ROUND_FLOOR, Decimal
+
+import reversion
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models, transaction
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from markdownx.models import MarkdownxField
+
+from core.markdown import no_alt_text_placeholder, renders_quickly
+from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
+from core.site import slug_url
+from core.text import format_money
+from donations.models.money import MONEY, ZERO, MoneyField
+from donations.providers import provider_for, validate_donate_url
+
+# The database's rule that one campaign at most is featured (Campaign.save() keeps it).
+ONE_FEATURED = "campaign_only_one_featured"
+
+
+class CampaignQuerySet(PublishableQuerySet):
+    def active(self, today=None):
+        """Published, started, and not yet ended: the campaigns taking gifts today."""
+        today = today or timezone.localdate()
+        return self.published().filter(starts_on__lte=today).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+
+    def featured(self, today=None):
+        return self.active(today).filter(is_featured=True)
+
+    def with_totals(self):
+        """
+        Each campaign with the sums its progress is made of, in the same query
+        (one subquery per sum), so a list of campaigns costs one query
+        whatever the number of gifts.
+        """
+        raised = F("total_offline") + F("total_gifts") - F("total_refunds")
+        return self.annotate(**total_expressions()).annotate(total_raised=raised)
+
+
+def _per_campaign(model, campaign_path, aggregate, default=None, output_field=None):
+    """`aggregate` over the rows of `model` that belong to the outer campaign, as a subquery."""
+    rows = model.objects.filter(**{campaign_path: OuterRef("pk")}).order_by().values(campaign_path)
+    subquery = Subquery(rows.annotate(result=aggregate).values("result")[:1])
+    return subquery if default is None else Coalesce(subquery, default, output_field=output_field)
+
+
+def total_expressions():
+    """What a campaign's progress is made of (the ledger's models are imported here: this runs at query time)."""
+    from donations.models.ledger import Gift, Refund
+
+    money, count = MoneyField(**MONEY), IntegerField()
+    return {
+        "total_gifts": _per_campaign(Gift, "campaign", Sum("amount"), ZERO, money),
+        "total_refunds": _per_campaign(Refund, "gift__campaign", Sum("amount"), ZERO, money),
+        "total_offline": _per_campaign(OfflineGift, "campaign", Sum("amount"), ZERO, money),
+        "count_gifts": _per_campaign(Gift, "campaign", Count("pk"), 0, count),
+        "count_offline_donors": _per_campaign(OfflineGift, "campaign", Sum("donors"), 0, count),
+        "latest_gift_at": _per_campaign(Gift, "campaign", Max("recorded_at")),
+        "latest_refund_at": _per_campaign(Refund, "gift__campaign", Max("recorded_at")),
+        "latest_offline_at": _per_campaign(OfflineGift, "campaign", Max("recorded_at")),
+    }
+
+
+def total_names():
+    """The names `with_totals()` gives its sums, the last the amount raised (which can be sorted on)."""
+    return [*total_expressions(), "total_raised"]
+
+
+# A version holds the whole campaign: its donate links are its own fields, its suggested amounts and
+# offline gifts its rows. Confirmed gifts are facts from the provider, not edits, and are not versioned.
+@reversion.register(follow=("amounts", "offline_gifts"))
+class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
+    hero_image_folder = "campaigns"
+    markdown_fields = {"story": "story_html", "thank_you_message": "thank_you_html"}
+    reserved_slugs = frozenset({"thanks"})  # /donate/thanks/ is the generic thank-you page
+
+    title = models.CharField(max_length=120, help_text="What the campaign is for, in a few words.")
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        help_text="The campaign's address: /donate/this-slug/. Filled in from the title.",
+    )
+    summary = models.TextField(
+        max_length=300,
+        help_text="One or two plain sentences (at most 300 characters) shown in lists and to search engines.",
+    )
+    story = MarkdownxField(
+        validators=[no_alt_text_placeholder, renders_quickly],
+        help_text="Why this matters and what the money will do, in markdown.",
+    )
+    story_html = models.TextField(editable=False, blank=True)
+    goal = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="The amount the campaign aims to raise. 0 means no goal is shown.",
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter currency code (ISO 4217) such as USD.")],
+        help_text="Three-letter currency code (ISO 4217), e.g. USD, GBP, EUR.",
+    )
+    starts_on = models.DateField(help_text="First day the campaign takes gifts.")
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="Last day the campaign takes gifts. Leave empty for no end date."
+    )
+    is_featured = models.BooleanField(
+        "featured",
+        default=False,
+        help_text=(
+            "The campaign the header's Donate button and the home page lead to. Only one campaign is "
+            "featured at a time: featuring this one unfeatures the other."
+        ),
+    )
+    donate_url = models.URLField(
+        "donation page",
+        max_length=500,
+        validators=[validate_donate_url],
+        help_text="The provider's page for a one-time gift, e.g. https://buy.stripe.com/… or https://www.every.org/….",
+    )
+    monthly_donate_url = models.URLField(
+        "monthly donation page",
+        max_length=500,
+        blank=True,
+        validators=[validate_donate_url],
+        help_text="Optional: the provider's page for monthly gifts, if it is a different link.",
+    )
+    thank_you_message = MarkdownxField(
+        blank=True,
+        help_text="Shown on the thank-you page donors come back to, in markdown.",
+    )
+    thank_you_html = models.TextField(editable=False, blank=True)
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_featured", "-starts_on", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_featured"], condition=Q(is_featured=True), name=ONE_FEATURED),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            if self.is_featured:
+                # One featured campaign at a time: featuring this one unfeatures the other.
+                Campaign.objects.filter(is_featured=True).exclude(pk=self.pk).update(is_featured=False)
+            super().save(*args, **kwargs)
+
+    def get_constraints(self):
+        """
+        What a form checks before saving: not the one-featured rule, which save() keeps by unfeaturing the
+        other campaign (a form that refused it would make staff unfeature one campaign to feature another).
+        """
+        return [
+            (model, [constraint for constraint in constraints if constraint.name != ONE_FEATURED])
+            for model, constraints in super().get_constraints()
+        ]
+
+    def get_absolute_url(self):
+        return slug_url("donations:campaign", self.slug)
+
+    def get_give_url(self):
+        return reverse("donations:give", kwargs={"slug": self.slug})
+
+    def get_thanks_url(self):
+        return reverse("donations:campaign_thanks", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = {}
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The campaign cannot end before it starts."
+        if self.slug in self.reserved_slugs:
+            errors["slug"] = f"“{self.slug}” is used by the site itself; choose another address."
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    # Behaviour the pages show ------------------------------------------------
+
+    @property
+    def provider(self):
+        return provider_for(self.donate_url)
+
+    @property
+    def accepts_monthly(self):
+        """Whether a monthly gift can be asked for: a monthly link, or a provider that reads the frequency."""
+        return bool(self.monthly_donate_url) or bool(self.provider and self.provider.takes_frequency)
+
+    def is_active(self, today=None):
+        today = today or timezone.localdate()
+        return self.is_live and self.starts_on <= today and (self.ends_on is None or self.ends_on >= today)
+
+    def has_ended(self, today=None):
+        return self.ends_on is not None and self.ends_on < (today or timezone.localdate())
+
+    # What it has raised: worked out from the gifts, never typed --------------
+
+    def load_totals(self):
+        """The sums `with_totals()` annotates, or (one query) the same sums for this campaign alone."""
+        if not hasattr(self, "total_gifts"):
+            names = total_names()
+            found = None
+            if self.pk is not None:
+                found = Campaign.objects.with_totals().filter(pk=self.pk).values(*names).first()
+            for name in names:
+                setattr(self, name, (found or {}).get(name))
+        return self
+
+    @property
+    def raised(self):
+        """
+        Offline gifts plus confirmed gifts, less refunds: never below zero. A
+        sum that is no number (an infinite amount SQLite kept) shows as zero;
+        the campaign's admin page lists the amount that made it.
+        """
+        total = self.load_totals().total_raised or ZERO
+        return max(total, ZERO) if total.is_finite() else ZERO
+
+    @property
+    def donor_count(self):
+        """Confirmed gifts plus the donors of offline gifts."""
+        totals = self.load_totals()
+        return (totals.count_gifts or 0) + (totals.count_offline_donors or 0)
+
+    @property
+    def totals_updated_at(self):
+        """When the last gift, refund or offline entry was recorded, or None if there is none yet."""
+        totals = self.load_totals()
+        times = [totals.latest_gift_at, totals.latest_refund_at, totals.latest_offline_at]
+        return max((time for time in times if time is not None), default=None)
+
+    def forget_totals(self):
+        """Read the sums again on next use (after this campaign's gifts changed)."""
+        for name in total_names():
+            self.__dict__.pop(name, None)
+
+    @property
+    def percent_raised(self):
+        """Whole percent of the goal raised (rounded down), or None when there is no goal."""
+        if not self.goal or self.goal <= 0:
+            return None
+        return int((self.raised * 100 / self.goal).to_integral_value(rounding=ROUND_FLOOR))
+
+    @property
+    def progress_value(self):
+        """The bar's value: never past full."""
+        percent = self.percent_raised
+        return None if percent is None else min(percent, 100)
+
+    @property
+    def goal_reached(self):
+        return self.percent_raised is not None and self.percent_raised >= 100
+
+    def days_left(self, today=None):
+        if self.ends_on is None:
+            return None
+        return (self.ends_on - (today or timezone.localdate())).days
+
+    def progress_summary(self, today=None):
+        """The facts a donor scans for, e.g. "$12,500 raised of $50,000 · 25% · 130 donors · 18 days left"."""
+        raised = format_money(self.raised, self.currency)
+        if self.percent_raised is None:
+            parts = [f"{raised} raised"]
+        else:
+            parts = [f"{raised} raised of {format_money(self.goal, self.currency)}"]
+        if self.goal_reached:
+            parts.append(f"goal reached ({self.percent_raised}%)")
+        elif self.percent_raised is not None:
+            parts.append(f"{self.percent_raised}%")
+        parts.append(f"{self.donor_count:,} donor{'s' if self.donor_count != 1 else ''}")
+        days = self.days_left(today)
+        if days is not None:
+            if days < 0:
+                parts.append(f"ended on {date_format(self.ends_on, 'j F Y')}")
+            elif days == 0:
+                parts.append("last day")
+            else:
+                parts.append(f"{days} day{'s' if days != 1 else ''} left")
+        return " · ".join(parts)
+
+    def amounts_in_order(self):
+        return list(self.amounts.all())  # prefetched on pages; ordered by the model's Meta
+
+    def default_amount(self):
+        amounts = self.amounts_in_order()
+        return next((amount for amount in amounts if amount.is_default), amounts[0] if amounts else None)
+
+
+@reversion.register()
+class SuggestedAmount(models.Model):
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="amounts",
+        help_text="The campaign whose donate form offers it.",
+    )
+    amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("1"))],
+        help_text="A whole amount donors can pick with one tap, e.g. 50.",
+    )
+    impact = models.CharField(
+        "what it pays for",
+        max_length=200,
+        help_text="What this gift does, e.g. “pays for a support nurse's phone call with a newly diagnosed patient”.",
+    )
+    order = models.PositiveIntegerField(default=0, help_text="Position in the list; lower numbers come first.")
+    is_default = models.BooleanField(
+        "selected by default", default=False, help_text="Pre-select this amount. At most one per campaign."
+    )
+
+    class Meta:
+        ordering = ["order", "amount"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign"], condition=Q(is_default=True), name="suggested_amount_one_default"
+            ),
+        ]
+
+    def __str__(self):
+        return format_money(self.amount, self.campaign.currency)
+
+    @property
+    def label(self):
+        return format_money(self.amount, self.campaign.currency)
+
+
+@reversion.register()
+class OfflineGift(models.Model):
+    """
+    Money staff count by hand: cheques, cash at an event, a bank transfer, or
+    a correction. Part of the campaign's versions, so a mistaken entry is
+    undone like any other edit.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="offline_gifts",
+        help_text="The campaign this money counts towards.",
+    )
+    received_on = models.DateField(
+        default=timezone.localdate, help_text="The day the money arrived (or the day of the correction)."
+    )
+    amount = MoneyField(
+        **MONEY,
+        help_text=(
+            "In the campaign's currency. A negative amount corrects the total downwards, e.g. a gift counted twice."
+        ),
+    )
+    donors = models.PositiveIntegerField(default=0, help_text="How many people gave this money; 0 for a correction.")
+    description = models.CharField(
+        max_length=200,
+        help_text="Where the money came from, e.g. “Cheques from the spring fun run”. Never a donor's name.",
+    )
+    recorded_at = models.DateTimeField(auto_now=True, help_text="When this entry was last saved.")
+
+    class Meta:
+        ordering = ["received_on", "pk"]
+        verbose_name = "offline gift"
+
+    def __str__(self):
+        return f"{format_money(self.amount, self.campaign.currency)} on {date_format(self.received_on, 'j F Y')}"
+
+    def clean(self):
+        if self.amount is not None and self.amount == 0:
+            raise ValidationError({"amount": "An offline gift of nothing changes nothing; enter an amount."})
