@@ -182,16 +182,19 @@ def _worked_out(models, words, number, per_page, snippets, whole, visitor):
 
 def search(models, text, number=1, per_page=20, snippets=True, whole=False, visitor=None):
     """
-    Page `number` of the live pages of `models` matching `text`, or None when the
-    text has no word to search for. Raises django.core.paginator.InvalidPage
-    for a page past the end (a 404 for the view), and TooManySearches when the
-    results must be worked out and `visitor` (the request) has had its share
-    of that this minute (search.views.too_many_searches answers it). One query
-    ranks and counts, one reads the snippets, one per kind shown reads the
-    results; when nothing matches, two more look again allowing for slips (at
-    most 6 in all). A page of results, objects and all, is kept until the
-    next edit (then it costs no query). Each result's object holds its
-    model's `search_only` fields, or all (`whole`).
+    Page `number` of the live pages of `models` matching `text`, or None when
+    the text has no word to search for.
+
+    Raises django.core.paginator.InvalidPage for a page past the end (a 404
+    for the view), and TooManySearches when the results must be worked out
+    and `visitor` (the request) has had its share of that this minute
+    (search.views.too_many_searches answers it).
+
+    Queries: one ranks and counts, one reads the snippets, one per kind shown
+    reads the results; when nothing matches, two more look again allowing
+    for slips (at most 6 in all). A page of results, objects and all, is kept
+    until the next edit, and then costs no query. Each result's object holds
+    its model's `search_only` fields, or all of them (`whole`).
     """
     words = query_words(text)
     if not words:

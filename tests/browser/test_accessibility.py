@@ -31,7 +31,7 @@ def public_pages():
     pages += [("thanks", "/donate/thanks/"), ("not-found", "/no-such-page/"), ("bad-request", "/bad-request/")]
     featured = Campaign.objects.featured().first()
     pages += [("give-bad-amount", f"{featured.get_give_url()}?amount=abc")]
-    # Finding and weighing options (issue 15).
+    # Finding and weighing options.
     pages += [("search", "/search/"), ("search-results", "/search/?q=fatigue"), ("search-slip", "/search/?q=fatige")]
     pages += [("search-nothing", "/search/?q=zzzz"), ("search-wait", "/too-many-searches/?q=fatigue")]
     pages += [("compare-chooser", "/treatments/compare/"), ("compare-start", "/treatments/compare/?with=immunotherapy")]
