@@ -34,6 +34,19 @@ def _with(update_fields, *names):
 # Publishing ------------------------------------------------------------------------
 
 
+def raise_with(errors, clean):
+    """
+    Run `clean` (a parent's Model.clean) and raise its errors together with
+    `errors` ({field: message}), so that the editor sees every one at once.
+    """
+    try:
+        clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 class PublishStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"

@@ -19,38 +19,37 @@ LOCAL_CACHES = {
 }
 
 
+def _kept_on_each_machine():
+    """(id, what is kept on one machine only, how to share it) for each part of the site that must be shared."""
+    cache = settings.CACHES[settings.RIBBON_PAGE_CACHE_ALIAS]
+    if cache["BACKEND"] in LOCAL_CACHES and settings.RIBBON_PAGE_CACHE_SECONDS > 0:
+        yield (
+            "ribbon.W001",
+            "the page cache is kept on each machine, so an edit saved on one server reaches the others only "
+            f"when their copy expires (up to {settings.RIBBON_PAGE_CACHE_SECONDS} s).",
+            "Set REDIS_URL (e.g. redis://cache.internal:6379/0) so that every server shares one cache.",
+        )
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        yield (
+            "ribbon.W002",
+            "the database is a SQLite file, which only one machine can use.",
+            "Set DATABASE_URL to a PostgreSQL database that every server reaches.",
+        )
+    if settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
+        yield (
+            "ribbon.W003",
+            "uploaded pictures are stored on each machine's disk, so a picture uploaded through one server is "
+            "missing on the others.",
+            "Set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL for a store that is not AWS).",
+        )
+
+
 @register(deploy=True)
 def shared_across_servers(app_configs, **kwargs):
     servers = settings.RIBBON_SERVER_COUNT
     if servers <= 1:
         return []
-    problems = []
-    cache = settings.CACHES[settings.RIBBON_PAGE_CACHE_ALIAS]
-    if cache["BACKEND"] in LOCAL_CACHES and settings.RIBBON_PAGE_CACHE_SECONDS > 0:
-        problems.append(
-            Warning(
-                f"RIBBON_SERVER_COUNT is {servers} but the page cache is kept on each machine, so an edit "
-                f"saved on one server reaches the others only when their copy expires (up to "
-                f"{settings.RIBBON_PAGE_CACHE_SECONDS} s).",
-                hint="Set REDIS_URL (e.g. redis://cache.internal:6379/0) so that every server shares one cache.",
-                id="ribbon.W001",
-            )
-        )
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-        problems.append(
-            Warning(
-                f"RIBBON_SERVER_COUNT is {servers} but the database is a SQLite file, which only one machine can use.",
-                hint="Set DATABASE_URL to a PostgreSQL database that every server reaches.",
-                id="ribbon.W002",
-            )
-        )
-    if settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
-        problems.append(
-            Warning(
-                f"RIBBON_SERVER_COUNT is {servers} but uploaded pictures are stored on each machine's disk, "
-                "so a picture uploaded through one server is missing on the others.",
-                hint="Set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL for a store that is not AWS).",
-                id="ribbon.W003",
-            )
-        )
-    return problems
+    return [
+        Warning(f"RIBBON_SERVER_COUNT is {servers} but {problem}", hint=hint, id=check_id)
+        for check_id, problem, hint in _kept_on_each_machine()
+    ]

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import reversion
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, pre_delete
@@ -26,6 +25,7 @@ from core.models import (
     PublishableQuerySet,
     RenderedContentModel,
     SlugFromTitle,
+    raise_with,
     sees_drafts,
 )
 from core.queries import NOW, TEXT_MARKER, Precompiled
@@ -389,12 +389,7 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
                 f"This page has been published at /treatments/{published_address}/; "
                 "its address cannot change, so that links to it keep working."
             )
-        try:
-            super().clean()
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
+        raise_with(errors, super().clean)
 
     # Presentation helpers: templates stay free of logic.
 

@@ -17,7 +17,14 @@ from django.utils.formats import date_format
 from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder, renders_quickly
-from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
+from core.models import (
+    HeroImageModel,
+    PublishableModel,
+    PublishableQuerySet,
+    RenderedContentModel,
+    SlugFromTitle,
+    raise_with,
+)
 from core.site import slug_url
 from core.text import format_money
 from donations.models.money import MONEY, ZERO, MoneyField
@@ -183,12 +190,7 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
             errors["ends_on"] = "The campaign cannot end before it starts."
         if self.slug in self.reserved_slugs:
             errors["slug"] = f"“{self.slug}” is used by the site itself; choose another address."
-        try:
-            super().clean()
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
+        raise_with(errors, super().clean)
 
     # Behaviour the pages show ------------------------------------------------
 

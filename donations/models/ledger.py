@@ -65,12 +65,28 @@ def record_problems(record, fields=None):
 PROVIDER_CHOICES = [(provider.key, provider.name) for provider in PROVIDERS]
 
 
-class Gift(models.Model):
+class ProviderRecord(models.Model):
+    """Money a provider reported: when it says it moved must be a moment it could have reported."""
+
+    moment_field = ""  # each model names its own
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        problem = provider_moment_problem(getattr(self, self.moment_field), self.provider)
+        if problem:
+            raise ValidationError({self.moment_field: problem})
+
+
+class Gift(ProviderRecord):
     """
     A gift the payment provider confirmed: by its signed webhook or in an
     export staff imported. Only the provider's ids, the amount and when;
     never the donor's name, e-mail, address or card.
     """
+
+    moment_field = "given_at"
 
     class Source(models.TextChoices):
         WEBHOOK = "webhook", "Provider's webhook"
@@ -126,14 +142,11 @@ class Gift(models.Model):
     def __str__(self):
         return f"{format_money(self.amount, self.currency)} via {self.get_provider_display()}"
 
-    def clean(self):
-        problem = provider_moment_problem(self.given_at, self.provider)
-        if problem:
-            raise ValidationError({"given_at": problem})
 
-
-class Refund(models.Model):
+class Refund(ProviderRecord):
     """Money a provider gave back to the donor (a refund, or a dispute the charity lost)."""
+
+    moment_field = "refunded_at"
 
     class Kind(models.TextChoices):
         REFUND = "refund", "Refund"
@@ -163,11 +176,6 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {format_money(self.amount, self.gift.currency)}"
-
-    def clean(self):
-        problem = provider_moment_problem(self.refunded_at, self.provider)
-        if problem:
-            raise ValidationError({"refunded_at": problem})
 
 
 class ProviderEvent(models.Model):
