@@ -33,6 +33,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from core.text import search_words
+from search.languages import ENGLISH
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,9 @@ ORDER = "ORDER BY tier DESC, title_length, score DESC, kind, id"
 class _Engine:
     """What each database does differently: match and rank (one query), then snippets."""
 
-    def __init__(self, models):
+    def __init__(self, models, language=ENGLISH):
         self.models = models
+        self.language = language
 
     corrected = False
 
@@ -157,7 +159,7 @@ class _PostgresEngine(_Engine):
                 name = f"has_{number}_{index}"
                 ctes.append(
                     f"{name} AS MATERIALIZED (SELECT 1 FROM {table}"
-                    " WHERE search_vector @@ plainto_tsquery('ribbon_search', %s))"
+                    f" WHERE search_vector @@ plainto_tsquery('{self.language.configuration}', %s))"
                 )
                 cte_params.append(word)
                 found.append(f"EXISTS (SELECT 1 FROM {name})")
@@ -176,13 +178,13 @@ class _PostgresEngine(_Engine):
     def ranked(self, index, model, words, raw):
         table = connection.ops.quote_name(model._meta.db_table)
         title = model.search_columns[0]
-        in_title = f"to_tsvector('ribbon_search', t.{title}) @@ query"
+        in_title = f"to_tsvector('{self.language.configuration}', t.{title}) @@ query"
         sql = (
             f"SELECT {index} AS kind, t.id, ({in_title})::int AS tier,"
             f" CASE WHEN {in_title} THEN length(t.{title}) ELSE 0 END AS title_length,"
             # 1: divided by the log of the text's length, as bm25 weighs a match in a short text higher.
             " ts_rank(t.search_vector, query, 1) AS score"
-            f" FROM {table} t, websearch_to_tsquery('ribbon_search', %s) query"
+            f" FROM {table} t, websearch_to_tsquery('{self.language.configuration}', %s) query"
             f" WHERE t.search_vector @@ query AND {_live_condition('t')}"
         )
         now = _now()
@@ -198,8 +200,8 @@ class _PostgresEngine(_Engine):
             _, *texts = model.search_columns
             document = " || ' ' || ".join(f"coalesce({column}, '')" for column in texts)
             selects.append(
-                f"SELECT {kind}, id, ts_headline('ribbon_search', {document},"
-                f" websearch_to_tsquery('ribbon_search', %s), %s) FROM {table} WHERE id = ANY(%s)"
+                f"SELECT {kind}, id, ts_headline('{self.language.configuration}', {document},"
+                f" websearch_to_tsquery('{self.language.configuration}', %s), %s) FROM {table} WHERE id = ANY(%s)"
             )
             params += [" ".join(words), options, list(pks)]
         with connection.cursor() as cursor:
@@ -345,6 +347,6 @@ def _first_words(text):
     return " ".join(words[:SNIPPET_WORDS]) + ("…" if len(words) > SNIPPET_WORDS else "")
 
 
-def engine_for(models):
-    """The engine of the database in use, over `models`."""
-    return (_PostgresEngine if connection.vendor == "postgresql" else _SqliteEngine)(models)
+def engine_for(models, language=ENGLISH):
+    """The engine of the database in use, over `models` in `language`."""
+    return (_PostgresEngine if connection.vendor == "postgresql" else _SqliteEngine)(models, language)

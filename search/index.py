@@ -15,6 +15,7 @@ import hashlib
 from django.apps import apps
 from django.db import DatabaseError, connections, transaction
 
+from search.languages import ENGLISH
 from search.models import SearchableModel
 
 # Which indexes _ensure_postgresql makes: a change here makes them again on the next migrate.
@@ -68,7 +69,7 @@ def _sqlite_statements(model):
     return fts, [
         # External content: the index reads the table's own columns, so it holds no copy of the text.
         f"CREATE VIRTUAL TABLE {fts} USING fts5({listed}, content='{table}', content_rowid='id',"
-        " tokenize='porter unicode61 remove_diacritics 2')",
+        f" tokenize='{ENGLISH.tokenizer}')",
         f"CREATE VIRTUAL TABLE {fts}_vocab USING fts5vocab({fts}, 'row')",
         f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {add} END",
         f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {remove} END",
@@ -100,26 +101,29 @@ def _postgresql_document(model, row="NEW."):
     # would otherwise split the word into two it ignores, while SQLite finds it.
     title_text = WITHOUT_APOSTROPHES.format(f"coalesce({row}{title}, '')")
     return (
-        f"setweight(to_tsvector('ribbon_search', {title_text}), 'A')"
-        f" || setweight(to_tsvector('ribbon_search', {WITHOUT_APOSTROPHES.format(rest)}), 'B')"
+        f"setweight(to_tsvector('{ENGLISH.configuration}', {title_text}), 'A')"
+        f" || setweight(to_tsvector('{ENGLISH.configuration}', {WITHOUT_APOSTROPHES.format(rest)}), 'B')"
     )
 
 
-def _ensure_configuration(cursor):
+def _ensure_configuration(cursor, language=ENGLISH):
     """
-    `ribbon_search`: PostgreSQL's English (stemming, common words) that also
-    ignores accents, so "chimiotherapie" finds "chimiothérapie" as on SQLite.
-    Plain English where the unaccent extension could not be made.
+    The language's configuration (`ribbon_search` for English): PostgreSQL's
+    own for the language (stemming, common words) that also ignores accents,
+    so "chimiotherapie" finds "chimiothérapie" as on SQLite. PostgreSQL's
+    own, unchanged, where the unaccent extension could not be made.
     """
-    cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = 'ribbon_search'")
+    cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s", [language.configuration])
     if cursor.fetchone():
         return
-    cursor.execute("CREATE TEXT SEARCH CONFIGURATION ribbon_search (COPY = pg_catalog.english)")
+    cursor.execute(
+        f"CREATE TEXT SEARCH CONFIGURATION {language.configuration} (COPY = pg_catalog.{language.copied_from})"
+    )
     cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'unaccent'")
     if cursor.fetchone():
         cursor.execute(
-            "ALTER TEXT SEARCH CONFIGURATION ribbon_search"
-            " ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem"
+            f"ALTER TEXT SEARCH CONFIGURATION {language.configuration}"
+            f" ALTER MAPPING FOR hword, hword_part, word WITH unaccent, {language.stemmer}"
         )
 
 

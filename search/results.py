@@ -17,6 +17,7 @@ from core.clients import within_limit
 from pagecache import generations
 from pagecache.release import release
 from search.engines import engine_for, highlight
+from search.languages import ENGLISH
 from search.words import query_words
 
 logger = logging.getLogger(__name__)
@@ -54,9 +55,9 @@ class _ResultList:
         return self.items
 
 
-def _ranked(models, words, number, per_page, snippets):
+def _ranked(models, words, number, per_page, snippets, language=ENGLISH):
     """What the database works out for a page of results: ([(kind, pk)], total, corrected, {(kind, pk): snippet})."""
-    engine = engine_for(models)
+    engine = engine_for(models, language)
     raw = " ".join(words)
     terms = engine.terms(words)
     found, total = engine.page(terms, raw, number, per_page)
@@ -87,13 +88,14 @@ class _Kept:
     items: dict
 
 
-def _results_key(models, words, number, per_page, snippets, whole):
+def _results_key(models, words, number, per_page, snippets, whole, language=ENGLISH):
     """
     Where a page of results is kept: a keyed hash of everything the results
     depend on, so the cache never holds the words someone searched for.
     """
     labels = ",".join(model._meta.label for model in models)
-    message = f"{release()}|{labels}|{' '.join(words)}|{number}|{per_page}|{snippets}|{whole}"
+    asked = f"{labels}|{language.code}|{' '.join(words)}|{number}|{per_page}|{snippets}|{whole}"
+    message = f"{release()}|{asked}"
     return "ribbon:search:" + hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()[:40]
 
 
@@ -151,7 +153,7 @@ def _keep(key, kept):
         logger.warning("The store of search results did not keep a page of results.", exc_info=True)
 
 
-def _worked_out(models, words, number, per_page, snippets, whole, visitor):
+def _worked_out(models, words, number, per_page, snippets, whole, visitor, language=ENGLISH):
     """
     (ranked, items) for a page of results, kept for a while: a search everybody
     makes ("chemotherapy") is worked out once per edit rather than on every
@@ -167,20 +169,20 @@ def _worked_out(models, words, number, per_page, snippets, whole, visitor):
     keeping = settings.RIBBON_SEARCH_CACHE_SECONDS > 0 and not generations.has_uncommitted_changes()
     generation = generations.current_generation() if keeping else None
     if generation is not None:
-        key = _results_key(models, words, number, per_page, snippets, whole)
+        key = _results_key(models, words, number, per_page, snippets, whole, language)
         kept = _kept(key, generation)
         if kept is not None:
             return kept.ranked, kept.items
     if not _may_work_out(visitor):
         raise TooManySearches
-    ranked = _ranked(models, words, number, per_page, snippets)
+    ranked = _ranked(models, words, number, per_page, snippets, language)
     items = _items(models, ranked[0], whole)
     if generation is not None and ranked[0]:
         _keep(key, _Kept(generation, ranked, items))
     return ranked, items
 
 
-def search(models, text, number=1, per_page=20, snippets=True, whole=False, visitor=None):
+def search(models, text, number=1, per_page=20, snippets=True, whole=False, visitor=None, language=ENGLISH):
     """
     Page `number` of the live pages of `models` matching `text`, or None when
     the text has no word to search for.
@@ -194,12 +196,13 @@ def search(models, text, number=1, per_page=20, snippets=True, whole=False, visi
     reads the results; when nothing matches, two more look again allowing
     for slips (at most 6 in all). A page of results, objects and all, is kept
     until the next edit, and then costs no query. Each result's object holds
-    its model's `search_only` fields, or all of them (`whole`).
+    its model's `search_only` fields, or all of them (`whole`). Words are
+    stemmed and common words left out as `language` has them (search.languages).
     """
-    words = query_words(text)
+    words = query_words(text, language)
     if not words:
         return None
-    worked_out = _worked_out(models, words, number, per_page, snippets, whole, visitor)
+    worked_out = _worked_out(models, words, number, per_page, snippets, whole, visitor, language)
     (found, total, corrected, snippets_of), items = worked_out
     paginator = Paginator(_ResultList(total), per_page)
     page = paginator.page(number)  # validates the number against the total
