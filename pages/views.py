@@ -7,12 +7,11 @@ from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import InvalidPage
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpResponse, HttpResponseServerError
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.views import defaults
 
 from core.site import organization_data
 from donations.models import Campaign
@@ -85,6 +84,40 @@ def sitemap(request):
     return sitemap_views.sitemap(request, sitemaps=SITEMAPS)
 
 
+# What each error page says: its heading, and what the visitor can do.
+ERROR_PAGES = {
+    400: (
+        "Sorry, we could not understand that request",
+        "The address or form you sent had something we could not read. Please go back and try again.",
+    ),
+    403: (
+        "Sorry, you cannot open this page",
+        "This page is not available to you. If you are staff, please log in first.",
+    ),
+    404: (
+        "Sorry, we cannot find that page",
+        "The page may have moved, or the address may be mistyped. "
+        "Everything we publish is reachable from the links below.",
+    ),
+    500: (
+        "Sorry, something went wrong on our side",
+        "The problem has been logged and we will look into it. Please try again in a few minutes.",
+    ),
+    503: (
+        "The site is temporarily unavailable",
+        "We are having a short technical problem. "
+        "Please try again in a minute or two; nothing you were reading has been lost.",
+    ),
+}
+
+
+def error_page(request, status):
+    """The site's page for an error `status`, in its layout, with the ways on that need nothing that failed."""
+    heading, message = ERROR_PAGES[status]
+    context = {"heading": heading, "message": message, "status": status}
+    return HttpResponse(loader.render_to_string("pages/error.html", context, request=request), status=status)
+
+
 def server_error(request):
     """
     The 500 handler. When the cause is an unreachable database the honest
@@ -97,23 +130,23 @@ def server_error(request):
         # A warning: "django.request" logs the failure itself at ERROR with its traceback, and Sentry
         # reports the exception once; at ERROR this line would be a second report of the same failure.
         logger.warning("Database unavailable: %s", error)
-        response = HttpResponse(loader.render_to_string("pages/503.html", request=request), status=503)
+        response = error_page(request, 503)
         response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
-    return HttpResponseServerError(loader.render_to_string("pages/500.html", request=request))
+    return error_page(request, 500)
 
 
-# Django's own handlers, with the site's pages.
+# The handlers Django calls (config.urls), with the site's pages.
 
 
 def bad_request(request, exception):
-    return defaults.bad_request(request, exception, template_name="pages/400.html")
+    return error_page(request, 400)
 
 
 def permission_denied(request, exception):
-    return defaults.permission_denied(request, exception, template_name="pages/403.html")
+    return error_page(request, 403)
 
 
 def page_not_found(request, exception):
-    return defaults.page_not_found(request, exception, template_name="pages/404.html")
+    return error_page(request, 404)
