@@ -73,7 +73,7 @@ def give_feedback(request):
     if len(comment) > COMMENT_MAX:
         return _refuse(request, 400, f"Keep the note to {COMMENT_MAX} characters, please.", back=path)
     if not within_limit(request, f"feedback|{path}", 1, SAME_PAGE_SECONDS):
-        return render(request, "feedback/already_answered.html", {"back": path}, status=429)
+        return render(request, "feedback/thanks.html", {"back": path, "already": True}, status=429)
     if not within_limit(request, "feedback", PER_HOUR, 3600):
         message = "We have had many answers from your connection in the last hour, so this one was not kept."
         return _refuse(request, 429, f"{message} Please try again later.", back=path)
