@@ -285,10 +285,11 @@ def piece_costs(server):
     """What each request pays in-process for the work B does on every hit and A did once, when it stored the page."""
     from django.http import HttpResponse
     from django.test import RequestFactory
-    from django.utils.cache import set_response_etag
+    from django.utils.cache import get_conditional_response, set_response_etag
     from django.utils.text import compress_string
 
     from pagecache.encoding import preferred_encoding
+    from pagecache.stored import _etag_matches
 
     costs = {}
     for name, path in PAGES:
@@ -299,11 +300,18 @@ def piece_costs(server):
             "gzip_per_request_us": microseconds(lambda body=plain: compress_string(body, max_random_bytes=100)),
             "etag_per_request_us": microseconds(lambda page=response: set_response_etag(page)),
         }
-    browser = RequestFactory().get("/", HTTP_ACCEPT_ENCODING=BROWSER_ENCODINGS)
+    rf = RequestFactory()
+    browser = rf.get("/", HTTP_ACCEPT_ENCODING=BROWSER_ENCODINGS)
     costs["Accept-Encoding"] = {
         "own_parser_us": microseconds(lambda: preferred_encoding(browser)),
         "gzip_middleware_regex_us": microseconds(lambda: GZIP_NAMED.search(BROWSER_ENCODINGS)),
     }
+    etag = 'W/"a-page-kept-in-the-cache"'
+    for label, request in (("match", rf.get("/", HTTP_IF_NONE_MATCH=etag)), ("none", browser)):
+        costs[f"If-None-Match, {label}"] = {
+            "own_us": microseconds(lambda request=request: _etag_matches(request, etag)),
+            "django_us": microseconds(lambda request=request: get_conditional_response(request, etag=etag)),
+        }
     return costs
 
 
@@ -359,6 +367,12 @@ def report(table, checks):
         f"\nAccept-Encoding per request: own parser (lru-cached) {parser['own_parser_us']:.2f} µs, "
         f"GZipMiddleware's regex {parser['gzip_middleware_regex_us']:.2f} µs."
     )
+    for label in ("match", "none"):
+        cost = checks["costs"][f"If-None-Match, {label}"]
+        lines.append(
+            f"If-None-Match ({label}) per request: own matcher {cost['own_us']:.2f} µs, "
+            f"Django's get_conditional_response {cost['django_us']:.2f} µs."
+        )
     return "\n".join(lines)
 
 
