@@ -81,7 +81,7 @@ def pages():
     ]
 
 
-def environment(database_url, page_cache_seconds=300):
+def environment(database_url, page_cache_seconds=300, work=WORK):
     return {
         **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "RIBBON_", "AWS_"))},
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -93,9 +93,9 @@ def environment(database_url, page_cache_seconds=300):
         "DJANGO_SESSION_COOKIE_SECURE": "0",
         "DJANGO_CSRF_COOKIE_SECURE": "0",
         "DATABASE_URL": database_url,
-        "STATIC_ROOT": str(WORK / "static"),
-        "MEDIA_ROOT": str(WORK / "media"),
-        "RIBBON_CACHE_DIR": str(WORK / "cache"),
+        "STATIC_ROOT": str(work / "static"),
+        "MEDIA_ROOT": str(work / "media"),
+        "RIBBON_CACHE_DIR": str(work / "cache"),
         "RIBBON_PAGE_CACHE_SECONDS": str(page_cache_seconds),
         # "Cache off" is off for kept search results too: every search is worked out.
         "RIBBON_SEARCH_CACHE_SECONDS": str(page_cache_seconds),
@@ -117,15 +117,19 @@ def free_port():
 
 
 class Gunicorn:
-    def __init__(self, env, workers=2):
+    def __init__(self, env, workers=2, root=ROOT, log_name="gunicorn"):
         self.port = free_port()
-        self.process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(workers), "--no-control-socket", "--log-level", "warning",
-            ],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
+        # Its log (one line per request in production) goes to a file: a pipe nobody reads fills up
+        # after a few hundred requests and then holds every worker still.
+        self.log = WORK / f"{log_name}.log"
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
+                    "--workers", str(workers), "--no-control-socket", "--log-level", "warning",
+                ],
+                cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log,
+            )  # fmt: skip
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -135,8 +139,9 @@ class Gunicorn:
                 return
             except OSError as error:
                 if self.process.poll() is not None:
-                    raise SystemExit("gunicorn did not start:\n" + self.process.stderr.read().decode()) from error
+                    raise SystemExit(f"gunicorn did not start:\n{self.log.read_text()[-5000:]}") from error
                 time.sleep(0.2)
+        self.stop()
         raise SystemExit("gunicorn did not answer within 30 s")
 
     def stop(self):
