@@ -31,7 +31,6 @@ from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder, renders_quickly
 from core.models import HeroImageModel, PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
-from core.site import slug_url
 from core.text import format_money
 
 from .providers import MONTHLY, ONE_TIME, PROVIDERS, PROVIDERS_BY_KEY, provider_for, validate_donate_url
@@ -261,7 +260,7 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
         ]
 
     def get_absolute_url(self):
-        return slug_url("donations:campaign", self.slug)
+        return reverse("donations:campaign", kwargs={"slug": self.slug})
 
     def get_give_url(self):
         return reverse("donations:give", kwargs={"slug": self.slug})

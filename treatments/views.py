@@ -6,7 +6,9 @@ from core.pagination import page_or_404
 from core.query import PageNumber, Slug, Slugs, page_exists, query_parameters
 from core.site import absolute_url
 
-from .models import Tag, Treatment, comparison_of
+from .comparison import comparison_of
+from .models import Tag, Treatment
+from .page import kept_content, page_parts, treatment_for_page
 
 TREATMENTS_PER_PAGE = 12
 COMPARE_AT_MOST = 3
@@ -32,13 +34,14 @@ def treatment_list(request):
 @page_exists(lambda slug: Treatment.objects.published().filter(slug=slug).exists())
 @query_parameters()
 def treatment_detail(request, slug):
-    treatment = Treatment.page_for(slug, request.user)
+    treatment = treatment_for_page(slug, request.user)
     response = render(
         request,
         "treatments/treatment_detail.html",
         {
             "treatment": treatment,
-            "parts": treatment.page_parts(),
+            "parts": page_parts(treatment),  # read only if the content is rendered, not when it is reused
+            "kept": kept_content(request, treatment),
             "structured_data": treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
         },
     )
