@@ -22,6 +22,7 @@ virtualenv: a revision that needs other packages cannot be measured here.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -79,8 +80,9 @@ class Version:
         self.commit = git("rev-parse", "--short", "HEAD", cwd=self.root).strip()
 
     def fill(self):
-        """Migrations, static files and the generated content, with this version's own code."""
-        self.work.mkdir(parents=True, exist_ok=True)
+        """Migrations, static files and the generated content, with this version's own code, from nothing."""
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
         if self.database_url().startswith("postgres"):
             fresh_postgresql(self.database_url())
         env = self.environment(0)
@@ -92,7 +94,7 @@ class Version:
             subprocess.run([str(BIN / "python"), "manage.py", *command], cwd=self.root, env=env, check=True)
 
     def probe(self, paths, requests):
-        """{path: (queries, in-process median ms)} of uncached requests, measured in this version's code."""
+        """{path: (queries, queries of the first request, in-process median ms)}, uncached, in this version."""
         output = subprocess.run(
             [sys.executable, __file__, "--probe", str(self.root), json.dumps(paths), "--requests", str(requests)],
             cwd=self.root, env=self.environment(0), check=True, capture_output=True, text=True,
@@ -118,8 +120,8 @@ def probe_here(root, paths, requests):
     client = Client()
     found = {}
     for path in paths:
-        queries, median, _ = in_process(client, path, requests)
-        found[path] = (queries, median)
+        queries, first, median, _ = in_process(client, path, requests)
+        found[path] = (queries, first, median)
     print(json.dumps(found))
 
 
@@ -155,7 +157,8 @@ def measure(versions, chosen, modes, rounds, duration, connections):
 
 def report(versions, chosen, results, probes):
     a, b = (version.name for version in versions)
-    static = {name: statistics.median(rates) for name, rates in results[("static CSS", "off")].items()}
+    measured = next(rates for (page, _), rates in results.items() if page == "static CSS")
+    static = {name: statistics.median(rates) for name, rates in measured.items()}
     lines = [
         f"A = {versions[0].describe()}",
         f"B = {versions[1].describe()}",
@@ -170,10 +173,11 @@ def report(versions, chosen, results, probes):
             if page != name:
                 continue
             median = {version: statistics.median(values) for version, values in rates.items()}
-            (queries_a, ms_a), (queries_b, ms_b) = probes[a][path], probes[b][path]
+            (queries_a, first_a, ms_a), (queries_b, first_b, ms_b) = probes[a][path], probes[b][path]
             lines.append(
                 f"| {name} | {mode} | {median[a]:,.0f} | {median[b]:,.0f} | {median[b] / median[a]:.2f} | "
-                f"{median[a] / static[a]:.2f} | {median[b] / static[b]:.2f} | {queries_a} / {queries_b} | "
+                f"{median[a] / static[a]:.2f} | {median[b] / static[b]:.2f} | "
+                f"{queries_a} / {queries_b} (first {first_a} / {first_b}) | "
                 f"{ms_a:.2f} / {ms_b:.2f} |"
             )
     return "\n".join(lines)
