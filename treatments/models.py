@@ -328,7 +328,7 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
     @classmethod
     def from_db(cls, db, field_names, values):
         treatment = super().from_db(db, field_names, values)
-        loaded = dict(zip(field_names, values, strict=True))
+        loaded = treatment.__dict__  # the fields read, as read: those deferred are not there
         if "slug" in loaded and "published_at" in loaded:
             # Remembered as loaded (Django's way to know a row's values from the database), so that clean()
             # can refuse a new address without asking the database again.

@@ -42,7 +42,8 @@ def treatment_detail(request, slug):
             "treatment": treatment,
             "parts": page_parts(treatment),  # read only if the content is rendered, not when it is reused
             "kept": kept_content(request, treatment),
-            "structured_data": treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
+            # Worked out only where the page is rendered, not when its kept parts are reused.
+            "structured_data": lambda: treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
         },
     )
     return keep_draft_private(response, treatment)
