@@ -61,22 +61,30 @@ def _parts_of(treatment):
     )
 
 
-def kept_content(request, treatment):
+def kept_page(request, slug):
     """
-    What the rendered content of this treatment's page is kept under
-    ({"key": …, "seconds": …}, for the template's {% cache %}), or None when
-    it must be rendered afresh. Kept as long as the page cache would keep
-    the whole page, whether or not the page cache is on: until content is
-    next saved anywhere (the page cache's generation is part of the key) or
-    something goes live or expires. Never for a draft or a scheduled page,
-    nor while this request's own changes are not committed.
+    What the rendered parts of this treatment's page are kept under ({"key":
+    …, "seconds": …}, for the template's {% cache %}), or None when the page
+    must be rendered afresh. Only the row's version is read here (its
+    update time and whether it is live); the whole row and its parts only
+    if the page is rendered. Kept as long as the page cache would keep the
+    whole page, whether or not the page cache is on: until content is next
+    saved anywhere (the page cache's generation is part of the key) or
+    something goes live or expires. Never for staff (they may see drafts),
+    a page the public cannot see, nor while this request's own changes are
+    not committed.
     """
-    if not treatment.is_live or has_uncommitted_changes():
+    if sees_drafts(request.user) or has_uncommitted_changes():
         return None
     generation = current_generation()
     if generation is None:
         return None  # the shared cache is out of reach: nobody could tell this worker of an edit
-    key = f"{generation} {request.build_absolute_uri('/')} {treatment.pk} {treatment.updated_at.isoformat()}"
+    version = Treatment.objects.only("updated_at", "status", "go_live_at", "expires_at").filter(slug=slug).first()
+    if version is None:
+        raise Http404("No such treatment.")
+    if not version.is_live:
+        return None
+    key = f"{generation} {request.build_absolute_uri('/')} {version.pk} {version.updated_at.isoformat()}"
     return {"key": key, "seconds": lifetime(generation, CONTENT_KEPT_SECONDS)}
 
 

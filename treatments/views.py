@@ -1,5 +1,6 @@
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 
 from core.models import keep_draft_private
 from core.pagination import page_or_404
@@ -8,7 +9,7 @@ from core.site import absolute_url
 
 from .comparison import comparison_of
 from .models import Tag, Treatment
-from .page import kept_content, page_parts, treatment_for_page
+from .page import kept_page, page_parts, treatment_for_page
 
 TREATMENTS_PER_PAGE = 12
 COMPARE_AT_MOST = 3
@@ -34,19 +35,22 @@ def treatment_list(request):
 @page_exists(lambda slug: Treatment.objects.published().filter(slug=slug).exists())
 @query_parameters()
 def treatment_detail(request, slug):
-    treatment = treatment_for_page(slug, request.user)
+    kept = kept_page(request, slug)
+    if kept is None:
+        treatment = treatment_for_page(slug, request.user)
+    else:
+        treatment = SimpleLazyObject(lambda: treatment_for_page(slug, request.user))  # read only if rendered
     response = render(
         request,
         "treatments/treatment_detail.html",
         {
             "treatment": treatment,
-            "parts": page_parts(treatment),  # read only if the content is rendered, not when it is reused
-            "kept": kept_content(request, treatment),
-            # Worked out only where the page is rendered, not when its kept parts are reused.
+            "parts": page_parts(treatment),
+            "kept": kept,
             "structured_data": lambda: treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
         },
     )
-    return keep_draft_private(response, treatment)
+    return response if kept else keep_draft_private(response, treatment)
 
 
 @query_parameters(t=Slugs(), **{"with": Slug()})
