@@ -133,17 +133,19 @@ def measure(versions, chosen, modes, rounds, duration, connections):
         try:
             for version in versions:
                 servers[version.name] = version.serve(mode)
-            static = static_css_url(servers[versions[0].name])
-            for name, path in [("static CSS", static), *chosen]:
+            # Each version's own CSS file: its name carries a hash of its content.
+            static = {name: static_css_url(server) for name, server in servers.items()}
+            for name, path in [("static CSS", None), *chosen]:
                 if name == "static CSS" and mode != modes[0]:
                     continue  # whitenoise answers before the page cache: measured once
                 print(f"   {name}, page cache {mode}", end="", flush=True)
+                urls = {v.name: servers[v.name].base + (path or static[v.name]) for v in versions}
                 for version in versions:  # warm up: templates loaded, connections open, the page kept
-                    wrk(servers[version.name].base + path, 1, connections)
+                    wrk(urls[version.name], 1, connections)
                 runs = results.setdefault((name, mode), {version.name: [] for version in versions})
                 for _ in range(rounds):
                     for version in versions:
-                        result = wrk(servers[version.name].base + path, duration, connections)
+                        result = wrk(urls[version.name], duration, connections)
                         if result["socket_errors"] or result["non_2xx_3xx"]:
                             raise SystemExit(f"{version.name} {name} (cache {mode}): errors in {result}")
                         runs[version.name].append(result["requests_per_second"])
