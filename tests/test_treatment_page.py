@@ -1,6 +1,6 @@
 """
 A live treatment's page is rendered once per worker and edit and then reused
-(treatments.page.kept_content), with the page cache off as well: readers
+(treatments.page.kept_page), with the page cache off as well: readers
 never see it older than an edit or a go-live, and reuse costs one query.
 """
 

@@ -47,6 +47,7 @@ def treatment_detail(request, slug):
             "treatment": treatment,
             "parts": page_parts(treatment),
             "kept": kept,
+            # A callable: worked out only where the page is rendered, not where its kept parts are reused.
             "structured_data": lambda: treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
         },
     )
