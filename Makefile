@@ -15,7 +15,7 @@ AUDIT_VENV := .venv-audit
 # runtime from outside; Java comes from Debian (apt-get install -y default-jre-headless).
 AXE_STAMP  := node_modules/.installed
 
-.PHONY: run test lint format install install-dev migrate demo clean help audit serve bench
+.PHONY: run test lint format install install-dev migrate demo clean help audit serve bench bench-compare
 
 help:
 	@echo "make run    - install, migrate, load demo content, ensure an admin, serve on http://127.0.0.1:$(PORT)/"
@@ -23,6 +23,7 @@ help:
 	@echo "make lint   - ruff: lint, import order and format (make format fixes what it can)"
 	@echo "make serve  - production-like: DJANGO_DEBUG=0, collectstatic, gunicorn (2 workers) on $(PORT)"
 	@echo "make bench  - the performance benchmark at 10, 100 and 1,000 treatments (docs/performance.md), search on PostgreSQL too"
+	@echo "make bench-compare A=<rev> B=<rev> - two revisions measured in one run, interleaved (docs/performance.md)"
 	@echo "make audit  - check requirements.txt for known vulnerabilities (pip-audit)"
 	@echo "make clean  - remove the virtualenv, the SQLite database, the page cache and collected files"
 
@@ -57,8 +58,15 @@ serve: install
 	PORT=$(PORT) BIN=$(BIN) scripts/serve
 
 # SQLite, every page at N = 10, 100 and 1,000; then the searches again on PostgreSQL at N = 1,000
-# (issue 15), in a database the bench makes afresh (BENCH_POSTGRESQL_URL).
+# (they are the pages whose cost differs most between the two), in a database the bench makes afresh
+# (BENCH_POSTGRESQL_URL).
 BENCH_POSTGRESQL_URL ?= postgres://postgres@127.0.0.1:5432/ribbon_bench
+
+# Two revisions (or two settings: BENCH_ARGS="--b-env NAME=VALUE") measured in one run, interleaved
+# round by round, e.g. make bench-compare A=main B=HEAD BENCH_ARGS="--pages 'treatment detail'".
+bench-compare: install-dev
+	@test -n "$(A)" -a -n "$(B)" || { echo "name two revisions: make bench-compare A=<rev> B=<rev>"; exit 2; }
+	$(BIN)/python bench/compare.py $(A) $(B) $(BENCH_ARGS)
 
 bench: install-dev
 	@status=0; \

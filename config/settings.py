@@ -242,6 +242,14 @@ CACHES["search"] = {
     "LOCATION": "ribbon-search-results",
     "OPTIONS": {"MAX_ENTRIES": env_number("RIBBON_SEARCH_CACHE_MAX_ENTRIES", 200, minimum=1)},
 }
+# Rendered parts of pages ({% cache … using="fragments" %}), in each worker's memory, the same way: keyed
+# by the page cache's generation, so an edit on any server makes them stale in every worker at once. A
+# treatment page's content is some 20 KB.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "ribbon-page-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
 RIBBON_COUNTER_CACHE_ALIAS = "counters"
 RIBBON_PAGE_CACHE_ALIAS = "default"
 RIBBON_SEARCH_CACHE_ALIAS = "search"

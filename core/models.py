@@ -70,8 +70,7 @@ class PublishableQuerySet(models.QuerySet):
     def published(self, now=None):
         """
         What the public may see now: published, past its go-live and before its
-        expiry, whether or not `publish_scheduled` has run since. `now` for a
-        precompiled query (core.queries.NOW).
+        expiry, whether or not `publish_scheduled` has run since.
         """
         now = timezone.now() if now is None else now
         return self.filter(

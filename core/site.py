@@ -4,8 +4,6 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-SLUG_PLACEHOLDER = "ribbon-slug-placeholder"
-
 
 def absolute_url(request, path):
     """The public address of `path`: RIBBON_SITE_URL when set, else this request's host."""
@@ -27,23 +25,6 @@ def _reversed(viewname, script_prefix, urlconf):
 def fixed_url(viewname):
     """reverse(viewname) for an address without arguments, reversed once per process."""
     return _reversed(viewname, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-
-
-@functools.lru_cache(maxsize=64)
-def _around_slug(viewname, script_prefix, urlconf):
-    before, _, after = reverse(viewname, kwargs={"slug": SLUG_PLACEHOLDER}).partition(SLUG_PLACEHOLDER)
-    return before, after
-
-
-def slug_url(viewname, slug):
-    """
-    reverse(viewname, kwargs={"slug": slug}), reversed once per process
-    instead of once per link: a page lists many rows, and reverse() costs
-    about 20 µs each. Slugs are letters, digits, dashes and underscores, so
-    nothing in them needs quoting.
-    """
-    before, after = _around_slug(viewname, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-    return f"{before}{slug}{after}"
 
 
 def organization_data(request):

@@ -12,12 +12,12 @@ import reversion
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
+from django.urls import reverse
 from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder, renders_quickly
 from core.models import PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
-from core.site import slug_url
 from core.terms import without_definitions
 from review.models import NOT_CONTENT, MedicalContent
 from search.models import SearchableModel
@@ -60,7 +60,7 @@ class Topic(SlugFromTitle):
         return self.name
 
     def get_absolute_url(self):
-        return slug_url("faq:topic", self.slug)
+        return reverse("faq:topic", kwargs={"slug": self.slug})
 
     @property
     def anchor(self):
@@ -183,7 +183,7 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
         self.answer_text = " ".join(html.unescape(strip_tags(without_definitions(self.answer_html))).split())
 
     def get_absolute_url(self):
-        return slug_url("faq:question", self.slug)
+        return reverse("faq:question", kwargs={"slug": self.slug})
 
 
 def faq_page_data(questions):

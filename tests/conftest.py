@@ -59,6 +59,7 @@ def page_cache_in_a_temporary_folder(tmp_path_factory):
             "LOCATION": "test-search-results",
             "OPTIONS": {"MAX_ENTRIES": 200},
         },
+        "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-page-fragments"},
     }
     with override_settings(CACHES=caches):
         yield

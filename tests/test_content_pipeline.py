@@ -113,11 +113,11 @@ def test_a_changed_template_reaches_pages_saved_before_it(client, eight_point_tr
     lead = (templates / "includes" / "lead.html").read_text()
     lead = lead.replace('<ul class="tag-list"', '<p class="new-tags">changed</p><ul class="tag-list"')
     (changed / "includes" / "lead.html").write_text(lead)
-    page = (templates / "treatment_detail.html").read_text()
+    page = (templates / "includes" / "page.html").read_text()
     page = page.replace(
         '<section class="related-questions"', '<p class="new-questions">changed</p><section class="related-questions"'
     )
-    (changed / "treatment_detail.html").write_text(page)
+    (changed / "includes" / "page.html").write_text(page)
     deployed = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
     with override_templates(deployed):
         page = soup_of(client.get(eight_point_treatment.get_absolute_url()))
@@ -215,41 +215,3 @@ def test_an_inline_row_of_another_treatment_cannot_be_edited_through_this_one(
     assert response.status_code == 200
     assert soup_of(response).select_one(".errornote"), "the form is refused, not saved"
     assert other.points.get().text == "Someone else's point."
-
-
-# Queries built once per process (core.queries) --------------------------------------------
-
-
-def test_a_precompiled_query_gives_what_its_queryset_gives_for_any_value(make_treatment, make_question):
-    from core.queries import Precompiled
-
-    first = make_treatment("First", tags=["B tag", "A tag"], points=[(Kind.CON, "Later."), (Kind.PRO, "Earlier.")])
-    second = make_treatment("Second", tags=["C tag"])
-    make_question("Shown?", treatments=[first, second])
-    make_question("Draft?", treatments=[first], status="draft")
-    for build in (
-        lambda treatment: TreatmentPoint.objects.filter(treatment=treatment),
-        lambda treatment: Treatment.tags.rel.model.objects.filter(treatments=treatment),
-        lambda treatment: Question.objects.published().filter(related_treatments=treatment).only("slug")[:8],
-    ):
-        query = Precompiled(build)
-        for treatment in (first, second):
-            assert [row.pk for row in query(treatment.pk)] == [row.pk for row in build(treatment)]
-        assert query(0) == []
-
-
-def test_a_precompiled_query_reads_fresh_rows_and_counts_as_a_query(make_treatment, django_assert_num_queries):
-    treatment = make_treatment("Fresh", points=[(Kind.PRO, "Before.")])
-    parts = treatment.page_parts()
-    assert [point.text for point in parts.pros] == ["Before."]
-    TreatmentPoint.objects.filter(treatment=treatment).update(text="After.")
-    with django_assert_num_queries(4):
-        parts = treatment.page_parts()
-    assert [point.text for point in parts.pros] == ["After."]
-
-
-def test_a_query_without_the_marker_is_refused():
-    from core.queries import Precompiled
-
-    with pytest.raises(ValueError, match="marker"):
-        Precompiled(lambda marker: Treatment.objects.all())(1)

@@ -270,11 +270,12 @@ def test_the_admin_is_never_cached_or_compressed(client, site):
 
 def test_a_redis_outage_only_makes_pages_slower(client, site, commit):
     redis_down = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
-        }
+        },
     }
     with override_settings(CACHES=redis_down):
         started = time.monotonic()
@@ -297,7 +298,10 @@ def test_a_redis_outage_only_makes_pages_slower(client, site, commit):
 @pytest.fixture
 def flaky_cache(tmp_path, monkeypatch):
     """A cache that can stop answering and come back with everything it held."""
-    switchable = {"default": {"BACKEND": "tests.helpers.SwitchableCache", "LOCATION": str(tmp_path / "cache")}}
+    switchable = {
+        **settings.CACHES,
+        "default": {"BACKEND": "tests.helpers.SwitchableCache", "LOCATION": str(tmp_path / "cache")},
+    }
     monkeypatch.setattr(outage, "RETRY_FIRST_SECONDS", 0.05)
     health.reset()
     with override_settings(CACHES=switchable):
@@ -553,11 +557,12 @@ def test_the_cache_stays_bounded_under_a_flood_of_real_addresses(client, make_tr
     with commit():
         treatments = [make_treatment(f"Flood {number:03}") for number in range(60)]
     small = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "pagecache.backends.PageFileCache",
             "LOCATION": str(tmp_path / "small-cache"),
             "OPTIONS": {"MAX_ENTRIES": 20},
-        }
+        },
     }
     with override_settings(CACHES=small):
         client.get(treatments[0].get_absolute_url())

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from treatments.models import Treatment
+from treatments.page import page_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,7 +122,7 @@ def test_load_demo_creates_five_complete_treatments_and_is_idempotent():
     treatments = Treatment.objects.published().order_by("slug")
     assert [t.slug for t in treatments] == DEMO_SLUGS
     for treatment in treatments:
-        parts = treatment.page_parts()
+        parts = page_parts(treatment)
         for part in ("pros", "cons", "short_term_effects", "long_term_effects", "return_on_investment", "references"):
             assert getattr(parts, part), (treatment.slug, part)
         for part in ("cost_range_display", "last_reviewed", "next_review_due"):

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from core.images import ImageRejected
 from importing.decoding import decode_text_file
 from treatments.models import Tag, Treatment, TreatmentPoint
+from treatments.page import page_parts
 from treatments.parsing import TreatmentFileError, cost_range_from, parse_treatment
 
 from .helpers import ORGANISATION_FILE, WebServer, image_bytes
@@ -345,8 +346,8 @@ def test_the_organisations_own_seed_file(client):
     assert "â€" not in page
     assert "$100,000–$200,000 per year" in page
     treatment = Treatment.objects.get(slug="immunotherapy")
-    assert len(treatment.page_parts().pros) == 3
-    assert len(treatment.page_parts().cons) == 2
+    assert len(page_parts(treatment).pros) == 3
+    assert len(page_parts(treatment).cons) == 2
     run_import(SEED)
     assert Treatment.objects.filter(title="Immunotherapy").count() == 1
     assert treatment.last_reviewed is None or isinstance(treatment.last_reviewed, datetime.date)

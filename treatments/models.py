@@ -5,15 +5,12 @@ dates) rather than one long text, so that every page answers the same
 questions in the same place and treatments can be compared.
 """
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 import reversion
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.signals import m2m_changed, post_delete, pre_delete
-from django.dispatch import receiver
-from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
@@ -26,11 +23,9 @@ from core.models import (
     RenderedContentModel,
     SlugFromTitle,
     raise_with,
-    sees_drafts,
 )
-from core.queries import NOW, TEXT_MARKER, Precompiled
 from core.readability import reading_of, text_of_html
-from core.site import fixed_url, slug_url
+from core.site import fixed_url
 from core.text import format_money
 from core.versions import rows_in
 from review.models import NOT_CONTENT, MedicalContent
@@ -66,10 +61,6 @@ class Tag(SlugFromTitle):
         super().save(*args, **kwargs)
         if renamed:  # search finds treatments by their tags' names
             refresh_search_rows(self.treatments.values_list("pk", flat=True))
-
-
-# A few common questions are enough on a treatment page; the FAQ holds them all.
-RELATED_QUESTIONS_SHOWN = 8
 
 
 class TreatmentQuerySet(PublishableQuerySet):
@@ -268,7 +259,7 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         super().validate_constraints(exclude={*(exclude or ()), "cost_min"})
 
     def get_absolute_url(self):
-        return slug_url("treatments:detail", self.slug)
+        return reverse("treatments:detail", kwargs={"slug": self.slug})
 
     def _rows_texts(self):
         """(points' texts, tags' names) in one query: a restore reads them on every save of a published page."""
@@ -318,53 +309,27 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         names = {"reading_grade", "reading_grade_fk", "search_body", "search_rows", *also}
         type(self)._base_manager.filter(pk=self.pk).update(**{name: getattr(self, name) for name in names})
 
-    @classmethod
-    def page_for(cls, slug, user):
-        """
-        The treatment a page address names, as this person may see it (staff
-        also see drafts), or Http404. Built once per process, like the parts.
-        """
-        query = _PAGE_ANY_STATUS if sees_drafts(user) else _PAGE_PUBLISHED
-        found = query(slug)
-        if not found:
-            raise Http404("No such treatment.")
-        return found[0]
-
     review_template = "treatments/includes/proposed_page.html"
 
     def review_context(self, version):
         """The treatment and the parts of its page as `version` holds them (None: as they are now)."""
+        from .page import PageParts, page_parts
+
         if version is None:
-            return {"treatment": self, "parts": self.page_parts()}
+            return {"treatment": self, "parts": page_parts(self)}
         held = version._object_version
         rows = rows_in(version)
         tags = Tag.objects.filter(pk__in=held.m2m_data.get("tags", [])).order_by("name")
         parts = PageParts(tags=list(tags), points=rows["points"], references=rows["references"], common_questions=[])
         return {"treatment": held.object, "parts": parts}
 
-    def page_parts(self):
-        """
-        The rows this treatment's page shows beside the treatment itself, one
-        plain query each however many there are: its tags, points, references
-        and first few common questions. They run on every uncached treatment
-        page, so they are built once per process (core.queries; 0.5 ms instead
-        of 1.25 ms for the four). Measured against the alternatives:
-        prefetch_related costs 0.5 ms more for one treatment, and a sliced
-        prefetch of the questions (a window over all of them) 1.5 ms more.
-        """
-        return PageParts(
-            tags=_PAGE_TAGS(self.pk),
-            points=_PAGE_POINTS(self.pk),
-            references=_PAGE_REFERENCES(self.pk),
-            common_questions=_PAGE_QUESTIONS(self.pk),
-        )
-
     @classmethod
     def from_db(cls, db, field_names, values):
         treatment = super().from_db(db, field_names, values)
-        loaded = dict(zip(field_names, values, strict=True))
+        loaded = treatment.__dict__  # the fields read, as read: those deferred are not there
         if "slug" in loaded and "published_at" in loaded:
-            # Remembered as loaded, so that clean() can refuse a new address without asking the database.
+            # Remembered as loaded (Django's way to know a row's values from the database), so that clean()
+            # can refuse a new address without asking the database again.
             treatment._published_address = loaded["slug"] if loaded["published_at"] else ""
         return treatment
 
@@ -450,141 +415,6 @@ def refresh_search_rows(treatment_pks):
     Treatment._base_manager.bulk_update(rows, ["search_rows"])
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """Treatments side by side: each row of the comparison lines up what each treatment says (comparison_of)."""
-
-    treatments: list
-    rows: list  # [Row, …]
-
-
-@dataclass(frozen=True)
-class Row:
-    label: str
-    id: str
-    kind: str  # how a cell shows: "text", "list" (of points), "checklist" (questions) or "review"
-    cells: list  # [(treatment, what it shows), …] in the treatments' order
-    note: str = ""  # what a reader must know to read the row across (ROW_NOTES), shown beside its label
-
-
-# The rows of a comparison: (label, id, kind, what each treatment shows there).
-COMPARED = [
-    ("Summary", "summary", "text", lambda t, p: t.summary),
-    ("Who it is for", "who", "text", lambda t, p: t.suited_to),
-    ("Pros", "pros", "list", lambda t, p: p.pros),
-    ("Cons", "cons", "list", lambda t, p: p.cons),
-    ("Short-term effects", "short-term", "list", lambda t, p: p.short_term_effects),
-    ("Long-term effects", "long-term", "list", lambda t, p: p.long_term_effects),
-    ("Typical cost", "cost", "text", lambda t, p: t.cost_range_display),
-    ("Questions to ask your care team", "questions", "checklist", lambda t, p: p.questions_to_ask),
-    ("Medical review", "review", "review", lambda t, p: t),
-]
-
-
-# A cost's period as a length of time in a sentence: "a year for Immunotherapy".
-COST_PERIOD_IN_WORDS = {
-    Treatment.CostPeriod.PER_YEAR: "a year",
-    Treatment.CostPeriod.PER_MONTH: "a month",
-    Treatment.CostPeriod.PER_CYCLE: "one cycle",
-    Treatment.CostPeriod.ONE_OFF: "the whole treatment",
-}
-
-
-def unlike_cost_periods(treatments):
-    """
-    "$100,000–$200,000 per year" beside "$1,000–$12,000 per cycle" looks
-    like a choice between a dear and a cheap treatment; it is not one. When
-    the costs given cover different lengths of time, a plain note says which
-    is which and how to compare like with like; "" when they can be read
-    across (one period, or a single cost).
-    """
-    periods = {}
-    for treatment in treatments:
-        if treatment.cost_range_display:
-            in_words = COST_PERIOD_IN_WORDS.get(treatment.cost_period, "a length of time not given")
-            periods.setdefault(in_words, []).append(treatment.title)
-    if len(periods) < 2:
-        return ""
-    which = ", ".join(f"{period} for {_and_list(titles)}" for period, titles in periods.items())
-    return (
-        f"These costs are not for the same length of time: {which}. "
-        "Ask your care team what your whole treatment would cost, to compare like with like."
-    )
-
-
-def _and_list(words):
-    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-# The notes some rows need to be read across: (row id → what works the note out from the treatments).
-ROW_NOTES = {"cost": unlike_cost_periods}
-
-
-def comparison_of(treatments):
-    """
-    What the comparison page shows, for treatments already read (with their
-    reviewers): their points in one query however many there are.
-    """
-    points = {}
-    for point in TreatmentPoint.objects.filter(treatment__in=treatments):
-        points.setdefault(point.treatment_id, []).append(point)
-    parts = {
-        t.pk: PageParts(tags=[], points=points.get(t.pk, []), references=[], common_questions=[]) for t in treatments
-    }
-    rows = [
-        Row(
-            label,
-            row_id,
-            kind,
-            [(t, show(t, parts[t.pk])) for t in treatments],
-            note=ROW_NOTES[row_id](treatments) if row_id in ROW_NOTES else "",
-        )
-        for label, row_id, kind, show in COMPARED
-    ]
-    return Comparison(treatments=list(treatments), rows=rows)
-
-
-@dataclass(frozen=True)
-class PageParts:
-    """What a treatment's page shows beside the treatment (Treatment.page_parts), grouped as the page groups it."""
-
-    tags: list
-    points: list
-    references: list
-    common_questions: list
-
-    def points_of(self, kind):
-        return [point for point in self.points if point.kind == kind]
-
-    @property
-    def pros(self):
-        return self.points_of(TreatmentPoint.Kind.PRO)
-
-    @property
-    def cons(self):
-        return self.points_of(TreatmentPoint.Kind.CON)
-
-    @property
-    def short_term_effects(self):
-        return self.points_of(TreatmentPoint.Kind.SHORT_TERM)
-
-    @property
-    def long_term_effects(self):
-        return self.points_of(TreatmentPoint.Kind.LONG_TERM)
-
-    @property
-    def cost_notes(self):
-        return self.points_of(TreatmentPoint.Kind.COST)
-
-    @property
-    def return_on_investment(self):
-        return self.points_of(TreatmentPoint.Kind.RETURN)
-
-    @property
-    def questions_to_ask(self):
-        return self.points_of(TreatmentPoint.Kind.QUESTION)
-
-
 @reversion.register()
 class TreatmentPoint(models.Model):
     """One bullet of a structured list: a pro, a con, an effect, a cost note…"""
@@ -626,30 +456,6 @@ class TreatmentPoint(models.Model):
         return f"{self.get_kind_display()}: {self.text}"
 
 
-# The queries of a treatment page (Treatment.page_for and .page_parts), as ordinary querysets; core.queries runs them.
-# The reviewer is read with the treatment: the page names them.
-_PAGE_PUBLISHED = Precompiled(
-    lambda slug: Treatment.objects.published(now=NOW).select_related("reviewed_by").filter(slug=slug),
-    marker=TEXT_MARKER,
-)
-_PAGE_ANY_STATUS = Precompiled(
-    lambda slug: Treatment.objects.select_related("reviewed_by").filter(slug=slug), marker=TEXT_MARKER
-)
-_PAGE_TAGS = Precompiled(lambda treatment: Tag.objects.filter(treatments=treatment))
-_PAGE_POINTS = Precompiled(lambda treatment: TreatmentPoint.objects.filter(treatment=treatment))
-_PAGE_REFERENCES = Precompiled(lambda treatment: Reference.objects.filter(treatment=treatment))
-_PAGE_QUESTIONS = Precompiled(
-    # The FAQ's questions link to treatments; the links show no answers, so those are not read. The
-    # treatment's links are found first (a subquery): with the schedule's conditions beside it, SQLite
-    # would otherwise read every published question to find them (22 ms instead of 1 at 10,000).
-    lambda treatment: (
-        Treatment.questions.rel.related_model.objects.published(now=NOW)
-        .filter(pk__in=Treatment.questions.through.objects.filter(treatment=treatment).values("question_id"))
-        .only("slug", "question")[:RELATED_QUESTIONS_SHOWN]
-    )
-)
-
-
 @reversion.register()
 class Reference(models.Model):
     treatment = models.ForeignKey(
@@ -672,31 +478,3 @@ class Reference(models.Model):
 
     def __str__(self):
         return self.title
-
-
-# A tag's name is in the search text of its treatments. A treatment's own paths refresh it
-# (Treatment.refresh_from_rows), but tags also change from the other side and by cascade,
-# which no save of a treatment sees: these receivers cover those.
-
-
-@receiver(m2m_changed, sender=Treatment.tags.through, dispatch_uid="treatment-tags-search")
-def _tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action == "pre_clear" and reverse:
-        instance._tagged = list(instance.treatments.values_list("pk", flat=True))
-    if action in ("post_add", "post_remove", "post_clear"):
-        if not reverse:
-            refresh_search_rows([instance.pk])
-        elif action == "post_clear":
-            refresh_search_rows(getattr(instance, "_tagged", []))
-        else:
-            refresh_search_rows(pk_set or [])
-
-
-@receiver(pre_delete, sender=Tag, dispatch_uid="tag-deleted-search-before")
-def _tag_going(sender, instance, **kwargs):
-    instance._tagged = list(instance.treatments.values_list("pk", flat=True))
-
-
-@receiver(post_delete, sender=Tag, dispatch_uid="tag-deleted-search")
-def _tag_gone(sender, instance, **kwargs):
-    refresh_search_rows(getattr(instance, "_tagged", []))

@@ -1,12 +1,15 @@
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 
 from core.models import keep_draft_private
 from core.pagination import page_or_404
 from core.site import absolute_url
 from pagecache.parameters import PageNumber, Slug, Slugs, page_exists, query_parameters
 
-from .models import Tag, Treatment, comparison_of
+from .comparison import comparison_of
+from .models import Tag, Treatment
+from .page import kept_page, page_parts, treatment_for_page
 
 TREATMENTS_PER_PAGE = 12
 COMPARE_AT_MOST = 3
@@ -32,17 +35,23 @@ def treatment_list(request):
 @page_exists(lambda slug: Treatment.objects.published().filter(slug=slug).exists())
 @query_parameters()
 def treatment_detail(request, slug):
-    treatment = Treatment.page_for(slug, request.user)
+    kept = kept_page(request, slug)
+    if kept is None:
+        treatment = treatment_for_page(slug, request.user)
+    else:
+        treatment = SimpleLazyObject(lambda: treatment_for_page(slug, request.user))  # read only if rendered
     response = render(
         request,
         "treatments/treatment_detail.html",
         {
             "treatment": treatment,
-            "parts": treatment.page_parts(),
-            "structured_data": treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
+            "parts": page_parts(treatment),
+            "kept": kept,
+            # A callable: worked out only where the page is rendered, not where its kept parts are reused.
+            "structured_data": lambda: treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
         },
     )
-    return keep_draft_private(response, treatment)
+    return response if kept else keep_draft_private(response, treatment)
 
 
 @query_parameters(t=Slugs(), **{"with": Slug()})

@@ -25,7 +25,6 @@ from core.models import (
     SlugFromTitle,
     raise_with,
 )
-from core.site import slug_url
 from core.text import format_money
 from donations.models.money import MONEY, ZERO, MoneyField
 from donations.providers import provider_for, validate_donate_url
@@ -176,7 +175,7 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
         ]
 
     def get_absolute_url(self):
-        return slug_url("donations:campaign", self.slug)
+        return reverse("donations:campaign", kwargs={"slug": self.slug})
 
     def get_give_url(self):
         return reverse("donations:give", kwargs={"slug": self.slug})

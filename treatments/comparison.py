@@ -1,0 +1,104 @@
+"""
+Treatments side by side (/treatments/compare/): what each says in each row
+of the comparison, lined up, and the notes a reader needs to read a row
+across.
+"""
+
+from dataclasses import dataclass
+
+from .models import Treatment, TreatmentPoint
+from .page import PageParts
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Treatments side by side: each row of the comparison lines up what each treatment says (comparison_of)."""
+
+    treatments: list
+    rows: list  # [Row, …]
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    id: str
+    kind: str  # how a cell shows: "text", "list" (of points), "checklist" (questions) or "review"
+    cells: list  # [(treatment, what it shows), …] in the treatments' order
+    note: str = ""  # what a reader must know to read the row across (ROW_NOTES), shown beside its label
+
+
+# The rows of a comparison: (label, id, kind, what each treatment shows there).
+COMPARED = [
+    ("Summary", "summary", "text", lambda t, p: t.summary),
+    ("Who it is for", "who", "text", lambda t, p: t.suited_to),
+    ("Pros", "pros", "list", lambda t, p: p.pros),
+    ("Cons", "cons", "list", lambda t, p: p.cons),
+    ("Short-term effects", "short-term", "list", lambda t, p: p.short_term_effects),
+    ("Long-term effects", "long-term", "list", lambda t, p: p.long_term_effects),
+    ("Typical cost", "cost", "text", lambda t, p: t.cost_range_display),
+    ("Questions to ask your care team", "questions", "checklist", lambda t, p: p.questions_to_ask),
+    ("Medical review", "review", "review", lambda t, p: t),
+]
+
+
+# A cost's period as a length of time in a sentence: "a year for Immunotherapy".
+COST_PERIOD_IN_WORDS = {
+    Treatment.CostPeriod.PER_YEAR: "a year",
+    Treatment.CostPeriod.PER_MONTH: "a month",
+    Treatment.CostPeriod.PER_CYCLE: "one cycle",
+    Treatment.CostPeriod.ONE_OFF: "the whole treatment",
+}
+
+
+def unlike_cost_periods(treatments):
+    """
+    "$100,000–$200,000 per year" beside "$1,000–$12,000 per cycle" looks
+    like a choice between a dear and a cheap treatment; it is not one. When
+    the costs given cover different lengths of time, a plain note says which
+    is which and how to compare like with like; "" when they can be read
+    across (one period, or a single cost).
+    """
+    periods = {}
+    for treatment in treatments:
+        if treatment.cost_range_display:
+            in_words = COST_PERIOD_IN_WORDS.get(treatment.cost_period, "a length of time not given")
+            periods.setdefault(in_words, []).append(treatment.title)
+    if len(periods) < 2:
+        return ""
+    which = ", ".join(f"{period} for {_and_list(titles)}" for period, titles in periods.items())
+    return (
+        f"These costs are not for the same length of time: {which}. "
+        "Ask your care team what your whole treatment would cost, to compare like with like."
+    )
+
+
+def _and_list(words):
+    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+# The notes some rows need to be read across: (row id → what works the note out from the treatments).
+ROW_NOTES = {"cost": unlike_cost_periods}
+
+
+def comparison_of(treatments):
+    """
+    What the comparison page shows, for treatments already read (with their
+    reviewers): their points in one query however many there are.
+    """
+    points = {}
+    for point in TreatmentPoint.objects.filter(treatment__in=treatments):
+        points.setdefault(point.treatment_id, []).append(point)
+    parts = {
+        t.pk: PageParts(tags=[], points=points.get(t.pk, []), references=[], common_questions=[]) for t in treatments
+    }
+    rows = [
+        Row(
+            label,
+            row_id,
+            kind,
+            [(t, show(t, parts[t.pk])) for t in treatments],
+            note=ROW_NOTES[row_id](treatments) if row_id in ROW_NOTES else "",
+        )
+        for label, row_id, kind, show in COMPARED
+    ]
+    return Comparison(treatments=list(treatments), rows=rows)
