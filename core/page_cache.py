@@ -505,7 +505,7 @@ def lookup(key):
         generation = found.get(GENERATION_KEY)
         if generation is None:
             return _first_generation(cache), None
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
         health.failed(error)
         return None, None
     stored = found.get(key)
@@ -525,7 +525,7 @@ def current_generation():
     try:
         cache = _cache()
         return cache.get(GENERATION_KEY) or _first_generation(cache)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
         health.failed(error)
         return None
 
@@ -540,5 +540,5 @@ def keep(key, value, seconds):
     """Keep `value` (made in `value.generation`) for `seconds`, and never past the next go-live or expiry."""
     try:
         _cache().set(key, value, timeout=lifetime(value.generation, seconds))
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
         health.failed(error)
