@@ -37,6 +37,9 @@ from .helpers import form_values, free_port, image_bytes, server_environment, wa
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 REDIS = ("127.0.0.1", 6379)
+# The Redis database the two servers share, each test under a key prefix of its own: another number
+# (RIBBON_TEST_REDIS_URL) keeps a run apart from other users of the same Redis.
+REDIS_URL = os.environ.get("RIBBON_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = secrets.token_urlsafe(16)
 
 
@@ -74,7 +77,7 @@ def start_servers(shared_services, collected_static, tmp_path):
 
     def start(extra):
         cache_prefix = f"ribbon-test-{uuid.uuid4().hex[:8]}"  # a fresh cache for each test
-        settings = {"REDIS_URL": "redis://127.0.0.1:6379/0", "RIBBON_CACHE_KEY_PREFIX": cache_prefix,
+        settings = {"REDIS_URL": REDIS_URL, "RIBBON_CACHE_KEY_PREFIX": cache_prefix,
                     "MEDIA_ROOT": str(tmp_path / "media-never-used"), **extra}  # fmt: skip
         bases = []
         for _ in range(2):
