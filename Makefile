@@ -82,9 +82,13 @@ $(AXE_STAMP): package.json package-lock.json
 		echo "npm not found: install Node.js to run the accessibility tests and the HTML check (they will be skipped)"; \
 	fi
 
+# One pytest process per core (pytest-xdist), each with its own test database; TEST_WORKERS=0 runs them all in one.
+# Each module's tests stay in one process, so a site a module builds once (tests/conftest.py) is built once.
+TEST_WORKERS ?= auto
+
 test: install-dev $(AXE_STAMP)
 	@command -v java >/dev/null 2>&1 || echo "java not found: the HTML check (Nu Html Checker) will be skipped; install it with apt-get install -y default-jre-headless"
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

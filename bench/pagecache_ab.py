@@ -104,15 +104,16 @@ def write_b_settings():
     """config.settings with GZipMiddleware and ConditionalGetMiddleware around variant B's page cache."""
     (WORK / f"{B_SETTINGS}.py").write_text(
         """from config.settings import *  # noqa: F403 - the site's settings, one list changed
+from config.settings import MIDDLEWARE as SITE_MIDDLEWARE
 
-_at = MIDDLEWARE.index("pagecache.middleware.PageCacheMiddleware")  # noqa: F405
+_at = SITE_MIDDLEWARE.index("pagecache.middleware.PageCacheMiddleware")
 MIDDLEWARE = [
-    *MIDDLEWARE[:_at],  # noqa: F405
+    *SITE_MIDDLEWARE[:_at],
     # Django's order: GZip outermost of the two, so that the ETag is worked out on the plain page.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "bench.pagecache_ab.PlainPageCacheMiddleware",
-    *MIDDLEWARE[_at + 1 :],  # noqa: F405
+    *SITE_MIDDLEWARE[_at + 1 :],
 ]
 """
     )

@@ -233,7 +233,16 @@ def test_production_static_files_are_hashed_precompressed_and_cached_for_a_year(
 
 # Dependencies -------------------------------------------------------------------
 
-TEST_AND_TOOL_PACKAGES = {"pytest", "pytest-django", "hypothesis", "playwright", "moto", "beautifulsoup4", "ruff"}
+TEST_AND_TOOL_PACKAGES = {
+    "pytest",
+    "pytest-django",
+    "pytest-xdist",
+    "hypothesis",
+    "playwright",
+    "moto",
+    "beautifulsoup4",
+    "ruff",
+}
 
 
 def _requirement_names(path):

@@ -13,6 +13,8 @@ from django.db import OperationalError, connection
 from django.test import override_settings
 from django.urls import path
 
+from config import urls as site_urls
+
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
@@ -210,10 +212,10 @@ urlpatterns = [
     path("database-down/", raise_database_down),
 ]
 
-from config.urls import handler400, handler403, handler404, handler500  # noqa: E402, F401 - the site's own handlers
-from config.urls import urlpatterns as site_urlpatterns  # noqa: E402
-
-urlpatterns += site_urlpatterns
+urlpatterns += site_urls.urlpatterns
+# The site's own error handlers answer for this URL configuration too.
+handler400, handler403 = site_urls.handler400, site_urls.handler403
+handler404, handler500 = site_urls.handler404, site_urls.handler500
 
 
 @pytest.mark.django_db

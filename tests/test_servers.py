@@ -23,6 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -37,6 +38,9 @@ from .helpers import form_values, free_port, image_bytes, server_environment, wa
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 REDIS = ("127.0.0.1", 6379)
+# The Redis database the two servers share, each test under a key prefix of its own: another number
+# (RIBBON_TEST_REDIS_URL) keeps a run apart from other users of the same Redis.
+REDIS_URL = os.environ.get("RIBBON_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = secrets.token_urlsafe(16)
 
 
@@ -74,7 +78,7 @@ def start_servers(shared_services, collected_static, tmp_path):
 
     def start(extra):
         cache_prefix = f"ribbon-test-{uuid.uuid4().hex[:8]}"  # a fresh cache for each test
-        settings = {"REDIS_URL": "redis://127.0.0.1:6379/0", "RIBBON_CACHE_KEY_PREFIX": cache_prefix,
+        settings = {"REDIS_URL": REDIS_URL, "RIBBON_CACHE_KEY_PREFIX": cache_prefix,
                     "MEDIA_ROOT": str(tmp_path / "media-never-used"), **extra}  # fmt: skip
         bases = []
         for _ in range(2):
@@ -230,11 +234,11 @@ def _worker_memory_kb(master_pid):
     return sizes
 
 
-@pytest.fixture
-def make_serve(tmp_path, request):
+@contextlib.contextmanager
+def serving(tmp_path, variables):
     """
     `make serve` as a charity runs it: scripts/serve, SQLite, no REDIS_URL, its default two workers
-    (and any variables a test passes with indirect parametrisation).
+    (and the `variables` given), until the block ends.
     """
     port = free_port()
     environment = server_environment(
@@ -245,7 +249,7 @@ def make_serve(tmp_path, request):
             "BIN": str(BIN),
             "MEDIA_ROOT": str(tmp_path / "media"),
             "RIBBON_CACHE_DIR": str(tmp_path / "cache"),
-            **getattr(request, "param", {}),
+            **variables,
         },
     )
     for name in ("DJANGO_DEBUG", "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_HSTS_SECONDS"):
@@ -261,6 +265,23 @@ def make_serve(tmp_path, request):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture
+def make_serve(tmp_path, request):
+    """A site of its own for a test that changes it (any variables it passes with indirect parametrisation)."""
+    with serving(tmp_path, getattr(request, "param", {})) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """
+    One site for the tests that only read: they change no row, no setting and no file of it, and each
+    reads only the lines its own requests add to the log.
+    """
+    with serving(tmp_path_factory.mktemp("served"), {}) as site:
+        yield site
 
 
 def test_make_serve_without_redis_never_serves_an_unpublished_page(make_serve):
@@ -283,26 +304,28 @@ def test_make_serve_without_redis_never_serves_an_unpublished_page(make_serve):
     assert [reader.status(page)[0] for _ in range(8)] == [404] * 8, make_serve["log"].read_text()[-3000:]
 
 
-def test_make_serve_keeps_its_memory_under_a_flood_of_junk_addresses(make_serve):
+def test_make_serve_keeps_its_memory_under_a_flood_of_junk_addresses(served):
     """Measured before: 200 junk variants of one page grew a worker from 70 MB to 105 MB."""
-    reader = Visitor(make_serve["base"])
-    for _ in range(20):  # both workers warm
-        assert reader.status("/treatments/")[0] == 200
-    before = _worker_memory_kb(make_serve["pid"])
+    reader = Visitor(served["base"])
+    # Both workers warm: asked four at a time, so that one worker alone cannot take every request.
+    with ThreadPoolExecutor(4) as asking:
+        warming = asking.map(lambda _: Visitor(served["base"]).status("/treatments/")[0], range(40))
+        assert set(warming) == {200}
+    before = _worker_memory_kb(served["pid"])
     statuses = set()
     for number in range(300):
         # page=01, page=001 …: each was once a page of its own, rendered, compressed and kept in a worker.
         for path in ("/treatments/?page=" + "0" * number + "1", f"/treatments/?utm_x={number}{'!' * 200}"):
             statuses.add(reader.status(path)[0])
-    after = _worker_memory_kb(make_serve["pid"])
+    after = _worker_memory_kb(served["pid"])
     assert statuses <= {200, 301, 404}
     growth_mb = (sum(after) - sum(before)) / 1024
     assert growth_mb < 3, f"workers grew by {growth_mb:.1f} MB ({before} -> {after} KB)"
 
 
-def test_make_serve_never_sends_a_coding_the_client_refused(make_serve):
+def test_make_serve_never_sends_a_coding_the_client_refused(served):
     """WhiteNoise alone answered `br;q=0` with brotli; pages and static files now read the weights."""
-    home, _ = Visitor(make_serve["base"]).get("/")
+    home, _ = Visitor(served["base"]).get("/")
     stylesheet = BeautifulSoup(home, "html.parser").select_one("link[rel=stylesheet]")["href"]
     for path in ("/", "/treatments/", stylesheet):
         for header, allowed in [
@@ -311,7 +334,7 @@ def test_make_serve_never_sends_a_coding_the_client_refused(make_serve):
             ("br;q=0", {None}),
             ("*;q=0", {None}),
         ]:
-            request = urllib.request.Request(make_serve["base"] + path, headers={"Accept-Encoding": header})
+            request = urllib.request.Request(served["base"] + path, headers={"Accept-Encoding": header})
             with urllib.request.urlopen(request, timeout=10) as response:
                 assert response.headers.get("Content-Encoding") in allowed, (path, header)
 
@@ -329,13 +352,30 @@ def _ask_as_a_patient(base):
 PRIVATE = ("lump", "newsletter", "patient-session-cookie", "PatientBrowser", "127.0.0.1 -")
 
 
-def test_make_serve_logs_one_plain_line_per_request_and_nothing_private(make_serve):
-    _ask_as_a_patient(make_serve["base"])
-    time.sleep(0.3)  # the workers' lines reach the log
-    log = make_serve["log"].read_text()
-    lines = [line for line in log.splitlines() if " INFO ribbon.requests " in line]
-    asked = [line.split(" ribbon.requests ", 1)[1] for line in lines]
-    assert asked.pop(0).startswith("GET / 200 "), "the fixture waited for the home page"
+def written_since(log_path, since, until, seconds=20):
+    """
+    (the whole log, the whole lines written to it after its first `since` bytes), once `until(those lines)`
+    is true: a test waits for the line its own last request writes (and fails with the log if it never
+    comes), whatever was written before it asked.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        stored = log_path.read_bytes()
+        log, new = stored.decode(errors="replace"), stored[since:].decode(errors="replace")
+        lines = [line for line in new.splitlines(keepends=True) if line.endswith("\n")]
+        if until(lines):
+            return log, lines
+        assert time.monotonic() < deadline, f"not in the log after {seconds} s:\n{log[-3000:]}"
+        time.sleep(0.05)
+
+
+def test_make_serve_logs_one_plain_line_per_request_and_nothing_private(served):
+    since = served["log"].stat().st_size
+    _ask_as_a_patient(served["base"])
+    log, lines = written_since(
+        served["log"], since, lambda lines: any(" INFO ribbon.requests GET /healthz " in line for line in lines)
+    )
+    asked = [line.split(" ribbon.requests ", 1)[1] for line in lines if " INFO ribbon.requests " in line]
     assert [" ".join(line.split()[:3]) for line in asked] == [
         "GET /search/ 200",
         "GET /treatments/ 200",
@@ -349,16 +389,19 @@ def test_make_serve_logs_one_plain_line_per_request_and_nothing_private(make_ser
         assert private not in log
 
 
+def _treatments_asked_three_times(lines):
+    return sum('"ribbon.requests"' in line and '"/treatments/"' in line for line in lines) == 3
+
+
 @pytest.mark.parametrize("make_serve", [{"RIBBON_LOG_FORMAT": "json"}], indirect=True)
 def test_make_serve_logs_json_when_asked(make_serve):
+    since = make_serve["log"].stat().st_size
     _ask_as_a_patient(make_serve["base"])
     Visitor(make_serve["base"]).get("/treatments/")
     Visitor(make_serve["base"]).get("/treatments/")
-    time.sleep(0.3)
-    log = make_serve["log"].read_text()
-    written = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    log, lines = written_since(make_serve["log"], since, _treatments_asked_three_times)
+    written = [json.loads(line) for line in lines if line.startswith("{")]
     requests = [line for line in written if line["logger"] == "ribbon.requests"]
-    assert requests.pop(0)["path"] == "/", "the fixture waited for the home page"
     assert [(line["method"], line["path"], line["status"]) for line in requests] == [
         ("GET", "/search/", 200),
         ("GET", "/treatments/", 200),

@@ -546,11 +546,31 @@ def test_a_patient_on_a_phone_searches_with_a_slip_compares_two_treatments_and_p
     assert not tab.problems, tab.problems
 
 
-def test_comparison_screenshot_for_the_readme(visit, demo_site):
+def test_on_a_desktop_two_treatments_stand_side_by_side_in_one_table_row_by_row(visit, demo_site):
+    """What the README's picture of a comparison shows: docs/screenshots/compare-treatments.png is this screenshot."""
     tab = visit(DESKTOP)
+    page = tab.page
     tab.go("/treatments/compare/?t=immunotherapy&t=chemotherapy")
+    table = page.locator(".compare-table")
+    expect(table).to_be_visible()
+    expect(page.locator(".compare-stacked")).to_be_hidden()
+    assert table.locator("thead th").all_inner_texts() == ["Immunotherapy", "Chemotherapy"]  # in the order asked
+    rows = [text.splitlines()[0] for text in table.locator("tbody th").all_inner_texts()]
+    assert rows == [
+        "Summary",
+        "Who it is for",
+        "Pros",
+        "Cons",
+        "Short-term effects",
+        "Long-term effects",
+        "Typical cost",
+        "Questions to ask your care team",
+        "Medical review",
+    ]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= DESKTOP["width"], "no sideways scrolling"
+    assert not tab.problems, tab.problems
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.page.locator("main").screenshot(path=str(SCREENSHOTS / "compare-treatments.png"))
+    page.locator("main").screenshot(path=str(SCREENSHOTS / "compare-treatments.png"))
 
 
 def test_a_glossary_definition_opens_with_the_keyboard_alone(visit, demo_site):
