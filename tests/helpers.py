@@ -575,3 +575,17 @@ class SwitchableCache(PageFileCache):
 def cache_entries(cache_settings):
     """How many pages (and generation markers) a folder cache holds."""
     return len(list(Path(cache_settings["default"]["LOCATION"]).glob("*.djcache")))
+
+
+# The rows of a comparison of treatments, in the order the page shows them.
+COMPARISON_ROWS = [
+    "Summary",
+    "Who it is for",
+    "Pros",
+    "Cons",
+    "Short-term effects",
+    "Long-term effects",
+    "Typical cost",
+    "Questions to ask your care team",
+    "Medical review",
+]

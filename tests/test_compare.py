@@ -8,22 +8,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.helpers import soup_of, visible
+from tests.helpers import COMPARISON_ROWS, soup_of, visible
 from treatments.models import Treatment, TreatmentPoint
 
 pytestmark = pytest.mark.django_db
 Kind = TreatmentPoint.Kind
-ROWS = [
-    "Summary",
-    "Who it is for",
-    "Pros",
-    "Cons",
-    "Short-term effects",
-    "Long-term effects",
-    "Typical cost",
-    "Questions to ask your care team",
-    "Medical review",
-]
 
 
 @pytest.fixture
@@ -57,7 +46,7 @@ def test_two_treatments_side_by_side_in_a_real_table_and_a_stacked_layout(client
     assert len(page.find_all("h1")) == 1
     table = page.select_one(".compare-table table")
     assert [visible(th.get_text()) for th in table.select("thead th[scope=col]")] == ["Immunotherapy", "Chemotherapy"]
-    assert [visible(th.get_text()) for th in table.select("tbody th[scope=row]")] == ROWS
+    assert [visible(th.get_text()) for th in table.select("tbody th[scope=row]")] == COMPARISON_ROWS
     rows = {
         visible(tr.th.get_text()): [visible(td.get_text()) for td in tr.select("td")] for tr in table.select("tbody tr")
     }
@@ -68,7 +57,7 @@ def test_two_treatments_side_by_side_in_a_real_table_and_a_stacked_layout(client
     assert rows["Medical review"][0].startswith("Page last reviewed: 10 January 2026")
     # On a phone: each row a section, each treatment named above its part, so nothing depends on position.
     stacked = page.select(".compare-stacked section")
-    assert [visible(s.h2.get_text()) for s in stacked] == ROWS
+    assert [visible(s.h2.get_text()) for s in stacked] == COMPARISON_ROWS
     assert [visible(h.get_text()) for h in stacked[2].select("h3")] == ["Immunotherapy", "Chemotherapy"]
     # Every checkbox has its own label, in both layouts.
     boxes = page.select(".compare input[type=checkbox]")

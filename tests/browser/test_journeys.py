@@ -10,7 +10,7 @@ from donations.models import DonateClick
 from faq.models import Question, Topic
 from treatments.models import Treatment
 
-from ..helpers import DESKTOP, PHONE, SCREENSHOTS, image_bytes
+from ..helpers import COMPARISON_ROWS, DESKTOP, PHONE, SCREENSHOTS, image_bytes
 from .conftest import log_in
 
 
@@ -556,17 +556,7 @@ def test_on_a_desktop_two_treatments_stand_side_by_side_in_one_table_row_by_row(
     expect(page.locator(".compare-stacked")).to_be_hidden()
     assert table.locator("thead th").all_inner_texts() == ["Immunotherapy", "Chemotherapy"]  # in the order asked
     rows = [text.splitlines()[0] for text in table.locator("tbody th").all_inner_texts()]
-    assert rows == [
-        "Summary",
-        "Who it is for",
-        "Pros",
-        "Cons",
-        "Short-term effects",
-        "Long-term effects",
-        "Typical cost",
-        "Questions to ask your care team",
-        "Medical review",
-    ]
+    assert rows == COMPARISON_ROWS
     assert page.evaluate("() => document.documentElement.scrollWidth") <= DESKTOP["width"], "no sideways scrolling"
     assert not tab.problems, tab.problems
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
