@@ -14,6 +14,7 @@ import contextvars
 import reversion
 from reversion.models import Version
 from reversion.revisions import _get_options
+from reversion.revisions import _stack as _open_revisions
 
 
 def latest_version(obj):
@@ -26,15 +27,19 @@ def record_version(obj, comment):
     Keep `obj` as it is now, in a revision of its own, and return that version. Inside
     another revision (an import's, whose versions are written only when it ends) a
     nested one would be merged into it: django-reversion keeps its open revisions in
-    a context variable, so this one is made in a fresh context, in the same transaction.
+    a context variable, so this one is made in a copy of the context with none open.
+    A copy, not an empty context: where an event loop runs in the thread, Django keeps
+    its connections in a context variable too, and the version belongs in the caller's
+    transaction.
     """
 
     def record():
+        _open_revisions.set([])
         with reversion.create_revision():
             reversion.set_comment(comment)
             reversion.add_to_revision(obj)
 
-    contextvars.Context().run(record)
+    contextvars.copy_context().run(record)
     return latest_version(obj)
 
 

@@ -469,3 +469,33 @@ def test_a_revert_to_a_version_naming_a_tag_deleted_since_leaves_that_tag_out(cl
     assert client.post(revert, form_values(client.get(revert).content)).status_code == 302
     treatment.refresh_from_db()
     assert [tag.name for tag in treatment.tags.all()] == ["Local treatment"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_version_is_kept_in_the_transaction_that_asks_for_it_with_an_event_loop_running_in_the_thread(
+    make_treatment, monkeypatch
+):
+    """
+    Where an event loop runs in the thread (a notebook, or Chromium driven by the browser tests), Django
+    keeps its database connections in a context variable. A version kept for a page must still be
+    written in the transaction of the change it belongs to: rolled back with it, never beside it.
+    """
+    import asyncio
+
+    from django.db import transaction
+
+    from core.versions import record_version
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    treatment = make_treatment("Radiotherapy")
+    before = Version.objects.get_for_object(treatment).count()
+
+    async def a_change_that_is_rolled_back():
+        with transaction.atomic():
+            Treatment.objects.filter(pk=treatment.pk).update(summary="A change nobody kept.")
+            version = record_version(treatment, "Kept with the change")
+            assert version is not None and version.revision.comment == "Kept with the change"
+            transaction.set_rollback(True)
+
+    asyncio.run(a_change_that_is_rolled_back())
+    assert Version.objects.get_for_object(treatment).count() == before, "the version went with its change"
