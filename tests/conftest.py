@@ -117,8 +117,8 @@ def empty_page_cache():
     from pagecache.outage import health
 
     cache.clear()
-    caches["counters"].clear()
-    caches["search"].clear()
+    for name in ("counters", "search", "fragments"):
+        caches[name].clear()
     health.reset()
     yield
     if health.timer is not None:

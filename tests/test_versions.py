@@ -494,7 +494,7 @@ def test_a_version_is_kept_in_the_transaction_that_asks_for_it_with_an_event_loo
         with transaction.atomic():
             Treatment.objects.filter(pk=treatment.pk).update(summary="A change nobody kept.")
             version = record_version(treatment, "Kept with the change")
-            assert version is not None and version.revision.comment == "Kept with the change"
+            assert version.revision.comment == "Kept with the change"
             transaction.set_rollback(True)
 
     asyncio.run(a_change_that_is_rolled_back())

@@ -23,6 +23,7 @@ The rule for journeys (tests/browser/README.md says why):
 import base64
 import hashlib
 import os
+import sqlite3
 import ssl
 import threading
 from io import StringIO
@@ -46,6 +47,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+            if "demo_site" in item.fixturenames:
+                # First: a copy of the demo database (below) replaces whatever was written before it.
+                item.fixturenames.remove("demo_site")
+                item.fixturenames.insert(0, "demo_site")
 
 
 def _missing(what):
@@ -170,9 +175,32 @@ def browser(other_sites_server):
         chromium.close()
 
 
+_demo_database = {}  # on SQLite: the database just after the first load_demo of this process
+
+
 @pytest.fixture
 def demo_site(transactional_db):
-    call_command("load_demo", stdout=StringIO())
+    """
+    The demo content, committed, as the live server sees it. On SQLite (an in-memory database that the
+    live server shares) the first test of a process loads it and keeps a byte-for-byte copy of the
+    database (sqlite3's backup); each later test starts from that copy instead of loading it again,
+    which was most of a browser test's set-up. Elsewhere every test loads it.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        call_command("load_demo", stdout=StringIO())
+        return
+    connection.ensure_connection()
+    if "copy" in _demo_database:
+        _demo_database["copy"].backup(connection.connection)
+        # Rows now have the ids they had in the copy: nothing remembered from the database may outlive it.
+        ContentType.objects.clear_cache()
+    else:
+        call_command("load_demo", stdout=StringIO())
+        _demo_database["copy"] = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(_demo_database["copy"])
 
 
 class Visit:
