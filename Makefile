@@ -82,11 +82,9 @@ $(AXE_STAMP): package.json package-lock.json
 		echo "npm not found: install Node.js to run the accessibility tests and the HTML check (they will be skipped)"; \
 	fi
 
-# One pytest process by default. TEST_WORKERS=auto runs one per core (pytest-xdist, each with its own test
-# database, each module's tests in one process so that a site a module builds is built once): twice as fast,
-# but a test in test_content_pipeline.py now and then fails there after the browser tests ran in the same
-# process ("database table is locked" on SQLite), which is not yet understood.
-TEST_WORKERS ?= 0
+# One pytest process per core (pytest-xdist, each with its own test database, each module's tests in one
+# process so that a site a module builds is built once). TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= auto
 
 test: install-dev $(AXE_STAMP)
 	@command -v java >/dev/null 2>&1 || echo "java not found: the HTML check (Nu Html Checker) will be skipped; install it with apt-get install -y default-jre-headless"
