@@ -15,7 +15,7 @@ AUDIT_VENV := .venv-audit
 # runtime from outside; Java comes from Debian (apt-get install -y default-jre-headless).
 AXE_STAMP  := node_modules/.installed
 
-.PHONY: run test lint format install install-dev migrate demo clean help audit serve bench bench-compare
+.PHONY: run test lint format install install-dev migrate demo clean help audit serve bench bench-compare screenshots
 
 help:
 	@echo "make run    - install, migrate, load demo content, ensure an admin, serve on http://127.0.0.1:$(PORT)/"
@@ -24,6 +24,7 @@ help:
 	@echo "make serve  - production-like: DJANGO_DEBUG=0, collectstatic, gunicorn (2 workers) on $(PORT)"
 	@echo "make bench  - the performance benchmark at 10, 100 and 1,000 treatments (docs/performance.md), search on PostgreSQL too"
 	@echo "make bench-compare A=<rev> B=<rev> - two revisions measured in one run, interleaved (docs/performance.md)"
+	@echo "make screenshots - the browser tests, saving a screenshot of every public page in test-artifacts/screenshots/"
 	@echo "make audit  - check requirements.txt for known vulnerabilities (pip-audit)"
 	@echo "make clean  - remove the virtualenv, the SQLite database, the page cache and collected files"
 
@@ -74,6 +75,10 @@ bench: install-dev
 	BENCH_DATABASE_URL=$(BENCH_POSTGRESQL_URL) $(BIN)/python bench/run.py --sizes 1000 --pages search \
 		--report performance-postgresql $(BENCH_ARGS) || status=1; \
 	exit $$status
+
+# The browser tests, keeping a picture of every public page at each width (the README's pictures are copies).
+screenshots: install-dev $(AXE_STAMP)
+	$(BIN)/python -m pytest tests/browser --screenshots $(PYTEST_ARGS)
 
 $(AXE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \

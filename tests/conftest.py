@@ -29,6 +29,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ribbon"))
 _counter = itertools.count(1)
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots",
+        action="store_true",
+        help="save a screenshot of every public page at each width the browser tests check (make screenshots)",
+    )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fast_password_hashing():
     """

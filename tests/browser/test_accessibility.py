@@ -67,7 +67,9 @@ def describe(violations):
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
-def test_axe_finds_no_violations_on_any_public_page(visit, site_with_unlinked_pages, axe_source, viewport):
+def test_axe_finds_no_violations_on_any_public_page(
+    visit, site_with_unlinked_pages, axe_source, viewport, pytestconfig
+):
     tab = visit(viewport)
     pages = public_pages()
     report = []
@@ -76,8 +78,11 @@ def test_axe_finds_no_violations_on_any_public_page(visit, site_with_unlinked_pa
         tab.go(path)
         violations = run_axe(tab.page, axe_source)
         if violations:
-            report.append(f"{path} at {viewport['width']}px:\n{describe(violations)}")
-        tab.page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport['width']}.png"), full_page=True)
+            report.append(f"{path} at {viewport['width']}px (screenshot: {name}-{viewport['width']}.png):")
+            report.append(describe(violations))
+        # A page axe faults is always kept as seen; every page only when asked (make screenshots).
+        if violations or pytestconfig.getoption("screenshots"):
+            tab.page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport['width']}.png"), full_page=True)
     assert len(pages) >= 30
     assert not report, "axe found violations:\n" + "\n".join(report)
     assert not tab.problems, tab.problems
