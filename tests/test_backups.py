@@ -28,6 +28,7 @@ import sys
 import tarfile
 import tracemalloc
 import uuid
+import weakref
 from pathlib import Path
 
 import dj_database_url
@@ -46,7 +47,10 @@ ONLY_ON_POSTGRESQL = pytest.mark.skipif(
 
 
 class Site:
-    """One installation: a database, a media store, a page cache; commands run as `manage.py` processes."""
+    """
+    One installation: a database, a media store, a page cache; commands run as `manage.py` processes,
+    each forked from one that started Django with the site's settings (tests/forked_manage.py).
+    """
 
     def __init__(self, database_url, media, folder, static_root):
         folder.mkdir(parents=True, exist_ok=True)
@@ -54,18 +58,46 @@ class Site:
         self.environment = server_environment(
             database_url, static_root, {"RIBBON_CACHE_DIR": str(folder / "cache"), "RIBBON_BACKUP_KEY": KEY, **media}
         )
+        self._forks = None  # (the environment it started with, the process), once a command has run
 
     def manage(self, *args, expect_failure=False, umask=None):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *map(str, args)],
-            cwd=ROOT, env=self.environment, capture_output=True, text=True, timeout=300,
-            preexec_fn=None if umask is None else (lambda: os.umask(umask)),
-        )  # fmt: skip
+        forks = self._forking()
+        if forks is None:
+            result = subprocess.run(
+                [sys.executable, "manage.py", *map(str, args)],
+                cwd=ROOT, env=self.environment, capture_output=True, text=True, timeout=300,
+                preexec_fn=None if umask is None else (lambda: os.umask(umask)),
+            )  # fmt: skip
+        else:
+            forks.stdin.write(json.dumps({"args": list(map(str, args)), "umask": umask}) + "\n")
+            forks.stdin.flush()
+            result = subprocess.CompletedProcess(args, **json.loads(forks.stdout.readline()))
         if expect_failure:
             assert result.returncode != 0, result.stdout
         else:
             assert result.returncode == 0, result.stderr[-3000:]
         return result
+
+    def _forking(self):
+        """The process commands are forked from, started again when a test has changed the environment."""
+        if self._forks and self._forks[0] != self.environment:
+            self.close()
+        if self._forks is None:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tests.forked_manage"],
+                cwd=ROOT, env=self.environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, text=True,
+            )  # fmt: skip
+            # It ends when this site is no longer used (or the tests end).
+            stop = weakref.finalize(self, _stop, process)
+            ready = json.loads(process.stdout.readline())["ready"]
+            self._forks = (dict(self.environment), process if ready else None, stop)
+        return self._forks[1]
+
+    def close(self):
+        if self._forks:
+            self._forks[2]()
+        self._forks = None
 
     def build(self):
         self.manage("migrate", "--noinput", "-v", "0")
@@ -78,6 +110,11 @@ class Site:
     def backup(self, destination):
         output = self.manage("backup", destination).stdout
         return Path(output.strip().splitlines()[-1].split(" to ", 1)[1].rsplit(" (", 1)[0])
+
+
+def _stop(process):
+    process.stdin.close()
+    process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
