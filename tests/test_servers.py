@@ -15,6 +15,7 @@ import io
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -235,11 +236,13 @@ def _worker_memory_kb(master_pid):
 
 
 @contextlib.contextmanager
-def serving(tmp_path, variables):
+def serving(tmp_path, variables, collected_static):
     """
     `make serve` as a charity runs it: scripts/serve, SQLite, no REDIS_URL, its default two workers
-    (and the `variables` given), until the block ends.
+    (and the `variables` given), until the block ends. Its static files are those of an earlier start
+    (collectstatic then finds them current, as on a second start); the database is new.
     """
+    shutil.copytree(collected_static, tmp_path / "static")
     port = free_port()
     environment = server_environment(
         f"sqlite:///{tmp_path / 'site.sqlite3'}",
@@ -268,19 +271,19 @@ def serving(tmp_path, variables):
 
 
 @pytest.fixture
-def make_serve(tmp_path, request):
+def make_serve(tmp_path, request, collected_static):
     """A site of its own for a test that changes it (any variables it passes with indirect parametrisation)."""
-    with serving(tmp_path, getattr(request, "param", {})) as site:
+    with serving(tmp_path, getattr(request, "param", {}), collected_static) as site:
         yield site
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(tmp_path_factory, collected_static):
     """
     One site for the tests that only read: they change no row, no setting and no file of it, and each
     reads only the lines its own requests add to the log.
     """
-    with serving(tmp_path_factory.mktemp("served"), {}) as site:
+    with serving(tmp_path_factory.mktemp("served"), {}, collected_static) as site:
         yield site
 
 
