@@ -1,11 +1,13 @@
 """Project-wide promises: configuration, migrations, demo content, first login."""
 
+import gzip
 import os
 import subprocess
 import sys
 from io import StringIO
 from pathlib import Path
 
+import brotli
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -229,6 +231,27 @@ def test_production_static_files_are_hashed_precompressed_and_cached_for_a_year(
     assert url.endswith(stylesheet.name)
     assert "immutable" in cache_control
     assert "max-age=315360000" in cache_control
+
+
+def test_a_second_collectstatic_compresses_only_the_files_whose_copies_do_not_hold_their_bytes(tmp_path):
+    from operations.static_files import CompressedStaticFiles
+
+    storage = CompressedStaticFiles(location=tmp_path, base_url="/static/")
+    page, form = tmp_path / "page.css", tmp_path / "form.css"
+    page.write_text("main { max-width: 40rem; }\n" * 40)
+    form.write_text("label { display: block; }\n" * 40)
+
+    def compressed():
+        return sorted(name for name, _ in storage.compress_files(["page.css", "form.css"]))
+
+    assert compressed() == ["form.css", "form.css", "page.css", "page.css"], "a .gz and a .br of each"
+    assert compressed() == [], "nothing changed: nothing is compressed again"
+    form.write_text("label { display: block; font-weight: 600; }\n" * 40)
+    cut_short = page.with_name("page.css.br")
+    cut_short.write_bytes(cut_short.read_bytes()[:12])
+    assert compressed() == ["form.css", "form.css", "page.css", "page.css"]
+    assert gzip.decompress(form.with_name("form.css.gz").read_bytes()) == form.read_bytes()
+    assert brotli.decompress(cut_short.read_bytes()) == page.read_bytes()
 
 
 # Dependencies -------------------------------------------------------------------
