@@ -51,8 +51,9 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
-run: demo
-	$(BIN)/python manage.py ensure_admin
+# Migrations, stored HTML, the demo content and an admin in one process (manage.py prepare_site), then serve.
+run: install
+	$(BIN)/python manage.py prepare_site --demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 serve: install

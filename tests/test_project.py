@@ -185,6 +185,24 @@ def test_ensure_admin_creates_one_superuser_with_a_random_password():
 
 
 @pytest.mark.django_db
+def test_prepare_site_readies_a_new_site_for_make_run_and_again_changes_nothing():
+    first = StringIO()
+    call_command("prepare_site", "--demo", stdout=first)
+    assert [t.slug for t in Treatment.objects.published().order_by("slug")] == DEMO_SLUGS
+    password = next(line.split(": ", 1)[1] for line in first.getvalue().splitlines() if "password:" in line)
+    assert get_user_model().objects.get(username="admin").check_password(password)
+    before = list(Treatment.objects.order_by("pk").values_list("pk", "updated_at"))
+
+    again = StringIO()
+    call_command("prepare_site", "--demo", stdout=again)
+    assert "0 created" in again.getvalue()
+    assert "already exists" in again.getvalue()
+    assert password not in again.getvalue()
+    assert list(Treatment.objects.order_by("pk").values_list("pk", "updated_at")) == before
+    assert get_user_model().objects.filter(is_superuser=True).count() == 1
+
+
+@pytest.mark.django_db
 def test_ensure_admin_passwords_differ_between_installs():
     passwords = set()
     for _ in range(2):
