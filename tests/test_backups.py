@@ -22,6 +22,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -99,8 +100,24 @@ class Site:
             self._forks[2]()
         self._forks = None
 
+    def migrate(self):
+        """
+        Its tables, as `migrate` makes them. On SQLite, after the first, a copy of the database file that
+        `migrate` made then: the same tables, rows and content types, without paying for it again.
+        """
+        if ON_POSTGRESQL:
+            self.manage("migrate", "--noinput", "-v", "0")
+            return
+        database = Path(dj_database_url.parse(self.environment["DATABASE_URL"])["NAME"])
+        if "sqlite" not in _migrated:
+            self.manage("migrate", "--noinput", "-v", "0")
+            _migrated["sqlite"] = database.with_name("migrated-once.sqlite3")
+            shutil.copyfile(database, _migrated["sqlite"])
+        else:
+            shutil.copyfile(_migrated["sqlite"], database)
+
     def build(self):
-        self.manage("migrate", "--noinput", "-v", "0")
+        self.migrate()
         self.manage("shell", "--no-imports", "-c", "from tests.backup_site import build; build()")
 
     def describe(self):
@@ -110,6 +127,9 @@ class Site:
     def backup(self, destination):
         output = self.manage("backup", destination).stdout
         return Path(output.strip().splitlines()[-1].split(" to ", 1)[1].rsplit(" (", 1)[0])
+
+
+_migrated = {}  # on SQLite: a database file just as `migrate` left it
 
 
 def _stop(process):
@@ -335,7 +355,7 @@ def test_a_migrated_installation_with_nothing_in_it_counts_as_empty(a_backup, em
 
 def test_a_site_that_is_not_empty_is_refused_then_replaced_with_a_copy_of_it_kept(a_backup, empty_site):
     site = empty_site("in-use")
-    site.manage("migrate", "--noinput", "-v", "0")
+    site.migrate()
     site.manage("load_demo")
     upload = "from django.core.files.storage import default_storage as media; "
     upload += "media.save('markdownx/old.png', open('static/favicon.ico', 'rb'))"
