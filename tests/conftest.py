@@ -1,5 +1,6 @@
 import contextlib
 import datetime
+import fcntl
 import itertools
 import os
 import subprocess
@@ -322,14 +323,24 @@ def stripe_campaign(make_campaign):
 # Servers in other processes (tests/test_servers.py, tests/test_backups.py) -----------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def collected_static(tmp_path_factory):
-    static_root = tmp_path_factory.mktemp("static")
-    environment = server_environment("sqlite:///:memory:", static_root, {})
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT, env=environment, check=True, timeout=300,
-    )  # fmt: skip
+    """
+    STATIC_ROOT after a production `collectstatic`, for server processes to read (never to change): made
+    once for the run, by whichever pytest process asks first, in the folder all of them share.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's own folder, above each worker's
+    static_root = shared / "collected-static"
+    with open(shared / "collected-static.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (static_root / "staticfiles.json").exists():
+            environment = server_environment("sqlite:///:memory:", static_root, {})
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                cwd=ROOT, env=environment, check=True, timeout=300,
+            )  # fmt: skip
     return static_root
 
 
