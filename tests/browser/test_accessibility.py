@@ -66,28 +66,6 @@ def describe(violations):
     )
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
-def test_axe_finds_no_violations_on_any_public_page(
-    visit, site_with_unlinked_pages, axe_source, viewport, pytestconfig
-):
-    tab = visit(viewport)
-    pages = public_pages()
-    report = []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for name, path in pages:
-        tab.go(path)
-        violations = run_axe(tab.page, axe_source)
-        if violations:
-            report.append(f"{path} at {viewport['width']}px (screenshot: {name}-{viewport['width']}.png):")
-            report.append(describe(violations))
-        # A page axe faults is always kept as seen; every page only when asked (make screenshots).
-        if violations or pytestconfig.getoption("screenshots"):
-            tab.page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport['width']}.png"), full_page=True)
-    assert len(pages) >= 30
-    assert not report, "axe found violations:\n" + "\n".join(report)
-    assert not tab.problems, tab.problems
-
-
 def test_no_page_scrolls_sideways_at_320px(visit, site_with_unlinked_pages):
     tab = visit({"width": 320, "height": 700})
     too_wide = []
@@ -106,16 +84,6 @@ TARGETS_SMALLER_THAN_24PX = """
   .filter(({rect}) => rect.width < 24 || rect.height < 24)
   .map(({rect, html}) => `${Math.round(rect.width)}x${Math.round(rect.height)} ${html}`)
 """
-
-
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
-def test_every_link_and_button_is_at_least_24px(visit, site_with_unlinked_pages, viewport):
-    tab = visit(viewport)
-    small = []
-    for _name, path in public_pages():
-        tab.go(path)
-        small += [f"{path}: {target}" for target in tab.page.evaluate(TARGETS_SMALLER_THAN_24PX)]
-    assert not small, "\n".join(small)
 
 
 FOCUS_STATE = """
@@ -139,23 +107,50 @@ FOCUS_STATE = """
 """
 
 
+CHECKS = ("inView", "outlined", "unobscured")
+
+
+def tabbing_problems(page, path):
+    """Tab through the page from its top: each element focused must be in view, outlined and not covered."""
+    problems, seen = [], set()
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        state = page.evaluate(FOCUS_STATE)
+        if state is None or state["html"] in seen:
+            break
+        seen.add(state["html"])
+        problems += [f"{path}: {check} fails for {state['html']}" for check in CHECKS if not state[check]]
+    return problems
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
-def test_tabbing_shows_every_focused_element(visit, site_with_unlinked_pages, viewport):
+def test_every_public_page_passes_axe_has_24px_targets_and_shows_every_focused_element(
+    visit, site_with_unlinked_pages, axe_source, viewport, pytestconfig
+):
+    """
+    Each public page, loaded once at this width: axe finds no violation; every link and button is at
+    least 24 px each way; tabbing through it, every element focused is in view, outlined and uncovered.
+    """
     tab = visit(viewport)
-    problems = []
-    for _name, path in public_pages():
+    pages = public_pages()
+    violated, small, unfocused = [], [], []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, path in pages:
         tab.go(path)
-        seen = set()
-        for _ in range(80):
-            tab.page.keyboard.press("Tab")
-            state = tab.page.evaluate(FOCUS_STATE)
-            if state is None or state["html"] in seen:
-                break
-            seen.add(state["html"])
-            for check in ("inView", "outlined", "unobscured"):
-                if not state[check]:
-                    problems.append(f"{path}: {check} fails for {state['html']}")
-    assert not problems, "\n".join(problems)
+        violations = run_axe(tab.page, axe_source)
+        if violations:
+            violated.append(f"{path} at {viewport['width']}px (screenshot: {name}-{viewport['width']}.png):")
+            violated.append(describe(violations))
+        # A page axe faults is always kept as seen; every page only when asked (make screenshots).
+        if violations or pytestconfig.getoption("screenshots"):
+            tab.page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport['width']}.png"), full_page=True)
+        small += [f"{path}: {target}" for target in tab.page.evaluate(TARGETS_SMALLER_THAN_24PX)]
+        unfocused += tabbing_problems(tab.page, path)
+    assert len(pages) >= 30
+    assert not violated, "axe found violations:\n" + "\n".join(violated)
+    assert not small, "links and buttons smaller than 24px:\n" + "\n".join(small)
+    assert not unfocused, "focus not shown:\n" + "\n".join(unfocused)
+    assert not tab.problems, tab.problems
 
 
 def test_expanders_toggle_with_enter_and_space(visit, demo_site):
