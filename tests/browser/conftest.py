@@ -39,6 +39,8 @@ from ..helpers import DESKTOP, PHONE, WebServer
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RIBBON_CHROMIUM", "/usr/bin/chromium")
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# What each tab showed when a browser test failed (git-ignored).
+FAILURES = ROOT / "test-artifacts" / "failures"
 # A person's browser: HeadlessChrome is, on purpose, not counted as a donor.
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
 
@@ -227,8 +229,16 @@ class Visit:
         self.context.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed:
+        item.failed_call = True
+    return report
+
+
 @pytest.fixture
-def visit(browser, live_server, other_sites):
+def visit(browser, live_server, other_sites, request):
     opened = []
 
     def open_tab(viewport=PHONE, **options):
@@ -237,8 +247,22 @@ def visit(browser, live_server, other_sites):
         return tab
 
     yield open_tab
+    if getattr(request.node, "failed_call", False):
+        _keep_what_the_tabs_showed(request.node.name, opened)
     for tab in opened:
         tab.close()
+
+
+def _keep_what_the_tabs_showed(test, tabs):
+    """A failed journey leaves each tab's page as it was, a screenshot and its HTML, to read afterwards."""
+    FAILURES.mkdir(parents=True, exist_ok=True)
+    for number, tab in enumerate(tabs, 1):
+        name = f"{test[:120]}-tab{number}"
+        try:
+            (FAILURES / f"{name}.html").write_text(f"<!-- {tab.page.url} -->\n{tab.page.content()}")
+            tab.page.screenshot(path=str(FAILURES / f"{name}.png"), full_page=True)
+        except Exception as problem:  # noqa: BLE001 - a tab that cannot be read must not hide the failure itself
+            (FAILURES / f"{name}.txt").write_text(f"could not keep this tab: {problem!r}")
 
 
 @pytest.fixture(scope="session")
