@@ -59,7 +59,8 @@ class Site:
         self.environment = server_environment(
             database_url, static_root, {"RIBBON_CACHE_DIR": str(folder / "cache"), "RIBBON_BACKUP_KEY": KEY, **media}
         )
-        self._forks = None  # (the environment it started with, the process), once a command has run
+        # Once a command has run: (the environment it started with, the process or None, its finalizer).
+        self._forks = None
 
     def manage(self, *args, expect_failure=False, umask=None):
         forks = self._forking()
