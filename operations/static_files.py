@@ -4,8 +4,7 @@ pre-compressed copies, made once per content rather than once per start.
 
 `make serve` runs collectstatic every time it starts. Whitenoise compresses
 every file again each time, with brotli at its highest quality: most of the
-command's time (about 5 CPU-seconds for the admin's and the site's files),
-though the files rarely change between two starts. Here a file is left as it
+command's time, though the files rarely change between two starts. Here a file is left as it
 is when its .gz and .br copies are there and hold exactly its bytes; anything
 else (a new file, a changed one, a copy cut short) is compressed again.
 """
