@@ -122,6 +122,9 @@ class PublishableModel(models.Model):
 
     # What a revert or a recovery leaves as it is (core.admin.VersionedAdmin): publishing is its own step.
     kept_on_revert = ("status", "published_at", "go_live_at", "expires_at", "recorded_go_live")
+    # Fields whose change alters only what the row shows, never which lists hold it or where
+    # (pagecache.tags): each model adds its own, and the bases theirs.
+    page_content_fields = ("updated_at", "recorded_go_live")
 
     objects = PublishableQuerySet.as_manager()
 
@@ -133,6 +136,14 @@ class PublishableModel(models.Model):
             self.published_at = timezone.now()
             update_fields = _with(update_fields, "published_at")
         super().save(*args, update_fields=update_fields, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        row = super().from_db(db, field_names, values)
+        # The row as read (Django's way to know what a save changes): a save is compared with it to
+        # tell whether it may move the row in lists (pagecache.tags), without asking the database again.
+        row._loaded_values = dict(zip(field_names, values, strict=True))
+        return row
 
     def clean(self):
         super().clean()
@@ -211,6 +222,8 @@ class HeroImageModel(models.Model):
     """
 
     hero_image_folder = "pictures"  # each model names its own
+
+    page_content_fields = ("hero_image", "hero_image_alt", "hero_image_renditions")
 
     hero_image = VerifiedImageField(
         upload_to=hero_image_path,
@@ -313,6 +326,8 @@ class RenderedContentModel(models.Model):
 
     markdown_fields = {}  # {markdown field: its stored HTML field}, in each model
     glossary_fields = ()  # the stored HTML fields whose first use of each glossary term links to it (core.terms)
+
+    page_content_fields = ("rendered_with",)
 
     rendered_with = models.CharField(
         max_length=16,

@@ -48,19 +48,24 @@ def rerender(model, pks, progress=None):
 def rerender_mentioning(words, links=()):
     """
     Render again every row whose glossary-linked text mentions one of `words`, or whose stored HTML
-    links to one of `links` (a term's entries: a page may link a form the term no longer has). Row count.
+    links to one of `links` (a term's entries: a page may link a form the term no longer has).
+    Returns the rows rendered again, as {model: [pk, …]}: bulk updates send no signals, so the
+    caller makes their pages stale.
     """
     words = [word for word in {word.strip() for word in words} if word]
     # As core.terms writes the link, closing quote included: "#node" is not "#node-biopsy".
     hrefs = [f'href="{escape(link)}"' for link in dict.fromkeys(links) if link]
+    done = {}
     if not words and not hrefs:
-        return 0
-    done = 0
+        return done
     for model in rendered_models():
         pairs = [(source, html) for source, html in model.markdown_fields.items() if html in model.glossary_fields]
         if not pairs:
             continue
         found = [models.Q(**{f"{source}__icontains": word}) for source, _ in pairs for word in words]
         found += [models.Q(**{f"{target}__contains": href}) for _, target in pairs for href in hrefs]
-        done += rerender(model, model._base_manager.filter(reduce(or_, found)).values_list("pk", flat=True))
+        pks = list(model._base_manager.filter(reduce(or_, found)).values_list("pk", flat=True))
+        if pks:
+            rerender(model, pks)
+            done[model] = pks
     return done

@@ -97,13 +97,14 @@ def _in_model_order(items):
     return items
 
 
-def revert_page(version, delete=False, keep=None, links=None):
+def revert_page(version, delete=False, keep=None, links=None, current=None):
     """
     Put the page back as it was in `version`: its own row (with its many-to-many
     choices) and its followed rows; with `delete`, rows made since are removed;
     with `keep`, those columns of the row are written as given (what versions
     leave out: publication, sign-off); with `links`, those many-to-many choices
-    ({field name: ids}) instead of the version's. Saved raw, as django-reversion
+    ({field name: ids}) instead of the version's; `current`, the page's row as read
+    in this transaction, tells what the row held before. Saved raw, as django-reversion
     does: no save() runs and no signal says so, so callers re-render or re-save
     as they need. The rows of each kind are put back together, so the cost does
     not grow with the page: about 8 queries. Returns the page's row as written.
@@ -113,6 +114,8 @@ def revert_page(version, delete=False, keep=None, links=None):
     _without_links_to_deleted_rows(own, known=set(links or ()))
     for name, value in (keep or {}).items():
         setattr(own._object_version.object, name, value)
+    if hasattr(current, "_loaded_values"):
+        own._object_version.object._loaded_values = current._loaded_values
     own.revert()  # first: recovered rows need their parent
     parent = own._object_version.object.pk
     by_model = {}

@@ -99,6 +99,7 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
     slug_source = "question"
     markdown_fields = {"answer": "answer_html"}
     glossary_fields = ("answer_html",)
+    page_content_fields = ("answer", "answer_html", "answer_text")
 
     question = models.CharField(
         max_length=300,

@@ -27,6 +27,7 @@ from core.terms import Term as LinkedTerm
 from core.text import search_normalise
 from core.versions import latest_version
 from pagecache import generations
+from pagecache.tags import row_tag
 from review.models import NOT_CONTENT, MedicalContent
 
 DEFINITION_MAX_WORDS = 40
@@ -128,11 +129,7 @@ class Term(MedicalContent, PublishableModel, SlugFromTitle):
         if sign_off is not None:
             versions += [sign_off.proposed, sign_off.approved]
         held += [version._object_version.object for version in versions if version is not None]
-        rerender_mentioning(
-            [form for term in held for form in term.forms()],
-            links=[self.anchor_url(term.slug) for term in held],
-        )
-        generations.invalidate()  # bulk updates and raw writes send no signals
+        _render_again([form for term in held for form in term.forms()], [self.anchor_url(term.slug) for term in held])
 
 
 def terms_to_link():
@@ -162,11 +159,16 @@ def _term_saved(sender, instance, raw=False, **kwargs):
     if raw or getattr(instance, "_kept_for_review", False):
         return
     slugs = {instance.slug, getattr(instance, "_old_slug", None)} - {None}
-    rerender_mentioning(
-        [*getattr(instance, "_old_forms", []), *instance.forms()], links=[Term.anchor_url(slug) for slug in slugs]
-    )
+    _render_again([*getattr(instance, "_old_forms", []), *instance.forms()], [Term.anchor_url(slug) for slug in slugs])
 
 
 @receiver(post_delete, sender=Term, dispatch_uid="glossary-term-deleted")
 def _term_deleted(sender, instance, **kwargs):
-    rerender_mentioning(instance.forms(), links=[Term.anchor_url(instance.slug)])
+    _render_again(instance.forms(), [Term.anchor_url(instance.slug)])
+
+
+def _render_again(forms, links):
+    """The pages that use any of `forms` or link any of `links`, rendered again and, once that commits, stale."""
+    rendered = rerender_mentioning(forms, links=links)
+    # Bulk updates send no signals: the rows are named here.
+    generations.invalidate(tags={row_tag(model, pk) for model, pks in rendered.items() for pk in pks})

@@ -2,10 +2,12 @@
 
 import pickle
 import zlib
+from pathlib import Path
 
 from django.core.cache.backends.filebased import FileBasedCache
 
 from pagecache.generations import GENERATION_KEY
+from pagecache.versions import shared_versions
 
 
 class PageFileCache(FileBasedCache):
@@ -17,6 +19,10 @@ class PageFileCache(FileBasedCache):
     stored block), so Django's own reading, touching and culling still apply;
     culling, though, spares the generation (below).
     """
+
+    def tag_versions(self):
+        """Tag versions in shared memory (pagecache.versions), beside the files: not one file read per tag."""
+        return shared_versions(Path(self._dir) / "tag-versions")
 
     def _list_cache_files(self):
         """

@@ -1,12 +1,16 @@
 """
 When stored pages go stale.
 
-Every stored page carries the generation it was rendered in. Saving or
-deleting content shown on pages (pagecache.apps) starts a new generation,
-once per transaction, when it commits; old entries are then never served
-again and expire. A new generation the cache cannot take is owed
-(pagecache.outage): this process serves nothing from the cache until it is
-paid. A page also never outlives the next scheduled go-live or expiry.
+A change to content shown on pages (pagecache.apps) marks its tags changed
+(pagecache.tags, pagecache.versions), once per transaction, when it commits:
+the pages built from those rows or lists are then never served again.
+
+Every stored page also carries the generation it was rendered in: a change
+whose rows are not known (a bulk update, an import, a restore) starts a new
+generation, and every page stored until then is stale. Either, if the cache
+cannot take it, is owed as a new generation (pagecache.outage): this process
+serves nothing from the cache until it is paid. A page also never outlives
+the next scheduled go-live or expiry.
 """
 
 import math
@@ -18,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pagecache.outage import health
+from pagecache.versions import ANY_CHANGE, versions_of
 
 # Where the current generation is kept, beside the pages (pagecache.backends never culls it).
 GENERATION_KEY = "ribbon:page-generation"
@@ -48,35 +53,65 @@ def usable():
     return health.available() and (not health.owed or new_generation())
 
 
+def mark_changed(tags):
+    """
+    Make the pages built from any of `tags` stale. Never raises: if the cache
+    cannot take it, a new generation is owed.
+    """
+    try:
+        versions_of(page_store()).change(sorted(tags))
+    except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
+        health.failed(error)
+        health.owe(new_generation)
+
+
 # Invalidation, once per transaction ------------------------------------------------------
 
 
 class _OnCommit:
-    """The one new generation a transaction asks for; `done` once it has run."""
+    """
+    What a transaction makes stale when it commits: the tags its changes
+    marked, or everything (`tags` None). `done` once it has run.
+    """
 
     def __init__(self):
         self.done = False
+        self.tags = set()
+
+    def add(self, tags):
+        if self.tags is not None:
+            self.tags = None if tags is None else self.tags | tags
 
     def __call__(self):
         self.done = True
-        new_generation()
+        if self.tags is None:
+            new_generation()
+        elif self.tags:
+            mark_changed(self.tags)
 
 
-def _waiting_on(connection):
-    return any(isinstance(callback, _OnCommit) and not callback.done for _, callback, _ in connection.run_on_commit)
+def _waiting(connection):
+    waiting = (callback for _, callback, _ in connection.run_on_commit if isinstance(callback, _OnCommit))
+    return next((callback for callback in waiting if not callback.done), None)
 
 
-def invalidate(using=None):
+def invalidate(using=None, tags=None):
     """
-    Pages showing content are stale once this transaction commits: ask for a
-    new generation then, once however many rows it changes. Outside a
-    transaction, at once.
+    Pages built from `tags` (pagecache.tags), or every page when `tags` is
+    None, are stale once this transaction commits: marked then, once however
+    many rows it changes. Outside a transaction, at once.
     """
     connection = transaction.get_connection(using)
     if not connection.in_atomic_block:
-        new_generation()
-    elif not _waiting_on(connection):
-        transaction.on_commit(_OnCommit(), using=using)
+        now = _OnCommit()
+        now.add(tags)
+        now()
+        return
+    waiting = _waiting(connection)
+    if waiting is None:
+        waiting = _OnCommit()
+        transaction.on_commit(waiting, using=using)
+    waiting.add(tags)
 
 
 def has_uncommitted_changes(using=None):
@@ -85,17 +120,7 @@ def has_uncommitted_changes(using=None):
     Pages it renders show what nobody else can see (and may be rolled
     back), so they are neither served from nor stored in the cache.
     """
-    return _waiting_on(transaction.get_connection(using))
-
-
-def invalidate_on_content_change(sender, **kwargs):
-    """Signal receiver for post_save, post_delete and m2m_changed (see pagecache.apps)."""
-    if kwargs.get("raw"):
-        return  # loaddata: the loading command invalidates once at the end
-    action = kwargs.get("action")
-    if action is not None and not action.startswith("post_"):
-        return  # m2m_changed sends pre_ and post_ actions: one is enough
-    invalidate(kwargs.get("using"))
+    return _waiting(transaction.get_connection(using)) is not None
 
 
 # The generation now -------------------------------------------------------------------------
@@ -109,44 +134,64 @@ def first_generation(cache):
     return generation
 
 
-def current_generation():
-    """
-    The generation now, or None when the cache may not be used: what is kept
-    elsewhere (pages of search results, search.results) carries the
-    generation it was made in and is stale once this differs.
-    """
+def latest_change():
+    """The version of ANY_CHANGE now (pagecache.versions), or None when the cache may not be used."""
     if not usable():
         return None
     try:
-        cache = page_store()
-        return cache.get(GENERATION_KEY) or first_generation(cache)
+        return versions_of(page_store()).read_to_keep((ANY_CHANGE,))[0]
     except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
         health.failed(error)
         return None
 
 
-_next_change = {"generation": None, "at": None}
+def content_state():
+    """
+    The generation and the latest change now, or None when the cache may not
+    be used: what is kept apart from pages (search results, search.results;
+    rendered parts of a page, treatments.page) carries the state it was made
+    in and is stale after any change at all.
+    """
+    if not usable():
+        return None
+    try:
+        cache = page_store()
+        generation = cache.get(GENERATION_KEY) or first_generation(cache)
+    except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
+        health.failed(error)
+        return None
+    change = latest_change()
+    return None if change is None else state_of(generation, change)
 
 
-def seconds_until_scheduled_change(generation):
+def state_of(generation, change):
+    """A generation and a version of ANY_CHANGE as one string, to key what is kept by both."""
+    return f"{generation} {change.hex() if isinstance(change, bytes) else change}"
+
+
+_next_change = {"state": None, "at": None}
+
+
+def seconds_until_scheduled_change(state):
     """
     Seconds until the next go-live or expiry of anything published (None: none
     is due). A stored page lives no longer, so a page that lists or shows the
-    item changes on time without any job. Worked out once per generation in
-    each process (any edit starts a new one), and again once that time passes.
+    item changes on time without any job. Worked out once per content state
+    in each process (any change makes a new one), and again once that time
+    passes.
     """
     from core.models import next_scheduled_change
 
     now = timezone.now()
     known = _next_change
-    if known["generation"] != generation or (known["at"] is not None and known["at"] <= now):
-        known.update(generation=generation, at=next_scheduled_change(now))
+    if known["state"] != state or (known["at"] is not None and known["at"] <= now):
+        known.update(state=state, at=next_scheduled_change(now))
     if known["at"] is None:
         return None
     return max(1, math.ceil((known["at"] - now).total_seconds()))
 
 
-def lifetime(generation, seconds):
+def lifetime(state, seconds):
     """`seconds`, or fewer: what is kept is gone by the next go-live or expiry, job or no job."""
-    until_change = seconds_until_scheduled_change(generation)
+    until_change = seconds_until_scheduled_change(state)
     return seconds if until_change is None else min(seconds, until_change)

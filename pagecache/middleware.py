@@ -23,7 +23,8 @@ What is never cached:
 What a page is stored under: the site's release (pagecache.release), the
 address, and only the query parameters its view declares
 (pagecache.parameters): anything else in the address neither changes the
-page nor makes a new entry. When it goes stale: pagecache.generations.
+page nor makes a new entry. While it renders, it records what it was built
+from (pagecache.tags); when it goes stale: pagecache.generations.
 """
 
 import functools
@@ -35,10 +36,11 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
 from pagecache.encoding import compressed_for_wire
-from pagecache.generations import has_uncommitted_changes
+from pagecache.generations import has_uncommitted_changes, latest_change
 from pagecache.parameters import declared_parameters
 from pagecache.release import release
 from pagecache.stored import StoredPage, lookup, store
+from pagecache.tags import collecting
 
 
 @functools.lru_cache(maxsize=2048)
@@ -88,20 +90,22 @@ class PageCacheMiddleware:
             key = page_key(request)
         if key is None:
             return self._uncached(request)
-        generation, stored = self._lookup(key)
+        generation, stored = lookup(key)
         if stored is not None:
             response = stored.response_for(request)
             response["X-Page-Cache"] = "hit"
             return response
-        response = self.get_response(request)
+        started = latest_change() if generation is not None else None
+        with collecting() as tags:
+            response = self.get_response(request)
         if (
-            generation is not None
+            started is not None
             and request.method == "GET"
             and self._is_storable(response)
             and not has_uncommitted_changes()
         ):
-            stored = StoredPage(generation, response)
-            self._store(key, stored)
+            stored = StoredPage(generation, response, sorted(tags))
+            store(key, stored, started, settings.RIBBON_PAGE_CACHE_SECONDS)
             response = stored.response_for(request)
             response["X-Page-Cache"] = "miss"
             return response
@@ -120,10 +124,6 @@ class PageCacheMiddleware:
             and not request.path.startswith(self.excluded_prefixes)
         )
 
-    def _lookup(self, key):
-        generation, stored = lookup(key)
-        return generation, stored if isinstance(stored, StoredPage) else None
-
     def _is_storable(self, response):
         cache_control = response.get("Cache-Control", "").lower()
         return (
@@ -133,6 +133,3 @@ class PageCacheMiddleware:
             and response.get("Content-Type", "").startswith("text/html")
             and not any(word in cache_control for word in ("private", "no-store", "no-cache"))
         )
-
-    def _store(self, key, stored):
-        store(key, stored, settings.RIBBON_PAGE_CACHE_SECONDS)

@@ -13,8 +13,9 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 
 from pagecache.encoding import COMPRESS_FROM_BYTES, preferred_encoding
-from pagecache.generations import GENERATION_KEY, first_generation, lifetime, page_store, usable
+from pagecache.generations import GENERATION_KEY, first_generation, lifetime, page_store, state_of, usable
 from pagecache.outage import health
+from pagecache.versions import ANY_CHANGE, versions_of
 
 # Headers that describe one particular encoding or transfer, rebuilt on each hit.
 NOT_STORED_HEADERS = frozenset({"content-length", "content-encoding", "vary", "etag", "cache-control"})
@@ -28,11 +29,14 @@ class StoredPage:
     plain.
     """
 
-    __slots__ = ("br", "etag", "generation", "gzip", "headers", "plain", "status")
+    __slots__ = ("br", "etag", "generation", "gzip", "headers", "plain", "status", "tags", "versions")
 
-    def __init__(self, generation, response):
+    def __init__(self, generation, response, tags=(), versions=()):
         body = response.content
         self.generation = generation
+        # What it was built from (pagecache.tags) and their versions then: served only while those hold.
+        self.tags = tuple(tags)
+        self.versions = tuple(versions)
         self.status = response.status_code
         self.headers = [(name, value) for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS]
         if len(body) >= COMPRESS_FROM_BYTES:
@@ -83,9 +87,11 @@ def _etag_matches(request, etag):
 
 def lookup(key):
     """
-    (current generation, the page kept under `key` for it, or None), in one
-    round trip; (None, None) when the cache may not be used now. A stored
-    page carries the generation it was made in: anything older is stale.
+    (current generation, the page kept under `key` if it is current, or
+    None); (None, None) when the cache may not be used now. A stored page is
+    current if it was made in this generation and every one of its tags
+    still has the version it had then: two round trips to the cache, or one
+    and a read of shared memory on one machine (pagecache.versions).
     """
     if not usable():
         return None, None
@@ -95,18 +101,31 @@ def lookup(key):
         generation = found.get(GENERATION_KEY)
         if generation is None:
             return first_generation(cache), None
+        stored = found.get(key)
+        if (
+            isinstance(stored, StoredPage)
+            and stored.generation == generation
+            and versions_of(cache).read(stored.tags) == stored.versions
+        ):
+            return generation, stored
     except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
         health.failed(error)
         return None, None
-    stored = found.get(key)
-    if stored is not None and getattr(stored, "generation", None) == generation:
-        return generation, stored
     return generation, None
 
 
-def store(key, value, seconds):
-    """Keep `value` (made in `value.generation`) for `seconds`, and never past the next go-live or expiry."""
+def store(key, stored, started, seconds):
+    """
+    Keep `stored` for `seconds`, and never past the next go-live or expiry,
+    with the versions its tags have now; unless anything changed since
+    `started` (the version of ANY_CHANGE when its render began), since what
+    the render read may then be older than those versions.
+    """
     try:
-        page_store().set(key, value, timeout=lifetime(value.generation, seconds))
+        versions = versions_of(page_store()).read_to_keep((ANY_CHANGE, *stored.tags))
+        if versions[0] != started:
+            return
+        stored.versions = versions[1:]
+        page_store().set(key, stored, timeout=lifetime(state_of(stored.generation, started), seconds))
     except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
         health.failed(error)

@@ -145,7 +145,7 @@ class MedicalContentAdmin:
             request.ribbon_kept_publication = approved.kept  # what the form's save must leave as it is
             was_submitted = approved.sign_off is not None and approved.sign_off.state == SignOff.State.SUBMITTED
             if base is not None:
-                revert_page(base, delete=True)
+                revert_page(base, delete=True, current=item)
             response = save()
             if response.status_code != 302:
                 if hasattr(response, "render"):

@@ -234,6 +234,9 @@ class MedicalContent(models.Model):
     sign_offs = GenericRelation(SignOff)
 
     kept_on_revert = NOT_CONTENT
+    page_content_fields = (
+        *("reviewed_by", "last_reviewed", "next_review_due", "review_interval_months", "approved_version"),
+    )
     # The template that shows the item on its review page as the public will see it (review_context).
     review_template = ""
     # Whether staff can read a draft on its public address (with a banner); if not, only on its review page.
@@ -545,7 +548,7 @@ class MedicalContent(models.Model):
         sign-off, which versions leave out) and `links` (many-to-many choices) as given;
         then refresh what it derives.
         """
-        restored = revert_page(version, delete=True, keep=kept, links=links)
+        restored = revert_page(version, delete=True, keep=kept, links=links, current=self)
         for field in type(self)._meta.concrete_fields:
             setattr(self, field.attname, getattr(restored, field.attname))
         self._stored_status = self.status

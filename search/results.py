@@ -167,7 +167,7 @@ def _worked_out(models, words, number, per_page, snippets, whole, visitor, langu
     visitor's limit (TooManySearches).
     """
     keeping = settings.RIBBON_SEARCH_CACHE_SECONDS > 0 and not generations.has_uncommitted_changes()
-    generation = generations.current_generation() if keeping else None
+    generation = generations.content_state() if keeping else None
     if generation is not None:
         key = _results_key(models, words, number, per_page, snippets, whole, language)
         kept = _kept(key, generation)

@@ -571,6 +571,10 @@ class SwitchableCache(PageFileCache):
         self._answer()
         return super().has_key(*args, **kwargs)
 
+    def tag_versions(self):
+        self._answer()
+        return super().tag_versions()
+
 
 def cache_entries(cache_settings):
     """How many pages (and generation markers) a folder cache holds."""

@@ -146,11 +146,12 @@ def test_an_edit_saved_by_staff_in_the_admin_shows_at_once(client, site, editor,
         assert b"A brand new summary written by the editor." in client.get(url).content
 
 
-def test_an_admin_save_starts_one_new_generation_however_many_rows_it_writes(client, site, editor, commit, monkeypatch):
+def test_an_admin_save_marks_what_it_changed_once_however_many_rows_it_saves(client, site, editor, commit, monkeypatch):
     treatment = site["treatment"]
-    started = []
-    original = generations.new_generation
-    monkeypatch.setattr(generations, "new_generation", lambda: started.append(1) or original())
+    started, marked = [], []
+    original_generation, original_mark = generations.new_generation, generations.mark_changed
+    monkeypatch.setattr(generations, "new_generation", lambda: started.append(1) or original_generation())
+    monkeypatch.setattr(generations, "mark_changed", lambda tags: marked.append(tags) or original_mark(tags))
     staff = Client()
     staff.force_login(editor)
     change_url = f"/admin/treatments/treatment/{treatment.pk}/change/"
@@ -161,7 +162,10 @@ def test_an_admin_save_starts_one_new_generation_however_many_rows_it_writes(cli
     data["tags"] = []
     with commit():
         assert staff.post(change_url, data).status_code == 302
-    assert started == [1]
+    assert started == []  # not every page: what the save changed
+    assert len(marked) == 1
+    # The treatment (its points are part of it), and the tags it no longer has.
+    assert {f"treatments.treatment:{treatment.pk}", "treatments.tag"} <= marked[0]
 
 
 def test_pages_built_from_uncommitted_changes_are_neither_stored_nor_served(client, site):

@@ -80,6 +80,11 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
     hero_image_folder = "treatments"
     markdown_fields = {"body": "body_html"}
     glossary_fields = ("body_html",)
+    page_content_fields = (
+        *("summary", "suited_to", "body", "body_html", "search_body", "search_rows"),
+        *("reading_grade", "reading_grade_fk", "hero_image_credit", "hero_image_source_url"),
+        *("cost_min", "cost_max", "cost_currency", "cost_period"),
+    )
 
     class CostPeriod(models.TextChoices):
         PER_YEAR = "year", "per year"
@@ -419,6 +424,9 @@ def refresh_search_rows(treatment_pks):
 class TreatmentPoint(models.Model):
     """One bullet of a structured list: a pro, a con, an effect, a cost note…"""
 
+    # Shown only as part of its treatment's pages: a change to it makes those stale (pagecache.tags).
+    page_parent = "treatment"
+
     class Kind(models.IntegerChoices):
         # The numbers give the order in which the groups appear everywhere.
         PRO = 10, "Pro"
@@ -458,6 +466,9 @@ class TreatmentPoint(models.Model):
 
 @reversion.register()
 class Reference(models.Model):
+    # Shown only as part of its treatment's pages: a change to it makes those stale (pagecache.tags).
+    page_parent = "treatment"
+
     treatment = models.ForeignKey(
         Treatment, on_delete=models.CASCADE, related_name="references", help_text="The treatment whose page cites it."
     )

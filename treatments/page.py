@@ -10,7 +10,8 @@ from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 
 from core.models import sees_drafts
-from pagecache.generations import current_generation, has_uncommitted_changes, lifetime
+from pagecache.generations import content_state, has_uncommitted_changes, lifetime
+from pagecache.tags import is_collecting
 
 from .models import Treatment, TreatmentPoint
 
@@ -74,9 +75,9 @@ def kept_page(request, slug):
     a page the public cannot see, nor while this request's own changes are
     not committed.
     """
-    if sees_drafts(request.user) or has_uncommitted_changes():
+    if sees_drafts(request.user) or has_uncommitted_changes() or is_collecting():
         return None
-    generation = current_generation()
+    generation = content_state()
     if generation is None:
         return None  # the shared cache is out of reach: nobody could tell this worker of an edit
     version = Treatment.objects.only("updated_at", "status", "go_live_at", "expires_at").filter(slug=slug).first()

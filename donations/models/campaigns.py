@@ -88,6 +88,10 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
     hero_image_folder = "campaigns"
     markdown_fields = {"story": "story_html", "thank_you_message": "thank_you_html"}
     reserved_slugs = frozenset({"thanks"})  # /donate/thanks/ is the generic thank-you page
+    page_content_fields = (
+        *("summary", "story", "story_html", "goal", "currency"),
+        *("donate_url", "monthly_donate_url", "thank_you_message", "thank_you_html"),
+    )
 
     title = models.CharField(max_length=120, help_text="What the campaign is for, in a few words.")
     slug = models.SlugField(
@@ -304,6 +308,9 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
 
 @reversion.register()
 class SuggestedAmount(models.Model):
+    # Shown only as part of its campaign's pages: a change to it makes those stale (pagecache.tags).
+    page_parent = "campaign"
+
     campaign = models.ForeignKey(
         Campaign,
         on_delete=models.CASCADE,
@@ -349,6 +356,9 @@ class OfflineGift(models.Model):
     a correction. Part of the campaign's versions, so a mistaken entry is
     undone like any other edit.
     """
+
+    # Shown only as part of its campaign's pages: a change to it makes those stale (pagecache.tags).
+    page_parent = "campaign"
 
     campaign = models.ForeignKey(
         Campaign,

@@ -86,6 +86,9 @@ class Gift(ProviderRecord):
     never the donor's name, e-mail, address or card.
     """
 
+    # Shown only as part of its campaign's pages: a change to it makes those stale (pagecache.tags).
+    page_parent = "campaign"
+
     moment_field = "given_at"
 
     class Source(models.TextChoices):
@@ -145,6 +148,9 @@ class Gift(ProviderRecord):
 
 class Refund(ProviderRecord):
     """Money a provider gave back to the donor (a refund, or a dispute the charity lost)."""
+
+    # Shown only in its gift's campaign's figures: a change to it makes those pages stale (pagecache.tags).
+    page_parent = "gift"
 
     moment_field = "refunded_at"
 
