@@ -59,10 +59,12 @@ run: install
 serve: install
 	PORT=$(PORT) BIN=$(BIN) scripts/serve
 
-# SQLite, every page at N = 10, 100 and 1,000; then the searches again on PostgreSQL at N = 1,000
-# (they are the pages whose cost differs most between the two), in a database the bench makes afresh
-# (BENCH_POSTGRESQL_URL).
+# SQLite, every page at N = 10, 100 and 1,000 and appeal night (bench/appeal_night.py) on one server;
+# then at N = 1,000 on PostgreSQL the searches (the pages whose cost differs most between the two) and
+# appeal night on two servers sharing Redis, in a database (BENCH_POSTGRESQL_URL) and a Redis database
+# (BENCH_REDIS_URL) the bench empties first.
 BENCH_POSTGRESQL_URL ?= postgres://postgres@127.0.0.1:5432/ribbon_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 
 # Two revisions (or two settings: BENCH_ARGS="--b-env NAME=VALUE") measured in one run, interleaved
 # round by round, e.g. make bench-compare A=main B=HEAD BENCH_ARGS="--pages 'treatment detail'".
@@ -73,7 +75,8 @@ bench-compare: install-dev
 bench: install-dev
 	@status=0; \
 	$(BIN)/python bench/run.py $(BENCH_ARGS) || status=1; \
-	BENCH_DATABASE_URL=$(BENCH_POSTGRESQL_URL) $(BIN)/python bench/run.py --sizes 1000 --pages search \
+	BENCH_DATABASE_URL=$(BENCH_POSTGRESQL_URL) $(BIN)/python bench/run.py --sizes 1000 \
+		--pages "search,appeal night" --servers 2 --redis $(BENCH_REDIS_URL) \
 		--report performance-postgresql $(BENCH_ARGS) || status=1; \
 	exit $$status
 

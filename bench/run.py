@@ -37,6 +37,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -81,7 +82,7 @@ def pages():
     ]
 
 
-def environment(database_url, page_cache_seconds=300, work=WORK):
+def environment(database_url, page_cache_seconds=300, work=WORK, redis_url=""):
     return {
         **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "RIBBON_", "AWS_"))},
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -93,6 +94,10 @@ def environment(database_url, page_cache_seconds=300, work=WORK):
         "DJANGO_SESSION_COOKIE_SECURE": "0",
         "DJANGO_CSRF_COOKIE_SECURE": "0",
         "DATABASE_URL": database_url,
+        # Without it, pages are kept in a folder shared by the workers of one server.
+        "REDIS_URL": redis_url,
+        # The gifts of appeal night arrive as the payment provider sends them: signed (bench/appeal_night.py).
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STATIC_ROOT": str(work / "static"),
         "MEDIA_ROOT": str(work / "media"),
         "RIBBON_CACHE_DIR": str(work / "cache"),
@@ -105,6 +110,7 @@ def environment(database_url, page_cache_seconds=300, work=WORK):
 
 
 SECRET = secrets.token_urlsafe(50)
+WEBHOOK_SECRET = "whsec_" + secrets.token_urlsafe(24)
 # The part of docs/performance.md written by hand, after the figures: a new run keeps it.
 NOTES_HEADING = "\n## Notes\n"
 
@@ -154,12 +160,17 @@ class Gunicorn:
             self.process.kill()
 
 
-def wrk(url, duration, connections):
-    """Run wrk; returns requests/s, latency percentiles (ms), errors and non-2xx/3xx responses."""
+def wrk(url, duration, connections, script=None):
+    """
+    Run wrk (asking for `url`, or for the addresses a Lua `script` gives); returns
+    requests/s, latency percentiles (ms), errors and non-2xx/3xx responses.
+    """
     command = [
         "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
         "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", "-H", f"User-Agent: {BROWSER}", url,
     ]  # fmt: skip
+    if script is not None:
+        command[1:1] = ["-s", str(script)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = {}
@@ -325,11 +336,11 @@ def admin_saves(client, treatment_slug, size):
 # The run -----------------------------------------------------------------------
 
 
-def prepare(database_url):
+def prepare(database_url, redis_url=""):
     import django
     from django.core.management import call_command
 
-    os.environ.update(environment(database_url))
+    os.environ.update(environment(database_url, redis_url=redis_url))
     sys.path.insert(0, str(ROOT))
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
@@ -352,16 +363,25 @@ def fresh_postgresql(database_url):
     server.close()
 
 
-def run(sizes, duration, connections, requests, only=None):
+def run(sizes, duration, connections, requests, only=None, appeal=None):
+    """
+    The page rows, and appeal night's rows at the largest N when `appeal`
+    ({"duration": s, "servers": n, "redis_url": …}) asks for them.
+    """
     from django.test import Client
 
-    chosen = [page for page in pages() if not only or page[0] in only]
+    chosen = [page for page in pages() if only is None or page[0] in only]
     database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{WORK / 'bench.sqlite3'}"
+    redis_url = (appeal or {}).get("redis_url", "")
     shutil.rmtree(WORK, ignore_errors=True)
     if database_url.startswith("postgres"):
         fresh_postgresql(database_url)
+    if redis_url:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()  # the bench's own database in Redis: it starts from nothing
     WORK.mkdir(parents=True, exist_ok=True)
-    prepare(database_url)
+    prepare(database_url, redis_url)
     from django.core.management import call_command
 
     client = Client()
@@ -415,7 +435,42 @@ def run(sizes, duration, connections, requests, only=None):
         for row in measured.values():
             row["static_requests_per_second"] = static["requests_per_second"]
             rows.append(row)
-    return rows
+    appeal_rows = appeal_night(database_url, connections, **appeal) if appeal else []
+    return rows, appeal_rows
+
+
+def appeal_night(database_url, connections, duration, servers, redis_url):
+    """bench/appeal_night.py's four runs, through `servers` gunicorns (2 workers each) sharing the cache."""
+    import appeal_night as appeal
+
+    env = environment(database_url, redis_url=redis_url)
+    started = [Gunicorn(env, log_name=f"gunicorn-appeal-{number}") for number in range(servers)]
+    bases = [server.base for server in started]
+
+    def read(script, seconds):
+        # One wrk per server, the connections shared out: a balancer in front of them would do the same.
+        results = [None] * len(bases)
+
+        def one(index):
+            results[index] = wrk(bases[index] + "/", seconds, connections // len(bases), script)
+
+        threads = [threading.Thread(target=one, args=(index,)) for index in range(len(bases))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        combined = {key: sum(result[key] for result in results) for key in ("requests_per_second", "requests")}
+        for key in ("latency_p50_ms", "latency_p99_ms"):
+            combined[key] = max(result[key] for result in results)  # the slower server's
+        for key in ("socket_errors", "non_2xx_3xx"):
+            combined[key] = sum(result[key] for result in results)
+        return combined
+
+    try:
+        return appeal.run_rounds(bases, appeal.mix(), WORK, duration, read, WEBHOOK_SECRET, "volume-campaign-00000")
+    finally:
+        for server in started:
+            server.stop()
 
 
 def static_css_url(server):
@@ -518,7 +573,7 @@ def cpu_name():
     return platform.processor() or platform.machine()
 
 
-def write_report(rows, sizes, failures, args, elapsed):
+def write_report(rows, sizes, failures, args, elapsed, appeal_rows=()):
     now = datetime.datetime.now(datetime.UTC)
     machine = f"{cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     database = "PostgreSQL" if "postgres" in (os.environ.get("BENCH_DATABASE_URL") or "") else "SQLite"
@@ -535,6 +590,7 @@ def write_report(rows, sizes, failures, args, elapsed):
         "elapsed_s": round(elapsed),
         "targets_missed": failures,
         "rows": rows,
+        "appeal_night": {"setup": appeal_label(args), "rows": list(appeal_rows)} if appeal_rows else None,
     }
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
@@ -571,7 +627,7 @@ in-process, median of {ADMIN_SAVE_ROUNDS} saves; "without versions" turns the re
 |---|---|---|---|---|
 {admin_save_table(rows)}
 
-{summary}
+{appeal_night_report(appeal_rows, args)}{summary}
 
 Targets: queries the same at every N and at most {MAX_QUERIES}; cached pages at least
 {CACHED_MIN_RATIO:.0%} of the static file's throughput; the uncached treatment page at least
@@ -583,6 +639,38 @@ the static file's throughput (kept results: a search repeated before the next ed
 """
         + (NOTES_HEADING + notes if notes else "")
     )
+
+
+APPEAL_NIGHT = "appeal night"
+
+
+def appeal_night_module():
+    import appeal_night
+
+    return appeal_night
+
+
+def appeal_label(args):
+    database = "PostgreSQL" if "postgres" in (os.environ.get("BENCH_DATABASE_URL") or "") else "SQLite"
+    cache = "Redis" if args.redis else "a folder"
+    servers = "one server" if args.servers == 1 else f"{args.servers} servers"
+    return f"{database}, pages in {cache}, {servers} of 2 workers"
+
+
+def appeal_night_report(appeal_rows, args):
+    if not appeal_rows:
+        return ""
+    appeal = appeal_night_module()
+    pages, minimum, most = appeal_rows[0]["pages"], appeal.MIN_THROUGHPUT, appeal.MAX_P99
+    size = args.sizes.split(",")[-1]
+    return f"""Appeal night at N = {size} ({appeal_label(args)}): wrk at {args.connections} connections
+over a mix of {pages} public pages for {args.appeal_duration} s a run, every page warmed first; each busy run against
+the calm run before it (targets: throughput at least {minimum} × calm, p99 at most {most} × calm; the last change
+must be what the site then shows). bench/appeal_night.py says how each change is made.
+
+{appeal.table(appeal_rows)}
+
+"""
 
 
 def admin_save_table(rows):
@@ -600,7 +688,14 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--requests", type=int, default=200, help="in-process requests per page")
-    parser.add_argument("--pages", default="", help="only these pages, comma-separated; 'search' for the searches")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="only these pages, comma-separated; 'search' for the searches, 'appeal night' for bench/appeal_night.py",
+    )
+    parser.add_argument("--appeal-duration", type=int, default=20, help="seconds of wrk per appeal-night run")
+    parser.add_argument("--servers", type=int, default=1, help="gunicorns (2 workers each) for appeal night")
+    parser.add_argument("--redis", default="", help="REDIS_URL for appeal night (a database the bench empties)")
     parser.add_argument("--report", default="performance", help="docs/<report>.md and .json")
     parser.add_argument(
         "--smoke",
@@ -612,20 +707,32 @@ def main():
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian's package)")
     if args.smoke:
-        args.sizes, args.duration, args.requests = "10", 1, 3
+        args.sizes, args.duration, args.requests, args.appeal_duration = "10", 1, 3, 3
     sizes = [int(size) for size in args.sizes.split(",")]
     started = time.monotonic()
-    only = set(SEARCH_PAGES) if args.pages == "search" else {name for name in args.pages.split(",") if name}
-    rows = run(sizes, args.duration, args.connections, args.requests, only)
+    only = None  # every page, and appeal night
+    for name in filter(None, (name.strip() for name in args.pages.split(","))):
+        only = (only or set()) | (set(SEARCH_PAGES) if name == "search" else {name})
+    appeal = None
+    if only is None or APPEAL_NIGHT in only:
+        appeal = {"duration": args.appeal_duration, "servers": args.servers, "redis_url": args.redis}
+    chosen = None if only is None else only - {APPEAL_NIGHT}
+    rows, appeal_rows = run(sizes, args.duration, args.connections, args.requests, chosen, appeal)
     if args.smoke:
         print(table(rows))
+        if appeal_rows:
+            print(appeal_night_module().table(appeal_rows))
         print(f"\nThe bench ran to its end in {(time.monotonic() - started) / 60:.1f} minutes (--smoke: no report).")
         return 0
     failures = check_targets(rows, sizes)
+    if appeal_rows:
+        failures += appeal_night_module().failures(appeal_rows, appeal_label(args))
     elapsed = time.monotonic() - started
-    write_report(rows, sizes, failures, args, elapsed)
+    write_report(rows, sizes, failures, args, elapsed, appeal_rows)
     print()
     print(table(rows))
+    if appeal_rows:
+        print(appeal_night_module().table(appeal_rows))
     print()
     print(f"Benchmark took {elapsed / 60:.1f} minutes; written to docs/{args.report}.md and .json.")
     if failures:

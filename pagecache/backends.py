@@ -1,9 +1,12 @@
 """The cache backend Ribbon uses on one machine (no REDIS_URL)."""
 
+import os
 import pickle
+import tempfile
 import zlib
 from pathlib import Path
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 
 from pagecache.generations import GENERATION_KEY
@@ -31,6 +34,31 @@ class PageFileCache(FileBasedCache):
         """
         generation = self._key_to_file(GENERATION_KEY)
         return [name for name in super()._list_cache_files() if name != generation]
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        """
+        Django's add, made atomic across processes where no file holds the
+        key (the usual case of a claim, pagecache.claims): the entry is
+        written aside and linked into place, which fails if another process
+        got there first. Over an expired entry it is Django's add.
+        """
+        fname = self._key_to_file(key, version)
+        if self.has_key(key, version):
+            return False
+        if os.path.exists(fname):
+            return super().add(key, value, timeout, version)
+        self._createdir()
+        self._cull()
+        fd, tmp_path = tempfile.mkstemp(dir=self._dir)
+        try:
+            with open(fd, "wb") as file:
+                self._write_content(file, timeout, value)
+            os.link(tmp_path, fname)
+        except FileExistsError:
+            return False
+        finally:
+            os.remove(tmp_path)
+        return True
 
     def clear(self):
         super().clear()

@@ -35,6 +35,7 @@ from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
+from pagecache import claims
 from pagecache.encoding import compressed_for_wire
 from pagecache.generations import has_uncommitted_changes, latest_change
 from pagecache.parameters import declared_parameters
@@ -91,10 +92,24 @@ class PageCacheMiddleware:
         if key is None:
             return self._uncached(request)
         generation, stored = lookup(key)
+        claimed = False
+        if stored is None and generation is not None and request.method == "GET":
+            # One render per page (pagecache.claims): the first to miss renders, the rest wait for it.
+            claimed = claims.claim(key)
+            if not claimed:
+                stored = claims.wait_for(key, lookup)
         if stored is not None:
             response = stored.response_for(request)
             response["X-Page-Cache"] = "hit"
             return response
+        try:
+            return self._render(request, key, generation)
+        finally:
+            if claimed:
+                claims.release(key)
+
+    def _render(self, request, key, generation):
+        """The page rendered, and stored if it may be."""
         started = latest_change() if generation is not None else None
         with collecting() as tags:
             response = self.get_response(request)

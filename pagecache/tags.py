@@ -82,8 +82,27 @@ def record_row(sender, instance, **kwargs):
     if parent and instance.pk is not None:
         instance._page_parent_when_read = _whole_rows(instance, read=False)
     tags = _collecting.get()
-    if tags is not None and instance.pk is not None and shows_on_pages(sender):
+    if tags is not None and instance.pk is not None and shows_on_pages(sender) and _more_than_listed(instance):
         tags.update(_whole_rows(instance))
+
+
+def _more_than_listed(instance):
+    """
+    Whether the page may show more of this row than its place in a list (a
+    title, an address): a row read with only the columns that place it in
+    lists (`.only("slug", "title")`) needs no tag of its own, since any change
+    to those marks its kind, which the page has from its SQL. A field read
+    later (deferred) is read by a query of its own, whose row is tagged.
+    """
+    if getattr(type(instance), "page_parent", None):
+        return True
+    return any(name in instance.__dict__ for name in _content_columns(type(instance)))
+
+
+@functools.cache
+def _content_columns(model):
+    only_content = content_only_fields(model)
+    return tuple(field.attname for field in model._meta.concrete_fields if field.name in only_content)
 
 
 def _whole_rows(instance, read=True):

@@ -612,3 +612,73 @@ def test_no_number_of_searches_pushes_a_page_out_of_the_page_cache(client, make_
         assert cache_entries(small) == stored
         for url in pages:
             assert client.get(url)["X-Page-Cache"] == "hit", url
+
+
+# One render per page ------------------------------------------------------------------------
+
+
+def _rendering_slowly(seconds, rendered, cache_control=None):
+    """A page that takes `seconds` to render, counting its renders (what a view under load looks like)."""
+    from django.http import HttpResponse
+
+    def render(request):
+        rendered.append(1)
+        time.sleep(seconds)
+        response = HttpResponse("<p>The page</p>" * 100, content_type="text/html; charset=utf-8")
+        if cache_control:
+            response["Cache-Control"] = cache_control
+        return response
+
+    return render
+
+
+def _at_once(middleware, count):
+    """`count` visitors asking for the home page at the same moment; their responses."""
+    import threading
+
+    from django.test import RequestFactory
+
+    responses, ready = [None] * count, threading.Barrier(count)
+
+    def visit(index):
+        ready.wait()
+        responses[index] = middleware(RequestFactory().get("/"))
+
+    threads = [threading.Thread(target=visit, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return responses
+
+
+def test_visitors_who_miss_a_page_being_rendered_wait_for_that_render_instead_of_rendering_it_too():
+    from pagecache.middleware import PageCacheMiddleware
+
+    rendered = []
+    responses = _at_once(PageCacheMiddleware(_rendering_slowly(0.3, rendered)), 4)
+    assert len(rendered) == 1
+    assert sorted(response["X-Page-Cache"] for response in responses) == ["hit", "hit", "hit", "miss"]
+    assert {response.content for response in responses} == {b"<p>The page</p>" * 100}
+
+
+def test_a_visitor_waits_for_another_render_only_so_long_then_renders_the_page_itself(monkeypatch):
+    from pagecache import claims
+    from pagecache.middleware import PageCacheMiddleware
+
+    monkeypatch.setattr(claims.wait_for, "__defaults__", (0.1,))
+    rendered = []
+    started = time.monotonic()
+    responses = _at_once(PageCacheMiddleware(_rendering_slowly(1.0, rendered)), 2)
+    assert len(rendered) == 2, "the second visitor stopped waiting and rendered the page"
+    assert time.monotonic() - started < 1.9, "neither waited for the other's whole render"
+    assert all(response.status_code == 200 for response in responses)
+
+
+def test_a_page_that_is_not_stored_is_rendered_for_each_waiting_visitor():
+    from pagecache.middleware import PageCacheMiddleware
+
+    rendered = []
+    responses = _at_once(PageCacheMiddleware(_rendering_slowly(0.2, rendered, cache_control="private")), 3)
+    assert len(rendered) == 3, "nothing was stored to wait for: each visitor got a page of their own"
+    assert {response["X-Page-Cache"] for response in responses} == {"bypass"}

@@ -84,6 +84,7 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         *("summary", "suited_to", "body", "body_html", "search_body", "search_rows"),
         *("reading_grade", "reading_grade_fk", "hero_image_credit", "hero_image_source_url"),
         *("cost_min", "cost_max", "cost_currency", "cost_period"),
+        "created_at",  # no list is in order of it; a version put back holds it to the millisecond only
     )
 
     class CostPeriod(models.TextChoices):
