@@ -38,6 +38,7 @@ from django.db.models import Sum
 
 from core.text import format_money
 from pagecache.generations import invalidate
+from pagecache.tags import row_tag
 
 from .models import ZERO, Campaign, Gift, ProviderEvent, Refund, record_problems
 from .providers import MONTHLY, ONE_TIME
@@ -432,7 +433,8 @@ def import_export(campaign, provider, data):
         report.amount = sum((gift.amount for gift in created), ZERO)
         report.refunds = _add_refunds(campaign, provider, rows, {**known, **new_gifts}, report)
         if created or report.refunds:
-            invalidate()  # bulk_create sends no signal; the pages' totals are stale once this commits
+            # bulk_create sends no signal: the pages showing the campaign's figures are stale once this commits.
+            invalidate(tags={row_tag(Campaign, campaign.pk)})
     return report
 
 

@@ -15,6 +15,7 @@ from core.text import unique_slug
 from core.versions import rows_in
 from importing.commands import imported_at_once
 from pagecache import generations
+from pagecache.tags import row_tag
 from review.models import SignOff
 
 from .models import Reference, Tag, Treatment, TreatmentPoint
@@ -191,7 +192,7 @@ def save_treatment(parsed, *, publish=False, create_only=False, hero_image=None)
             # written (bulk_create sends no signals): take it again, rows and all.
             reversion.add_to_revision(treatment)
         # bulk_create sends no signals: say once that pages showing this treatment changed.
-        generations.invalidate()
+        generations.invalidate(tags={row_tag(Treatment, treatment.pk)})
 
     return SaveResult(treatment, "created" if created else "updated", warnings, after_revision)
 
