@@ -24,6 +24,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+# The site's name in every request, whichever server takes it (as behind a balancer): the servers share
+# their stored pages, which are kept per host.
+HOST = "localhost"
 MIN_THROUGHPUT = 0.8
 MAX_P99 = 2.0
 CHANGE_EVERY_SECONDS = 2.0
@@ -81,7 +84,7 @@ def warm(bases, paths):
 
 
 def _get(url):
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "br", "User-Agent": "ribbon-bench"})
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "br", "User-Agent": "ribbon-bench", "Host": HOST})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
@@ -274,7 +277,7 @@ def run_rounds(bases, paths, folder, duration, read, secret, campaign_slug):
 
 def _shows(base, path, text):
     """Whether the page at `path` now shows `text` as served (from the cache, if it is there)."""
-    request = urllib.request.Request(base + path, headers={"User-Agent": "ribbon-bench"})
+    request = urllib.request.Request(base + path, headers={"User-Agent": "ribbon-bench", "Host": HOST})
     with urllib.request.urlopen(request, timeout=30) as response:
         return text.encode() in response.read()
 

@@ -160,10 +160,11 @@ class Gunicorn:
             self.process.kill()
 
 
-def wrk(url, duration, connections, script=None):
+def wrk(url, duration, connections, script=None, host=None):
     """
-    Run wrk (asking for `url`, or for the addresses a Lua `script` gives); returns
-    requests/s, latency percentiles (ms), errors and non-2xx/3xx responses.
+    Run wrk (asking for `url`, or for the addresses a Lua `script` gives, with
+    `host` as the Host header); returns requests/s, latency percentiles (ms),
+    errors and non-2xx/3xx responses.
     """
     command = [
         "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
@@ -171,6 +172,8 @@ def wrk(url, duration, connections, script=None):
     ]  # fmt: skip
     if script is not None:
         command[1:1] = ["-s", str(script)]
+    if host is not None:
+        command[1:1] = ["-H", f"Host: {host}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = {}
@@ -448,11 +451,11 @@ def appeal_night(database_url, connections, duration, servers, redis_url):
     bases = [server.base for server in started]
 
     def read(script, seconds):
-        # One wrk per server, the connections shared out: a balancer in front of them would do the same.
+        # One wrk per server, the connections shared out, the same Host to each: as a balancer in front would.
         results = [None] * len(bases)
 
         def one(index):
-            results[index] = wrk(bases[index] + "/", seconds, connections // len(bases), script)
+            results[index] = wrk(bases[index] + "/", seconds, connections // len(bases), script, appeal.HOST)
 
         threads = [threading.Thread(target=one, args=(index,)) for index in range(len(bases))]
         for thread in threads:
