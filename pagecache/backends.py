@@ -4,7 +4,6 @@ import os
 import pickle
 import tempfile
 import zlib
-from pathlib import Path
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
@@ -25,7 +24,10 @@ class PageFileCache(FileBasedCache):
 
     def tag_versions(self):
         """Tag versions in shared memory (pagecache.versions), beside the files: not one file read per tag."""
-        return shared_versions(Path(self._dir) / "tag-versions")
+        versions = self.__dict__.get("_tag_versions")
+        if versions is None:
+            versions = self._tag_versions = shared_versions(os.path.join(self._dir, "tag-versions"))
+        return versions
 
     def _list_cache_files(self):
         """

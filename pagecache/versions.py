@@ -105,8 +105,11 @@ _shared_lock = threading.Lock()
 
 def shared_versions(path):
     """One mapping of the file per process, whichever thread asks."""
-    with _shared_lock:
-        return _shared.setdefault(str(path), SharedTagVersions(path))
+    found = _shared.get(str(path))
+    if found is None:
+        with _shared_lock:
+            found = _shared.setdefault(str(path), SharedTagVersions(path))
+    return found
 
 
 def versions_of(cache):
