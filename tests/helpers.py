@@ -5,6 +5,7 @@ forms, starting servers. Tests import from here, never from each other.
 
 import html
 import io
+import itertools
 import json
 import os
 import re
@@ -290,6 +291,78 @@ def unreadable_gifts():
             except ValidationError as error:
                 found.append((record, error.message_dict))
     return found
+
+
+# The payment provider ------------------------------------------------------------------
+
+# Stripe's notifications, signed by the `stripe` library's own code (WebhookSignature.generate_signature_header)
+# as Stripe signs them, with the secret a test gives the site (settings.STRIPE_WEBHOOK_SECRETS).
+STRIPE_SECRET = "whsec_test_ribbon_secret"
+STRIPE_WEBHOOK_URL = "/donate/webhooks/stripe/"
+_stripe_ids = itertools.count(1)
+
+
+def stripe_event(kind, obj, event_id=None, created=None):
+    return {
+        "id": event_id or f"evt_test_{next(_stripe_ids)}",
+        "object": "event",
+        "type": kind,
+        "created": created or int(time.time()),
+        "livemode": False,
+        "data": {"object": obj},
+    }
+
+
+def paid_session(reference, amount_total=5000, currency="usd", mode="payment", status="paid", session_id=None):
+    number = next(_stripe_ids)
+    return {
+        "id": session_id or f"cs_test_{number}",
+        "object": "checkout.session",
+        "client_reference_id": reference,
+        "amount_total": amount_total,
+        "currency": currency,
+        "mode": mode,
+        "payment_status": status,
+        "payment_intent": f"pi_test_{number}" if mode == "payment" else None,
+        "invoice": f"in_test_{number}" if mode == "subscription" else None,
+        # What Stripe sends about the donor; Ribbon must keep none of it.
+        "customer_details": {
+            "name": "Jane Donor",
+            "email": "jane.donor@example.org",
+            "address": {"line1": "1 Private Road", "postal_code": "AB1 2CD"},
+        },
+    }
+
+
+def gift_event(campaign_or_reference, **session):
+    """A paid Checkout Session for a campaign (or a reference Ribbon made for one)."""
+    reference = getattr(campaign_or_reference, "slug", campaign_or_reference)
+    return stripe_event("checkout.session.completed", paid_session(reference, **session))
+
+
+def refunded_charge(gift, amount_refunded, currency="usd"):
+    """The charge of `gift`'s payment, with `amount_refunded` (minor units) returned so far."""
+    return {
+        "id": "ch_test_1",
+        "object": "charge",
+        "payment_intent": gift.payment_id,
+        "amount": 250000,
+        "amount_refunded": amount_refunded,
+        "currency": currency,
+        "refunded": amount_refunded == 250000,
+    }
+
+
+def post_to_stripe(client, payload, secret=STRIPE_SECRET, timestamp=None, header=None, body=None):
+    """Deliver `payload` to the site's webhook as Stripe does: signed now with `secret`, unless told otherwise."""
+    import stripe  # a large package, imported only by the tests that deliver events
+
+    body = body if body is not None else json.dumps(payload)
+    if header is None:
+        header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
+    return client.post(
+        STRIPE_WEBHOOK_URL, data=body, content_type="application/json", headers={"Stripe-Signature": header}
+    )
 
 
 # Servers ---------------------------------------------------------------------------

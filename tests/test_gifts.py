@@ -25,61 +25,19 @@ from hypothesis import strategies as st
 from donations import webhooks
 from donations.models import DonateClick, Gift, OfflineGift, ProviderEvent, Refund
 
-from .helpers import form_values, soup_of, unreadable_gifts
+from .helpers import STRIPE_SECRET as SECRET
+from .helpers import STRIPE_WEBHOOK_URL as URL
+from .helpers import form_values, gift_event, paid_session, soup_of, unreadable_gifts
+from .helpers import post_to_stripe as post
+from .helpers import refunded_charge as charge
+from .helpers import stripe_event as event
 
-SECRET = "whsec_test_ribbon_secret"
-URL = "/donate/webhooks/stripe/"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
-_ids = iter(range(1, 1_000_000))
 
 
 @pytest.fixture(autouse=True)
 def stripe_secret(settings):
     settings.STRIPE_WEBHOOK_SECRETS = [SECRET]
-
-
-def event(kind, obj, event_id=None, created=None):
-    return {
-        "id": event_id or f"evt_test_{next(_ids)}",
-        "object": "event",
-        "type": kind,
-        "created": created or int(time.time()),
-        "livemode": False,
-        "data": {"object": obj},
-    }
-
-
-def paid_session(reference, amount_total=5000, currency="usd", mode="payment", status="paid", session_id=None):
-    number = next(_ids)
-    return {
-        "id": session_id or f"cs_test_{number}",
-        "object": "checkout.session",
-        "client_reference_id": reference,
-        "amount_total": amount_total,
-        "currency": currency,
-        "mode": mode,
-        "payment_status": status,
-        "payment_intent": f"pi_test_{number}" if mode == "payment" else None,
-        "invoice": f"in_test_{number}" if mode == "subscription" else None,
-        # What Stripe sends about the donor; Ribbon must keep none of it.
-        "customer_details": {
-            "name": "Jane Donor",
-            "email": "jane.donor@example.org",
-            "address": {"line1": "1 Private Road", "postal_code": "AB1 2CD"},
-        },
-    }
-
-
-def post(client, payload, secret=SECRET, timestamp=None, header=None, body=None):
-    body = body if body is not None else json.dumps(payload)
-    if header is None:
-        header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
-    return client.post(URL, data=body, content_type="application/json", headers={"Stripe-Signature": header})
-
-
-def gift_event(campaign_or_reference, **session):
-    reference = getattr(campaign_or_reference, "slug", campaign_or_reference)
-    return event("checkout.session.completed", paid_session(reference, **session))
 
 
 def nothing_written():
@@ -264,18 +222,6 @@ def test_gifts_for_an_unknown_campaign_or_in_another_currency_are_held_not_added
 
 
 # Refunds and disputes --------------------------------------------------------------------
-
-
-def charge(gift, amount_refunded, currency="usd"):
-    return {
-        "id": "ch_test_1",
-        "object": "charge",
-        "payment_intent": gift.payment_id,
-        "amount": 250000,
-        "amount_refunded": amount_refunded,
-        "currency": currency,
-        "refunded": amount_refunded == 250000,
-    }
 
 
 def test_a_partial_refund_subtracts_and_a_later_full_one_takes_the_rest(client, stripe_campaign):
