@@ -1,0 +1,924 @@
+"""
+No change leaves a stale page in the page cache. A stored page is served
+only while nothing it was built from has changed (pagecache.tags): one tag
+that a model, a bulk update or a path without signals forgets to mark, and
+visitors read the page as it was before an approval, a deletion or a gift,
+for as long as the cache keeps it. So this applies random sequences of
+every kind of change the site knows to the demo site, each through the path
+staff, the reviewers, the operator or Stripe really take, and after each
+one reads every public address twice: as a visitor gets it (from the cache
+whenever it is stored) and rendered afresh, with the page cache and every
+kept part of a page left out. The two must be the same page.
+
+Each example starts from the same committed site with its pages stored,
+and is rolled back after (a savepoint, with the page cache put back as it
+was then). `commit()` runs what a commit would run: that is when a change
+makes pages stale (pagecache.generations).
+"""
+
+import datetime
+import difflib
+import re
+import shutil
+from io import StringIO
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count
+from django.test import Client, override_settings
+from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from reversion.models import Version
+
+from donations.models import Campaign, Gift, OfflineGift
+from faq.models import Question, Topic
+from glossary.models import Term
+from review.models import Reviewer, SignOff
+from treatments.demo import DEMO_DIR
+from treatments.models import Tag, Treatment
+
+from .helpers import (
+    ORGANISATION_FILE,
+    STRIPE_SECRET,
+    addresses_for,
+    crawl_site,
+    form_values,
+    gift_event,
+    post_to_stripe,
+    public_routes,
+    refunded_charge,
+    soup_of,
+    stripe_event,
+    treatment_form,
+    visible,
+)
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-test-password-1"
+# Lists cut into pages of a few items, so that the demo's lists have second pages and an item added,
+# removed or reordered moves others across a page's edge.
+TREATMENTS_PER_PAGE = 3
+QUESTIONS_PER_PAGE = 3
+# Addresses that differ only in a parameter the page echoes (the donate form's ?from=, one address per page
+# of the site) are built from the same rows: this many of each stand for the rest.
+VARIANTS_KEPT = 2
+# The longest one example moves the clock (a few schedules of at most two hours): the day never changes,
+# and a campaign's "days left" with it, which no change to content makes stale.
+START_OF_DAY = datetime.time(8, 0)
+
+
+# Changes ---------------------------------------------------------------------------------
+
+
+class Change(NamedTuple):
+    """
+    One change, as drawn: its kind, and numbers that choose, when it is made,
+    among what exists then (`pick`), which form or field or path (`variant`),
+    and the words and amounts it writes (`number`).
+    """
+
+    kind: str
+    pick: int = 0
+    variant: int = 0
+    number: int = 1
+
+
+def _one_of(items, number):
+    items = list(items)
+    return items[number % len(items)] if items else None
+
+
+def _errors(response):
+    page = soup_of(response)
+    return [visible(node.get_text(" ")) for node in page.select(".errornote, .errorlist, .error")][:5]
+
+
+def _post(client, url, data, expected=(302,)):
+    response = client.post(url, data)
+    assert response.status_code in expected, f"POST {url}: {response.status_code} {_errors(response)}"
+    return response
+
+
+# A version may name a row deleted since (a question's topic) or an address taken since (a slug): the admin then
+# shows the form with the error, and writes nothing.
+MAY_BE_REFUSED = (302, 200)
+
+
+def _form(client, url, selector="#content-main form", **changes):
+    """The form at `url` with its current values (as a browser would send it back), and `changes`."""
+    opened = client.get(url)
+    assert opened.status_code == 200, f"GET {url}: {opened.status_code}"
+    return {**form_values(opened.content, selector), **changes}
+
+
+def _chosen(data, name):
+    """The values of a form's checkboxes as a list (form_values gives one ticked box as a string)."""
+    value = data.get(name, [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _words(number):
+    """Words to write: some use a glossary term, which the stored HTML then links."""
+    return _one_of(
+        [
+            f"Plain words, written again ({number}).",
+            f"It can reach a lymph node ({number}).",
+            f"Fatigue is common in the first weeks ({number}).",
+        ],
+        number,
+    )
+
+
+def _admin_url(item, action="change"):
+    return f"/admin/{item._meta.app_label}/{item._meta.model_name}/{item.pk}/{action}/"
+
+
+def _published(model):
+    return model.objects.published().order_by("pk")
+
+
+def _medical(change):
+    """A published treatment, question or glossary term (by `variant`), or None if there is none."""
+    for offset in range(3):
+        model = (Treatment, Question, Term)[(change.variant + offset) % 3]
+        item = _one_of(_published(model), change.pick)
+        if item is not None:
+            return item
+    return None
+
+
+def _kept_for_review(site, change, submit=None):
+    """An editor changes a published medical page in the admin: saved as a pending change, the page unchanged."""
+    item = _medical(change)
+    if item is None:
+        return None
+    editor = site.staff["editor"]
+    url = _admin_url(item)
+    data = _form(editor, url)
+    words = _words(change.number)
+    if isinstance(item, Treatment):
+        field = _one_of(["summary", "body", "points-0-text", "tags"], change.variant // 3)
+        if field == "tags":
+            data["tags"] = _chosen(data, "tags")[1:]
+        else:
+            data[field] = words
+    elif isinstance(item, Question):
+        field = _one_of(["answer", "question"], change.variant // 3)
+        data[field] = words if field == "answer" else f"Is this question asked again ({change.number})?"
+    else:
+        field = "definition"
+        data[field] = words
+    submit = change.number % 2 == 0 if submit is None else submit
+    if submit:
+        data["_submit_for_review"] = "Submit for review"
+    review = "submitted for review" if submit else "kept for review"
+    said = f"an editor changes the {field} of {_named(item)} in the admin ({review})"
+    site.change(said, lambda: _post(editor, url, data))
+    return item
+
+
+def _approval(site, change):
+    """A medical reviewer approves a change awaiting review, on its review page."""
+    waiting = SignOff.objects.filter(state=SignOff.State.SUBMITTED).order_by("pk")
+    if not waiting.exists():
+        _kept_for_review(site, change, submit=True)
+    sign_off = _one_of(waiting, change.pick)
+    if sign_off is None:
+        return
+    reviewer = site.staff["reviewer"]
+    review = sign_off.review_page()
+    shown = _form(reviewer, review, ".review-decision", decision="approve")
+    site.change(f"a reviewer approves the change to {_named(sign_off.item)}", lambda: _post(reviewer, review, shown))
+
+
+def _new_page(site, change):
+    """An editor adds a treatment, a question or a term and submits it; a reviewer approves it."""
+    editor, number = site.staff["editor"], change.number
+    kind = change.variant % 3
+    if kind == 0:
+        tags = [str(pk) for pk in Tag.objects.order_by("pk").values_list("pk", flat=True)[change.pick % 3 :][:2]]
+        title = f"New treatment {number}"
+        data = treatment_form(title=title, slug=f"new-treatment-{number}", summary=_words(number), tags=tags)
+        url, model, key = "/admin/treatments/treatment/add/", Treatment, {"title": title}
+    elif kind == 1:
+        topic = _one_of(Topic.objects.order_by("pk"), change.pick)
+        treatment = _one_of(_published(Treatment), change.pick)
+        question = f"Is a new question answered ({number})?"
+        data = _form(editor, "/admin/faq/question/add/", question=question, slug=f"new-question-{number}")
+        data.update(topic=str(topic.pk), order=str(number % 7), answer=_words(number))
+        data["related_treatments"] = [str(treatment.pk)] if treatment else []
+        url, model, key = "/admin/faq/question/add/", Question, {"question": question}
+    else:
+        word = _new_term_word(change.pick)
+        if word is None:
+            return
+        data = _form(editor, "/admin/glossary/term/add/", term=word, slug=re.sub(r"\W+", "-", word.lower()))
+        data["definition"] = f"What {word.lower()} means, in plain words ({number})."
+        url, model, key = "/admin/glossary/term/add/", Term, {"term": word}
+    data["_submit_for_review"] = "Submit for review"
+    site.change(f"an editor adds the {model._meta.verbose_name} {key} and submits it", lambda: _post(editor, url, data))
+    item = model.objects.get(**key)
+    reviewer = site.staff["reviewer"]
+    review = SignOff.of(item).review_page()
+    shown = _form(reviewer, review, ".review-decision", decision="approve")
+    site.change(f"a reviewer approves the new {_named(item)}", lambda: _post(reviewer, review, shown))
+
+
+# Words the demo's pages use that the glossary does not explain yet: a new term links them.
+NEW_TERMS = ["Tumour", "Chemotherapy", "Radiotherapy", "Immune system", "Hot flush"]
+
+
+def _new_term_word(pick):
+    taken = {form.casefold() for term in Term.objects.all() for form in term.forms()}
+    return _one_of([word for word in NEW_TERMS if word.casefold() not in taken], pick)
+
+
+def _emergency_edit(site, change):
+    """A superuser changes a published medical page in the admin: public at once (an emergency, recorded)."""
+    item = _medical(change)
+    if item is None:
+        return
+    boss, url, number = site.staff["boss"], _admin_url(item), change.number
+    data = _form(boss, url)
+    which = change.variant // 3
+    if isinstance(item, Treatment):
+        field = _one_of(["summary", "title", "body", "a point deleted", "a point added", "cost"], which)
+        if field in ("summary", "body"):
+            data[field] = _words(number)
+        elif field == "title":
+            data["title"] = f"{item.title} renamed {number}"
+        elif field == "a point deleted":
+            data["points-0-DELETE"] = "on"
+        elif field == "a point added":
+            row = data["points-INITIAL_FORMS"]
+            data.update({f"points-{row}-kind": "10", f"points-{row}-text": _words(number), f"points-{row}-order": "0"})
+        else:
+            data.update(cost_min=str(100 * number), cost_max=str(200 * number), cost_period="year")
+    elif isinstance(item, Question):
+        field = _one_of(["answer", "question", "topic", "order"], which)
+        if field == "answer":
+            data["answer"] = _words(number)
+        elif field == "question":
+            data["question"] = f"Is this question asked again ({number})?"
+        elif field == "topic":
+            data["topic"] = str(_one_of(Topic.objects.exclude(pk=item.topic_id).order_by("pk"), number).pk)
+        else:
+            data["order"] = str(number % 20)
+    else:
+        field = _one_of(["definition", "other forms"], which)
+        if field == "definition":
+            data["definition"] = _words(number)
+        else:
+            word = _new_term_word(number)
+            data["other_forms"] = ", ".join(filter(None, [data["other_forms"], word and word.lower()]))
+    site.change(f"a superuser changes the {field} of {_named(item)} in the admin", lambda: _post(boss, url, data))
+
+
+def _links(site, change):
+    """A superuser changes a treatment's tags or a question's treatments in the admin (many-to-many links)."""
+    boss, number = site.staff["boss"], change.number
+    if change.variant % 2 == 0:
+        item = _one_of(_published(Treatment), change.pick)
+        field, others = "tags", Tag.objects.order_by("pk")
+    else:
+        item = _one_of(_published(Question), change.pick)
+        field, others = "related_treatments", _published(Treatment)
+    if item is None:
+        return
+    url = _admin_url(item)
+    data = _form(boss, url)
+    chosen = set(_chosen(data, field))
+    other = _one_of(others, number)
+    chosen ^= {str(other.pk)} if other else set()
+    if change.variant % 4 == 3:
+        chosen = set()
+    data[field] = sorted(chosen)
+    said = f"a superuser sets the {field.replace('_', ' ')} of {_named(item)} to {sorted(chosen)} in the admin"
+    site.change(said, lambda: _post(boss, url, data))
+
+
+# What a superuser may delete, and a recovery bring back (core.admin.VersionedAdmin).
+DELETABLE = [Treatment, Question, Tag, Term, Campaign, Topic]
+
+
+def _deletable(model):
+    if model is Campaign:
+        return Campaign.objects.filter(gifts__isnull=True).order_by("pk")
+    if model is Topic:
+        return Topic.objects.filter(questions__isnull=True).order_by("pk")
+    return model.objects.order_by("pk")
+
+
+def _delete(site, change):
+    """A superuser deletes a page (or a tag, a topic) in the admin."""
+    for offset in range(len(DELETABLE)):
+        model = DELETABLE[(change.variant + offset) % len(DELETABLE)]
+        item = _one_of(_deletable(model), change.pick)
+        if item is not None:
+            break
+    boss = site.staff["boss"]
+    url = _admin_url(item, "delete")
+    site.change(f"a superuser deletes {_named(item)} in the admin", lambda: _post(boss, url, {"post": "yes"}))
+    return item
+
+
+def _unpublish(site, change):
+    """An editor takes a page down with the list's "Unpublish" action."""
+    for offset in range(4):
+        model = (Treatment, Question, Term, Campaign)[(change.variant + offset) % 4]
+        item = _one_of(_published(model), change.pick)
+        if item is not None:
+            break
+    else:
+        return
+    editor = site.staff["editor"]
+    url = f"/admin/{item._meta.app_label}/{item._meta.model_name}/"
+    data = {"action": "unpublish", "_selected_action": [str(item.pk)]}
+    site.change(f"an editor unpublishes {_named(item)}", lambda: _post(editor, url, data))
+
+
+REVERTIBLE = [Treatment, Question, Term, Campaign, Topic, Tag]
+
+
+def _revert(site, change):
+    """A superuser (or an editor: then a change kept for review) brings a page back to an earlier version."""
+    histories = []
+    for model in REVERTIBLE:
+        for item in model.objects.order_by("pk"):
+            versions = list(Version.objects.get_for_object(item))
+            if len(versions) > 1:
+                histories.append((item, versions[1:]))
+    if not histories:
+        return
+    item, older = _one_of(histories, change.pick)
+    version = _one_of(older, change.number)
+    who = "boss" if change.variant % 3 else "editor"
+    client = site.staff[who]
+    url = _admin_url(item, f"history/{version.pk}")
+    data = _form(client, url)
+    said = f"{'a superuser' if who == 'boss' else 'an editor'} reverts {_named(item)} to its version {version.pk}"
+    site.change(said, lambda: _post(client, url, data, MAY_BE_REFUSED))
+
+
+RECOVERABLE = [Treatment, Question, Term, Campaign, Tag, Topic]
+
+
+def _recover(site, change):
+    """A superuser brings back a deleted page, as a draft; a reviewer approves it again (or an editor publishes)."""
+    deleted = [version for model in RECOVERABLE for version in Version.objects.get_deleted(model).order_by("pk")]
+    if not deleted:
+        item = _delete(site, change._replace(variant=change.variant % 5))
+        deleted = list(Version.objects.get_deleted(type(item)).order_by("pk"))
+    version = _one_of(deleted, change.pick)
+    model = version._model
+    boss = site.staff["boss"]
+    url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/recover/{version.pk}/"
+    data = _form(boss, url)
+    said = f"a superuser recovers the deleted {model._meta.verbose_name} “{version.object_repr}”"
+    site.change(said, lambda: _post(boss, url, data, MAY_BE_REFUSED))
+    item = model.objects.filter(pk=version.object_id).first()
+    if item is None:
+        return
+    if change.number % 2 and hasattr(item, "approve"):
+        reviewer = site.users["reviewer"]
+        site.change(f"a reviewer approves the recovered {_named(item)}", lambda: item.approve(reviewer))
+    elif change.number % 2 and hasattr(item, "status"):
+        data = {"action": "publish", "_selected_action": [str(item.pk)]}
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        site.change(f"an editor publishes the recovered {_named(item)}", lambda: _post(site.staff["editor"], url, data))
+
+
+def _import_treatments(site, change):
+    """The operator imports a treatment file: a demo page changed, or a new one; published at once, or for review."""
+    number, kind = change.number, change.variant % 3
+    if kind == 1:
+        text = ORGANISATION_FILE.replace("Cold Cap Therapy", f"Cold Cap Therapy {number}")
+        text = text.replace('id: "41"', f'id: "cold-cap-{number}"')
+    else:
+        source = _one_of(sorted(DEMO_DIR.glob("*.md")), change.pick)
+        text = re.sub(r"(?m)^description: .*$", f'description: "{_words(number)}"', source.read_text())
+        text = re.sub(r'(?m)^tags: "', 'tags: "Scalp cooling, ', text)
+    path = site.tmp_path / f"treatment-{number}.md"
+    path.write_text(text, encoding="utf-8")
+    publish = ["--publish"] if kind != 2 else []
+    said = (
+        f"the operator imports {'a new treatment' if kind == 1 else 'a changed demo file'} {publish or '(for review)'}"
+    )
+    site.change(said, lambda: call_command("import_treatments", str(path), "--no-images", *publish, stdout=StringIO()))
+
+
+def _import_faqs(site, change):
+    """The operator imports an article: a new question, and an existing one answered anew, published at once."""
+    number = change.number
+    existing = _one_of(Question.objects.order_by("pk"), change.pick)
+    article = (
+        f"Questions asked this month ({number})\n\n"
+        f"Is there a new question here ({number})?\n\n{_words(number)}\n\n"
+        + (f"{existing.question}\n\nA new answer to it ({number}).\n" if existing else "")
+    )
+    path = site.tmp_path / f"article-{number}.txt"
+    path.write_text(article, encoding="utf-8")
+    topic = _one_of(Topic.objects.order_by("pk"), change.variant)
+    topic = topic.name if topic and change.variant % 2 else f"Topic {number}"
+    options = ["--topic", topic, "--publish"]
+    treatment = _one_of(_published(Treatment), change.number) if change.variant % 3 == 0 else None
+    if treatment is not None:
+        options += ["--treatment", treatment.slug]
+    said = f"the operator imports an article of questions {options}"
+    site.change(said, lambda: call_command("import_faqs", str(path), *options, stdout=StringIO(), stderr=StringIO()))
+
+
+def _glossary(site, change):
+    """A new term approved, a term changed by a superuser, or a term deleted."""
+    kind = change.variant % 3
+    if kind == 0:
+        _new_page(site, change._replace(variant=2))
+        return
+    term = _one_of(_published(Term), change.pick)
+    if term is None:
+        return
+    boss = site.staff["boss"]
+    if kind == 1:
+        url = _admin_url(term)
+        data = _form(boss, url, definition=f"What {term.term.lower()} means, said again ({change.number}).")
+        site.change(f"a superuser changes the definition of {_named(term)}", lambda: _post(boss, url, data))
+    else:
+        url = _admin_url(term, "delete")
+        site.change(f"a superuser deletes {_named(term)}", lambda: _post(boss, url, {"post": "yes"}))
+
+
+def _reviewer_profile(site, change):
+    """A reviewer's public name changes: by the reviewer (their own profile) or a superuser."""
+    reviewer = _one_of(Reviewer.objects.order_by("pk"), change.pick)
+    own = reviewer.user == site.users["reviewer"]
+    client = site.staff["reviewer" if own else "boss"]
+    url = _admin_url(reviewer)
+    data = _form(client, url, display_name=f"Dr Renamed {change.number}")
+    said = f"{'the reviewer' if own else 'a superuser'} renames the reviewer “{reviewer.display_name}”"
+    site.change(said, lambda: _post(client, url, data))
+
+
+def _gift(site, change):
+    """Stripe's signed webhook reports a paid gift to a campaign."""
+    campaign = _one_of(Campaign.objects.order_by("pk"), change.pick)
+    if campaign is None:
+        return
+    amount = 100 * (1 + change.number % 900)
+    said = f"Stripe reports a gift of {amount / 100:.2f} to {_named(campaign)}"
+    site.change(said, lambda: _stripe(gift_event(campaign, amount_total=amount), "gift counted"))
+
+
+def _stripe(payload, *outcomes):
+    response = post_to_stripe(Client(), payload)
+    assert response.status_code == 200, response.content
+    assert response.json()["outcome"] in outcomes, response.json()
+
+
+def _refund(site, change):
+    """Stripe's signed webhook reports a refund, or a lost dispute, of a gift."""
+    if not Gift.objects.exists():
+        _gift(site, change)
+    gift = _one_of(Gift.objects.order_by("pk"), change.pick)
+    if gift is None:
+        return
+    cents = int(gift.amount * 100)
+    returned = max(1, cents * (1 + change.number % 2) // 2)
+    if change.variant % 2:
+        dispute = {
+            "id": f"dp_test_{change.number}",
+            "object": "dispute",
+            "payment_intent": gift.payment_id,
+            "amount": returned,
+            "currency": "usd",
+            "status": "lost",
+        }
+        payload, what = stripe_event("charge.dispute.closed", dispute), "a lost dispute"
+    else:
+        payload, what = stripe_event("charge.refunded", refunded_charge(gift, returned)), "a refund"
+    said = f"Stripe reports {what} of {returned / 100:.2f} of a gift to {_named(gift.campaign)}"
+    # What was returned already is not counted twice: then nothing changes.
+    site.change(said, lambda: _stripe(payload, "refund counted", "already counted"))
+
+
+def _offline_gift(site, change):
+    """Money counted by hand: an editor adds or removes an offline gift on the campaign's page, or code adds one."""
+    campaign = _one_of(Campaign.objects.order_by("pk"), change.pick)
+    if campaign is None:
+        return
+    amount = 10 * (1 + change.number % 500)
+    kind = change.variant % 3
+    if kind == 1:
+
+        def write():
+            OfflineGift.objects.create(campaign=campaign, amount=amount, donors=2, description="A bake sale")
+
+        site.change(f"an offline gift of {amount} to {_named(campaign)} is saved", write)
+        return
+    editor, url = site.staff["editor"], _admin_url(campaign)
+    data = _form(editor, url)
+    rows = int(data["offline_gifts-INITIAL_FORMS"])
+    if kind == 2 and rows:
+        data["offline_gifts-0-DELETE"] = "on"
+        said = f"an editor removes an offline gift from {_named(campaign)}"
+    else:
+        data["offline_gifts-TOTAL_FORMS"] = str(rows + 1)
+        new = {
+            "received_on": timezone.localdate().isoformat(),
+            "amount": str(amount),
+            "donors": "3",
+            "description": "Cheques from the fun run",
+            "campaign": str(campaign.pk),
+        }
+        data.update({f"offline_gifts-{rows}-{name}": value for name, value in new.items()})
+        said = f"an editor adds an offline gift of {amount} to {_named(campaign)}"
+    site.change(said, lambda: _post(editor, url, data))
+
+
+def _campaign(site, change):
+    """An editor changes a campaign in the admin: which is featured, its goal, its end."""
+    campaign = _one_of(Campaign.objects.order_by("pk"), change.pick)
+    if campaign is None:
+        return
+    editor, url = site.staff["editor"], _admin_url(campaign)
+    data = _form(editor, url)
+    kind = change.variant % 4
+    if kind == 0:
+        data["is_featured"] = "on"
+        said = f"an editor features {_named(campaign)}"
+    elif kind == 1:
+        data["goal"] = str(1000 * (1 + change.number % 90))
+        said = f"an editor sets the goal of {_named(campaign)} to {data['goal']}"
+    elif kind == 2:
+        data.pop("is_featured", None)
+        said = f"an editor unfeatures {_named(campaign)}"
+    else:
+        yesterday = timezone.localdate() - datetime.timedelta(days=1)
+        data["ends_on"] = max(yesterday, campaign.starts_on).isoformat()
+        said = f"an editor ends {_named(campaign)} on {data['ends_on']}"
+    site.change(said, lambda: _post(editor, url, data))
+
+
+def _schedule(site, change):
+    """
+    A go-live or an expiry a few minutes ahead, set in the admin; then the
+    clock passes it, and (sometimes) the `publish_scheduled` job runs.
+    """
+    model = (Treatment, Question, Campaign)[change.variant % 3]
+    item = _one_of(_published(model), change.pick)
+    if item is None:
+        return
+    field = "go_live_at" if change.variant // 3 % 2 == 0 else "expires_at"
+    minutes = 1 + change.number % 120
+    moment = timezone.localtime() + datetime.timedelta(minutes=minutes)
+    client = site.staff["editor" if model is Campaign else "boss"]
+    url = _admin_url(item)
+    data = _form(client, url, **{f"{field}_0": moment.date().isoformat(), f"{field}_1": moment.strftime("%H:%M:%S")})
+    said = f"{field.replace('_', ' ')} of {_named(item)} set {minutes} minutes ahead"
+    site.change(said, lambda: _post(client, url, data))
+    site.later(datetime.timedelta(minutes=minutes, seconds=1))
+    if change.number % 2:
+        site.change("the publish_scheduled job runs", lambda: call_command("publish_scheduled", stdout=StringIO()))
+
+
+def _names_and_order(site, change):
+    """An editor renames or reorders a topic, reorders questions in the list, or renames a tag."""
+    editor, number, kind = site.staff["editor"], change.number, change.variant % 4
+    if kind == 2:
+        url = "/admin/faq/question/"
+        data = _form(editor, url, "#changelist-form", _save="Save")
+        row = change.pick % int(data["form-TOTAL_FORMS"])
+        data[f"form-{row}-order"] = str(number % 9)
+        said = f"an editor sets the order of a question to {number % 9} in the list of questions"
+    elif kind == 3:
+        tag = _one_of(Tag.objects.order_by("pk"), change.pick)
+        url = _admin_url(tag)
+        data = _form(editor, url, name=f"{tag.name} {number}")
+        said = f"an editor renames the tag “{tag.name}”"
+    else:
+        topic = _one_of(Topic.objects.order_by("pk"), change.pick)
+        url = _admin_url(topic)
+        if kind == 0:
+            data = _form(editor, url, name=f"{topic.name} {number}", description=_words(number))
+            said = f"an editor renames the topic “{topic.name}”"
+        else:
+            data = _form(editor, url, order=str(number % 9))
+            said = f"an editor moves the topic “{topic.name}” to position {number % 9}"
+    site.change(said, lambda: _post(editor, url, data))
+
+
+def _named(item):
+    return f"{item._meta.verbose_name} “{item}”"
+
+
+CHANGES = {
+    "kept for review": _kept_for_review,
+    "approval": _approval,
+    "new page": _new_page,
+    "emergency edit": _emergency_edit,
+    "links": _links,
+    "delete": _delete,
+    "unpublish": _unpublish,
+    "revert": _revert,
+    "recover": _recover,
+    "import treatments": _import_treatments,
+    "import questions": _import_faqs,
+    "glossary": _glossary,
+    "reviewer's name": _reviewer_profile,
+    "gift": _gift,
+    "refund": _refund,
+    "offline gift": _offline_gift,
+    "campaign": _campaign,
+    "schedule": _schedule,
+    "names and order": _names_and_order,
+}
+
+# Every kind of change, and the ways of making some that the brief names, in one sequence: every run makes
+# each at least once, whatever the examples drawn.
+TOUR = [
+    Change("kept for review", variant=0, number=2),  # a treatment's summary, submitted
+    Change("approval", pick=0),
+    Change("kept for review", variant=2, number=5),  # a term's definition, not submitted
+    Change("new page", variant=0, number=11),  # a treatment
+    Change("emergency edit", variant=3, number=13),  # a treatment's first point deleted
+    Change("links", variant=0, pick=1, number=15),  # a treatment's tags
+    Change("links", variant=1, pick=2, number=16),  # a question's treatments
+    Change("delete", variant=0, pick=2),
+    Change("recover", pick=0, number=17),  # and approved again
+    Change("unpublish", variant=1, pick=3),
+    Change("revert", pick=1, variant=1),
+    Change("import treatments", variant=0, pick=1, number=18),
+    Change("import questions", variant=1, pick=3, number=20),
+    Change("glossary", variant=0, number=21),  # a new term, approved
+    Change("glossary", variant=1, pick=2, number=22),  # a term's definition changed
+    Change("glossary", variant=2, pick=5, number=23),  # a term deleted
+    Change("reviewer's name", pick=0, number=24),
+    Change("refund", pick=0, number=26),  # a gift first
+    Change("offline gift", pick=1, variant=0, number=28),
+    Change("campaign", pick=1, variant=0, number=30),  # another campaign featured
+    Change("campaign", pick=0, variant=1, number=31),  # a goal
+    Change("schedule", variant=0, number=33),  # a treatment's go-live, then the job
+    Change("schedule", variant=5, pick=2, number=34),  # a campaign's expiry
+    Change("names and order", variant=0, number=36),  # a topic renamed
+]
+
+changes = st.builds(
+    Change,
+    kind=st.sampled_from(sorted(CHANGES)),
+    pick=st.integers(0, 50),
+    variant=st.integers(0, 23),
+    number=st.integers(1, 9999),
+)
+
+
+# The site, as visitors and staff see it ------------------------------------------------------
+
+
+def _logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _canonical_lists():
+    """
+    Addresses of lists as the content now makes them: each tag's page, the
+    later pages of long lists, a comparison of two treatments and the
+    chooser starting from one (the first and the last, by title).
+    """
+    found = [f"/treatments/?page={number}" for number in _later_pages(Treatment.objects.count(), TREATMENTS_PER_PAGE)]
+    for tag in Tag.objects.annotate(rows=Count("treatments")).order_by("pk"):
+        found.append(f"/treatments/?tag={tag.slug}")
+        found += [
+            f"/treatments/?tag={tag.slug}&page={number}" for number in _later_pages(tag.rows, TREATMENTS_PER_PAGE)
+        ]
+    for topic in Topic.objects.annotate(rows=Count("questions")).order_by("pk"):
+        found += [f"/faq/topic/{topic.slug}/?page={number}" for number in _later_pages(topic.rows, QUESTIONS_PER_PAGE)]
+    slugs = list(_published(Treatment).order_by("title").values_list("slug", flat=True))
+    for first, second in {tuple(slugs[:2]), tuple(slugs[-2:])}:
+        found += [f"/treatments/compare/?with={first}", f"/treatments/compare/?t={first}&t={second}"]
+    return found
+
+
+def _later_pages(rows, per_page):
+    """The numbers of the pages after the first that `rows` rows (public or not) could fill."""
+    return range(2, (rows - 1) // per_page + 2)
+
+
+# Which rows fill the <slug> of each address of the URL configuration: every row, public or not (a draft's
+# address must answer 404), and none of another kind (/faq/<a tag's slug>/ is no page, and costs a render).
+SLUGS_OF = {
+    "treatments/<slug:slug>/": Treatment,
+    "faq/topic/<slug:slug>/": Topic,
+    "faq/<slug:slug>/": Question,
+    "donate/<slug:slug>/": Campaign,
+    "donate/<slug:slug>/thanks/": Campaign,
+}
+# The redirect to the payment provider, which counts a click: never stored, and no page.
+NOT_PAGES = {"donate/<slug:slug>/give/"}
+
+
+def _pages_of_the_routes():
+    """Every address of the URL configuration, its slugs read from the content now."""
+    found = []
+    for text, pattern in public_routes():
+        if text in NOT_PAGES:
+            continue
+        slugs = None
+        if pattern.pattern.converters:
+            assert text in SLUGS_OF, f"/{text}: say which rows fill its slug (SLUGS_OF)"
+            slugs = SLUGS_OF[text].objects.values_list("slug", flat=True)
+        found += addresses_for(text, pattern, slugs)
+    return found
+
+
+def _linked_addresses(crawled):
+    """
+    The addresses the pages link (a crawl), a few of each page reached with
+    parameters it echoes, and not the donate redirect (it counts a click, and
+    is never stored).
+    """
+    kept, seen = [], {}
+    for address, response in sorted(crawled["responses"].items()):
+        if response.status_code != 200 or "/give/" in address:
+            continue
+        path, _, query = address.partition("?")
+        names = tuple(sorted(re.findall(r"(?:^|&)([^=&]+)=", query)))
+        seen[path, names] = seen.get((path, names), 0) + 1
+        if seen[path, names] <= VARIANTS_KEPT:
+            kept.append(address)
+    return kept
+
+
+def _page_difference(served, fresh):
+    """What differs between two responses, in a few lines: the status, and a diff of the text (or the HTML)."""
+    lines = []
+    if served.status_code != fresh.status_code:
+        lines.append(f"status: {served.status_code} from the cache, {fresh.status_code} afresh")
+
+    def text(response):
+        return [line for line in (visible(part) for part in soup_of(response).get_text("\n").split("\n")) if line]
+
+    diff = list(difflib.unified_diff(text(served), text(fresh), "from the cache", "afresh", n=1, lineterm=""))
+    if not diff:
+        html = [response.content.decode(errors="replace").splitlines() for response in (served, fresh)]
+        diff = list(difflib.unified_diff(*html, "from the cache (HTML)", "afresh (HTML)", n=1, lineterm=""))
+    return "\n".join(lines + diff[:40] + (["…"] if len(diff) > 40 else []))
+
+
+class Site:
+    """
+    The demo site with its staff, a visitor, and what the checks remember:
+    what this example did (to name it when a page differs) and every address
+    that has answered 200 since it began.
+    """
+
+    def __init__(self, commit, clock, start, staff, users, tmp_path, linked):
+        self.commit, self.clock, self.start = commit, clock, start
+        self.staff, self.users, self.tmp_path = staff, users, tmp_path
+        self.linked = linked
+        self.visitor = Client()
+        self.done = []
+        self.answered = set()
+
+    def addresses(self):
+        return sorted({*self.linked, *self.answered, *_pages_of_the_routes(), *_canonical_lists()})
+
+    def change(self, said, write):
+        """Make a change and commit it, then check every page."""
+        with self.commit():
+            write()
+        self.done.append(said)
+        self.check()
+
+    def later(self, delta):
+        self.clock.shift(delta)
+        self.done.append(f"the clock moves on {delta}")
+        self.check()
+
+    def read(self, addresses):
+        self.visitor.cookies.clear()
+        return {address: self.visitor.get(address) for address in addresses}
+
+    def check(self):
+        """
+        Every public address, as a visitor gets it (from the cache when it is
+        stored), is the page rendered afresh. Each is rendered once: a page
+        the cache did not have (a miss) was rendered by that very request,
+        from the database as it is now, with nothing kept reused; every other
+        is rendered again with the page cache off. Returns what was served.
+        """
+        addresses = self.addresses()
+        served = self.read(addresses)
+        again = [address for address in addresses if served[address].get("X-Page-Cache") != "miss"]
+        for name in ("fragments", "search"):
+            caches[name].clear()  # nothing kept reused: a treatment's rendered parts, ranked search results
+        with override_settings(RIBBON_PAGE_CACHE_SECONDS=0):
+            fresh = {**served, **self.read(again)}
+        for address in again:
+            cached, rendered = served[address], fresh[address]
+            if (cached.status_code, cached.content) != (rendered.status_code, rendered.content):
+                pytest.fail(
+                    f"{address} ({cached.get('X-Page-Cache')}) is not the page rendered afresh after:\n  "
+                    + "\n  ".join(self.done)
+                    + "\n"
+                    + _page_difference(cached, rendered),
+                    pytrace=False,
+                )
+        self.answered |= {address for address, response in fresh.items() if response.status_code == 200}
+        return served
+
+
+def _keep_page_cache(folder):
+    """Every file of the page cache's folder: its pages, its generation and the tag versions (shared memory)."""
+    return {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()}
+
+
+def _put_back_page_cache(folder, kept):
+    """
+    The page cache as it was kept: pages stored since removed, and the tag
+    versions written back into the file every process maps (one machine's
+    shared memory reads what the file holds).
+    """
+    for path in folder.iterdir():
+        if path.name not in kept:
+            path.unlink() if path.is_file() else shutil.rmtree(path)
+    for name, content in kept.items():
+        (folder / name).write_bytes(content)
+
+
+@pytest.fixture
+def site(demo_site, commit, editor, reviewer, django_user_model, settings, monkeypatch, tmp_path):
+    # A day: no page goes stale by its age while an example runs; only a change or a scheduled moment ends it.
+    settings.RIBBON_PAGE_CACHE_SECONDS = 24 * 3600
+    settings.RIBBON_SEARCHES_PER_MINUTE = 0  # one visitor reads every search page many times a minute
+    settings.STRIPE_WEBHOOK_SECRETS = [STRIPE_SECRET]
+    monkeypatch.setattr("treatments.views.TREATMENTS_PER_PAGE", TREATMENTS_PER_PAGE)
+    monkeypatch.setattr("faq.views.QUESTIONS_PER_PAGE", QUESTIONS_PER_PAGE)
+    boss = django_user_model.objects.create_superuser("boss", password=PASSWORD, first_name="Bo", last_name="Ss")
+    users = {"editor": editor, "reviewer": reviewer, "boss": boss}
+    staff = {name: _logged_in(user) for name, user in users.items()}
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), START_OF_DAY))
+    with time_machine.travel(start, tick=False) as clock:
+        with commit():
+            pass  # the demo content, and the reviewer's public name, are committed
+        linked = _linked_addresses(crawl_site(Client()))
+        built = Site(commit, clock, start, staff, users, tmp_path, linked)
+        first = built.read(built.addresses())
+        # The second visit (the crawl stored some pages already): every page stored on the first is served from the
+        # cache, and is the page rendered afresh.
+        second = built.check()
+        pages = [address for address, response in first.items() if response.get("X-Page-Cache") in ("hit", "miss")]
+        hits = [address for address, response in second.items() if response.get("X-Page-Cache") == "hit"]
+        assert hits == pages
+        assert len(hits) > 50, "the page cache keeps the site's pages"
+        built.stored = hits
+        built.answered_at_start = set(built.answered)
+        folder = Path(django_settings.CACHES["default"]["LOCATION"])
+        built.kept_cache = (folder, _keep_page_cache(folder))
+        yield built
+
+
+@pytest.fixture
+def example_of(site):
+    """Run one example from the committed site with its pages stored; rolled back after, the cache with it."""
+
+    class Example:
+        def __enter__(self):
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            site.clock.move_to(site.start)
+            _put_back_page_cache(*site.kept_cache)
+            for name in ("fragments", "search"):
+                caches[name].clear()
+            site.done, site.answered = [], set(site.answered_at_start)
+            stored = site.read(site.stored)
+            assert all(response["X-Page-Cache"] == "hit" for response in stored.values()), "the pages are stored"
+            return site
+
+        def __exit__(self, *error):
+            transaction.set_rollback(True)
+            self.atomic.__exit__(*error)
+
+    return Example
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(made=st.lists(changes, min_size=1, max_size=4))
+@example(made=TOUR)
+def test_no_change_leaves_a_stale_page_in_the_cache(example_of, made):
+    with example_of() as site:
+        for change in made:
+            CHANGES[change.kind](site, change)
