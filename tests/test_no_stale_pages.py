@@ -40,7 +40,7 @@ from reversion.models import Version
 from donations.models import Campaign, Gift, OfflineGift
 from faq.models import Question, Topic
 from glossary.models import Term
-from review.models import Reviewer, SignOff
+from review.models import MEDICAL_REVIEWERS, Reviewer, SignOff
 from treatments.demo import DEMO_DIR
 from treatments.models import Tag, Treatment
 
@@ -82,13 +82,20 @@ class Change(NamedTuple):
     """
     One change, as drawn: its kind, and numbers that choose, when it is made,
     among what exists then (`pick`), which form or field or path (`variant`),
-    and the words and amounts it writes (`number`).
+    and more (`number`): the words and amounts it writes. Its `place` in the
+    example is set as it is made.
     """
 
     kind: str
     pick: int = 0
     variant: int = 0
     number: int = 1
+    place: int = 0
+
+    @property
+    def mark(self):
+        """What the words it writes carry, unlike any other change's in the example (an address made twice fails)."""
+        return f"{self.number}-{self.place}"
 
 
 def _one_of(items, number):
@@ -125,15 +132,15 @@ def _chosen(data, name):
     return [value] if isinstance(value, str) else list(value)
 
 
-def _words(number):
+def _words(change):
     """Words to write: some use a glossary term, which the stored HTML then links."""
     return _one_of(
         [
-            f"Plain words, written again ({number}).",
-            f"It can reach a lymph node ({number}).",
-            f"Fatigue is common in the first weeks ({number}).",
+            f"Plain words, written again ({change.mark}).",
+            f"It can reach a lymph node ({change.mark}).",
+            f"Fatigue is common in the first weeks ({change.mark}).",
         ],
-        number,
+        change.number,
     )
 
 
@@ -163,7 +170,7 @@ def _kept_for_review(site, change, submit=None):
     editor = site.staff["editor"]
     url = _admin_url(item)
     data = _form(editor, url)
-    words = _words(change.number)
+    words = _words(change)
     if isinstance(item, Treatment):
         field = _one_of(["summary", "body", "points-0-text", "tags"], change.variant // 3)
         if field == "tags":
@@ -172,7 +179,7 @@ def _kept_for_review(site, change, submit=None):
             data[field] = words
     elif isinstance(item, Question):
         field = _one_of(["answer", "question"], change.variant // 3)
-        data[field] = words if field == "answer" else f"Is this question asked again ({change.number})?"
+        data[field] = words if field == "answer" else f"Is this question asked again ({change.mark})?"
     else:
         field = "definition"
         data[field] = words
@@ -191,12 +198,25 @@ def _approval(site, change):
     if not waiting.exists():
         _kept_for_review(site, change, submit=True)
     sign_off = _one_of(waiting, change.pick)
-    if sign_off is None:
+    if sign_off is not None:
+        _approve_on_review_page(site, sign_off.item, "the change to")
+
+
+def _approve_on_review_page(site, item, what):
+    """A medical reviewer approves what awaits review on its review page (as shown to them)."""
+    sign_off = SignOff.of(item)
+    name = _reviewer_for(site, item, sign_off)
+    if name is None:
         return
-    reviewer = site.staff["reviewer"]
-    review = sign_off.review_page()
-    shown = _form(reviewer, review, ".review-decision", decision="approve")
-    site.change(f"a reviewer approves the change to {_named(sign_off.item)}", lambda: _post(reviewer, review, shown))
+    client, review = site.staff[name], sign_off.review_page()
+    shown = _form(client, review, ".review-decision", decision="approve")
+    site.change(f"{name} approves {what} {_named(item)}", lambda: _post(client, review, shown))
+
+
+def _reviewer_for(site, item, sign_off):
+    """A reviewer who wrote no part of the change (an approval counts): nobody approves their own."""
+    authors = item.authors_of_change(sign_off)
+    return next((name for name in REVIEWERS if site.users[name].pk not in authors), None)
 
 
 def _new_page(site, change):
@@ -205,15 +225,15 @@ def _new_page(site, change):
     kind = change.variant % 3
     if kind == 0:
         tags = [str(pk) for pk in Tag.objects.order_by("pk").values_list("pk", flat=True)[change.pick % 3 :][:2]]
-        title = f"New treatment {number}"
-        data = treatment_form(title=title, slug=f"new-treatment-{number}", summary=_words(number), tags=tags)
+        title = f"New treatment {change.mark}"
+        data = treatment_form(title=title, slug=f"new-treatment-{change.mark}", summary=_words(change), tags=tags)
         url, model, key = "/admin/treatments/treatment/add/", Treatment, {"title": title}
     elif kind == 1:
         topic = _one_of(Topic.objects.order_by("pk"), change.pick)
         treatment = _one_of(_published(Treatment), change.pick)
-        question = f"Is a new question answered ({number})?"
-        data = _form(editor, "/admin/faq/question/add/", question=question, slug=f"new-question-{number}")
-        data.update(topic=str(topic.pk), order=str(number % 7), answer=_words(number))
+        question = f"Is a new question answered ({change.mark})?"
+        data = _form(editor, "/admin/faq/question/add/", question=question, slug=f"new-question-{change.mark}")
+        data.update(topic=str(topic.pk), order=str(number % 7), answer=_words(change))
         data["related_treatments"] = [str(treatment.pk)] if treatment else []
         url, model, key = "/admin/faq/question/add/", Question, {"question": question}
     else:
@@ -221,15 +241,11 @@ def _new_page(site, change):
         if word is None:
             return
         data = _form(editor, "/admin/glossary/term/add/", term=word, slug=re.sub(r"\W+", "-", word.lower()))
-        data["definition"] = f"What {word.lower()} means, in plain words ({number})."
+        data["definition"] = f"What {word.lower()} means, in plain words ({change.mark})."
         url, model, key = "/admin/glossary/term/add/", Term, {"term": word}
     data["_submit_for_review"] = "Submit for review"
     site.change(f"an editor adds the {model._meta.verbose_name} {key} and submits it", lambda: _post(editor, url, data))
-    item = model.objects.get(**key)
-    reviewer = site.staff["reviewer"]
-    review = SignOff.of(item).review_page()
-    shown = _form(reviewer, review, ".review-decision", decision="approve")
-    site.change(f"a reviewer approves the new {_named(item)}", lambda: _post(reviewer, review, shown))
+    _approve_on_review_page(site, model.objects.get(**key), "the new")
 
 
 # Words the demo's pages use that the glossary does not explain yet: a new term links them.
@@ -252,22 +268,22 @@ def _emergency_edit(site, change):
     if isinstance(item, Treatment):
         field = _one_of(["summary", "title", "body", "a point deleted", "a point added", "cost"], which)
         if field in ("summary", "body"):
-            data[field] = _words(number)
+            data[field] = _words(change)
         elif field == "title":
-            data["title"] = f"{item.title} renamed {number}"
+            data["title"] = f"{item.title} renamed {change.mark}"
         elif field == "a point deleted":
             data["points-0-DELETE"] = "on"
         elif field == "a point added":
             row = data["points-INITIAL_FORMS"]
-            data.update({f"points-{row}-kind": "10", f"points-{row}-text": _words(number), f"points-{row}-order": "0"})
+            data.update({f"points-{row}-kind": "10", f"points-{row}-text": _words(change), f"points-{row}-order": "0"})
         else:
             data.update(cost_min=str(100 * number), cost_max=str(200 * number), cost_period="year")
     elif isinstance(item, Question):
         field = _one_of(["answer", "question", "topic", "order"], which)
         if field == "answer":
-            data["answer"] = _words(number)
+            data["answer"] = _words(change)
         elif field == "question":
-            data["question"] = f"Is this question asked again ({number})?"
+            data["question"] = f"Is this question asked again ({change.mark})?"
         elif field == "topic":
             data["topic"] = str(_one_of(Topic.objects.exclude(pk=item.topic_id).order_by("pk"), number).pk)
         else:
@@ -275,7 +291,7 @@ def _emergency_edit(site, change):
     else:
         field = _one_of(["definition", "other forms"], which)
         if field == "definition":
-            data["definition"] = _words(number)
+            data["definition"] = _words(change)
         else:
             word = _new_term_word(number)
             data["other_forms"] = ", ".join(filter(None, [data["other_forms"], word and word.lower()]))
@@ -310,23 +326,30 @@ DELETABLE = [Treatment, Question, Tag, Term, Campaign, Topic]
 
 
 def _deletable(model):
-    if model is Campaign:
-        return Campaign.objects.filter(gifts__isnull=True).order_by("pk")
+    if model is Campaign:  # money received, and clicks (which staff may not delete), keep a campaign
+        return Campaign.objects.filter(gifts__isnull=True, clicks__isnull=True).order_by("pk")
     if model is Topic:
         return Topic.objects.filter(questions__isnull=True).order_by("pk")
     return model.objects.order_by("pk")
 
 
 def _delete(site, change):
-    """A superuser deletes a page (or a tag, a topic) in the admin."""
+    """A superuser deletes a page (or a tag, a topic) in the admin: on its delete page, or from the list."""
     for offset in range(len(DELETABLE)):
         model = DELETABLE[(change.variant + offset) % len(DELETABLE)]
         item = _one_of(_deletable(model), change.pick)
         if item is not None:
             break
     boss = site.staff["boss"]
-    url = _admin_url(item, "delete")
-    site.change(f"a superuser deletes {_named(item)} in the admin", lambda: _post(boss, url, {"post": "yes"}))
+    if change.number % 3 == 0:
+        url = f"/admin/{item._meta.app_label}/{item._meta.model_name}/"
+        data = {"action": "delete_selected", "_selected_action": [str(item.pk)], "post": "yes"}
+        said = f"a superuser deletes {_named(item)} with the list's “Delete selected” action"
+    else:
+        url, data = _admin_url(item, "delete"), {"post": "yes"}
+        said = f"a superuser deletes {_named(item)} in the admin"
+    site.change(said, lambda: _post(boss, url, data))
+    assert not type(item).objects.filter(pk=item.pk).exists(), said
     return item
 
 
@@ -387,9 +410,9 @@ def _recover(site, change):
     item = model.objects.filter(pk=version.object_id).first()
     if item is None:
         return
-    if change.number % 2 and hasattr(item, "approve"):
-        reviewer = site.users["reviewer"]
-        site.change(f"a reviewer approves the recovered {_named(item)}", lambda: item.approve(reviewer))
+    reviewer = _reviewer_for(site, item, None) if hasattr(item, "approve") else None
+    if change.number % 2 and reviewer:
+        site.change(f"{reviewer} approves the recovered {_named(item)}", lambda: item.approve(site.users[reviewer]))
     elif change.number % 2 and hasattr(item, "status"):
         data = {"action": "publish", "_selected_action": [str(item.pk)]}
         url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
@@ -398,15 +421,15 @@ def _recover(site, change):
 
 def _import_treatments(site, change):
     """The operator imports a treatment file: a demo page changed, or a new one; published at once, or for review."""
-    number, kind = change.number, change.variant % 3
+    kind = change.variant % 3
     if kind == 1:
-        text = ORGANISATION_FILE.replace("Cold Cap Therapy", f"Cold Cap Therapy {number}")
-        text = text.replace('id: "41"', f'id: "cold-cap-{number}"')
+        text = ORGANISATION_FILE.replace("Cold Cap Therapy", f"Cold Cap Therapy {change.mark}")
+        text = text.replace('id: "41"', f'id: "cold-cap-{change.mark}"')
     else:
         source = _one_of(sorted(DEMO_DIR.glob("*.md")), change.pick)
-        text = re.sub(r"(?m)^description: .*$", f'description: "{_words(number)}"', source.read_text())
+        text = re.sub(r"(?m)^description: .*$", f'description: "{_words(change)}"', source.read_text())
         text = re.sub(r'(?m)^tags: "', 'tags: "Scalp cooling, ', text)
-    path = site.tmp_path / f"treatment-{number}.md"
+    path = site.tmp_path / f"treatment-{change.mark}.md"
     path.write_text(text, encoding="utf-8")
     publish = ["--publish"] if kind != 2 else []
     said = (
@@ -417,17 +440,16 @@ def _import_treatments(site, change):
 
 def _import_faqs(site, change):
     """The operator imports an article: a new question, and an existing one answered anew, published at once."""
-    number = change.number
     existing = _one_of(Question.objects.order_by("pk"), change.pick)
     article = (
-        f"Questions asked this month ({number})\n\n"
-        f"Is there a new question here ({number})?\n\n{_words(number)}\n\n"
-        + (f"{existing.question}\n\nA new answer to it ({number}).\n" if existing else "")
+        f"Questions asked this month ({change.mark})\n\n"
+        f"Is there a new question here ({change.mark})?\n\n{_words(change)}\n\n"
+        + (f"{existing.question}\n\nA new answer to it ({change.mark}).\n" if existing else "")
     )
-    path = site.tmp_path / f"article-{number}.txt"
+    path = site.tmp_path / f"article-{change.mark}.txt"
     path.write_text(article, encoding="utf-8")
     topic = _one_of(Topic.objects.order_by("pk"), change.variant)
-    topic = topic.name if topic and change.variant % 2 else f"Topic {number}"
+    topic = topic.name if topic and change.variant % 2 else f"Topic {change.mark}"
     options = ["--topic", topic, "--publish"]
     treatment = _one_of(_published(Treatment), change.number) if change.variant % 3 == 0 else None
     if treatment is not None:
@@ -448,7 +470,7 @@ def _glossary(site, change):
     boss = site.staff["boss"]
     if kind == 1:
         url = _admin_url(term)
-        data = _form(boss, url, definition=f"What {term.term.lower()} means, said again ({change.number}).")
+        data = _form(boss, url, definition=f"What {term.term.lower()} means, said again ({change.mark}).")
         site.change(f"a superuser changes the definition of {_named(term)}", lambda: _post(boss, url, data))
     else:
         url = _admin_url(term, "delete")
@@ -458,20 +480,31 @@ def _glossary(site, change):
 def _reviewer_profile(site, change):
     """A reviewer's public name changes: by the reviewer (their own profile) or a superuser."""
     reviewer = _one_of(Reviewer.objects.order_by("pk"), change.pick)
-    own = reviewer.user == site.users["reviewer"]
-    client = site.staff["reviewer" if own else "boss"]
+    own = next((name for name in REVIEWERS if reviewer.user == site.users[name]), None)
+    client = site.staff[own or "boss"]
     url = _admin_url(reviewer)
-    data = _form(client, url, display_name=f"Dr Renamed {change.number}")
+    data = _form(client, url, display_name=f"Dr Renamed {change.mark}")
     said = f"{'the reviewer' if own else 'a superuser'} renames the reviewer “{reviewer.display_name}”"
     site.change(said, lambda: _post(client, url, data))
 
 
 def _gift(site, change):
-    """Stripe's signed webhook reports a paid gift to a campaign."""
+    """Stripe's signed webhook reports a paid gift to a campaign; or the operator imports a provider's export."""
     campaign = _one_of(Campaign.objects.order_by("pk"), change.pick)
     if campaign is None:
         return
     amount = 100 * (1 + change.number % 900)
+    if change.variant % 3 == 2:
+        path = site.tmp_path / f"every-org-{change.mark}.csv"
+        path.write_text(
+            "Charge ID,Donation Date,Amount,Currency,Frequency\n"
+            f"ch_eo_{change.mark},{timezone.now():%Y-%m-%dT%H:%M:%S.000Z},{amount / 100:.2f},USD,One-time\n",
+            encoding="utf-8",
+        )
+        options = {"provider": "every_org", "campaign": campaign.slug, "stdout": StringIO()}
+        said = f"the operator imports an Every.org export with a gift of {amount / 100:.2f} to {_named(campaign)}"
+        site.change(said, lambda: call_command("import_gifts", str(path), **options))
+        return
     said = f"Stripe reports a gift of {amount / 100:.2f} to {_named(campaign)}"
     site.change(said, lambda: _stripe(gift_event(campaign, amount_total=amount), "gift counted"))
 
@@ -493,7 +526,7 @@ def _refund(site, change):
     returned = max(1, cents * (1 + change.number % 2) // 2)
     if change.variant % 2:
         dispute = {
-            "id": f"dp_test_{change.number}",
+            "id": f"dp_test_{change.mark}",
             "object": "dispute",
             "payment_intent": gift.payment_id,
             "amount": returned,
@@ -543,13 +576,13 @@ def _offline_gift(site, change):
 
 
 def _campaign(site, change):
-    """An editor changes a campaign in the admin: which is featured, its goal, its end."""
+    """An editor changes a campaign in the admin: which is featured, its goal, its end, an amount it suggests."""
     campaign = _one_of(Campaign.objects.order_by("pk"), change.pick)
     if campaign is None:
         return
     editor, url = site.staff["editor"], _admin_url(campaign)
     data = _form(editor, url)
-    kind = change.variant % 4
+    kind = change.variant % 5
     if kind == 0:
         data["is_featured"] = "on"
         said = f"an editor features {_named(campaign)}"
@@ -559,10 +592,13 @@ def _campaign(site, change):
     elif kind == 2:
         data.pop("is_featured", None)
         said = f"an editor unfeatures {_named(campaign)}"
-    else:
+    elif kind == 3:
         yesterday = timezone.localdate() - datetime.timedelta(days=1)
         data["ends_on"] = max(yesterday, campaign.starts_on).isoformat()
         said = f"an editor ends {_named(campaign)} on {data['ends_on']}"
+    else:
+        data["amounts-0-impact"] = f"what the first amount pays for, said again ({change.mark})"
+        said = f"an editor rewords the first amount {_named(campaign)} suggests"
     site.change(said, lambda: _post(editor, url, data))
 
 
@@ -600,13 +636,13 @@ def _names_and_order(site, change):
     elif kind == 3:
         tag = _one_of(Tag.objects.order_by("pk"), change.pick)
         url = _admin_url(tag)
-        data = _form(editor, url, name=f"{tag.name} {number}")
+        data = _form(editor, url, name=f"{tag.name} {change.mark}")
         said = f"an editor renames the tag “{tag.name}”"
     else:
         topic = _one_of(Topic.objects.order_by("pk"), change.pick)
         url = _admin_url(topic)
         if kind == 0:
-            data = _form(editor, url, name=f"{topic.name} {number}", description=_words(number))
+            data = _form(editor, url, name=f"{topic.name} {change.mark}", description=_words(change))
             said = f"an editor renames the topic “{topic.name}”"
         else:
             data = _form(editor, url, order=str(number % 9))
@@ -854,8 +890,13 @@ def _put_back_page_cache(folder, kept):
         (folder / name).write_bytes(content)
 
 
+# The medical reviewers who approve: two, since nobody approves a change they wrote part of, and an approval is
+# a version of the page its reviewer wrote.
+REVIEWERS = ("reviewer", "second reviewer")
+
+
 @pytest.fixture
-def site(demo_site, commit, editor, reviewer, django_user_model, settings, monkeypatch, tmp_path):
+def site(demo_site, commit, editor, reviewer, role, django_user_model, settings, monkeypatch, tmp_path):
     # A day: no page goes stale by its age while an example runs; only a change or a scheduled moment ends it.
     settings.RIBBON_PAGE_CACHE_SECONDS = 24 * 3600
     settings.RIBBON_SEARCHES_PER_MINUTE = 0  # one visitor reads every search page many times a minute
@@ -863,7 +904,10 @@ def site(demo_site, commit, editor, reviewer, django_user_model, settings, monke
     monkeypatch.setattr("treatments.views.TREATMENTS_PER_PAGE", TREATMENTS_PER_PAGE)
     monkeypatch.setattr("faq.views.QUESTIONS_PER_PAGE", QUESTIONS_PER_PAGE)
     boss = django_user_model.objects.create_superuser("boss", password=PASSWORD, first_name="Bo", last_name="Ss")
-    users = {"editor": editor, "reviewer": reviewer, "boss": boss}
+    second = django_user_model.objects.create_user("bola", password=PASSWORD, is_staff=True)
+    second.groups.add(role(MEDICAL_REVIEWERS))
+    Reviewer.objects.create(user=second, display_name="Dr Bola Ade", credentials="consultant clinical oncologist")
+    users = {"editor": editor, "reviewer": reviewer, "second reviewer": second, "boss": boss}
     staff = {name: _logged_in(user) for name, user in users.items()}
     start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), START_OF_DAY))
     with time_machine.travel(start, tick=False) as clock:
@@ -920,5 +964,5 @@ def example_of(site):
 @example(made=TOUR)
 def test_no_change_leaves_a_stale_page_in_the_cache(example_of, made):
     with example_of() as site:
-        for change in made:
-            CHANGES[change.kind](site, change)
+        for index, change in enumerate(made):
+            CHANGES[change.kind](site, change._replace(place=index))
