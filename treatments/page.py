@@ -70,10 +70,11 @@ def kept_page(request, slug):
     update time and whether it is live); the whole row and its parts only
     if the page is rendered. Kept as long as the page cache would keep the
     whole page, whether or not the page cache is on: until content is next
-    saved anywhere (the page cache's generation is part of the key) or
-    something goes live or expires. Never for staff (they may see drafts),
-    a page the public cannot see, nor while this request's own changes are
-    not committed.
+    changed anywhere (the content's state, pagecache.generations, is part of
+    the key) or something goes live or expires. Never for staff (they may
+    see drafts), a page the public cannot see, while this request's own
+    changes are not committed, nor for a page the page cache will store: it
+    must read every row it shows, to record them (pagecache.tags).
     """
     if sees_drafts(request.user) or has_uncommitted_changes() or is_collecting():
         return None
