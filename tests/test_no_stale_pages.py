@@ -70,8 +70,9 @@ QUESTIONS_PER_PAGE = 3
 # Addresses that differ only in a parameter the page echoes (the donate form's ?from=, one address per page
 # of the site) are built from the same rows: this many of each stand for the rest.
 VARIANTS_KEPT = 2
-# The longest one example moves the clock (a few schedules of at most two hours): the day never changes,
-# and a campaign's "days left" with it, which no change to content makes stale.
+# Where the clock stands when each example starts. An example moves it on by at most four schedules of two
+# hours, so the day never changes: what turns at midnight (a campaign's "days left", whether it has started or
+# ended) is no change to content, and the page cache keeps a page across it for as long as it keeps any page.
 START_OF_DAY = datetime.time(8, 0)
 
 
@@ -441,9 +442,8 @@ def _import_treatments(site, change):
     path = site.tmp_path / f"treatment-{change.mark}.md"
     path.write_text(text, encoding="utf-8")
     publish = ["--publish"] if kind != 2 else []
-    said = (
-        f"the operator imports {'a new treatment' if kind == 1 else 'a changed demo file'} {publish or '(for review)'}"
-    )
+    what = "a new treatment" if kind == 1 else f"the demo's {source.name}, changed"
+    said = f"the operator imports {what} ({' '.join(['import_treatments', *publish])})"
     site.change(said, lambda: call_command("import_treatments", str(path), "--no-images", *publish, stdout=StringIO()))
 
 
@@ -463,7 +463,7 @@ def _import_faqs(site, change):
     treatment = _one_of(_published(Treatment), change.number) if change.variant % 3 == 0 else None
     if treatment is not None:
         options += ["--treatment", treatment.slug]
-    said = f"the operator imports an article of questions {options}"
+    said = f"the operator imports an article of questions ({' '.join(['import_faqs', *options])})"
     site.change(said, lambda: call_command("import_faqs", str(path), *options, stdout=StringIO(), stderr=StringIO()))
 
 
@@ -690,7 +690,8 @@ CHANGES = {
 # whatever the examples drawn (they make the rest: other fields and forms, questions, titles, orders, jobs).
 TOUR = [
     Change("kept for review", variant=0, number=2),  # a treatment's summary, submitted
-    Change("approval", pick=0),
+    Change("import treatments", variant=2, pick=2, number=3),  # a demo page changed, for review: a new tag
+    Change("approval", pick=1),  # of the import: the page's tags change
     Change("new page", variant=0, number=11),  # a treatment
     Change("emergency edit", variant=9, number=13),  # a treatment's first point deleted
     Change("links", variant=0, pick=1, number=16),  # a treatment's tags
@@ -705,12 +706,14 @@ TOUR = [
     Change("glossary", variant=1, pick=2, number=22),  # a term's definition changed
     Change("glossary", variant=2, pick=5, number=23),  # a term deleted
     Change("reviewer's name", pick=0, number=24),
-    Change("refund", pick=0, number=26),  # a gift first
+    Change("gift", pick=0, number=25),
+    Change("refund", pick=0, number=26),
     Change("offline gift", pick=1, variant=0, number=28),
     Change("campaign", pick=1, variant=0, number=30),  # another campaign featured
     Change("campaign", pick=0, variant=1, number=31),  # a goal
     Change("schedule", variant=0, number=32),  # a treatment's go-live
     Change("schedule", variant=5, pick=2, number=34),  # a campaign's expiry
+    Change("names and order", variant=0, number=36),  # a topic renamed
 ]
 
 changes = st.builds(
