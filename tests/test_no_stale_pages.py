@@ -268,14 +268,14 @@ def _emergency_edit(site, change):
     data = _form(boss, url)
     which = change.variant // 3
     if isinstance(item, Treatment):
-        field = _one_of(["summary", "title", "body", "a point deleted", "a point added", "cost"], which)
+        field = _one_of(["summary", "title", "body", "first point (deleted)", "points (one added)", "cost"], which)
         if field in ("summary", "body"):
             data[field] = _words(change)
         elif field == "title":
             data["title"] = f"{item.title} renamed {change.mark}"
-        elif field == "a point deleted":
+        elif field == "first point (deleted)":
             data["points-0-DELETE"] = "on"
-        elif field == "a point added":
+        elif field == "points (one added)":
             row = data["points-INITIAL_FORMS"]
             data.update({f"points-{row}-kind": "10", f"points-{row}-text": _words(change), f"points-{row}-order": "0"})
         else:
@@ -706,7 +706,8 @@ TOUR = [
     Change("glossary", variant=1, pick=2, number=22),  # a term's definition changed
     Change("glossary", variant=2, pick=5, number=23),  # a term deleted
     Change("reviewer's name", pick=0, number=24),
-    Change("gift", pick=0, number=25),
+    Change("gift", pick=0, number=25),  # through Stripe's webhook
+    Change("gift", variant=2, pick=1, number=27),  # in a provider's export the operator imports
     Change("refund", pick=0, number=26),
     Change("offline gift", pick=1, variant=0, number=28),
     Change("campaign", pick=1, variant=0, number=30),  # another campaign featured
