@@ -627,7 +627,8 @@ def _schedule(site, change):
     client = site.staff["editor" if model is Campaign else "boss"]
     url = _admin_url(item)
     data = _form(client, url, **{f"{field}_0": moment.date().isoformat(), f"{field}_1": moment.strftime("%H:%M:%S")})
-    said = f"{field.replace('_', ' ')} of {_named(item)} set {minutes} minutes ahead"
+    who, what = "an editor" if model is Campaign else "a superuser", "go-live" if field == "go_live_at" else "expiry"
+    said = f"{who} sets the {what} of {_named(item)} {minutes} minutes ahead"
     site.change(said, lambda: _post(client, url, data))
     site.later(datetime.timedelta(minutes=minutes, seconds=1))
     if change.number % 2:
