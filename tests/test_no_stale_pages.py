@@ -874,6 +874,8 @@ class Site:
             fresh = {**served, **self.read(again)}
         for address in again:
             cached, rendered = served[address], fresh[address]
+            # Byte for byte, nothing normalised: public pages carry no nonce, CSRF token or request id, and the
+            # clock is stopped, so two renders of one page from the same rows are the same bytes.
             if (cached.status_code, cached.content) != (rendered.status_code, rendered.content):
                 pytest.fail(
                     f"{address} ({cached.get('X-Page-Cache')}) is not the page rendered afresh after:\n  "
