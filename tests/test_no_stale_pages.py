@@ -287,7 +287,8 @@ def _emergency_edit(site, change):
         elif field == "question":
             data["question"] = f"Is this question asked again ({change.mark})?"
         elif field == "topic":
-            data["topic"] = str(_one_of(Topic.objects.exclude(pk=item.topic_id).order_by("pk"), number).pk)
+            other = _one_of(Topic.objects.exclude(pk=item.topic_id).order_by("pk"), number)
+            data["topic"] = str(other.pk) if other else data["topic"]
         else:
             data["order"] = str(number % 20)
     else:
@@ -638,13 +639,14 @@ def _schedule(site, change):
 def _names_and_order(site, change):
     """An editor renames or reorders a topic, reorders questions in the list, or renames a tag."""
     editor, number, kind = site.staff["editor"], change.number, change.variant % 4
-    if kind == 2:
+    if kind == 2 and Question.objects.exists():
         url = "/admin/faq/question/"
         data = _form(editor, url, "#changelist-form", _save="Save")
         row = change.pick % int(data["form-TOTAL_FORMS"])
         data[f"form-{row}-order"] = str(number % 9)
-        said = f"an editor sets the order of a question to {number % 9} in the list of questions"
-    elif kind == 3:
+        question = Question.objects.get(pk=data[f"form-{row}-id"])
+        said = f"an editor sets the order of {_named(question)} to {number % 9} in the list of questions"
+    elif kind == 3 and Tag.objects.exists():
         tag = _one_of(Tag.objects.order_by("pk"), change.pick)
         url = _admin_url(tag)
         data = _form(editor, url, name=f"{tag.name} {change.mark}")
@@ -652,7 +654,7 @@ def _names_and_order(site, change):
     else:
         topic = _one_of(Topic.objects.order_by("pk"), change.pick)
         url = _admin_url(topic)
-        if kind == 0:
+        if kind % 2 == 0:
             data = _form(editor, url, name=f"{topic.name} {change.mark}", description=_words(change))
             said = f"an editor renames the topic “{topic.name}”"
         else:
@@ -752,8 +754,9 @@ def _canonical_lists():
     for topic in Topic.objects.annotate(rows=Count("questions")).order_by("pk"):
         found += [f"/faq/topic/{topic.slug}/?page={number}" for number in _later_pages(topic.rows, QUESTIONS_PER_PAGE)]
     slugs = list(_published(Treatment).order_by("title").values_list("slug", flat=True))
-    for first, second in {tuple(slugs[:2]), tuple(slugs[-2:])}:
-        found += [f"/treatments/compare/?with={first}", f"/treatments/compare/?t={first}&t={second}"]
+    for pair in {tuple(slugs[:2]), tuple(slugs[-2:])} - {()}:
+        found.append(f"/treatments/compare/?with={pair[0]}")
+        found.append("/treatments/compare/?" + "&".join(f"t={slug}" for slug in pair))
     return found
 
 
