@@ -10,10 +10,12 @@ one reads every public address twice: as a visitor gets it (from the cache
 whenever it is stored) and rendered afresh, with the page cache and every
 kept part of a page left out. The two must be the same page.
 
-Each example starts from the same committed site with its pages stored,
-and is rolled back after (a savepoint, with the page cache put back as it
-was then). `commit()` runs what a commit would run: that is when a change
-makes pages stale (pagecache.generations).
+Every run makes each kind of change at least once, in one long sequence
+(TOUR), then a few short random ones. Each example starts from the same
+committed site with its pages stored, and is rolled back after (a
+savepoint, with the page cache put back as it was then). `commit()` runs
+what a commit would run: that is when a change makes pages stale
+(pagecache.generations).
 """
 
 import contextlib
@@ -982,6 +984,7 @@ def example_of(site):
 @given(made=st.lists(changes, min_size=1, max_size=4))
 @example(made=TOUR)
 def test_after_any_change_visitors_get_every_page_as_it_is_now(example_of, made):
+    """Whatever staff, the operator or Stripe change, and in whatever order, no visitor reads a page from before it."""
     with example_of() as site:
         for place, change in enumerate(made):
             CHANGES[change.kind](site, change._replace(place=place))
