@@ -10,9 +10,10 @@ whose rows are not known (a bulk update, an import, a restore) starts a new
 generation, and every page stored until then is stale. Either, if the cache
 cannot take it, is owed as a new generation (pagecache.outage): this process
 serves nothing from the cache until it is paid. A page also never outlives
-the next scheduled go-live or expiry.
+the next scheduled go-live or expiry, nor the next midnight.
 """
 
+import datetime
 import math
 import uuid
 
@@ -191,7 +192,22 @@ def seconds_until_scheduled_change(state):
     return max(1, math.ceil((known["at"] - now).total_seconds()))
 
 
+def seconds_until_midnight():
+    """
+    Seconds until the next midnight in the site's time zone, when what a page
+    says of dates changes with no change to content: a campaign's last day
+    passes, its days left count down.
+    """
+    now = timezone.now()
+    tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
+    midnight = datetime.datetime.combine(tomorrow, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    return max(1, math.ceil((midnight - now).total_seconds()))
+
+
 def lifetime(state, seconds):
-    """`seconds`, or fewer: what is kept is gone by the next go-live or expiry, job or no job."""
+    """
+    `seconds`, or fewer: what is kept is gone by the next go-live or expiry,
+    job or no job, and by the next midnight.
+    """
     until_change = seconds_until_scheduled_change(state)
-    return seconds if until_change is None else min(seconds, until_change)
+    return min(seconds, seconds_until_midnight(), *([] if until_change is None else [until_change]))

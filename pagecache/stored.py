@@ -116,7 +116,7 @@ def lookup(key):
 
 def store(key, stored, started, seconds):
     """
-    Keep `stored` for `seconds`, and never past the next go-live or expiry,
+    Keep `stored` for `seconds`, and never past the next go-live, expiry or midnight,
     with the versions its tags have now; unless anything changed since
     `started` (the version of ANY_CHANGE when its render began), since what
     the render read may then be older than those versions.

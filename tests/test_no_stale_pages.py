@@ -72,9 +72,8 @@ QUESTIONS_PER_PAGE = 3
 # Addresses that differ only in a parameter the page echoes (the donate form's ?from=, one address per page
 # of the site) are built from the same rows: this many of each stand for the rest.
 VARIANTS_KEPT = 2
-# Where the clock stands when each example starts. An example moves it on by at most four schedules of two
-# hours, so the day never changes: what turns at midnight (a campaign's "days left", whether it has started or
-# ended) is no change to content, and the page cache keeps a page across it for as long as it keeps any page.
+# Where the clock stands when each example starts: early in the day, so that schedules a few minutes or hours
+# ahead fall on the same day and the day changes only when an example's clock passes midnight.
 START_OF_DAY = datetime.time(8, 0)
 
 
@@ -638,6 +637,17 @@ def _schedule(site, change):
         site.change("the publish_scheduled job runs", lambda: call_command("publish_scheduled", stdout=StringIO()))
 
 
+def _midnight(site, change):
+    """
+    The clock passes midnight: with no change to content, what pages say of
+    dates changes (a campaign's days left, its last day, whether it has begun).
+    """
+    now = timezone.now()
+    tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
+    midnight = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
+    site.later(midnight - now + datetime.timedelta(minutes=1 + change.number % 30))
+
+
 def _names_and_order(site, change):
     """An editor renames or reorders a topic, reorders questions in the list, or renames a tag."""
     editor, number, kind = site.staff["editor"], change.number, change.variant % 4
@@ -689,6 +699,7 @@ CHANGES = {
     "campaign": _campaign,
     "schedule": _schedule,
     "names and order": _names_and_order,
+    "midnight": _midnight,
 }
 
 # Every kind of change, in one sequence: every run makes each at least once,
@@ -720,6 +731,7 @@ TOUR = [
     Change("schedule", variant=0, number=32),  # a treatment's go-live
     Change("schedule", variant=5, pick=2, number=34),  # a campaign's expiry
     Change("names and order", variant=0, number=36),  # a topic renamed
+    Change("midnight", number=37),  # a campaign's days left go down by one
 ]
 
 changes = st.builds(

@@ -5,6 +5,7 @@ page cache; `publish_scheduled` records each change once.
 """
 
 import datetime
+import zoneinfo
 from io import StringIO
 
 import pytest
@@ -99,3 +100,20 @@ def test_staff_see_a_scheduled_page_with_a_banner_saying_when_it_goes_live(clien
     banner = visible(soup_of(response).select_one(".draft-banner").get_text())
     assert banner.startswith("Scheduled — not public now.")
     assert "1 December 2026, 12:00" in banner
+
+
+def test_a_cached_page_showing_a_campaigns_last_day_changes_at_local_midnight(settings, client, make_campaign, commit):
+    """A campaign's dates are days in the charity's time zone, so what its pages say changes at that midnight."""
+    settings.TIME_ZONE = "America/New_York"
+    settings.RIBBON_PAGE_CACHE_SECONDS = 3600
+    last_day = datetime.date(2026, 12, 1)
+    midnight = datetime.datetime(2026, 12, 2, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    with _at(midnight - datetime.timedelta(minutes=2)):
+        with commit():
+            make_campaign("Winter appeal", ends_on=last_day, is_featured=True)
+        for page in ("/", "/donate/"):
+            assert b"Winter appeal" in client.get(page).content
+            assert client.get(page)["X-Page-Cache"] == "hit"
+    with _at(midnight + datetime.timedelta(minutes=1)):
+        for page in ("/", "/donate/"):
+            assert b"Winter appeal" not in client.get(page).content, f"{page} still shows a campaign that ended"
