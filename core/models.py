@@ -178,21 +178,25 @@ class PublishableModel(models.Model):
         return [NextStep("Staff who may edit it make it public by publishing it.")]
 
 
+def publishable_models():
+    """Every concrete model with a status, a go-live and an expiry."""
+    from django.apps import apps
+
+    return [model for model in apps.get_models() if issubclass(model, PublishableModel)]
+
+
 def next_scheduled_change(now):
     """
     The soonest go-live or expiry after `now` of anything published, across every
     publishable model (one query each), or None: a stored page must not outlive it.
     """
-    from django.apps import apps
-
     soonest = []
-    for model in apps.get_models():
-        if issubclass(model, PublishableModel):
-            found = model._default_manager.filter(status=PublishStatus.PUBLISHED).aggregate(
-                go_live=models.Min("go_live_at", filter=models.Q(go_live_at__gt=now)),
-                expiry=models.Min("expires_at", filter=models.Q(expires_at__gt=now)),
-            )
-            soonest += [moment for moment in found.values() if moment is not None]
+    for model in publishable_models():
+        found = model._default_manager.filter(status=PublishStatus.PUBLISHED).aggregate(
+            go_live=models.Min("go_live_at", filter=models.Q(go_live_at__gt=now)),
+            expiry=models.Min("expires_at", filter=models.Q(expires_at__gt=now)),
+        )
+        soonest += [moment for moment in found.values() if moment is not None]
     return min(soonest, default=None)
 
 

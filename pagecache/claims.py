@@ -20,7 +20,9 @@ from pagecache.outage import health
 CLAIM_SECONDS = 10
 # The longest a request waits for another's render before rendering the page itself.
 WAIT_SECONDS = 2.0
-POLL_SECONDS = 0.02
+# A waiting request holds its worker (gunicorn's are synchronous): it looks often, to be on its way as soon as
+# the page is stored, which takes a few milliseconds.
+POLL_SECONDS = 0.002
 
 
 def _claim_key(key):

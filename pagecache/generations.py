@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pagecache.outage import health
+from pagecache.tags import kind_tag
 from pagecache.versions import ANY_CHANGE, versions_of
 
 # Where the current generation is kept, beside the pages (pagecache.backends never culls it).
@@ -170,23 +171,42 @@ def state_of(generation, change):
     return f"{generation} {change.hex() if isinstance(change, bytes) else change}"
 
 
-_next_change = {"state": None, "at": None}
+_next_change = {"state": None, "depends_on": None, "at": None}
+
+
+def _schedule_depends_on(state):
+    """
+    What the next go-live or expiry is worked out from: the generation, and
+    the version of each publishable kind's tag. A status, a go-live or an
+    expiry is a column that places a row in lists, so every change to one
+    marks its kind (pagecache.tags); a gift or an edit of a page's text does
+    not, and the answer is not worked out again for it.
+    """
+    from core.models import publishable_models
+
+    generation = state.partition(" ")[0]
+    kinds = [kind_tag(model) for model in publishable_models()]
+    return (generation, versions_of(page_store()).read_to_keep(kinds))
 
 
 def seconds_until_scheduled_change(state):
     """
     Seconds until the next go-live or expiry of anything published (None: none
     is due). A stored page lives no longer, so a page that lists or shows the
-    item changes on time without any job. Worked out once per content state
-    in each process (any change makes a new one), and again once that time
-    passes.
+    item changes on time without any job. Worked out in each process again
+    when what it depends on has changed, and once that time passes.
     """
     from core.models import next_scheduled_change
 
     now = timezone.now()
     known = _next_change
-    if known["state"] != state or (known["at"] is not None and known["at"] <= now):
-        known.update(state=state, at=next_scheduled_change(now))
+    passed = known["at"] is not None and known["at"] <= now
+    if known["state"] != state or passed:
+        # Read before the rows: a change that commits in between is then seen again next time.
+        depends_on = _schedule_depends_on(state)
+        if known["depends_on"] != depends_on or passed:
+            known.update(at=next_scheduled_change(now))
+        known.update(state=state, depends_on=depends_on)
     if known["at"] is None:
         return None
     return max(1, math.ceil((known["at"] - now).total_seconds()))

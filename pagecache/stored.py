@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 
-from pagecache.encoding import COMPRESS_FROM_BYTES, preferred_encoding
+from pagecache.encoding import COMPRESS_FROM_BYTES, STORED_BROTLI, preferred_encoding
 from pagecache.generations import GENERATION_KEY, first_generation, lifetime, page_store, state_of, usable
 from pagecache.outage import health
 from pagecache.versions import ANY_CHANGE, versions_of
@@ -42,7 +42,7 @@ class StoredPage:
         if len(body) >= COMPRESS_FROM_BYTES:
             self.plain = None
             self.gzip = gzip.compress(body, compresslevel=9, mtime=0)
-            self.br = brotli.compress(body, quality=9)
+            self.br = brotli.compress(body, **STORED_BROTLI)
         else:
             self.plain, self.gzip, self.br = body, None, None
         # Weak: the same page in any of its encodings.

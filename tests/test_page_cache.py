@@ -8,6 +8,7 @@ Each test runs in a transaction that never commits; `with commit():` runs
 what a commit would run (pagecache.generations invalidates on commit).
 """
 
+import datetime
 import gzip
 import time
 
@@ -17,7 +18,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client, override_settings
+from django.utils import timezone
 
+from core.models import publishable_models
 from donations.models import DonateClick, OfflineGift
 from faq.models import Question
 from pagecache import generations, outage
@@ -221,6 +224,28 @@ def test_campaign_progress_edits_show_at_once_but_donate_clicks_keep_the_cache(c
     with commit():
         OfflineGift.objects.create(campaign=campaign, amount=27_500, donors=1, description="Gala dinner")
     assert "$40,000 raised" in client.get("/donate/").content.decode()
+
+
+def test_a_gift_makes_its_pages_render_again_with_their_own_queries_only(
+    client, site, commit, django_assert_num_queries
+):
+    """
+    When the next go-live or expiry is due is worked out again only after a
+    change that can move it (here a treatment's go-live), not after a gift:
+    on appeal night those queries would come with every page a gift makes stale.
+    """
+    campaign = site["campaign"]
+    assert client.get("/donate/")["X-Page-Cache"] == "miss"
+    with commit():
+        OfflineGift.objects.create(campaign=campaign, amount=100, donors=1, description="A raffle")
+    with django_assert_num_queries(2):  # the featured campaign with its totals, and its amounts
+        assert client.get("/donate/")["X-Page-Cache"] == "miss"
+
+    with commit():
+        campaign.expires_at = timezone.now() + datetime.timedelta(days=3)
+        campaign.save()
+    with django_assert_num_queries(2 + len(publishable_models())):  # and one per kind of content with a go-live
+        assert client.get("/donate/")["X-Page-Cache"] == "miss"
 
 
 def test_staff_are_never_served_or_stored_from_the_cache(client, site, staff_user, django_assert_num_queries, commit):

@@ -3,6 +3,7 @@ Donation campaigns: what staff write (the page, its donate links, its suggested
 amounts and offline gifts) and what each has raised.
 """
 
+import functools
 from decimal import ROUND_FLOOR, Decimal
 
 import reversion
@@ -59,8 +60,14 @@ def _per_campaign(model, campaign_path, aggregate, default=None, output_field=No
     return subquery if default is None else Coalesce(subquery, default, output_field=output_field)
 
 
+@functools.cache
 def total_expressions():
-    """What a campaign's progress is made of (the ledger's models are imported here: this runs at query time)."""
+    """
+    What a campaign's progress is made of. Built once per process (the
+    ledger's models are imported here, at the first query): building eight
+    subqueries took longer than the rest of the query, and an annotation
+    copies the expression it is given, so one set serves every query.
+    """
     from donations.models.ledger import Gift, Refund
 
     money, count = MoneyField(**MONEY), IntegerField()
