@@ -29,6 +29,24 @@ class PageFileCache(FileBasedCache):
             versions = self._tag_versions = shared_versions(os.path.join(self._dir, "tag-versions"))
         return versions
 
+    def _cull(self):
+        """
+        Django's culling, which lists every file in the folder on every write,
+        only once the folder may be full: counting the entries first costs a
+        third of that listing (1,500 entries: 0.6 ms against 1.8), and a page
+        rendered after a change is written twice (its claim, then the page).
+        """
+        generation = os.path.basename(self._key_to_file(GENERATION_KEY))
+        try:
+            with os.scandir(self._dir) as entries:
+                count = sum(
+                    1 for entry in entries if entry.name.endswith(self.cache_suffix) and entry.name != generation
+                )
+        except FileNotFoundError:
+            return
+        if count >= self._max_entries:
+            super()._cull()
+
     def _list_cache_files(self):
         """
         What culling may remove when the cache is full: every entry but the
