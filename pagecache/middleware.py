@@ -17,6 +17,8 @@ no number of searches can push a page out.
 What is never cached:
 - a request that carries a session cookie (staff, anybody logged in);
 - anything but GET and HEAD, the admin, the editor's endpoints, media;
+- a page of search results (a parameter of the kind pagecache.parameters
+  marks `never_stored`): it is not looked up, and nobody waits for it;
 - a response that is not a 200 HTML page, sets a cookie, or says
   `Cache-Control: private/no-store/no-cache` (drafts, searches, redirects).
 
@@ -38,7 +40,7 @@ from django.utils.http import urlencode
 from pagecache import claims
 from pagecache.encoding import compressed_for_wire
 from pagecache.generations import has_uncommitted_changes, latest_change
-from pagecache.parameters import declared_parameters
+from pagecache.parameters import declared_parameters, never_stored_with
 from pagecache.release import release
 from pagecache.stored import StoredPage, lookup, store
 from pagecache.tags import collecting
@@ -46,11 +48,15 @@ from pagecache.tags import collecting
 
 @functools.lru_cache(maxsize=2048)
 def _declared_at(path_info, urlconf):
-    """The query parameters the view at this path reads, or None when no view answers there."""
+    """
+    The query parameters the view at this path reads, and those with which
+    its page is never stored; None when no view answers there.
+    """
     try:
-        return declared_parameters(resolve(path_info, urlconf).func)
+        view = resolve(path_info, urlconf).func
     except Resolver404:
         return None
+    return declared_parameters(view), never_stored_with(view)
 
 
 def page_key(request):
@@ -58,9 +64,12 @@ def page_key(request):
     The cache key of this request's page, or None when it must not be cached:
     the release, the address, and the query parameters its view reads.
     """
-    declared = _declared_at(request.path_info, get_urlconf() or settings.ROOT_URLCONF)
-    if declared is None:
+    found = _declared_at(request.path_info, get_urlconf() or settings.ROOT_URLCONF)
+    if found is None:
         return None  # a 404 page: not stored
+    declared, never_stored = found
+    if any(name in request.GET for name in never_stored):
+        return None  # a page of search results
     try:
         host = request.get_host()
     except Exception:  # noqa: BLE001 - a forged Host: let the normal handling answer it

@@ -30,6 +30,9 @@ class Parameter:
     """
 
     only_with = None  # meaningful only beside this other parameter (a page of search results)
+    # A page asked for with this parameter is never stored (pagecache.middleware): it is not looked up in
+    # the page cache, and requests for it never wait for one another's renders.
+    never_stored = False
 
     def canonical(self, raw):
         return raw
@@ -91,6 +94,8 @@ class Slugs(Slug):
 
 class SearchText(Parameter):
     """Words typed into a search box: white space collapsed, and at most `max_length` characters."""
+
+    never_stored = True  # any words can be searched for: the results are kept apart (search.results)
 
     def __init__(self, max_length=200):
         self.max_length = max_length
@@ -165,6 +170,7 @@ def query_parameters(**declared):
             return view(request, *args, **kwargs)
 
         wrapper.query_parameters = frozenset(declared)
+        wrapper.never_stored_with = frozenset(name for name, kind in declared.items() if kind.never_stored)
         return wrapper
 
     return decorate
@@ -173,6 +179,11 @@ def query_parameters(**declared):
 def declared_parameters(view):
     """The parameters a view reads: none unless it says so."""
     return getattr(view, "query_parameters", frozenset())
+
+
+def never_stored_with(view):
+    """The parameters whose presence makes a page of this view one that is never stored (a search)."""
+    return getattr(view, "never_stored_with", frozenset())
 
 
 def page_exists(check):

@@ -657,8 +657,8 @@ def _rendering_slowly(seconds, rendered, cache_control=None):
     return render
 
 
-def _at_once(middleware, count):
-    """`count` visitors asking for the home page at the same moment; their responses."""
+def _at_once(middleware, count, address="/"):
+    """`count` visitors asking for the same address (the home page) at the same moment; their responses."""
     import threading
 
     from django.test import RequestFactory
@@ -667,7 +667,7 @@ def _at_once(middleware, count):
 
     def visit(index):
         ready.wait()
-        responses[index] = middleware(RequestFactory().get("/"))
+        responses[index] = middleware(RequestFactory().get(address))
 
     threads = [threading.Thread(target=visit, args=(index,)) for index in range(count)]
     for thread in threads:
@@ -706,4 +706,23 @@ def test_a_page_that_is_not_stored_is_rendered_for_each_waiting_visitor():
     rendered = []
     responses = _at_once(PageCacheMiddleware(_rendering_slowly(0.2, rendered, cache_control="private")), 3)
     assert len(rendered) == 3, "nothing was stored to wait for: each visitor got a page of their own"
+    assert {response["X-Page-Cache"] for response in responses} == {"bypass"}
+
+
+def test_visitors_searching_for_the_same_words_at_once_never_wait_for_one_another(monkeypatch):
+    """
+    A page of results is never stored, so there is no render to wait for:
+    each search is answered at once, side by side (kept results make a
+    repeated search cheap: search.results).
+    """
+    from pagecache import claims
+    from pagecache.middleware import PageCacheMiddleware
+
+    waited = []
+    monkeypatch.setattr(claims, "wait_for", lambda *args, **kwargs: waited.append(args))
+    rendered = []
+    middleware = PageCacheMiddleware(_rendering_slowly(0.2, rendered, cache_control="no-store"))
+    responses = _at_once(middleware, 3, "/search/?q=fatigue")
+    assert len(rendered) == 3
+    assert not waited, "a search waited for another visitor's search"
     assert {response["X-Page-Cache"] for response in responses} == {"bypass"}
