@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from core.models import keep_draft_private
-from pagecache.parameters import PagePath, Raw, page_exists, query_parameters
+from pagecache.parameters import PagePath, Raw, never_stored, page_exists, query_parameters
 
 from .donate_query import GiftError, is_counted, parse_gift, source_path
 from .models import Campaign, DonateClick
@@ -48,6 +48,7 @@ def campaign_detail(request, slug):
     return keep_draft_private(response, campaign)
 
 
+@never_stored
 @require_safe
 @never_cache
 @query_parameters(amount=Raw(), custom_amount=Raw(), frequency=Raw(), **{"from": Raw()})

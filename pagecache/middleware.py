@@ -18,7 +18,8 @@ What is never cached:
 - a request that carries a session cookie (staff, anybody logged in);
 - anything but GET and HEAD, the admin, the editor's endpoints, media;
 - a page of search results (a parameter of the kind pagecache.parameters
-  marks `never_stored`): it is not looked up, and nobody waits for it;
+  marks `never_stored`), or of a view marked `@never_stored` (the donate
+  redirect): it is not looked up, and nobody waits for another's render;
 - a response that is not a 200 HTML page, sets a cookie, or says
   `Cache-Control: private/no-store/no-cache` (drafts, searches, redirects).
 
@@ -68,8 +69,8 @@ def page_key(request):
     if found is None:
         return None  # a 404 page: not stored
     declared, never_stored = found
-    if any(name in request.GET for name in never_stored):
-        return None  # a page of search results
+    if never_stored is True or any(name in request.GET for name in never_stored):
+        return None  # a page of search results, a redirect
     try:
         host = request.get_host()
     except Exception:  # noqa: BLE001 - a forged Host: let the normal handling answer it

@@ -182,8 +182,21 @@ def declared_parameters(view):
 
 
 def never_stored_with(view):
-    """The parameters whose presence makes a page of this view one that is never stored (a search)."""
-    return getattr(view, "never_stored_with", frozenset())
+    """
+    The parameters whose presence makes a page of this view one that is never
+    stored (a search), or True when no answer of this view ever is.
+    """
+    return getattr(view, "never_stored", False) or getattr(view, "never_stored_with", frozenset())
+
+
+def never_stored(view):
+    """
+    Say that no answer of this view is ever stored (a redirect that records a
+    click): the page cache then neither looks it up nor has requests for it
+    wait for one another's renders.
+    """
+    view.never_stored = True
+    return view
 
 
 def page_exists(check):

@@ -709,11 +709,13 @@ def test_a_page_that_is_not_stored_is_rendered_for_each_waiting_visitor():
     assert {response["X-Page-Cache"] for response in responses} == {"bypass"}
 
 
-def test_visitors_searching_for_the_same_words_at_once_never_wait_for_one_another(monkeypatch):
+@pytest.mark.parametrize("address", ["/search/?q=fatigue", "/faq/?q=fatigue", "/donate/fund-research/give/?amount=25"])
+def test_visitors_searching_or_giving_at_once_never_wait_for_one_another(monkeypatch, address):
     """
-    A page of results is never stored, so there is no render to wait for:
-    each search is answered at once, side by side (kept results make a
-    repeated search cheap: search.results).
+    A page of results, or the redirect to the payment provider, is never
+    stored, so there is no render to wait for: each visitor is answered at
+    once, side by side (kept results make a repeated search cheap:
+    search.results).
     """
     from pagecache import claims
     from pagecache.middleware import PageCacheMiddleware
@@ -722,7 +724,7 @@ def test_visitors_searching_for_the_same_words_at_once_never_wait_for_one_anothe
     monkeypatch.setattr(claims, "wait_for", lambda *args, **kwargs: waited.append(args))
     rendered = []
     middleware = PageCacheMiddleware(_rendering_slowly(0.2, rendered, cache_control="no-store"))
-    responses = _at_once(middleware, 3, "/search/?q=fatigue")
+    responses = _at_once(middleware, 3, address)
     assert len(rendered) == 3
-    assert not waited, "a search waited for another visitor's search"
+    assert not waited, "a visitor waited for another's render"
     assert {response["X-Page-Cache"] for response in responses} == {"bypass"}
