@@ -117,6 +117,9 @@ def assert_keeps_the_site_promises(url, response):
         assert not any(name.startswith("on") for name in element.attrs), url
     ids = [element["id"] for element in page.find_all(id=True)]
     assert len(ids) == len(set(ids)), f"duplicate id on {url}"
+    # A template's own syntax never reaches a reader (Django's {# #} comment ends at the end of its line).
+    shown = page.get_text()
+    assert not any(mark in shown for mark in ("{#", "#}", "{%", "%}", "{{", "}}")), f"template syntax shown on {url}"
 
 
 def test_only_the_donate_pages_may_send_a_form_to_the_payment_providers(site_pages):
