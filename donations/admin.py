@@ -151,7 +151,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .with_totals()
+            .sortable_by_amount_raised()
             .annotate(
                 # Subqueries, not joins: a join of clicks would multiply the gift sums.
                 click_total=Coalesce(Subquery(clicks.annotate(n=Count("pk")).values("n")[:1]), 0),
