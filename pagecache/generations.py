@@ -171,6 +171,11 @@ def state_of(generation, change):
     return f"{generation} {change.hex() if isinstance(change, bytes) else change}"
 
 
+def generation_in(state):
+    """The generation a state (state_of) was made in."""
+    return state.partition(" ")[0]
+
+
 _next_change = {"state": None, "depends_on": None, "at": None}
 
 
@@ -184,9 +189,8 @@ def _schedule_depends_on(state):
     """
     from core.models import publishable_models
 
-    generation = state.partition(" ")[0]
     kinds = [kind_tag(model) for model in publishable_models()]
-    return (generation, versions_of(page_store()).read_to_keep(kinds))
+    return (generation_in(state), versions_of(page_store()).read_to_keep(kinds))
 
 
 def seconds_until_scheduled_change(state):
@@ -229,5 +233,8 @@ def lifetime(state, seconds):
     `seconds`, or fewer: what is kept is gone by the next go-live or expiry,
     job or no job, and by the next midnight.
     """
+    limits = [seconds, seconds_until_midnight()]
     until_change = seconds_until_scheduled_change(state)
-    return min(seconds, seconds_until_midnight(), *([] if until_change is None else [until_change]))
+    if until_change is not None:
+        limits.append(until_change)
+    return min(limits)

@@ -71,10 +71,11 @@ def kept_page(request, slug):
     if the page is rendered. Kept as long as the page cache would keep the
     whole page, whether or not the page cache is on: until content is next
     changed anywhere (the content's state, pagecache.generations, is part of
-    the key) or something goes live or expires. Never for staff (they may
-    see drafts), a page the public cannot see, while this request's own
-    changes are not committed, nor for a page the page cache will store: it
-    must read every row it shows, to record them (pagecache.tags).
+    the key), something goes live or expires, or midnight passes. Never for
+    staff (they may see drafts), a page the public cannot see, while this
+    request's own changes are not committed, nor for a page the page cache
+    will store: it must read every row it shows, to record them
+    (pagecache.tags).
     """
     if sees_drafts(request.user) or has_uncommitted_changes() or is_collecting():
         return None
