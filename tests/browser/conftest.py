@@ -225,6 +225,16 @@ class Visit:
         response = self.page.goto(self.base_url + path)
         return response
 
+    def follow(self, link):
+        """
+        Click a link once its page has finished loading, and wait for the page it leads to. The admin's
+        scripts move its content as they run on load (date shortcuts, inline rows), and a click that lands
+        in that moment hits whatever has moved under the pointer, so the journey never leaves the page.
+        """
+        self.page.wait_for_load_state("load")
+        with self.page.expect_navigation():
+            link.click()
+
     def close(self):
         self.context.close()
 
