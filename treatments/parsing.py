@@ -17,16 +17,15 @@ The organisation keeps each treatment as markdown with YAML front matter
 
 import datetime
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-import yaml
 from django.core.exceptions import ValidationError
 
 from core.markdown import rendering_problem
 from core.text import markdown_heading
 from importing.decoding import UnreadableFileError
+from importing.front_matter import FrontMatterSpec, read_front_matter
 
 from .models import Reference, Tag, Treatment, TreatmentPoint, validate_web_url
 
@@ -41,9 +40,6 @@ TAG_MAX = Tag._meta.get_field("name").max_length
 
 # Limits checked while parsing, before anything reaches the database: far above
 # any real page, low enough that a hostile file costs little.
-FRONT_MATTER_MAX_CHARS = 20_000
-YAML_ALIASES_MAX = 20  # real front matter uses none; each alias can repeat a whole structure
-MAX_TAGS = 20
 MAX_POINTS = 200
 MAX_REFERENCES = 100
 BODY_MAX_CHARS = 200_000
@@ -106,148 +102,14 @@ FRONT_MATTER_KEYS = {
 }
 
 
-def _normalise_key(key):
-    return re.sub(r"[\s_\-]", "", str(key)).lower()
-
-
-def _split_front_matter(lines):
-    """Return (front matter lines, index of first body line, line number of the front matter's first line)."""
-    start = 0
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    if start >= len(lines) or lines[start].strip() != "---":
-        return None, 0, 0
-    for end in range(start + 1, len(lines)):
-        if lines[end].strip() in {"---", "..."}:
-            return lines[start + 1 : end], end + 1, start + 2
-    raise TreatmentFileError(start + 1, "the front matter that starts here is never closed with a '---' line")
-
-
-def _key_lines(front_lines, first_line):
-    found = {}
-    for offset, line in enumerate(front_lines):
-        match = re.match(r"^([A-Za-z_][\w\-]*)\s*:", line)
-        if match:
-            found.setdefault(_normalise_key(match.group(1)), first_line + offset)
-    return found
-
-
-def _as_text(value, key, line):
-    if value is None:
-        return ""
-    if isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool):
-        return _without_control_characters(str(value).strip(), key, line)
-    raise TreatmentFileError(line, f"'{key}' should be a piece of text, not {type(value).__name__}")
-
-
-def _without_control_characters(text, key, line):
-    """YAML escapes ("\\e", "\\a") can put control characters in a value; none belongs on a page."""
-    if any(unicodedata.category(char) == "Cc" and char not in "\t\n" for char in text):
-        raise TreatmentFileError(line, f"'{key}' contains control characters (such as ESC), which no page can show")
-    return text
-
-
-def _as_date(value, key, line):
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise TreatmentFileError(line, f"'{key}' should be a date written as YYYY-MM-DD, not {value!r}") from None
-
-
-def _as_tags(value, line):
-    if value is None:
-        return []
-    if isinstance(value, str):
-        items = value.split(",")
-    elif isinstance(value, list):
-        items = []
-        for item in value:
-            if isinstance(item, (dict, list)) or item is None:
-                raise TreatmentFileError(line, "'tags' should be a list of words or a comma-separated string")
-            items.extend(str(item).split(","))
-    else:
-        raise TreatmentFileError(line, "'tags' should be a list of words or a comma-separated string")
-    tags, seen = [], set()
-    for item in items:
-        name = _without_control_characters(" ".join(item.split()), "tags", line)
-        if len(name) > TAG_MAX:
-            raise TreatmentFileError(line, f"a tag is {len(name):,} characters long; a tag holds at most {TAG_MAX}")
-        if name.islower():
-            name = name[0].upper() + name[1:]  # "breast cancer" sits beside "Early-stage"
-        if name and name.lower() not in seen:
-            seen.add(name.lower())
-            tags.append(name)
-        if len(tags) > MAX_TAGS:
-            raise TreatmentFileError(line, f"a treatment has at most {MAX_TAGS} tags")
-    return tags
-
-
-def _count_aliases(text, first_line):
-    """Refuse front matter that leans on YAML aliases (`*name`), which can repeat a structure without end."""
-    aliases = 0
-    try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if isinstance(token, yaml.AliasToken):
-                aliases += 1
-                if aliases > YAML_ALIASES_MAX:
-                    raise TreatmentFileError(
-                        first_line + token.start_mark.line,
-                        f"the front matter repeats YAML aliases (*name) more than {YAML_ALIASES_MAX} times",
-                    )
-    except yaml.YAMLError:
-        pass  # reported with its line by the full read that follows
-
-
-def _read_front_matter(lines):
-    front, body_start, first_line = _split_front_matter(lines)
-    if front is None:
-        return {}, {}, 0, ["no front matter ('---' block) at the top of the file"]
-    front_text = "\n".join(front)
-    if len(front_text) > FRONT_MATTER_MAX_CHARS:
-        raise TreatmentFileError(
-            first_line, f"the front matter is {len(front_text):,} characters long; at most {FRONT_MATTER_MAX_CHARS:,}"
-        )
-    _count_aliases(front_text, first_line)
-    try:
-        data = yaml.safe_load(front_text) if front_text.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = first_line + mark.line if mark is not None else first_line
-        problem = getattr(exc, "problem", None) or "it is not valid YAML"
-        raise TreatmentFileError(line, f"the front matter cannot be read: {problem}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise TreatmentFileError(first_line, "the front matter should be 'key: value' lines")
-
-    key_lines = _key_lines(front, first_line)
-    values, lines_of, warnings = {}, {}, []
-    for key, value in data.items():
-        normalised = _normalise_key(key)
-        line = key_lines.get(normalised, first_line)
-        target = FRONT_MATTER_KEYS.get(normalised)
-        if target is None:
-            warnings.append(f"line {line}: unknown key '{key}' ignored")
-            continue
-        if target == "tags":
-            values[target] = _as_tags(value, line)
-        elif target in {"last_reviewed", "next_review_due"}:
-            values[target] = _as_date(value, key, line)
-        else:
-            values[target] = _as_text(value, key, line)
-            limit = TEXT_FIELD_MAX.get(target)
-            if limit is not None and len(values[target]) > limit:
-                raise TreatmentFileError(
-                    line, f"'{key}' is {len(values[target]):,} characters long; it holds at most {limit}"
-                )
-        lines_of[target] = line
-    return values, lines_of, body_start, warnings
+FRONT_MATTER = FrontMatterSpec(
+    keys=FRONT_MATTER_KEYS,
+    text_max=TEXT_FIELD_MAX,
+    date_fields=frozenset({"last_reviewed", "next_review_due"}),
+    tag_max=TAG_MAX,
+    thing="treatment",
+    error=TreatmentFileError,
+)
 
 
 # Sections ------------------------------------------------------------------
@@ -567,7 +429,7 @@ def _shorten(text, limit):
 def parse_treatment(text):
     """Parse one treatment file's (already decoded) text."""
     lines = text.split("\n")
-    values, lines_of, body_start, warnings = _read_front_matter(lines)
+    values, lines_of, body_start, warnings = read_front_matter(lines, FRONT_MATTER)
     title = values.get("title", "")
     body, points, references, heading_title = _parse_body(lines[body_start:], body_start + 1, title, warnings)
     if len(body) > BODY_MAX_CHARS:
