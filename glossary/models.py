@@ -27,7 +27,7 @@ from core.terms import Term as LinkedTerm
 from core.text import search_normalise
 from core.versions import latest_version
 from pagecache import generations
-from pagecache.tags import row_tag
+from pagecache.tags import tags_of_rows
 from review.models import NOT_CONTENT, MedicalContent
 
 DEFINITION_MAX_WORDS = 40
@@ -171,4 +171,4 @@ def _render_again(forms, links):
     """The pages that use any of `forms` or link any of `links`, rendered again and, once that commits, stale."""
     rendered = rerender_mentioning(forms, links=links)
     # Bulk updates send no signals: the rows are named here.
-    generations.invalidate(tags={row_tag(model, pk) for model, pks in rendered.items() for pk in pks})
+    generations.invalidate(tags=set().union(*(tags_of_rows(model, pks) for model, pks in rendered.items())))

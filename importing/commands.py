@@ -90,7 +90,7 @@ class FileImportCommand(BaseCommand):
 
     def import_files(self, paths):
         counts = dict.fromkeys((*self.count_names, "skipped", "failed"), 0)
-        for found in files_in(paths):
+        for found in self.in_order(list(files_in(paths))):
             if found.skipped:
                 self.stderr.write(for_terminal(f"{found.path}: skipped: {found.skipped}."))
                 counts["skipped"] += 1
@@ -122,6 +122,10 @@ class FileImportCommand(BaseCommand):
                 continue
             counts["failed"] += 1
         self.finish(counts)
+
+    def in_order(self, found):
+        """The order the files are imported in: as found, unless an importer needs some first."""
+        return found
 
     def read_text(self, path):
         """The file's repaired text and notes; UnreadableFileError says why it cannot be read."""

@@ -127,6 +127,19 @@ def _whole_rows(instance, read=True):
     return {row_tag(parent_model, parent_pk)}
 
 
+def tags_of_rows(model, pks):
+    """
+    What pages that show these rows recorded: each row's own tag, or, for a part of another row (an
+    article's question), its whole's. For rows changed by a bulk update, which sends no signals.
+    """
+    if not getattr(model, "page_parent", None):
+        return {row_tag(model, pk) for pk in pks}
+    tags = set()
+    for row in model._base_manager.filter(pk__in=list(pks)):
+        tags |= _whole_rows(row)
+    return tags
+
+
 # What a change makes stale ------------------------------------------------------------------
 
 

@@ -161,7 +161,7 @@ class ApprovedPage:
     """A published medical page as the public sees it, taken before a change is saved over its rows."""
 
     version: Version  # the version the public page is
-    kept: dict  # its publication and sign-off columns (NOT_CONTENT), which versions leave out
+    kept: dict  # its publication and sign-off columns (kept_on_revert), which versions leave out
     sign_off: "SignOff | None"  # the change in progress before this one, if any
     # Its many-to-many choices as they are: a deletion (of a tag) may have changed them since the version.
     links: dict
@@ -364,7 +364,7 @@ class MedicalContent(models.Model):
         made without versions (volume data) gets one now.
         """
         sign_off = self.sign_off()
-        names = [type(self)._meta.get_field(name).attname for name in NOT_CONTENT]
+        names = [type(self)._meta.get_field(name).attname for name in self.kept_on_revert]
         kept = {name: getattr(self, name) for name in names}  # the caller has just read (and locked) the row
         links = {
             field.name: list(getattr(self, field.name).values_list("pk", flat=True))
@@ -494,7 +494,7 @@ class MedicalContent(models.Model):
             )
         if sign_off is not None and sign_off.proposed is not None and self.is_published:
             # The change becomes the page (no version: approval makes one); publication and sign-off stay.
-            names = [type(self)._meta.get_field(name).attname for name in NOT_CONTENT]
+            names = [type(self)._meta.get_field(name).attname for name in self.kept_on_revert]
             self._put_back(sign_off.proposed, {name: getattr(self, name) for name in names})
         today = timezone.localdate()
         self.reviewed_by = reviewer
