@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "glossary",
     "feedback",
     "donations",
+    "articles",
     # Assembles the site from the apps above (home page, demo content); nothing imports it.
     "pages",
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("sitemap.xml", pages_views.sitemap, name="sitemap"),
     path("treatments/", include("treatments.urls")),
     path("faq/", include("faq.urls")),
+    path("articles/", include("articles.urls")),
     path("glossary/", include("glossary.urls")),
     path("feedback/", include("feedback.urls")),
     path("donate/", include("donations.urls")),

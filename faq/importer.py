@@ -127,8 +127,11 @@ def parse_article(text):
     lines = _strip_front_matter(text.split("\n"))
     questions, warnings = [], []
     current = None
+    left_out = []  # lines of paragraphs that are no question's answer: the rest of an article
     for start, block in _paragraphs(lines):
         kind, content = _classify(block)
+        if kind == "text" and current is None:
+            left_out.append(start)
         if kind == "question":
             if len(content) > QUESTION_MAX:
                 raise ArticleError(
@@ -159,6 +162,12 @@ def parse_article(text):
     if not answered:
         raise ArticleError(
             1, "no questions with answers were found (a question is a heading or a line of its own ending with '?')"
+        )
+    if left_out:
+        lines_named = ", ".join(map(str, left_out[:5])) + (", …" if len(left_out) > 5 else "")
+        warnings.append(
+            f"{len(left_out)} paragraph(s) that answer no question were left out (lines {lines_named}); "
+            "to keep the whole article, import it with import_articles instead"
         )
     return ParsedArticle(list(answered.values()), warnings)
 

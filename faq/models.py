@@ -187,6 +187,16 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
         return reverse("faq:question", kwargs={"slug": self.slug})
 
 
+def topic_has_public_questions(slug):
+    """Whether a topic's page exists for the public: it lists a published question, or one a live article answers."""
+    from articles.models import ArticleQuestion
+
+    return (
+        Question.objects.published().filter(topic__slug=slug).exists()
+        or ArticleQuestion.objects.on_live_articles().filter(topic__slug=slug).exists()
+    )
+
+
 def faq_page_data(questions):
     """
     schema.org FAQPage for a page of a topic's questions, with the text shown on the page. Search engines

@@ -11,7 +11,7 @@ from pagecache.parameters import PageNumber, SearchText, page_exists, query_para
 from search.results import TooManySearches
 from search.views import too_many_searches
 
-from .models import Question, Topic, faq_page_data
+from .models import Question, Topic, faq_page_data, topic_has_public_questions
 
 MAX_QUERY_LENGTH = 200
 OPEN_RESULTS_UP_TO = 3
@@ -62,19 +62,27 @@ def faq_index(request):
     return render(request, "faq/faq_index.html", {"groups": _grouped_by_topic(questions, totals)})
 
 
-@page_exists(lambda slug: Question.objects.published().filter(topic__slug=slug).exists())
+@page_exists(topic_has_public_questions)
 @query_parameters(page=PageNumber())
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
+    # The questions articles answer under this topic: listed from the articles' own rows, never copied.
+    from_articles = list(topic.article_questions.on_live_articles().for_listing())
     page = page_or_404(
-        request, topic.questions.published().order_by("order", "question"), QUESTIONS_PER_PAGE, allow_empty=False
+        request,
+        topic.questions.published().order_by("order", "question"),
+        QUESTIONS_PER_PAGE,
+        allow_empty=bool(from_articles),
     )
     questions = list(page.object_list)
-    return render(
-        request,
-        "faq/topic_detail.html",
-        {"topic": topic, "page_obj": page, "questions": questions, "structured_data": faq_page_data(questions)},
-    )
+    context = {
+        "topic": topic,
+        "page_obj": page,
+        "questions": questions,
+        "from_articles": from_articles if page.number == 1 else [],
+        "structured_data": faq_page_data(questions) if questions else None,
+    }
+    return render(request, "faq/topic_detail.html", context)
 
 
 @page_exists(lambda slug: Question.objects.published().filter(slug=slug).exists())

@@ -3,6 +3,7 @@ from core.site import fixed_url
 SECTIONS = {
     "home": "home",
     "treatments": "treatments:list",
+    "articles": "articles:list",
     "faq": "faq:index",
     "glossary": "glossary:index",
     "donate": "donations:index",

@@ -7,6 +7,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, Q
 from django.urls import reverse
 
+from articles.models import Article
 from donations.models import Campaign
 from faq.models import Question, Topic
 from glossary.models import Term
@@ -17,7 +18,7 @@ class SectionSitemap(Sitemap):
     """The site's own pages: the home page and each section's front page."""
 
     def items(self):
-        return ["home", "treatments:list", "faq:index", "donations:index"]
+        return ["home", "treatments:list", "articles:list", "faq:index", "donations:index"]
 
     def location(self, item):
         return reverse(item)
@@ -37,6 +38,10 @@ class PublishedSitemap(Sitemap):
 
 class TreatmentSitemap(PublishedSitemap):
     model = Treatment
+
+
+class ArticleSitemap(PublishedSitemap):
+    model = Article
 
 
 class QuestionSitemap(PublishedSitemap):
@@ -81,6 +86,7 @@ class GlossarySitemap(Sitemap):
 SITEMAPS = {
     "sections": SectionSitemap,
     "treatments": TreatmentSitemap,
+    "articles": ArticleSitemap,
     "topics": TopicSitemap,
     "questions": QuestionSitemap,
     "campaigns": CampaignSitemap,

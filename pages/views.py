@@ -13,6 +13,8 @@ from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
+from articles.models import Article
+from articles.views import LISTED_FIELDS
 from core.site import organization_data
 from donations.models import Campaign
 from faq.models import Question, Topic
@@ -29,7 +31,8 @@ DATABASE_RETRY_SECONDS = 30
 MAX_QUERY_LENGTH = 200
 RESULTS_PER_PAGE = 20
 # What the site's search finds, in this order when two results rank the same.
-SEARCHED = [Treatment, Question]
+SEARCHED = [Treatment, Article, Question]
+LATEST_ARTICLES = 3
 
 
 @query_parameters()
@@ -40,6 +43,7 @@ def home(request):
     context = {
         "treatments": treatments,
         "topics": topics,
+        "articles": Article.objects.published().newest_first().only(*LISTED_FIELDS)[:LATEST_ARTICLES],
         "campaign": campaign,
         "structured_data": organization_data(request),
     }

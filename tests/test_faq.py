@@ -220,7 +220,7 @@ def _add_questions(make_question, make_treatment, start, count):
     [
         ("/faq/", 2),  # each topic's first questions, and the totals per topic
         ("/faq/?q=cover", 2),  # count, one page of matches
-        ("/faq/topic/topic-1/", 3),  # topic, count, one page of its questions
+        ("/faq/topic/topic-1/", 4),  # topic, the questions articles answer under it, count, one page of its questions
         ("/faq/question-0001-about-cover/", 2),  # question with topic, related treatments
         ("/treatments/immunotherapy/", 5),  # the treatment, its tags, points, references and questions
     ],

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from articles.parsing import ArticleFileError
+from articles.parsing import parse_article as parse_blog_article
 from core.markdown import render_markdown
 from donations.donate_query import GiftError, parse_gift
 from donations.models import Campaign
@@ -109,3 +111,19 @@ def test_donate_query_either_parses_or_explains(campaign, query):
         return
     assert gift.frequency in {"one-time", "monthly"}
     assert gift.amount is None or Decimal("1") <= gift.amount <= Decimal("100000")
+
+
+@given(ANY_TEXT)
+@example("Title\n\nQuestions\n\nIs it?\n\nYes.\n\nNext\nNext\n\nOther")
+@example("---\ndate: [1\n---\nT\n\nText.")
+@example("# T\n\n## Q\n\nA?\n\nB?\n\n")
+def test_article_parser_either_parses_or_names_a_line(text):
+    parsed, error = outcome(parse_blog_article, text, ArticleFileError)
+    if error is not None:
+        assert error.line >= 1
+        assert error.message
+        return
+    assert parsed.title
+    assert parsed.body
+    assert 0 < len(parsed.summary) <= 300
+    assert all(question.question.endswith("?") and question.answer for question in parsed.questions)

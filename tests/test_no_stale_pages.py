@@ -39,6 +39,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from reversion.models import Version
 
+from articles.demo import DEMO_DIR as ARTICLE_DEMO_DIR
+from articles.models import Article
+from articles.models import Tag as ArticleTag
 from donations.models import Campaign, Gift, OfflineGift
 from faq.models import Question, Topic
 from glossary.models import Term
@@ -69,6 +72,7 @@ PASSWORD = "a-long-test-password-1"
 # removed or reordered moves others across a page's edge.
 TREATMENTS_PER_PAGE = 3
 QUESTIONS_PER_PAGE = 3
+ARTICLES_PER_PAGE = 2
 # Addresses that differ only in a parameter the page echoes (the donate form's ?from=, one address per page
 # of the site) are built from the same rows: this many of each stand for the rest.
 VARIANTS_KEPT = 2
@@ -251,6 +255,60 @@ def _new_page(site, change):
     _approve_on_review_page(site, model.objects.get(**key), "the new")
 
 
+def _article(site, change):
+    """
+    An article changes: an editor's change submitted and approved; a superuser's edit of its questions
+    (an answer, the FAQ topic that lists one, one deleted), its appeal's campaign or its next article; or
+    the operator imports one of the demo's article files, changed, published at once or for review.
+    """
+    kind = change.variant % 4
+    if kind == 3:
+        source = _one_of(sorted(ARTICLE_DEMO_DIR.glob("*.md")), change.pick)
+        text = re.sub(r"(?m)^description: .*$", f'description: "{_words(change)}"', source.read_text())
+        path = site.tmp_path / f"article-{change.mark}.md"
+        path.write_text(text, encoding="utf-8")
+        publish = ["--publish"] if change.number % 2 else []
+        said = f"the operator imports the demo's {source.name}, changed ({' '.join(['import_articles', *publish])})"
+        site.change(said, lambda: call_command("import_articles", str(path), *publish, stdout=StringIO()))
+        return
+    with_questions = _published(Article).filter(questions__isnull=False).distinct()
+    item = _one_of(with_questions if kind == 1 else _published(Article), change.pick)
+    if item is None:
+        return
+    if kind == 0:
+        editor, url = site.staff["editor"], _admin_url(item)
+        field = _one_of(["summary", "body", "appeal", "tags"], change.variant // 4)
+        data = _form(editor, url)
+        if field == "tags":
+            data["tags"] = _chosen(data, "tags")[1:]
+        else:
+            data[field] = _words(change)
+        data["_submit_for_review"] = "Submit for review"
+        site.change(f"an editor changes the {field} of {_named(item)} and submits it", lambda: _post(editor, url, data))
+        _approve_on_review_page(site, item, "the change to")
+        return
+    boss, url = site.staff["boss"], _admin_url(item)
+    data = _form(boss, url)
+    if kind == 1:
+        field = _one_of(["first answer", "first question's FAQ topic", "first question (deleted)"], change.variant // 4)
+        if field == "first answer":
+            data["questions-0-answer"] = _words(change)
+        elif field == "first question (deleted)":
+            data["questions-0-DELETE"] = "on"
+        else:
+            topic = _one_of(Topic.objects.order_by("pk"), change.number)
+            data["questions-0-topic"] = "" if data.get("questions-0-topic") or topic is None else str(topic.pk)
+    else:
+        field = _one_of(["appeal's campaign", "next article"], change.variant // 4)
+        if field == "next article":
+            other = _one_of(Article.objects.exclude(pk=item.pk).order_by("pk"), change.number)
+            data["next_article"] = "" if data.get("next_article") or other is None else str(other.pk)
+        else:
+            campaign = _one_of(Campaign.objects.order_by("pk"), change.number)
+            data["appeal_campaign"] = "" if data.get("appeal_campaign") or campaign is None else str(campaign.pk)
+    site.change(f"a superuser changes the {field} of {_named(item)} in the admin", lambda: _post(boss, url, data))
+
+
 # Words the demo's pages use that the glossary does not explain yet: a new term links them.
 NEW_TERMS = ["Tumour", "Chemotherapy", "Radiotherapy", "Immune system", "Hot flush"]
 
@@ -327,7 +385,7 @@ def _links(site, change):
 
 
 # What a superuser may delete, and a recovery bring back (core.admin.VersionedAdmin).
-DELETABLE = [Treatment, Question, Tag, Term, Campaign, Topic]
+DELETABLE = [Treatment, Question, Tag, Term, Campaign, Topic, Article]
 
 
 def _deletable(model):
@@ -367,8 +425,8 @@ def _delete(site, change):
 
 def _unpublish(site, change):
     """An editor takes a page down with the list's "Unpublish" action."""
-    for offset in range(4):
-        model = (Treatment, Question, Term, Campaign)[(change.variant + offset) % 4]
+    for offset in range(5):
+        model = (Treatment, Question, Term, Campaign, Article)[(change.variant + offset) % 5]
         item = _one_of(_published(model), change.pick)
         if item is not None:
             break
@@ -380,7 +438,7 @@ def _unpublish(site, change):
     site.change(f"an editor unpublishes {_named(item)}", lambda: _post(editor, url, data))
 
 
-REVERTIBLE = [Treatment, Question, Term, Campaign, Topic, Tag]
+REVERTIBLE = [Treatment, Question, Term, Campaign, Topic, Tag, Article]
 
 
 def _revert(site, change):
@@ -403,7 +461,7 @@ def _revert(site, change):
     site.change(said, lambda: _post(client, url, data, MAY_BE_REFUSED))
 
 
-RECOVERABLE = [Treatment, Question, Term, Campaign, Tag, Topic]
+RECOVERABLE = [Treatment, Question, Term, Campaign, Tag, Topic, Article]
 
 
 def _recover(site, change):
@@ -700,6 +758,7 @@ CHANGES = {
     "schedule": _schedule,
     "names and order": _names_and_order,
     "midnight": _midnight,
+    "article": _article,
 }
 
 # Every kind of change, in one sequence: every run makes each at least once,
@@ -732,6 +791,13 @@ TOUR = [
     Change("schedule", variant=5, pick=2, number=34),  # a campaign's expiry
     Change("names and order", variant=0, number=36),  # a topic renamed
     Change("midnight", number=37),  # a campaign's days left go down by one
+    Change("article", variant=0, pick=0, number=38),  # an editor's summary, submitted and approved
+    Change("article", variant=5, pick=0, number=39),  # the first question's FAQ topic: the FAQ lists it
+    Change("article", variant=9, pick=1, number=40),  # an article's first question deleted
+    Change("article", variant=2, pick=1, number=41),  # the appeal's campaign
+    Change("article", variant=6, pick=2, number=42),  # the next article
+    Change("article", variant=3, pick=1, number=43),  # an import, published at once
+    Change("delete", variant=6, pick=0),  # an article
 ]
 
 changes = st.builds(
@@ -765,6 +831,10 @@ def _canonical_lists():
         found += [
             f"/treatments/?tag={tag.slug}&page={number}" for number in _later_pages(tag.rows, TREATMENTS_PER_PAGE)
         ]
+    found += [f"/articles/?page={number}" for number in _later_pages(Article.objects.count(), ARTICLES_PER_PAGE)]
+    for tag in ArticleTag.objects.annotate(rows=Count("articles")).order_by("pk"):
+        found.append(f"/articles/?tag={tag.slug}")
+        found += [f"/articles/?tag={tag.slug}&page={number}" for number in _later_pages(tag.rows, ARTICLES_PER_PAGE)]
     for topic in Topic.objects.annotate(rows=Count("questions")).order_by("pk"):
         found += [f"/faq/topic/{topic.slug}/?page={number}" for number in _later_pages(topic.rows, QUESTIONS_PER_PAGE)]
     slugs = list(_published(Treatment).order_by("title").values_list("slug", flat=True))
@@ -787,6 +857,7 @@ SLUGS_OF = {
     "faq/<slug:slug>/": Question,
     "donate/<slug:slug>/": Campaign,
     "donate/<slug:slug>/thanks/": Campaign,
+    "articles/<slug:slug>/": Article,
 }
 # The redirect to the payment provider, which counts a click: never stored, and no page.
 NOT_PAGES = {"donate/<slug:slug>/give/"}
@@ -946,6 +1017,7 @@ def site(demo_site, commit, editor, reviewer, role, django_user_model, settings,
     settings.STRIPE_WEBHOOK_SECRETS = [STRIPE_SECRET]
     monkeypatch.setattr("treatments.views.TREATMENTS_PER_PAGE", TREATMENTS_PER_PAGE)
     monkeypatch.setattr("faq.views.QUESTIONS_PER_PAGE", QUESTIONS_PER_PAGE)
+    monkeypatch.setattr("articles.views.ARTICLES_PER_PAGE", ARTICLES_PER_PAGE)
     boss = django_user_model.objects.create_superuser("boss", password=PASSWORD, first_name="Bo", last_name="Ss")
     bola = django_user_model.objects.create_user("bola", password=PASSWORD, is_staff=True)
     bola.groups.add(role(MEDICAL_REVIEWERS))

@@ -329,7 +329,7 @@ LAYERS = (
     ("importing", "pagecache"),
     ("search",),
     ("operations",),
-    ("review", "glossary", "treatments", "faq", "feedback", "donations"),
+    ("review", "glossary", "treatments", "faq", "feedback", "donations", "articles"),
     ("pages",),
 )
 CONTENT_LAYER = 4

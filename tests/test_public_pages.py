@@ -181,7 +181,7 @@ def _query_count(client, url):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("/", 3),  # the treatments shown, the FAQ topics, the featured campaign
+        ("/", 4),  # the treatments shown, the latest articles, the FAQ topics, the featured campaign
         ("/treatments/", 4),  # count, the page, its tags, the tag filter
         ("/treatments/?tag=everyone", 5),  # ... and the tag itself
         ("/treatments/treatment-000/", 5),  # the treatment, then its tags, points, references and questions

@@ -979,7 +979,13 @@ def test_the_queue_filters_by_the_kinds_of_medical_content_only(
     queue = soup_of(client.get("/admin/review/signoff/"))
     kinds = queue.select_one('#changelist-filter details[data-filter-title="kind"]')
     assert visible(kinds.select_one("summary").get_text()) == "By kind"
-    assert [visible(a.get_text()) for a in kinds.select("a")] == ["All", "Glossary terms", "Questions", "Treatments"]
+    assert [visible(a.get_text()) for a in kinds.select("a")] == [
+        "All",
+        "Articles",
+        "Glossary terms",
+        "Questions",
+        "Treatments",
+    ]
 
     questions = next(a for a in kinds.select("a") if a.get_text().strip() == "Questions")["href"]
     rows = soup_of(client.get("/admin/review/signoff/" + questions)).select("#result_list tbody tr")

@@ -54,13 +54,13 @@ def test_every_link_on_every_page_leads_somewhere_and_carries_only_what_its_page
 
 
 def test_every_public_page_keeps_the_site_promises(site_pages):
-    # The promises are a web page's; the only other documents are for crawlers.
+    # The promises are a web page's; the only other documents are for crawlers and feed readers.
     documents = {
         url
         for url, response in site_pages["responses"].items()
         if response.status_code == 200 and not response["Content-Type"].startswith("text/html")
     }
-    assert documents == {"/robots.txt", "/sitemap.xml"}
+    assert documents == {"/robots.txt", "/sitemap.xml", reverse("articles:feed")}
     for url, response in site_pages["responses"].items():
         if response.status_code != 200 or url in documents:
             continue

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
+from articles.models import ArticleQuestion
 from faq.models import Question
 
 from .helpers import html_pages, soup_of, visible
@@ -31,6 +32,8 @@ REQUIRED = {
     "Organization": {"name", "url"},
     "MedicalWebPage": {"name", "url", "about"},
     "MedicalTherapy": {"name"},
+    "MedicalCondition": {"name"},
+    "Article": {"headline", "datePublished", "dateModified", "author", "publisher"},
     "Person": {"name"},
 }
 ADDRESSES = {"url", "item", "logo"}
@@ -107,7 +110,8 @@ def test_each_published_question_is_marked_up_as_an_faq_once_on_its_topic_page(s
     place is its topic's page: every published question is there, on one page
     of the topic's list, its whole answer shown; the FAQ index shows only the
     first few of each topic, and a question's own page is not a list of
-    questions.
+    questions. An article's questions are marked up on the article, which they
+    are part of: a topic that lists one too does not mark it up again.
     """
     marked_on = defaultdict(list)
     for address, response in html_pages(site_pages).items():
@@ -124,9 +128,13 @@ def test_each_published_question_is_marked_up_as_an_faq_once_on_its_topic_page(s
                 assert shown.get(entry["name"]) == entry["acceptedAnswer"]["text"], f"{address}: {entry['name']}"
     published = {question.question: question for question in Question.objects.published().select_related("topic")}
     assert len(published) >= 12
-    assert set(marked_on) == set(published), "every published question is marked up, and nothing else"
+    where = {name: question.topic.get_absolute_url() for name, question in published.items()}
+    in_articles = ArticleQuestion.objects.on_live_articles().select_related("article")
+    where |= {question.question: question.article.get_absolute_url() for question in in_articles}
+    assert len(where) > len(published), "the demo's articles have questions"
+    assert set(marked_on) == set(where), "every published question is marked up, and nothing else"
     for name, addresses in marked_on.items():
-        assert addresses == [published[name].topic.get_absolute_url()], f"{name!r} is marked up on {addresses}"
+        assert addresses == [where[name]], f"{name!r} is marked up on {addresses}"
 
 
 def test_every_breadcrumb_trail_shown_is_given_as_a_breadcrumb_list_too(site_pages):

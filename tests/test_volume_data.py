@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from articles.models import Article
 from donations.models import Campaign
 from faq.models import Question
 from treatments.models import Treatment
@@ -19,7 +20,8 @@ def create(**counts):
 
 
 def test_volume_data_has_realistic_sizes_and_is_idempotent():
-    assert "12 treatments, 40 questions, 3 campaigns created" in create(treatments=12, questions=40, campaigns=3)
+    made = create(treatments=12, questions=40, campaigns=3, articles=4)
+    assert "12 treatments, 40 questions, 3 campaigns, 4 articles created" in made
     treatment = Treatment.objects.get(slug="volume-treatment-00003")
     assert 550 <= len(treatment.body.split()) <= 700
     assert treatment.points.count() >= 8
@@ -28,17 +30,26 @@ def test_volume_data_has_realistic_sizes_and_is_idempotent():
     assert "<h2>How it works</h2>" in treatment.body_html
     assert Question.objects.published().count() == 40
     assert all(c.amounts.count() == 4 for c in Campaign.objects.all())
+    article = Article.objects.published().get(slug="volume-article-00003")
+    assert article.questions.count() == 5
+    assert article.tags.count() == 2
+    assert "<h2>What we know</h2>" in article.body_html
 
     before = list(Treatment.objects.order_by("pk").values_list("pk", "updated_at"))
-    assert "0 treatments, 0 questions, 0 campaigns created" in create(treatments=12, questions=40, campaigns=3)
+    again = create(treatments=12, questions=40, campaigns=3, articles=4)
+    assert "0 treatments, 0 questions, 0 campaigns, 0 articles created" in again
     assert list(Treatment.objects.order_by("pk").values_list("pk", "updated_at")) == before
-    assert "3 treatments, 0 questions, 0 campaigns created" in create(treatments=15, questions=40, campaigns=3)
+    more = create(treatments=15, questions=40, campaigns=3)
+    assert "3 treatments, 0 questions, 0 campaigns, 0 articles created" in more
 
 
 def test_volume_pages_render_and_search_finds_them(client):
     create(treatments=3, questions=10, campaigns=1)
     assert client.get("/treatments/volume-treatment-00001/").status_code == 200
     assert client.get("/donate/volume-campaign-00000/").status_code == 200
+    create(treatments=3, questions=10, campaigns=1, articles=2)
+    assert client.get("/articles/volume-article-00001/").status_code == 200
+    assert b"Volume article 00001" in client.get("/articles/").content
     assert b"Volume question 00004" in client.get("/faq/?q=volume+00004").content
 
 

@@ -505,7 +505,9 @@ def test_a_patient_on_a_phone_searches_with_a_slip_compares_two_treatments_and_p
     tab = visit(PHONE)
     page = tab.page
     tab.go("/")
-    box = page.get_by_role("search", name="Site").get_by_role("searchbox", name="Search treatments and questions")
+    box = page.get_by_role("search", name="Site").get_by_role(
+        "searchbox", name="Search treatments, articles and questions"
+    )
     box.fill("fatige")
     box.press("Enter")
     expect(page.locator("h1")).to_have_text("Search results")
@@ -609,3 +611,37 @@ def test_a_reader_says_what_was_missing_from_a_page(visit, demo_site):
     expect(page.locator("h1")).to_have_text("Chemotherapy")
     kept = Feedback.objects.get()
     assert (kept.path, kept.helpful, kept.comment) == ("/treatments/chemotherapy/", False, "How long each cycle lasts.")
+
+
+def test_a_reader_finds_an_article_opens_a_question_and_gives_from_its_appeal(visit, other_sites, demo_site):
+    """
+    From the home page's latest articles to an article of a series, its next part, a common question opened
+    as a reader on a phone would, and the appeal's button: the campaign's page, then the payment provider,
+    with the click credited to the article.
+    """
+    tab = visit(PHONE)
+    page = tab.page
+    other_sites.answer("buy.stripe.com", lambda path: (200, {}, _payment_page(f"{tab.base_url}/donate/thanks/")))
+
+    tab.go("/")
+    latest = page.get_by_role("region", name="Latest articles")
+    latest.get_by_role("link", name="Living well during treatment, part 1: energy and sleep").click()
+    expect(page.locator("h1")).to_have_text("Living well during treatment, part 1: energy and sleep")
+    page.get_by_role("navigation", name="Next article").get_by_role("link").click()
+    expect(page.locator("h1")).to_have_text("Living well during treatment, part 2: food and movement")
+
+    question = page.locator("details", has_text="Is it safe to exercise during chemotherapy?")
+    expect(question.get_by_text("For most people gentle exercise is safe")).to_be_hidden()
+    question.get_by_text("Is it safe to exercise during chemotherapy?").click()
+    expect(question.get_by_text("For most people gentle exercise is safe")).to_be_visible()
+
+    appeal = page.get_by_role("complementary", name="Support this work")
+    appeal.get_by_role("link", name="Give to Fund the next breakthrough").click()
+    expect(page.locator("h1")).to_have_text("Fund the next breakthrough")
+    page.locator("label", has_text="$50").click()
+    page.locator("form.donate-form").get_by_role("button", name="Donate").click()
+    expect(page.locator("h1")).to_have_text("Payment page")
+    assert len(other_sites.asked("buy.stripe.com")) == 1
+    click = DonateClick.objects.get()
+    assert click.source_path == "/articles/living-well-during-treatment-part-2-food-and-movement/"
+    assert not tab.problems, tab.problems

@@ -50,10 +50,14 @@ def test_the_header_leaves_room_for_the_page_without_script(visit, demo_site, wi
         nav = page.get_by_role("navigation", name="Main")
         for name in ("Treatments", "FAQ", "Glossary", "Donate"):
             expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
-        expect(page.get_by_role("search", name="Site").get_by_label("Search treatments and questions")).to_be_visible()
+        expect(
+            page.get_by_role("search", name="Site").get_by_label("Search treatments, articles and questions")
+        ).to_be_visible()
     # Without script, the header's box searches.
     tab.go("/")
-    box = page.get_by_role("search", name="Site").get_by_role("searchbox", name="Search treatments and questions")
+    box = page.get_by_role("search", name="Site").get_by_role(
+        "searchbox", name="Search treatments, articles and questions"
+    )
     box.fill("fatigue")
     box.press("Enter")
     expect(page.locator("h1")).to_have_text("Search results")
@@ -63,7 +67,9 @@ def test_a_reader_on_a_phone_corrects_a_search_in_the_one_box_there_is(visit, de
     tab = visit(PHONE)
     page = tab.page
     tab.go("/")
-    box = page.get_by_role("search", name="Site").get_by_role("searchbox", name="Search treatments and questions")
+    box = page.get_by_role("search", name="Site").get_by_role(
+        "searchbox", name="Search treatments, articles and questions"
+    )
     box.fill("fatige")
     box.press("Enter")
     expect(page.locator("h1")).to_have_text("Search results")

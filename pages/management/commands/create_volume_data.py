@@ -16,6 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from articles.models import Article, ArticleQuestion
+from articles.models import Tag as ArticleTag
+from articles.models import refresh_search_rows as refresh_article_search_rows
 from donations.models import Campaign, DonateClick, Gift, OfflineGift, Refund, SuggestedAmount
 from faq.models import Question, Topic
 from pagecache import generations
@@ -104,6 +107,7 @@ class Command(BaseCommand):
         parser.add_argument("--treatments", type=int, default=100)
         parser.add_argument("--questions", type=int, default=1000)
         parser.add_argument("--campaigns", type=int, default=10)
+        parser.add_argument("--articles", type=int, default=0, help="Articles, each with 5 questions and 2 tags.")
         parser.add_argument(
             "--edits",
             type=int,
@@ -111,13 +115,14 @@ class Command(BaseCommand):
             help="Give each volume treatment this many past versions, as if edited that often (for sizing history).",
         )
 
-    def handle(self, *args, treatments, questions, campaigns, edits, **options):
-        if min(treatments, questions, campaigns, edits) < 0:
+    def handle(self, *args, treatments, questions, campaigns, edits, articles, **options):
+        if min(treatments, questions, campaigns, edits, articles) < 0:
             raise CommandError("Counts cannot be negative.")
         created = (
             self.create_treatments(treatments),
             self.create_questions(questions),
             self.create_campaigns(campaigns),
+            self.create_articles(articles),
         )
         if edits:
             self.create_edits(edits)
@@ -129,9 +134,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         self.stdout.write(
-            "Volume data: {} treatments, {} questions, {} campaigns created (the rest already existed).".format(
-                *created
-            )
+            "Volume data: {} treatments, {} questions, {} campaigns, {} articles created "
+            "(the rest already existed).".format(*created)
         )
 
     def missing(self, model, prefix, count):
@@ -287,6 +291,59 @@ class Command(BaseCommand):
                         )
                         for pk in made
                     )
+        return len(numbers)
+
+    def create_articles(self, count):
+        """Articles newest first by number, each with questions (one in five listed under an FAQ topic) and tags."""
+        tags = [ArticleTag.objects.get_or_create(name=f"Volume article tag {number}")[0] for number in range(10)]
+        topics = [Topic.objects.get_or_create(name=f"Volume topic {number}")[0] for number in range(5)]
+        numbers = self.missing(Article, "volume-article-", count)
+        first_day = datetime.date(2020, 1, 1)
+        for start in range(0, len(numbers), BATCH):
+            batch = numbers[start : start + BATCH]
+            with transaction.atomic():
+                rows = []
+                for number in batch:
+                    rng = random.Random(200_000 + number)
+                    sections = ["## What we know", paragraph(rng, 200), "## What it means", paragraph(rng, 200)]
+                    body = "\n\n".join(sections)
+                    article = Article(
+                        title=f"Volume article {number:05}",
+                        slug=f"volume-article-{number:05}",
+                        source_id=f"volume-article-{number:05}",
+                        summary=sentence(rng, 20)[:300],
+                        body=body,
+                        appeal=paragraph(rng, 40),
+                        status=Article.Status.PUBLISHED,
+                        published_at=timezone.now(),
+                        published_on=first_day + datetime.timedelta(days=number),
+                        last_reviewed=datetime.date(2026, 1, 1),
+                        next_review_due=datetime.date(2027, 1, 1),
+                    )
+                    article.refresh_derived_fields()  # what save() would do; bulk_create does not call it
+                    rows.append(article)
+                Article.objects.bulk_create(rows)
+                made = list(Article.objects.filter(slug__in=[row.slug for row in rows]).values_list("pk", flat=True))
+                questions = []
+                for pk in made:
+                    for order in range(5):
+                        rng = random.Random(pk * 10 + order)
+                        question = ArticleQuestion(
+                            article_id=pk,
+                            question=f"Volume article question {pk}-{order} about {rng.choice(WORDS)}?",
+                            answer=paragraph(rng, 60),
+                            topic=topics[pk % len(topics)] if order == 0 else None,
+                            order=order,
+                        )
+                        question.refresh_derived_fields()
+                        questions.append(question)
+                ArticleQuestion.objects.bulk_create(questions)
+                Article.tags.through.objects.bulk_create(
+                    Article.tags.through(article_id=pk, tag=tags[(pk + offset) % len(tags)])
+                    for pk in made
+                    for offset in (0, 3)
+                )
+                refresh_article_search_rows(made)
         return len(numbers)
 
     def create_campaigns(self, count):

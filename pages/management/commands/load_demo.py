@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from articles.demo import DEMO_DIR as ARTICLE_DEMO_DIR
+from articles.demo import approve_imported_demo_articles
 from donations.demo import load_demo_campaigns
 from faq.demo import load_demo_questions
 from glossary.demo import load_demo_terms
@@ -22,7 +24,7 @@ from treatments.demo import approve_imported_demo_treatments
 
 
 class Command(BaseCommand):
-    help = "Load the demo glossary, treatments, questions and campaigns. Safe to run again."
+    help = "Load the demo glossary, treatments, questions, campaigns and articles. Safe to run again."
 
     def handle(self, *args, **options):
         try:
@@ -55,3 +57,7 @@ class Command(BaseCommand):
         )
         created, kept = load_demo_campaigns()
         self.stdout.write(f"Demo campaigns: {created} created, {kept} already present and left as they are.")
+        self.stdout.write("Demo articles:")
+        call_command("import_articles", str(ARTICLE_DEMO_DIR), create_only=True, stdout=self.stdout, stderr=self.stderr)
+        approved = approve_imported_demo_articles()
+        self.stdout.write(f"Demo articles approved by the demo reviewer: {approved}.")
