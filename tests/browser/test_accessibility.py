@@ -7,6 +7,8 @@ import pytest
 import reversion
 from reversion.models import Version
 
+from articles.models import Article, ArticleQuestion
+from articles.models import Tag as ArticleTag
 from donations.models import Campaign
 from faq.models import Question, Topic
 from glossary.models import Term
@@ -42,6 +44,11 @@ def public_pages():
         ("compare-unknown", "/treatments/compare/?t=x&t=y"),
     ]
     pages += [("glossary", "/glossary/"), ("feedback-thanks", "/feedback/thanks/?page=/glossary/")]
+    # Articles: the list (the feed's page for people), a tag, each article, a topic listing an article's question.
+    pages += [("articles", "/articles/"), ("articles-tag", ArticleTag.objects.first().get_absolute_url())]
+    pages += [(f"article-{a.slug}", a.get_absolute_url()) for a in Article.objects.published()]
+    listed = ArticleQuestion.objects.on_live_articles().filter(topic__isnull=False).select_related("topic").first()
+    pages += [("faq-topic-with-articles", listed.topic.get_absolute_url())]
     return pages
 
 
