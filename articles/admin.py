@@ -6,7 +6,10 @@ from django.utils.text import slugify
 from markdownx.admin import MarkdownxModelAdmin
 
 from core.admin import CHECKBOX_MANY_TO_MANY, LabelledTabularInline, PublishActionsMixin, VersionedAdmin
+from core.markdown import render_markdown
+from core.readability import text_of_html
 from review.admin import MedicalContentAdmin
+from review.reading import ReadingLevelAdmin
 
 from .models import Article, ArticleQuestion, Tag
 
@@ -38,20 +41,21 @@ class ArticleQuestionInline(LabelledTabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
+class ArticleAdmin(ReadingLevelAdmin, MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     formfield_overrides = {**MarkdownxModelAdmin.formfield_overrides, **CHECKBOX_MANY_TO_MANY}
     list_display = ["title", "status", "published_on", "updated_at", "next_review_due", "reading_grade"]
     list_filter = ["status", "tags"]
     search_fields = ["title", "summary", "body"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ArticleQuestionInline]
-    readonly_fields = ["published_on", "published_at", "updated_at"]
+    readonly_fields = ["published_on", "published_at", "updated_at", "reading_panel"]
     raw_id_fields = ["next_article"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "status", "published_on", "updated_at"]}),
         ("Schedule", {"fields": ["go_live_at", "expires_at"]}),
         ("Picture", {"fields": ["hero_image", "hero_image_alt", "hero_image_credit"]}),
         ("The article", {"fields": ["body", "questions_heading"]}),
+        ("Reading level", {"fields": ["reading_panel"]}),
         ("The appeal to give", {"fields": ["appeal", "appeal_campaign"]}),
         ("Medical review", {"fields": ["reviewed_by", "last_reviewed", "next_review_due", "review_interval_months"]}),
         ("Organisation", {"fields": ["tags", "related_treatments", "next_article", "source_id"]}),
@@ -75,6 +79,20 @@ class ArticleAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, Mar
         if obj is not None and obj.published_at:
             return {}
         return super().get_prepopulated_fields(request, obj)
+
+    class Media:
+        # The reading panel follows the text as it is typed (review.reading); deferred, as the treatments' is.
+        js = [forms.Script("js/admin-reading.js", defer=True)]
+
+    graded_fields = ("summary", "body", "questions-*-answer")
+
+    def draft_reading(self, data):
+        answers = [text_of_html(render_markdown(answer)) for answer in self.graded_values(data, "questions-*-answer")]
+        draft = Article(summary=data.get("summary", ""), body_html=render_markdown(data.get("body", "")))
+        return draft.reading(answers), draft.reading_text(answers)
+
+    def saved_reading(self, obj):
+        return obj.reading(), obj.reading_text()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

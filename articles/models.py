@@ -366,9 +366,9 @@ class ArticleQuestionQuerySet(models.QuerySet):
         return self.filter(article__in=Article.objects.published().values("pk"))
 
     def for_listing(self):
-        """What a list of them shows: the question, its answer and its article's address, in the article's order."""
-        fields = ("question", "answer_html", "order", "article__slug", "article__title")
-        return self.select_related("article").only(*fields).order_by("article__title", "order", "pk")
+        """What a list of them shows: the question, its answer and its article's address; newest articles first."""
+        fields = ("question", "answer_html", "order", "topic", "article__slug", "article__title")
+        return self.select_related("article").only(*fields).order_by("-article__published_on", "-article_id", "order")
 
 
 @reversion.register()

@@ -1,4 +1,7 @@
+import functools
+
 from django.db.models import Exists, OuterRef, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from core.models import keep_draft_private
@@ -6,6 +9,7 @@ from core.pagination import page_or_404
 from core.site import absolute_url, organization_data
 from donations.models import Campaign
 from faq.models import faq_page_data
+from pagecache.kept import kept_content
 from pagecache.parameters import PageNumber, Slug, page_exists, query_parameters
 from treatments.models import Treatment
 
@@ -17,7 +21,7 @@ LISTED_FIELDS = ("title", "slug", "summary", "published_on", "status", "go_live_
 
 
 def listed(articles):
-    """Articles as lists, the feed and the home page show them: their tags, not their text."""
+    """Articles as the list shows them: their tags, never their text."""
     tags = Prefetch("tags", queryset=Tag.objects.order_by("name"))
     return articles.only(*LISTED_FIELDS).prefetch_related(tags)
 
@@ -39,6 +43,23 @@ def article_list(request):
 @page_exists(lambda slug: Article.objects.published().filter(slug=slug).exists())
 @query_parameters()
 def article_detail(request, slug):
+    try:
+        kept = kept_content(request, Article, slug)
+    except Article.DoesNotExist:
+        raise Http404("No such article.") from None
+    page = functools.cache(lambda: _article_page(request, slug))
+    # Callables: read only where the page is rendered, not where its kept parts are reused.
+    context = {name: functools.partial(lambda name: page()[name], name) for name in PAGE_PARTS}
+    response = render(request, "articles/article_detail.html", {"kept": kept, **context})
+    return response if kept else keep_draft_private(response, page()["article"])
+
+
+PAGE_PARTS = ("article", "questions", "tags", "related_treatments", "next_article", "campaign", "structured_data")
+PAGE_PARTS += ("faq",)
+
+
+def _article_page(request, slug):
+    """What an article's page shows: the article as this person may see it, and the rows beside it."""
     articles = Article.objects.visible_to(request.user).select_related("reviewed_by", "next_article", "appeal_campaign")
     article = get_object_or_404(articles, slug=slug)
     questions = list(article.questions.all())
@@ -48,19 +69,14 @@ def article_detail(request, slug):
         campaign = Campaign.objects.featured().only("title", "slug").first()
     page_url = absolute_url(request, article.get_absolute_url())
     treatments = list(Treatment.objects.published().filter(articles=article).only("title", "slug"))
-    context = {
+    image = absolute_url(request, article.hero_share_image_url) if article.hero_share_image_url else ""
+    return {
         "article": article,
         "questions": questions,
-        "tags": article.tags.order_by("name"),
+        "tags": list(article.tags.order_by("name")),
         "related_treatments": treatments,
         "next_article": next_article,
         "campaign": campaign,
-        "structured_data": article.structured_data(
-            page_url,
-            organization_data(request),
-            treatments,
-            absolute_url(request, article.hero_share_image_url) if article.hero_share_image_url else "",
-        ),
-        "faq_data": faq_page_data(questions) if questions else None,
+        "structured_data": article.structured_data(page_url, organization_data(request), treatments, image),
+        "faq": faq_page_data(questions) if questions else None,
     }
-    return keep_draft_private(render(request, "articles/article_detail.html", context), article)

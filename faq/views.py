@@ -19,6 +19,9 @@ OPEN_RESULTS_UP_TO = 3
 # so that it stays small and quick however many questions are written.
 QUESTIONS_PER_TOPIC_ON_INDEX = 5
 QUESTIONS_PER_PAGE = 20
+# A topic's page lists this many of the questions articles answer under it, the newest articles' first: the
+# rest are in their articles (the page stays as short however many articles are written).
+ARTICLE_QUESTIONS_ON_A_TOPIC = 10
 
 
 def _grouped_by_topic(questions, totals):
@@ -67,7 +70,7 @@ def faq_index(request):
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     # The questions articles answer under this topic: listed from the articles' own rows, never copied.
-    from_articles = list(topic.article_questions.on_live_articles().for_listing())
+    from_articles = list(topic.article_questions.on_live_articles().for_listing()[:ARTICLE_QUESTIONS_ON_A_TOPIC])
     page = page_or_404(
         request,
         topic.questions.published().order_by("order", "question"),

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from articles.models import Article, ArticleQuestion, Tag
 from faq.models import Topic
+from faq.views import ARTICLE_QUESTIONS_ON_A_TOPIC
 from review.models import SignOff
 
 from .helpers import signed_off, soup_of, visible
@@ -400,3 +401,62 @@ def test_the_faq_importer_says_what_of_an_article_it_leaves_out_and_how_to_keep_
     call_command("import_faqs", str(write(tmp_path, "cold-caps.txt", BLOG_EXPORT)), "--publish", stdout=out)
     assert "paragraph(s) that answer no question were left out (lines 3, 5, 9" in out.getvalue()
     assert "import it with import_articles instead" in out.getvalue()
+
+
+# The admin --------------------------------------------------------------------------------
+
+
+HARD_ANSWER = (
+    "Immunomodulatory pharmacotherapeutic interventions necessitate comprehensive multidisciplinary "
+    "consultation regarding individualised contraindications and physiological considerations."
+)
+
+
+@pytest.mark.django_db
+def test_the_reading_panel_grades_the_summary_body_and_answers_as_typed_and_as_saved(admin_client, editor):
+    url = "/admin/articles/article/reading-level/"
+    typed = {"summary": "A cap.", "body": "It is cold.", "questions-0-answer": HARD_ANSWER, "questions-0-question": "?"}
+    panel = soup_of(admin_client.post(url, typed)).select_one("#reading-panel")
+    assert "Hard to read" in panel.get_text()
+    assert panel.select("ol li")[0].get_text() == HARD_ANSWER, "an answer is read too"
+    assert panel["data-graded"] == "summary body questions-*-answer"
+    assert admin_client.get(url).status_code == 405
+
+    article = make_article("Cold caps")
+    ArticleQuestion.objects.create(article=article, question="Is it hard?", answer=HARD_ANSWER)
+    article.refresh_from_rows()
+    saved = soup_of(admin_client.get(f"/admin/articles/article/{article.pk}/change/")).select_one("#reading-panel")
+    assert f"SMOG grade {Article.objects.get().reading_grade}" in saved.get_text()
+    assert Article.objects.get().reading_grade > 9
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 30])
+def test_a_topic_page_costs_the_same_queries_and_stays_short_however_many_articles_answer_under_it(
+    client, django_assert_num_queries, count
+):
+    topic = Topic.objects.create(name="Hair")
+    for number in range(count):
+        make_article(f"Article {number:02}", questions=1).questions.update(topic=topic)
+    # The topic, the questions articles answer under it, the count of its own (none, so no page of them).
+    with override_settings(RIBBON_PAGE_CACHE_SECONDS=0), django_assert_num_queries(3):
+        page = soup_of(client.get(topic.get_absolute_url()))
+    listed = page.select("#from-articles ~ details")
+    assert len(listed) == min(count, ARTICLE_QUESTIONS_ON_A_TOPIC)
+    assert listed[0].summary.get_text() == f"Article {count - 1:02}: question 0?", "the newest article's first"
+
+
+@pytest.mark.django_db
+def test_an_article_page_shown_again_is_reused_at_one_query_until_an_edit(client, commit, django_assert_num_queries):
+    """Rendered once per worker and edit (pagecache.kept), with the page cache off as well."""
+    with override_settings(RIBBON_PAGE_CACHE_SECONDS=0):
+        with commit():
+            article = make_article("Cold caps", questions=2, tags=["Hair"])
+        first = client.get(article.get_absolute_url()).content
+        with django_assert_num_queries(1):  # the article: is it still public, and as it was?
+            assert client.get(article.get_absolute_url()).content == first
+        with commit():
+            question = article.questions.first()
+            question.answer = "A newer answer."
+            question.save()
+        assert "A newer answer." in page_text(client.get(article.get_absolute_url()))

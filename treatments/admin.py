@@ -2,12 +2,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Prefetch
-from django.http import HttpResponse, HttpResponseNotAllowed
-from django.template.loader import render_to_string
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -22,9 +19,8 @@ from core.admin import (
     VersionedAdmin,
 )
 from core.markdown import render_markdown
-from core.readability import unfamiliar_words
-from core.terms import current_terms
 from review.admin import MedicalContentAdmin
+from review.reading import ReadingLevelAdmin
 
 from .models import Reference, Tag, Treatment, TreatmentPoint
 
@@ -94,7 +90,7 @@ class HardToReadFilter(admin.SimpleListFilter):
 
 
 @admin.register(Treatment)
-class TreatmentAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
+class TreatmentAdmin(ReadingLevelAdmin, MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     formfield_overrides = {
         **MarkdownxModelAdmin.formfield_overrides,
         **URL_FIELDS_ASSUME_HTTPS,
@@ -180,49 +176,24 @@ class TreatmentAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, M
         return obj.reading_grade
 
     class Media:
-        # The reading panel follows the text as it is typed. Deferred: the admin puts its media in the
-        # page's head, and the script needs the form and its panel, which come later.
+        # The reading panel follows the text as it is typed (review.reading). Deferred: the admin puts its
+        # media in the page's head, and the script needs the form and its panel, which come later.
         js = [forms.Script("js/admin-reading.js", defer=True)]
 
-    def get_urls(self):
-        reading = path("reading-level/", self.admin_site.admin_view(self.reading_view), name="treatment_reading_level")
-        return [reading, *super().get_urls()]
+    graded_fields = ("summary", "suited_to", "body", "points-*-text")
 
-    def reading_view(self, request):
-        """The reading panel for the text in the form now (summary, body, points), for the editor's script."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_change_permission(request) and not self.has_add_permission(request):
-            raise PermissionDenied
-        points = [
-            value for name, value in request.POST.items() if name.startswith("points-") and name.endswith("-text")
-        ]
+    def draft_reading(self, data):
+        points = self.graded_values(data, "points-*-text")
         draft = Treatment(
-            summary=request.POST.get("summary", ""),
-            suited_to=request.POST.get("suited_to", ""),
-            body_html=render_markdown(request.POST.get("body", "")),
+            summary=data.get("summary", ""),
+            suited_to=data.get("suited_to", ""),
+            body_html=render_markdown(data.get("body", "")),
         )
-        return HttpResponse(self._reading_panel(draft.reading(points=points), draft.reading_text(points)))
+        return draft.reading(points=points), draft.reading_text(points)
 
-    def _reading_panel(self, reading, text):
-        target = settings.RIBBON_READING_GRADE_TARGET
-        known = [form for term in current_terms() for form in term.forms]
-        context = {
-            "reading": reading,
-            "target": target,
-            "hard": reading.is_hard(target),
-            "unfamiliar": unfamiliar_words(text, known),
-            "glossary_add_url": reverse("admin:glossary_term_add"),
-        }
-        return render_to_string("admin/treatments/reading_panel.html", context)
-
-    @admin.display(description="Reading level")
-    def reading_panel(self, obj):
-        """The grade of the text: summary, body and points together, against the target."""
-        if obj is None or obj.pk is None:
-            return render_to_string("admin/treatments/reading_panel.html", {"unsaved": True})
+    def saved_reading(self, obj):
         points = list(obj.points.values_list("text", flat=True))
-        return self._reading_panel(obj.reading(points), obj.reading_text(points))
+        return obj.reading(points), obj.reading_text(points)
 
     @admin.display(description="Related questions")
     def related_questions(self, obj):

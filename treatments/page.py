@@ -10,16 +10,12 @@ from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 
 from core.models import sees_drafts
-from pagecache.generations import content_state, has_uncommitted_changes, lifetime
-from pagecache.tags import is_collecting
+from pagecache.kept import kept_content
 
 from .models import Treatment, TreatmentPoint
 
 # A few common questions are enough on a treatment page; the FAQ holds them all.
 RELATED_QUESTIONS_SHOWN = 8
-# The longest a worker keeps a live page's rendered content (CACHES["fragments"]); any edit of content
-# replaces it sooner, and so does the next go-live or expiry of anything published.
-CONTENT_KEPT_SECONDS = 3600
 
 
 def treatment_for_page(slug, user):
@@ -63,32 +59,11 @@ def _parts_of(treatment):
 
 
 def kept_page(request, slug):
-    """
-    What the rendered parts of this treatment's page are kept under ({"key":
-    …, "seconds": …}, for the template's {% cache %}), or None when the page
-    must be rendered afresh. Only the row's version is read here (its
-    update time and whether it is live); the whole row and its parts only
-    if the page is rendered. Kept as long as the page cache would keep the
-    whole page, whether or not the page cache is on: until content is next
-    changed anywhere (the content's state, pagecache.generations, is part of
-    the key), something goes live or expires, or midnight passes. Never for
-    staff (they may see drafts), a page the public cannot see, while this
-    request's own changes are not committed, nor for a page the page cache
-    will store: it must read every row it shows, to record them
-    (pagecache.tags).
-    """
-    if sees_drafts(request.user) or has_uncommitted_changes() or is_collecting():
-        return None
-    generation = content_state()
-    if generation is None:
-        return None  # the shared cache is out of reach: nobody could tell this worker of an edit
-    version = Treatment.objects.only("updated_at", "status", "go_live_at", "expires_at").filter(slug=slug).first()
-    if version is None:
-        raise Http404("No such treatment.")
-    if not version.is_live:
-        return None
-    key = f"{generation} {request.build_absolute_uri('/')} {version.pk} {version.updated_at.isoformat()}"
-    return {"key": key, "seconds": lifetime(generation, CONTENT_KEPT_SECONDS)}
+    """The treatment page's kept parts (pagecache.kept), or None when it must be rendered afresh."""
+    try:
+        return kept_content(request, Treatment, slug)
+    except Treatment.DoesNotExist:
+        raise Http404("No such treatment.") from None
 
 
 @dataclass(frozen=True)

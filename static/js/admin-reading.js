@@ -1,10 +1,10 @@
 /*
- * The reading panel of a treatment's add and change form follows the text as it is typed: after a
- * pause, the summary, who it is for, body and points are sent to the admin's reading-level address,
- * which answers with the panel worked out on the server (core.readability), and the panel is
- * replaced. Without JavaScript the panel shows the text as saved.
+ * The reading panel of a medical page's add and change form follows the text as it is typed: after a
+ * pause, the fields the panel names (data-graded: "summary body points-*-text") are sent to the
+ * admin's reading-level address, which answers with the panel worked out on the server
+ * (review.reading), and the panel is replaced. Without JavaScript the panel shows the text as saved.
  *
- * The admin loads this file with `defer` (TreatmentAdmin.Media): it runs once the form and its
+ * The admin loads this file with `defer` (each admin's Media): it runs once the form and its
  * panel are in the page. Run from the head without it, it would find no panel and do nothing.
  */
 (function () {
@@ -19,13 +19,18 @@
   let timer = null;
   let asked = 0;
 
+  // "points-*-text" stands for each row of an inline: points-0-text, points-1-text, …
+  const patterns = (panel.dataset.graded || "").split(" ").filter(Boolean).map(function (name) {
+    const parts = name.split("*").map(function (part) {
+      return part.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+    });
+    return new RegExp("^" + parts.join("\\d+") + "$");
+  });
+
   function graded(field) {
-    return (
-      field.name === "summary" ||
-      field.name === "suited_to" ||
-      field.name === "body" ||
-      /^points-\d+-text$/.test(field.name)
-    );
+    return patterns.some(function (pattern) {
+      return pattern.test(field.name);
+    });
   }
 
   function send() {

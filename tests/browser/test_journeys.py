@@ -645,3 +645,14 @@ def test_a_reader_finds_an_article_opens_a_question_and_gives_from_its_appeal(vi
     click = DonateClick.objects.get()
     assert click.source_path == "/articles/living-well-during-treatment-part-2-food-and-movement/"
     assert not tab.problems, tab.problems
+
+
+def test_the_reading_level_follows_typing_in_an_articles_answers(visit, demo_site, editor):
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    page = editing.page
+    editing.go("/admin/articles/article/add/")
+    panel = page.locator("#reading-panel")
+    expect(panel).to_contain_text("There is no text to grade yet")
+    page.locator("#id_questions-0-answer").press_sequentially("Most people find the cap cold at first. It helps.")
+    expect(panel).to_contain_text("2 sentences, 10 words", timeout=3000)
+    assert not editing.problems, editing.problems
