@@ -1,5 +1,7 @@
 """/articles/feed/: the newest articles as an Atom feed (Django's syndication framework)."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils import timezone
@@ -49,4 +51,4 @@ def _start_of(day):
     """A date as the moment it began in the site's time zone (a feed's dates are moments)."""
     if day is None:
         return None
-    return timezone.make_aware(timezone.datetime(day.year, day.month, day.day))
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))

@@ -338,6 +338,8 @@ def test_the_feed_and_the_sitemap_list_published_articles_only(client):
     assert feed["Content-Type"].startswith("application/atom+xml")
     assert live.get_absolute_url() in feed.content.decode()
     assert "Secret draft" not in feed.content.decode()
+    Article.objects.filter(pk=live.pk).update(published_on="2024-03-01")
+    assert "<published>2024-03-01T00:00:00" in client.get(reverse("articles:feed")).content.decode(), "its first day"
     sitemap = client.get("/sitemap.xml").content.decode()
     assert live.get_absolute_url() in sitemap
     assert "/articles/secret-draft/" not in sitemap
