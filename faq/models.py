@@ -152,8 +152,8 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
     search_only = ("question", "slug", "topic__name")  # what a result shows
 
     def search_context(self):
-        """Where the question sits, shown beside it in results."""
-        return self.topic.name
+        """Where the question sits, shown beside it in results (read with the result, or from the whole row)."""
+        return getattr(self, "shown_context", None) or self.topic.name
 
     def __str__(self):
         return self.question

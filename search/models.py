@@ -15,7 +15,8 @@ class SearchableModel(models.Model):
     search_columns = ()
     # The kind of page, as a result is labelled ("Treatment").
     search_label = ""
-    # Rows read with each result (select_related), and the only fields a result shows.
+    # Rows read with a whole result (select_related); what a result shows: its title's field, its address's
+    # field and, optionally, where it sits (a field of a related row: "topic__name").
     search_related = ()
     search_only = ()
 
@@ -23,8 +24,8 @@ class SearchableModel(models.Model):
         abstract = True
 
     def search_context(self):
-        """Where the page sits (its topic, say), shown beside it in results; nothing by default."""
-        return ""
+        """Where the page sits (its topic, say), shown beside it in results: as read with the result, if it was."""
+        return getattr(self, "shown_context", "")
 
     @classmethod
     def search(cls, text, number=1, per_page=20, **options):

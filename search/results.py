@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import caches
 from django.core.paginator import Page, Paginator
+from django.db.models import CharField, F, Value
 
 from core.clients import within_limit
 from pagecache import generations
@@ -100,16 +101,43 @@ def _results_key(models, words, number, per_page, snippets, whole, language=ENGL
 
 
 def _items(models, found, whole):
-    """{(kind, pk): object} for the results shown: one query per kind, only the fields shown unless `whole`."""
+    """
+    {(kind, pk): object} for the results shown. Whole objects (`whole`) take one query per kind; otherwise
+    every kind's results are read in one query, only what a result shows (each model's `search_only`:
+    its title, its address and where it sits), whatever the number of kinds searched.
+    """
     by_kind = {}
     for kind, pk in found:
         by_kind.setdefault(kind, []).append(pk)
     items = {}
+    if whole:
+        for kind, pks in by_kind.items():
+            model = models[kind]
+            for item in model.objects.filter(pk__in=pks).select_related(*model.search_related):
+                items[kind, item.pk] = item
+        return items
+    rows = None
     for kind, pks in by_kind.items():
+        title, slug, *context = models[kind].search_only
+        shown = (
+            models[kind]
+            .objects.filter(pk__in=pks)
+            .order_by()
+            .annotate(
+                shown_kind=Value(kind),
+                shown_pk=F("pk"),
+                shown_title=F(title),
+                shown_slug=F(slug),
+                shown_context=F(context[0]) if context else Value("", output_field=CharField()),
+            )
+            .values_list("shown_kind", "shown_pk", "shown_title", "shown_slug", "shown_context")
+        )
+        rows = shown if rows is None else rows.union(shown, all=True)
+    for kind, pk, title, slug, context in rows if rows is not None else ():
         model = models[kind]
-        shown = model.objects.filter(pk__in=pks).select_related(*model.search_related)
-        for item in shown if whole else shown.only(*model.search_only):
-            items[kind, item.pk] = item
+        item = model(pk=pk, **{model.search_only[0]: title, model.search_only[1]: slug})
+        item.shown_context = context
+        items[kind, pk] = item
     return items
 
 
@@ -192,11 +220,13 @@ def search(models, text, number=1, per_page=20, snippets=True, whole=False, visi
     and `visitor` (the request) has had its share of that this minute
     (search.views.too_many_searches answers it).
 
-    Queries: one ranks and counts, one reads the snippets, one per kind shown
-    reads the results; when nothing matches, two more look again allowing
-    for slips (at most 6 in all). A page of results, objects and all, is kept
-    until the next edit, and then costs no query. Each result's object holds
-    its model's `search_only` fields, or all of them (`whole`). Words are
+    Queries: one ranks and counts, one reads the snippets, one reads the
+    results (one per kind shown, for `whole` objects); when nothing matches,
+    two more look again allowing for slips (at most 5 in all, or 4 + the kinds
+    shown). A page of results, objects and all, is kept until the next edit,
+    and then costs no query. Each result's object holds what its model's
+    `search_only` names (its title, slug and where it sits), or all of it
+    (`whole`). Words are
     stemmed and common words left out as `language` has them (search.languages).
     """
     words = query_words(text, language)
