@@ -136,7 +136,9 @@ def _ensure_postgresql(connection, model):
     with connection.cursor() as cursor:
         cursor.execute("SELECT obj_description(to_regproc(%s), 'pg_proc')", [function])
         row = cursor.fetchone()
-        if row and row[0] == fingerprint:
+        existing = {column.name for column in connection.introspection.get_table_description(cursor, table)}
+        # The function outlives its table: a table a migration dropped and made again has lost the column.
+        if row and row[0] == fingerprint and "search_vector" in existing:
             return False
         for extension in ("pg_trgm", "unaccent"):
             try:
@@ -145,7 +147,6 @@ def _ensure_postgresql(connection, model):
             except DatabaseError:
                 pass  # a role without the right: search still works, without forgiving slips or accents
         _ensure_configuration(cursor)
-        existing = {column.name for column in connection.introspection.get_table_description(cursor, table)}
         if "search_vector" not in existing:
             cursor.execute(f"ALTER TABLE {table} ADD COLUMN search_vector tsvector")
         cursor.execute(f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$")
