@@ -84,6 +84,7 @@ class FileImportCommand(BaseCommand):
     """Runs `import_file(path, decoded)` for each file, each on its own; see the module docstring."""
 
     count_names = ("created", "updated", "unchanged")
+    publish = False  # --publish, where an importer offers it: the operator's own publication
 
     def import_file(self, path, decoded):  # pragma: no cover - every importer defines it
         raise NotImplementedError
@@ -122,6 +123,19 @@ class FileImportCommand(BaseCommand):
                 continue
             counts["failed"] += 1
         self.finish(counts)
+
+    def told(self, result):
+        """
+        What became of a written page (`result.action`, `result.after_revision`), for the operator: public
+        now (--publish), or waiting for a medical reviewer.
+        """
+        if result.action not in {"created", "updated"}:
+            return ""
+        if self.publish:
+            return " (published)"
+        if result.after_revision:
+            return " (the change waits for medical review; the public page is unchanged)"
+        return " (a draft, submitted for medical review)"
 
     def in_order(self, found):
         """The order the files are imported in: as found, unless an importer needs some first."""

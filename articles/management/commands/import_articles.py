@@ -74,13 +74,3 @@ class Command(FileImportCommand):
             notes=result.warnings,
             after_revision=result.after_revision,
         )
-
-    def told(self, result):
-        """What became of a written article, for the operator: public now, or waiting for a reviewer."""
-        if result.action not in {"created", "updated"}:
-            return ""
-        if self.publish:
-            return " (published)"
-        if result.after_revision:
-            return " (the change waits for medical review; the public page is unchanged)"
-        return " (a draft, submitted for medical review)"

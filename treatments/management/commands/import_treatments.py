@@ -60,16 +60,6 @@ class Command(FileImportCommand):
             after_revision=result.after_revision,
         )
 
-    def told(self, result):
-        """What became of a written treatment, for the operator: public now, or waiting for a reviewer."""
-        if result.action not in {"created", "updated"}:
-            return ""
-        if self.publish:
-            return " (published)"
-        if result.after_revision:
-            return " (the change waits for medical review; the public page is unchanged)"
-        return " (a draft, submitted for medical review)"
-
     def fetch_hero_image(self, parsed):
         """
         (image or None, a note for the person running the import). A picture
