@@ -7,7 +7,7 @@ from markdownx.admin import MarkdownxModelAdmin
 
 from core.admin import CHECKBOX_MANY_TO_MANY, LabelledTabularInline, PublishActionsMixin, VersionedAdmin
 from core.markdown import render_markdown
-from core.readability import text_of_html
+from readability.grades import text_of_html
 from review.admin import MedicalContentAdmin
 from review.reading import ReadingLevelAdmin
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
 
 from core.site import fixed_url
 
@@ -19,16 +20,16 @@ class LatestArticles(Feed):
     description_template = None
 
     def title(self):
-        return f"{settings.SITE_NAME}: articles"
+        return _("%(site_name)s: articles") % {"site_name": settings.SITE_NAME}
 
     def subtitle(self):
-        return "New articles about breast cancer treatment, research and living with cancer, medically reviewed."
+        return _("New articles about breast cancer treatment, research and living with cancer, medically reviewed.")
 
     def link(self):
         return fixed_url("articles:list")
 
     def items(self):
-        articles = Article.objects.published().newest_first()
+        articles = Article.objects.published().in_language().newest_first()
         return articles.only("title", "slug", "summary", "published_on", "updated_at")[:FEED_LENGTH]
 
     def item_title(self, item):

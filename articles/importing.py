@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 import reversion
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -17,6 +18,7 @@ from django.utils.text import slugify
 from core.text import unique_slug
 from core.versions import rows_in
 from faq.models import Question
+from importing import translations
 from importing.commands import imported_at_once
 from pagecache import generations
 from pagecache.tags import row_tag
@@ -44,9 +46,7 @@ class SaveResult:
 
 
 def find_existing(parsed):
-    if parsed.source_id:
-        return Article.objects.filter(source_id=parsed.source_id).first()
-    return Article.objects.filter(source_id="", slug=slugify(parsed.title)[:120]).first()
+    return translations.find_existing(Article, parsed, slugify(parsed.title)[:120])
 
 
 def find_next(parsed, article):
@@ -54,7 +54,7 @@ def find_next(parsed, article):
     if not parsed.next_title:
         return None
     named = Q(title__iexact=parsed.next_title) | Q(slug=slugify(parsed.next_title)[:120])
-    found = Article.objects.filter(named)
+    found = Article.objects.in_language(parsed.language or settings.LANGUAGE_CODE).filter(named)
     return (found.exclude(pk=article.pk) if article.pk else found).first()
 
 
@@ -108,13 +108,15 @@ def save_article(parsed, *, publish=False, create_only=False):
         created = article is None
         held_for_review = not publish and not created and article.is_published
         if created:
-            article = Article(source_id=parsed.source_id)
+            article = Article(source_id=parsed.source_id, language=parsed.language or settings.LANGUAGE_CODE)
             before = None
         else:
             pending = SignOff.of(article) if held_for_review else None
             before = _as_proposed(article, pending.proposed) if pending and pending.proposed else _as_now(article)
             approved = article.approved_page() if held_for_review else None
 
+        if article.language != settings.LANGUAGE_CODE:
+            article.translation_of, article.made_from = translations.english_page_of(Article, parsed, ArticleFileError)
         article.title, article.summary, article.body = parsed.title, parsed.summary, parsed.body
         article.questions_heading, article.appeal = parsed.questions_heading, parsed.appeal
         if parsed.published_on is not None:
@@ -205,8 +207,14 @@ def similar_questions(parsed, article):
     """
     if not parsed.questions:
         return []
-    known = [(q.question, q.get_absolute_url(), q.slug) for q in Question.objects.only("question", "slug")]
-    others = ArticleQuestion.objects.select_related("article").only("question", "article__slug", "article__title")
+    language = article.language
+    asked_in_language = Question.objects.in_language(language).only("question", "slug", "language")
+    known = [(q.question, q.get_absolute_url(), q.slug) for q in asked_in_language]
+    others = (
+        ArticleQuestion.objects.filter(article__language=language)
+        .select_related("article")
+        .only("question", "article__slug", "article__title", "article__language")
+    )
     if article.pk:
         others = others.exclude(article=article)
     known += [(q.question, q.get_absolute_url(), "") for q in others]

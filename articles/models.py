@@ -15,7 +15,6 @@ import html
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
@@ -28,12 +27,13 @@ from core.models import (
     PublishableQuerySet,
     RenderedContentModel,
     SlugFromTitle,
+    TranslatableModel,
     raise_with,
 )
-from core.readability import reading_of, text_of_html
 from core.site import fixed_url
 from core.terms import without_definitions
 from core.versions import rows_in
+from readability.grades import reading_of, text_of_html
 from review.models import NOT_CONTENT, MedicalContent
 from search.models import SearchableModel
 
@@ -83,7 +83,16 @@ NOT_ARTICLE_CONTENT = (*NOT_CONTENT, "published_on")
     follow=("questions",),
     exclude=(*NOT_ARTICLE_CONTENT, "reading_grade", "reading_grade_fk", "search_body", "search_rows"),
 )
-class Article(MedicalContent, PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle, SearchableModel):
+class Article(
+    MedicalContent,
+    TranslatableModel,
+    PublishableModel,
+    HeroImageModel,
+    RenderedContentModel,
+    SlugFromTitle,
+    SearchableModel,
+):
+    page_view = "articles:detail"
     hero_image_folder = "articles"
     markdown_fields = {"body": "body_html", "appeal": "appeal_html"}
     glossary_fields = ("body_html",)
@@ -207,8 +216,9 @@ class Article(MedicalContent, PublishableModel, HeroImageModel, RenderedContentM
             )
         ]
         constraints = [
+            # A file's id names one page in each language: the English page and its translations.
             models.UniqueConstraint(
-                fields=["source_id"], condition=~models.Q(source_id=""), name="article_unique_source_id"
+                fields=["source_id", "language"], condition=~models.Q(source_id=""), name="article_unique_source_id"
             ),
         ]
 
@@ -224,7 +234,7 @@ class Article(MedicalContent, PublishableModel, HeroImageModel, RenderedContentM
         return self.title
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return self.reverse_in_its_language(self.page_view, slug=self.slug)
 
     def save(self, *args, update_fields=None, **kwargs):
         if self.status == self.Status.PUBLISHED and self.published_on is None:
@@ -362,8 +372,8 @@ def refresh_search_rows(article_pks):
 
 class ArticleQuestionQuerySet(models.QuerySet):
     def on_live_articles(self):
-        """Questions whose article the public can read now: what the FAQ may list."""
-        return self.filter(article__in=Article.objects.published().values("pk"))
+        """Questions whose article the public can read now, in the page's language: what the FAQ may list."""
+        return self.filter(article__in=Article.objects.published().in_language().values("pk"))
 
     def for_listing(self):
         """What a list of them shows: the question, its answer and its article's address; newest articles first."""
@@ -420,6 +430,9 @@ class ArticleQuestion(RenderedContentModel):
     def anchor(self):
         """Its id on the article's page: made from its words, so that links to it survive a re-import."""
         return f"q-{slugify(self.question)[:80]}"
+
+    def written_in(self):
+        return self.article.language
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#{self.anchor}"

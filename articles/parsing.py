@@ -24,6 +24,7 @@ from core.markdown import rendering_problem
 from core.text import markdown_heading
 from importing.decoding import UnreadableFileError
 from importing.front_matter import FrontMatterSpec, read_front_matter
+from importing.translations import language_of_file
 
 from .models import Article, ArticleQuestion, Tag
 
@@ -38,7 +39,12 @@ BODY_MAX_CHARS = 200_000
 # The blog's own navigation words, left at the end of an exported article.
 NAVIGATION = {"next", "previous", "next article", "previous article", "next post", "previous post"}
 # Words that mark the closing paragraphs as the appeal to give (they ask the reader to support the charity).
-APPEAL_WORDS = re.compile(r"\b(donat\w*|support(ing)? (our|the) work|support us|give today|make a gift)\b", re.I)
+# A Spanish translation's appeal: "done", "donación", "apoye nuestro trabajo".
+APPEAL_WORDS = re.compile(
+    r"\b(donat\w*|support(ing)? (our|the) work|support us|give today|make a gift"
+    r"|donar|done hoy|donaci\w*|donativo\w*|ap[oó]ye(nos)?( nuestro trabajo)?)\b",
+    re.I,
+)
 SENTENCE_END = (".", "!", ":", ";", ",", "…", "”", '"', ")")
 
 
@@ -56,12 +62,15 @@ FRONT_MATTER = FrontMatterSpec(
         "heroimage": "hero_image_url",
         "date": "published_on",
         "next": "next",
+        "lang": "language",
+        "language": "language",
     },
     text_max={
         "title": TITLE_MAX,
         "source_id": Article._meta.get_field("source_id").max_length,
         "next": TITLE_MAX,
         "hero_image_url": 1000,
+        "language": 8,
     },
     date_fields=frozenset({"published_on"}),
     tag_max=Tag._meta.get_field("name").max_length,
@@ -83,6 +92,7 @@ class ParsedArticle:
     summary: str
     body: str
     source_id: str = ""
+    language: str = ""  # empty: the site's own language
     tags: list = field(default_factory=list)
     published_on: object = None
     questions: list = field(default_factory=list)  # ParsedQuestion
@@ -253,6 +263,7 @@ def parse_article(text):
             )
         warnings.append("no 'description' in the front matter; the summary is the article's first sentence")
     return ParsedArticle(
+        language=language_of_file(values, lines_of, ArticleFileError),
         title=title,
         summary=summary,
         body=body,

@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from core.languages import alternates
 from core.models import keep_draft_private
 from core.pagination import page_or_404
 from core.site import absolute_url, organization_data
@@ -28,9 +29,9 @@ def listed(articles):
 
 @query_parameters(tag=Slug(), page=PageNumber())
 def article_list(request):
-    articles = listed(Article.objects.published().newest_first())
+    articles = listed(Article.objects.published().in_language().newest_first())
     # Only tags that lead somewhere: a tag used only by drafts is never named on a public page.
-    with_published = Tag.objects.filter(Exists(Article.objects.published().filter(tags=OuterRef("pk"))))
+    with_published = Tag.objects.filter(Exists(Article.objects.published().in_language().filter(tags=OuterRef("pk"))))
     current_tag = None
     if "tag" in request.GET:
         current_tag = get_object_or_404(with_published, slug=request.GET["tag"])
@@ -40,7 +41,7 @@ def article_list(request):
     return render(request, "articles/article_list.html", context)
 
 
-@page_exists(lambda slug: Article.objects.published().filter(slug=slug).exists())
+@page_exists(lambda slug: Article.objects.published().in_language().filter(slug=slug).exists())
 @query_parameters()
 def article_detail(request, slug):
     try:
@@ -50,17 +51,20 @@ def article_detail(request, slug):
     page = functools.cache(lambda: _article_page(request, slug))
     # Callables: read only where the page is rendered, not where its kept parts are reused.
     context = {name: functools.partial(lambda name: page()[name], name) for name in PAGE_PARTS}
+    if kept:
+        context["alternates"] = alternates(request, kept["translations"])
     response = render(request, "articles/article_detail.html", {"kept": kept, **context})
     return response if kept else keep_draft_private(response, page()["article"])
 
 
 PAGE_PARTS = ("article", "questions", "tags", "related_treatments", "next_article", "campaign", "structured_data")
-PAGE_PARTS += ("faq",)
+PAGE_PARTS += ("faq", "alternates")
 
 
 def _article_page(request, slug):
     """What an article's page shows: the article as this person may see it, and the rows beside it."""
-    articles = Article.objects.visible_to(request.user).select_related("reviewed_by", "next_article", "appeal_campaign")
+    articles = Article.objects.visible_to(request.user).in_language().with_translations()
+    articles = articles.select_related("reviewed_by", "next_article", "appeal_campaign")
     article = get_object_or_404(articles, slug=slug)
     questions = list(article.questions.all())
     next_article = article.next_article if article.next_article and article.next_article.is_live else None
@@ -68,7 +72,7 @@ def _article_page(request, slug):
     if campaign is None or not campaign.is_active():
         campaign = Campaign.objects.featured().only("title", "slug").first()
     page_url = absolute_url(request, article.get_absolute_url())
-    treatments = list(Treatment.objects.published().filter(articles=article).only("title", "slug"))
+    treatments = list(Treatment.objects.published().in_language().filter(articles=article).only("title", "slug"))
     image = absolute_url(request, article.hero_share_image_url) if article.hero_share_image_url else ""
     return {
         "article": article,
@@ -79,4 +83,5 @@ def _article_page(request, slug):
         "campaign": campaign,
         "structured_data": article.structured_data(page_url, organization_data(request), treatments, image),
         "faq": faq_page_data(questions) if questions else None,
+        "alternates": alternates(request, article.translation_addresses()),
     }

@@ -100,9 +100,11 @@ INSTALLED_APPS = [
     # Content infrastructure every app builds on (abstract models, markdown, images, text).
     "core",
     # Infrastructure on top of it, each one idea: reading staff's files, the anonymous page cache,
-    # search, and running the site (backups, health, logs, error reports, deployment checks).
+    # how hard a text is to read, search, and running the site (backups, health, logs, error reports,
+    # deployment checks).
     "importing",
     "pagecache",
+    "readability",
     "search",
     "operations",
     # Medical sign-off: reviewers and the approval rule; the content apps below use it.
@@ -127,6 +129,8 @@ MIDDLEWARE = [
     # Before anything reads the request: a NUL anywhere in it, or a huge parameter, is a 400.
     "operations.request_guard.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The page's language, from its address alone: before the page cache, which stores pages by address.
+    "core.languages.PathLanguageMiddleware",
     # Before sessions, CSRF and auth: a cache hit for an anonymous visitor skips them all.
     "pagecache.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -284,7 +288,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Public pages in English at their addresses and in each other language under its code, /es/… for
+# Spanish (config/urls.py); the admin is in English. A third language: README.md, "Translating".
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as each language writes them (config/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -374,9 +384,14 @@ EMAIL_TIMEOUT = env_number("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or f"{SITE_NAME} <no-reply@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# The hardest a medical page should be to read, as a SMOG grade (core.readability). NHS pages aim at a
+# The hardest a medical page should be to read, as a SMOG grade (readability.grades). NHS pages aim at a
 # reading age of 9 to 11; above this, the admin marks a treatment "hard to read".
 RIBBON_READING_GRADE_TARGET = env_number("RIBBON_READING_GRADE_TARGET", 9, minimum=1)
+
+# A reviewer's comparison of two versions: a link (the English page a translation translates, the version
+# it was made from) has changed only if it leads elsewhere. The library's default marks every link as
+# changed whenever anything else changed.
+REVERSION_COMPARE_FOREIGN_OBJECTS_AS_ID = True
 
 # Markdown: one renderer for the admin preview and the public pages.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "core.markdown.render_markdown"

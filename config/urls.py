@@ -1,8 +1,10 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 
 from core import views as core_views
+from donations import views as donations_views
 from operations import views as operations_views
 from pages import views as pages_views
 
@@ -10,18 +12,27 @@ admin.site.site_header = f"{settings.SITE_NAME} content"
 admin.site.site_title = f"{settings.SITE_NAME} admin"
 admin.site.index_title = "Edit the website"
 
-urlpatterns = [
+# What people read: in English at these addresses, and in every other language of LANGUAGES under its
+# code (/es/treatments/…).
+urlpatterns = i18n_patterns(
     path("", pages_views.home, name="home"),
-    path("favicon.ico", operations_views.favicon),
     path("search/", pages_views.site_search, name="search"),
-    path("robots.txt", pages_views.robots_txt, name="robots"),
-    path("sitemap.xml", pages_views.sitemap, name="sitemap"),
     path("treatments/", include("treatments.urls")),
     path("faq/", include("faq.urls")),
     path("articles/", include("articles.urls")),
     path("glossary/", include("glossary.urls")),
     path("feedback/", include("feedback.urls")),
+    prefix_default_language=False,
+)
+
+urlpatterns += [
+    # Campaigns are in English only, for now: the Donate button of a page in another language leads here.
     path("donate/", include("donations.urls")),
+    # What machines and staff use, in one language.
+    path("favicon.ico", operations_views.favicon),
+    path("robots.txt", pages_views.robots_txt, name="robots"),
+    path("sitemap.xml", pages_views.sitemap, name="sitemap"),
+    path("donate/webhooks/stripe/", donations_views.stripe_webhook, name="stripe_webhook"),
     # The paths the markdownx widget posts to (MARKDOWNX_*_URLS_PATH).
     path("markdownx/markdownify/", core_views.markdown_preview, name="markdownx_markdownify"),
     path("markdownx/upload/", core_views.markdown_image_upload, name="markdownx_upload"),

@@ -1,7 +1,7 @@
 """
 What content models share, as abstract models each app builds on:
 
-- `PublishableModel`: a draft until published, with the dates that go with it;
+- `PublishableModel`: a draft until published, with the dates that go with it, in one language;
 - `HeroImageModel`: a picture at the top of the page, never sent at upload size;
 - `RenderedContentModel`: markdown rendered to HTML once, on save, by the one
   sanitising renderer, and marked with the renderer's version so that
@@ -11,12 +11,16 @@ What content models share, as abstract models each app builds on:
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
 from reversion.models import Version
 
 from core.fields import VerifiedImageField
@@ -66,7 +70,116 @@ class NextStep:
     url: str = ""
 
 
-class PublishableQuerySet(models.QuerySet):
+# Languages ----------------------------------------------------------------------
+
+
+class TranslatableQuerySet(models.QuerySet):
+    def in_language(self, language=None):
+        """Written in `language`: by default the language of the page being built (core.languages)."""
+        return self.filter(language=language or get_language())
+
+    def public(self):
+        """What the public may read (each kind says; published() for publishable content)."""
+        return self
+
+    def with_translations(self):
+        """
+        Each row with the address (slug) of its page in every other language the public may read, in
+        the same query: `slug_in_<code>` for each language of LANGUAGES, None where there is none. A
+        page's translations are the English page it translates and that page's other translations.
+        """
+        original = Coalesce(OuterRef("translation_of_id"), OuterRef("pk"))
+        family = models.Q(pk=original) | models.Q(translation_of_id=original)
+        found = {}
+        for code, _name in settings.LANGUAGES:
+            pages = self.model._default_manager.all().public().filter(family, language=code)
+            found[f"slug_in_{code}"] = Subquery(pages.order_by("pk").values("slug")[:1])
+        return self.annotate(**found)
+
+
+class TranslatableModel(models.Model):
+    """
+    Written in one language. A page in another language than the site's own is a translation: a
+    page of its own (its own address, versions and sign-off) that names the page it translates.
+    """
+
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        db_index=True,
+        help_text="The language it is written in: English pages are at the site's addresses, Spanish ones under /es/.",
+    )
+    translation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="translations",
+        help_text="For a translation: the English page it translates. Empty for an English page.",
+    )
+
+    # The view of its page, which takes its slug: its address in each language.
+    page_view = None
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        original = self.translation_of
+        if self.language == settings.LANGUAGE_CODE and original is not None:
+            raise ValidationError({"translation_of": "A page in English translates no other page: leave this empty."})
+        if original is not None and original.language != settings.LANGUAGE_CODE:
+            raise ValidationError({"translation_of": "Choose the English page: a translation is made from English."})
+        if original is not None and original.translations.filter(language=self.language).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"translation_of": f"“{original}” already has a translation in this language: edit that one."}
+            )
+
+    def reverse_in_its_language(self, viewname, **kwargs):
+        """
+        The address of one of its pages in the language it is written in (/es/… for Spanish), from
+        whichever page links to it: the sitemap, the admin's "View on site". A row read without its
+        language (.only()) was read by a page of its own language, and is linked in that one.
+        """
+        with translation.override(self.__dict__.get("language") or get_language()):
+            return reverse(viewname, kwargs=kwargs)
+
+    def translation_addresses(self):
+        """
+        {language: address} of this page in each other language the public may read: from the slugs
+        `with_translations()` read beside it, else (one query) read now.
+        """
+        if not hasattr(self, f"slug_in_{settings.LANGUAGE_CODE}"):
+            if self.pk is None:
+                return {}
+            found = type(self)._default_manager.filter(pk=self.pk).with_translations()
+            names = [f"slug_in_{code}" for code, _name in settings.LANGUAGES]
+            for name, value in zip(names, found.values_list(*names).first() or [None] * len(names), strict=True):
+                setattr(self, name, value)
+        addresses = {}
+        for code, _name in settings.LANGUAGES:
+            slug = getattr(self, f"slug_in_{code}")
+            if code != self.language and slug:
+                with translation.override(code):
+                    addresses[code] = reverse(self.page_view, kwargs={"slug": slug})
+        return addresses
+
+    def translation_in(self, language):
+        """This page in `language` (itself, its English page or another translation of it), or None."""
+        if self.language == language:
+            return self
+        original = self if self.translation_of_id is None else self.translation_of
+        if original.language == language:
+            return original
+        return original.translations.filter(language=language).first()
+
+
+class PublishableQuerySet(TranslatableQuerySet):
+    def public(self):
+        return self.published()
+
     def published(self, now=None):
         """
         What the public may see now: published, past its go-live and before its
@@ -359,11 +472,17 @@ class RenderedContentModel(models.Model):
         """The fields refresh_derived_fields() fills in: what a bulk update must write."""
         return [*cls.markdown_fields.values(), "rendered_with"]
 
+    def written_in(self):
+        """The language of its text (a part without a language of its own is in its whole's)."""
+        return getattr(self, "language", None) or settings.LANGUAGE_CODE
+
     def refresh_derived_fields(self):
         """Fill in everything derived from the text: save(), imports and rerender_content all come here."""
         for source, target in self.markdown_fields.items():
             html = render_markdown(getattr(self, source))
-            setattr(self, target, link_terms(html) if target in self.glossary_fields else html)
+            if target in self.glossary_fields:
+                html = link_terms(html, language=self.written_in())
+            setattr(self, target, html)
         self.rendered_with = renderer_version()
 
 

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 
 @dataclass(frozen=True)
 class Term:
@@ -29,7 +32,8 @@ class Term:
     name: str
     forms: tuple  # every way the term is written, the name included: "lymph node", "lymph nodes"
     definition: str
-    url: str  # its entry on the glossary page
+    url: str  # its entry on the glossary page of its language
+    language: str = "en"  # a page links the terms of the language it is written in
 
 
 _source = None  # a callable giving the terms to link: set by the app that keeps them
@@ -77,9 +81,14 @@ def _pattern(terms):
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(form) for form in forms) + r")(?![\w-])", re.IGNORECASE)
 
 
-def link_terms(html, terms=None):
-    """`html` (sanitised, from core.markdown) with the first use of each term linked to its definition."""
+def link_terms(html, terms=None, language=None):
+    """
+    `html` (sanitised, from core.markdown) with the first use of each term linked to its definition:
+    of the terms in `language`, the language the page is written in, when given.
+    """
     terms = current_terms() if terms is None else terms
+    if language is not None:
+        terms = [term for term in terms if term.language == language]
     if not html or not terms:
         return html
     pattern = _pattern(terms)
@@ -138,10 +147,13 @@ class _Linker(HTMLParser):
         self.done.add(term.slug)
         tip = f"term-{self.prefix}-{term.slug}"
         name, definition, url = escape(term.name), escape(term.definition), escape(f"{term.url}#{term.slug}")
+        # In the language of the term (and of the page linking it), whichever page is being built.
+        with translation.override(term.language):
+            label, more = gettext("What “%(name)s” means") % {"name": name}, gettext("In the glossary")
         return (
             f'<a class="term" href="{url}">{text}</a>'
-            f'<button type="button" class="term__tip" popovertarget="{tip}" aria-label="What “{name}” means">'
+            f'<button type="button" class="term__tip" popovertarget="{tip}" aria-label="{label}">'
             f'<span aria-hidden="true">?</span></button>'
             f'<span class="term__popover" id="{tip}" popover><strong>{name}</strong>: {definition} '
-            f'<a href="{url}">In the glossary</a></span>'
+            f'<a href="{url}">{more}</a></span>'
         )

@@ -10,6 +10,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.clients import within_limit
 from pagecache.parameters import PagePath
@@ -44,14 +45,15 @@ def parse_amount(raw, maximum=None):
     if not text:
         return None
     if not AMOUNT_PATTERN.match(text):
-        raise GiftError("The amount must be a number, such as 25 or 25.50.")
+        raise GiftError(_("The amount must be a number, such as 25 or 25.50."))
     amount = Decimal(text)
     if amount <= 0:
-        raise GiftError("The amount must be more than zero.")
+        raise GiftError(_("The amount must be more than zero."))
     if amount < 1:
-        raise GiftError("The smallest gift we can take online is 1.")
+        raise GiftError(_("The smallest gift we can take online is 1."))
     if amount > maximum:
-        raise GiftError(f"For gifts above {maximum:,.0f}, please contact us so we can thank you properly.")
+        message = _("For gifts above %(maximum)s, please contact us so we can thank you properly.")
+        raise GiftError(message % {"maximum": f"{maximum:,.0f}"})
     return amount
 
 
@@ -62,9 +64,9 @@ def parse_gift(query, campaign):
     amount = parse_amount(raw_amount)
     frequency = (query.get("frequency") or ONE_TIME).strip().lower()
     if frequency not in FREQUENCIES:
-        raise GiftError("Choose a one-time or a monthly gift.")
+        raise GiftError(_("Choose a one-time or a monthly gift."))
     if frequency == MONTHLY and not campaign.accepts_monthly:
-        raise GiftError("This campaign takes one-time gifts only.")
+        raise GiftError(_("This campaign takes one-time gifts only."))
     return Ask(amount=amount, frequency=frequency)
 
 

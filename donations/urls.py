@@ -7,7 +7,6 @@ app_name = "donations"
 urlpatterns = [
     path("", views.donate_index, name="index"),
     path("thanks/", views.thanks, name="thanks"),
-    path("webhooks/stripe/", views.stripe_webhook, name="stripe_webhook"),
     path("<slug:slug>/", views.campaign_detail, name="campaign"),
     path("<slug:slug>/give/", views.give, name="give"),
     path("<slug:slug>/thanks/", views.campaign_thanks, name="campaign_thanks"),

@@ -12,26 +12,41 @@ import reversion
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
-from django.urls import reverse
 from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy
 from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder, renders_quickly
-from core.models import PublishableModel, PublishableQuerySet, RenderedContentModel, SlugFromTitle
+from core.models import (
+    PublishableModel,
+    PublishableQuerySet,
+    RenderedContentModel,
+    SlugFromTitle,
+    TranslatableModel,
+    TranslatableQuerySet,
+)
 from core.terms import without_definitions
 from review.models import NOT_CONTENT, MedicalContent
 from search.models import SearchableModel
 
 
-class TopicQuerySet(models.QuerySet):
+class TopicQuerySet(TranslatableQuerySet):
+    def public(self):
+        """Topics the public may read: those with a published question (in the topic's language)."""
+        return self.filter(Exists(Question.objects.published().filter(topic=OuterRef("pk"))))
+
     def with_published_questions(self):
-        """Topics that have at least one published question (an index probe each, not a join over all questions)."""
-        published = Question.objects.published().filter(topic=OuterRef("pk"))
+        """
+        Topics that have at least one published question in the page's language (an index probe each,
+        not a join over all questions).
+        """
+        published = Question.objects.published().in_language().filter(topic=OuterRef("pk"))
         return self.filter(Exists(published))
 
 
 @reversion.register()
-class Topic(SlugFromTitle):
+class Topic(TranslatableModel, SlugFromTitle):
+    page_view = "faq:topic"
     name = models.CharField(
         max_length=100,
         unique=True,
@@ -60,7 +75,7 @@ class Topic(SlugFromTitle):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("faq:topic", kwargs={"slug": self.slug})
+        return self.reverse_in_its_language(self.page_view, slug=self.slug)
 
     @property
     def anchor(self):
@@ -95,7 +110,15 @@ class QuestionQuerySet(PublishableQuerySet):
 
 
 @reversion.register(exclude=NOT_CONTENT)  # publication and sign-off are not a version's to bring back
-class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromTitle, SearchableModel):
+class Question(
+    MedicalContent,
+    TranslatableModel,
+    PublishableModel,
+    RenderedContentModel,
+    SlugFromTitle,
+    SearchableModel,
+):
+    page_view = "faq:question"
     slug_source = "question"
     markdown_fields = {"answer": "answer_html"}
     glossary_fields = ("answer_html",)
@@ -147,7 +170,7 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
 
     # What search reads (search.results): the question first, then the answer; the database indexes them.
     search_columns = ("question", "answer_text")
-    search_label = "Question"
+    search_label = gettext_lazy("Question")  # shown beside a result, in the page's language
     search_related = ("topic",)
     search_only = ("question", "slug", "topic__name")  # what a result shows
 
@@ -184,15 +207,18 @@ class Question(MedicalContent, PublishableModel, RenderedContentModel, SlugFromT
         self.answer_text = " ".join(html.unescape(strip_tags(without_definitions(self.answer_html))).split())
 
     def get_absolute_url(self):
-        return reverse("faq:question", kwargs={"slug": self.slug})
+        return self.reverse_in_its_language(self.page_view, slug=self.slug)
 
 
 def topic_has_public_questions(slug):
-    """Whether a topic's page exists for the public: it lists a published question, or one a live article answers."""
+    """
+    Whether a topic's page exists for the public in the page's language: it lists a published question,
+    or one a live article answers.
+    """
     from articles.models import ArticleQuestion
 
     return (
-        Question.objects.published().filter(topic__slug=slug).exists()
+        Question.objects.published().in_language().filter(topic__slug=slug).exists()
         or ArticleQuestion.objects.on_live_articles().filter(topic__slug=slug).exists()
     )
 

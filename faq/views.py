@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
+from core.languages import alternates
 from core.models import keep_draft_private
 from core.pagination import page_or_404
 from pagecache.parameters import PageNumber, SearchText, page_exists, query_parameters
@@ -35,7 +36,7 @@ def _grouped_by_topic(questions, totals):
 @query_parameters(q=SearchText(max_length=MAX_QUERY_LENGTH), page=PageNumber(only_with="q"))
 def faq_index(request):
     query = request.GET.get("q", "")
-    questions = Question.objects.published()
+    questions = Question.objects.published().in_language()
     if query:
         # The site's search engine (search.results), over questions only: best first.
         try:
@@ -60,7 +61,7 @@ def faq_index(request):
         patch_cache_control(response, no_store=True)
         return response
     questions = list(questions.first_per_topic(QUESTIONS_PER_TOPIC_ON_INDEX))
-    totals = Question.objects.published().totals_per_topic() if questions else {}
+    totals = Question.objects.published().in_language().totals_per_topic() if questions else {}
     # No FAQPage markup here: each question is marked up once, on its topic's page, which lists them all.
     return render(request, "faq/faq_index.html", {"groups": _grouped_by_topic(questions, totals)})
 
@@ -68,7 +69,7 @@ def faq_index(request):
 @page_exists(topic_has_public_questions)
 @query_parameters(page=PageNumber())
 def topic_detail(request, slug):
-    topic = get_object_or_404(Topic, slug=slug)
+    topic = get_object_or_404(Topic.objects.in_language().with_translations(), slug=slug)
     # The questions articles answer under this topic: listed from the articles' own rows, never copied.
     from_articles = list(topic.article_questions.on_live_articles().for_listing()[:ARTICLE_QUESTIONS_ON_A_TOPIC])
     page = page_or_404(
@@ -84,18 +85,24 @@ def topic_detail(request, slug):
         "questions": questions,
         "from_articles": from_articles if page.number == 1 else [],
         "structured_data": faq_page_data(questions) if questions else None,
+        "alternates": alternates(request, topic.translation_addresses()),
     }
     return render(request, "faq/topic_detail.html", context)
 
 
-@page_exists(lambda slug: Question.objects.published().filter(slug=slug).exists())
+@page_exists(lambda slug: Question.objects.published().in_language().filter(slug=slug).exists())
 @query_parameters()
 def question_detail(request, slug):
-    question = get_object_or_404(
-        Question.objects.visible_to(request.user).select_related("topic", "reviewed_by"), slug=slug
-    )
+    questions = Question.objects.visible_to(request.user).in_language().with_translations()
+    question = get_object_or_404(questions.select_related("topic", "reviewed_by"), slug=slug)
     related_treatments = question.related_treatments.published().order_by("title")
     response = render(
-        request, "faq/question_detail.html", {"question": question, "related_treatments": related_treatments}
+        request,
+        "faq/question_detail.html",
+        {
+            "question": question,
+            "related_treatments": related_treatments,
+            "alternates": alternates(request, question.translation_addresses()),
+        },
     )
     return keep_draft_private(response, question)

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 
 from core.clients import within_limit
@@ -62,21 +64,27 @@ def give_feedback(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if not _from_this_site(request):
-        return _refuse(request, 403, "Feedback can only be sent from the form on one of our pages.")
+        return _refuse(request, 403, _("Feedback can only be sent from the form on one of our pages."))
     path = request.POST.get("path", "")
     if len(path) > 300 or not path.startswith("/") or not _asked_on(path):
-        return _refuse(request, 400, "We could not tell which page this feedback was about.")
+        return _refuse(request, 400, _("We could not tell which page this feedback was about."))
     answer = request.POST.get("helpful")
     if answer not in {"yes", "no"}:
-        return _refuse(request, 400, "Choose “Yes” or “No” to say whether the page helped.", back=path)
+        return _refuse(request, 400, _("Choose “Yes” or “No” to say whether the page helped."), back=path)
     comment = " ".join(request.POST.get("comment", "").split())
     if len(comment) > COMMENT_MAX:
-        return _refuse(request, 400, f"Keep the note to {COMMENT_MAX} characters, please.", back=path)
+        message = ngettext(
+            "Keep the note to %(max)s character, please.", "Keep the note to %(max)s characters, please.", COMMENT_MAX
+        ) % {"max": COMMENT_MAX}
+        return _refuse(request, 400, message, back=path)
     if not within_limit(request, f"feedback|{path}", 1, SAME_PAGE_SECONDS):
         return render(request, "feedback/thanks.html", {"back": path, "already": True}, status=429)
     if not within_limit(request, "feedback", PER_HOUR, 3600):
-        message = "We have had many answers from your connection in the last hour, so this one was not kept."
-        return _refuse(request, 429, f"{message} Please try again later.", back=path)
+        message = _(
+            "We have had many answers from your connection in the last hour, so this one was not kept. "
+            "Please try again later."
+        )
+        return _refuse(request, 429, message, back=path)
     Feedback.objects.create(path=path, helpful=answer == "yes", comment=without_contact_details(comment))
     response = HttpResponseRedirect(f"{reverse('feedback:thanks')}?{urlencode({'page': path})}")
     response.status_code = 303  # see the thanks page with a GET, whatever the form was sent with

@@ -13,14 +13,16 @@ page is made from approved definitions alone.
 """
 
 import reversion
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.utils import translation
 
 from core.fields import validate_web_url
-from core.models import PublishableModel, SlugFromTitle
+from core.models import PublishableModel, SlugFromTitle, TranslatableModel
 from core.rendering import rerender_mentioning
 from core.site import fixed_url
 from core.terms import Term as LinkedTerm
@@ -43,10 +45,9 @@ def at_most_forty_words(text):
 
 
 @reversion.register(exclude=NOT_CONTENT)  # publication and sign-off are not a version's to bring back
-class Term(MedicalContent, PublishableModel, SlugFromTitle):
+class Term(MedicalContent, TranslatableModel, PublishableModel, SlugFromTitle):
     term = models.CharField(
         max_length=80,
-        unique=True,
         help_text="The word or phrase as patients meet it, e.g. “Lymph node” or “HER2-positive”.",
     )
     slug = models.SlugField(
@@ -80,6 +81,8 @@ class Term(MedicalContent, PublishableModel, SlugFromTitle):
     class Meta:
         ordering = [Lower("term")]
         verbose_name = "glossary term"
+        # A term is one entry in each language's glossary ("PD-L1" in English and in Spanish).
+        constraints = [models.UniqueConstraint(fields=["term", "language"], name="glossary_term_unique_in_language")]
 
     def __str__(self):
         return self.term
@@ -87,11 +90,14 @@ class Term(MedicalContent, PublishableModel, SlugFromTitle):
     def clean(self):
         super().clean()
         mine = {search_normalise(form) for form in self.forms()}
-        for other in Term.objects.exclude(pk=self.pk):
+        for other in Term.objects.in_language(self.language).exclude(pk=self.pk):
             shared = mine & {search_normalise(form) for form in other.forms()}
             if shared:
                 raise ValidationError(
-                    {"other_forms": f"“{shared.pop()}” is already a form of “{other.term}”: a word links to one entry."}
+                    {
+                        "other_forms": f"“{shared.pop()}” is already a form of “{other.term}”: a word links to one "
+                        "entry of its language's glossary."
+                    }
                 )
 
     def forms(self):
@@ -109,7 +115,7 @@ class Term(MedicalContent, PublishableModel, SlugFromTitle):
 
     @staticmethod
     def anchor_url(slug):
-        """Its entry on the glossary page: where a page's link to the term leads (core.terms)."""
+        """Its entry on the glossary page of the page's language: where a page's link to the term leads (core.terms)."""
         return f"{fixed_url('glossary:index')}#{slug}"
 
     def review_context(self, version):
@@ -133,11 +139,24 @@ class Term(MedicalContent, PublishableModel, SlugFromTitle):
 
 
 def terms_to_link():
-    """What core.terms links in pages: every term the public may read, as approved (one query)."""
-    url = fixed_url("glossary:index")
+    """
+    What core.terms links in pages: every term the public may read, as approved, each linking to the
+    glossary page of its language (one query).
+    """
+    urls = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            urls[code] = fixed_url("glossary:index")
     return [
-        LinkedTerm(slug=term.slug, name=term.term, forms=tuple(term.forms()), definition=term.definition, url=url)
-        for term in Term.objects.published().only("term", "slug", "other_forms", "definition")
+        LinkedTerm(
+            slug=term.slug,
+            name=term.term,
+            forms=tuple(term.forms()),
+            definition=term.definition,
+            url=urls.get(term.language, urls[settings.LANGUAGE_CODE]),
+            language=term.language,
+        )
+        for term in Term.objects.published().only("term", "slug", "other_forms", "definition", "language")
     ]
 
 

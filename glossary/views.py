@@ -14,6 +14,6 @@ def glossary_index(request):
     ones, as approved, for everyone (staff read a draft or a change on its review page), as the pages'
     links do.
     """
-    terms = list(Term.objects.published())
+    terms = list(Term.objects.published().in_language())
     letters = [(letter, list(entries)) for letter, entries in groupby(terms, key=lambda term: term.letter)]
     return render(request, "glossary/glossary_index.html", {"letters": letters})

@@ -16,24 +16,30 @@ CONTENT_KEPT_SECONDS = 3600
 def kept_content(request, model, slug):
     """
     What the rendered parts of the page of `model`'s row at `slug` are kept under ({"key": …,
-    "seconds": …}, for the template's {% cache %}), or None when the page must be rendered afresh.
+    "seconds": …}, for the template's {% cache %}, and "translations": the page's addresses in other
+    languages, read in the same query), or None when the page must be rendered afresh.
     Only the row's version is read here (its update time and whether it is live); the whole row and
     the rows beside it only if the page is rendered. Kept as long as the page cache would keep the
     whole page: until content is next changed anywhere (the content's state, pagecache.generations,
     is part of the key), something goes live or expires, or midnight passes. Never for staff (they
     may see drafts), a page the public cannot see, while this request's own changes are not
     committed, nor for a page the page cache will store: it must read every row it shows, to record
-    them (pagecache.tags). Raises model.DoesNotExist for a slug that names no row.
+    them (pagecache.tags). Raises model.DoesNotExist for a slug that names no row in the page's language.
     """
     if sees_drafts(request.user) or has_uncommitted_changes() or is_collecting():
         return None
     generation = content_state()
     if generation is None:
         return None  # the shared cache is out of reach: nobody could tell this worker of an edit
-    version = model.objects.only("updated_at", "status", "go_live_at", "expires_at").filter(slug=slug).first()
+    fields = ("updated_at", "status", "go_live_at", "expires_at", "language")
+    version = model.objects.in_language().with_translations().only(*fields).filter(slug=slug).first()
     if version is None:
         raise model.DoesNotExist
     if not version.is_live:
         return None
     key = f"{generation} {request.build_absolute_uri('/')} {version.pk} {version.updated_at.isoformat()}"
-    return {"key": key, "seconds": lifetime(generation, CONTENT_KEPT_SECONDS)}
+    return {
+        "key": key,
+        "seconds": lifetime(generation, CONTENT_KEPT_SECONDS),
+        "translations": version.translation_addresses(),
+    }

@@ -19,6 +19,9 @@ import re
 
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.urls import Resolver404, resolve
+from django.utils import translation
+
+from core.languages import language_of
 
 MAX_PAGE_NUMBER_DIGITS = 6
 
@@ -219,16 +222,18 @@ def is_public_page(path):
     True when `path` (no query string) is the address of a public page of this
     site that exists: it resolves to a view that declares its parameters (every
     public page does), and, if the address names something, that something is
-    published. Redirects, the admin and made-up slugs are not pages.
+    published, in the language of the address. Redirects, the admin and made-up
+    slugs are not pages.
     """
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return False
-    view = match.func
-    if not hasattr(view, "query_parameters"):
-        return False
-    if match.args or match.kwargs:
-        check = getattr(view, "page_exists", None)
-        return check is not None and check(*match.args, **match.kwargs)
-    return True
+    with translation.override(language_of(path)):
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return False
+        view = match.func
+        if not hasattr(view, "query_parameters"):
+            return False
+        if match.args or match.kwargs:
+            check = getattr(view, "page_exists", None)
+            return check is not None and check(*match.args, **match.kwargs)
+        return True

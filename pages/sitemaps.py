@@ -1,11 +1,14 @@
 """
-/sitemap.xml: every public page, for search engines, with when it last
-changed. One query per kind of page, however many there are.
+/sitemap.xml: every public page in every language, for search engines, with
+when it last changed. One query per kind of page and language, however many
+pages there are.
 """
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, Q
 from django.urls import reverse
+from django.utils import translation
 
 from articles.models import Article
 from donations.models import Campaign
@@ -15,22 +18,28 @@ from treatments.models import Treatment
 
 
 class SectionSitemap(Sitemap):
-    """The site's own pages: the home page and each section's front page."""
+    """The site's own pages, the home page and each section's front page, in each language with the others beside it."""
+
+    i18n = True
+    alternates = True
 
     def items(self):
-        return ["home", "treatments:list", "articles:list", "faq:index", "donations:index"]
+        return ["home", "treatments:list", "articles:list", "faq:index"]
 
     def location(self, item):
         return reverse(item)
 
 
 class PublishedSitemap(Sitemap):
-    """Published items of one model, as the public sees them now (go-live and expiry included)."""
+    """
+    Published items of one model, as the public sees them now (go-live and expiry included), each
+    at its address in its own language.
+    """
 
     model = None
 
     def items(self):
-        return self.model.objects.published().only("slug", "updated_at").order_by("pk")
+        return self.model.objects.published().only("slug", "updated_at", "language").order_by("pk")
 
     def lastmod(self, item):
         return item.updated_at
@@ -49,38 +58,60 @@ class QuestionSitemap(PublishedSitemap):
 
 
 class CampaignSitemap(PublishedSitemap):
+    """The donate page and the campaigns taking gifts (in English only, for now)."""
+
     model = Campaign
 
     def items(self):
-        return Campaign.objects.active().only("slug", "updated_at").order_by("pk")
+        return ["donations:index", *Campaign.objects.active().only("slug", "updated_at").order_by("pk")]
+
+    def location(self, item):
+        return reverse(item) if isinstance(item, str) else item.get_absolute_url()
+
+    def lastmod(self, item):
+        return None if isinstance(item, str) else item.updated_at
 
 
 class TopicSitemap(Sitemap):
-    """Topics with a published question; a topic page changes when one of its questions does."""
+    """
+    Topics with a published question, in each language that has one; a topic page changes when one of
+    its questions does.
+    """
 
     def items(self):
-        published = Question.objects.published()
-        return (
-            Topic.objects.filter(questions__in=published)
-            .annotate(last_change=Max("questions__updated_at", filter=Q(questions__in=published)))
-            .order_by("pk")
-        )
+        found = []
+        for language, _name in settings.LANGUAGES:
+            published = Question.objects.published().in_language(language)
+            topics = (
+                Topic.objects.filter(questions__in=published)
+                .annotate(last_change=Max("questions__updated_at", filter=Q(questions__in=published)))
+                .order_by("pk")
+            )
+            found += [(language, topic) for topic in topics]
+        return found
 
-    def lastmod(self, topic):
-        return topic.last_change
+    def location(self, item):
+        language, topic = item
+        with translation.override(language):
+            return topic.get_absolute_url()
+
+    def lastmod(self, item):
+        return item[1].last_change
 
 
 class GlossarySitemap(Sitemap):
-    """The glossary's one page, changed when its newest entry was."""
+    """The glossary's one page in each language that has an entry, changed when its newest entry was."""
 
     def items(self):
-        return ["glossary:index"] if Term.objects.published().exists() else []
+        found = Term.objects.published().values("language").annotate(last=Max("updated_at")).order_by("language")
+        return [(row["language"], row["last"]) for row in found]
 
     def location(self, item):
-        return reverse(item)
+        with translation.override(item[0]):
+            return reverse("glossary:index")
 
     def lastmod(self, item):
-        return Term.objects.published().aggregate(last=Max("updated_at"))["last"]
+        return item[1]
 
 
 SITEMAPS = {

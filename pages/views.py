@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
 from articles.views import LISTED_FIELDS
@@ -37,13 +38,13 @@ LATEST_ARTICLES = 3
 
 @query_parameters()
 def home(request):
-    treatments = Treatment.objects.published().order_by("title")[:6]
+    treatments = Treatment.objects.published().in_language().order_by("title")[:6]
     topics = Topic.objects.with_published_questions().order_by("order", "name")
     campaign = Campaign.objects.featured().with_totals().first()
     context = {
         "treatments": treatments,
         "topics": topics,
-        "articles": Article.objects.published().newest_first().only(*LISTED_FIELDS)[:LATEST_ARTICLES],
+        "articles": Article.objects.published().in_language().newest_first().only(*LISTED_FIELDS)[:LATEST_ARTICLES],
         "campaign": campaign,
         "structured_data": organization_data(request),
     }
@@ -91,26 +92,30 @@ def sitemap(request):
 # What each error page says: its heading, and what the visitor can do.
 ERROR_PAGES = {
     400: (
-        "Sorry, we could not understand that request",
-        "The address or form you sent had something we could not read. Please go back and try again.",
+        _("Sorry, we could not understand that request"),
+        _("The address or form you sent had something we could not read. Please go back and try again."),
     ),
     403: (
-        "Sorry, you cannot open this page",
-        "This page is not available to you. If you are staff, please log in first.",
+        _("Sorry, you cannot open this page"),
+        _("This page is not available to you. If you are staff, please log in first."),
     ),
     404: (
-        "Sorry, we cannot find that page",
-        "The page may have moved, or the address may be mistyped. "
-        "Everything we publish is reachable from the links below.",
+        _("Sorry, we cannot find that page"),
+        _(
+            "The page may have moved, or the address may be mistyped. "
+            "Everything we publish is reachable from the links below."
+        ),
     ),
     500: (
-        "Sorry, something went wrong on our side",
-        "The problem has been logged and we will look into it. Please try again in a few minutes.",
+        _("Sorry, something went wrong on our side"),
+        _("The problem has been logged and we will look into it. Please try again in a few minutes."),
     ),
     503: (
-        "The site is temporarily unavailable",
-        "We are having a short technical problem. "
-        "Please try again in a minute or two; nothing you were reading has been lost.",
+        _("The site is temporarily unavailable"),
+        _(
+            "We are having a short technical problem. "
+            "Please try again in a minute or two; nothing you were reading has been lost."
+        ),
     ),
 }
 

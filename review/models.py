@@ -230,6 +230,16 @@ class MedicalContent(models.Model):
         help_text="The version a medical reviewer last approved (set by the approval): whoever wrote any "
         "change since then may not approve it.",
     )
+    made_from = models.ForeignKey(
+        "reversion.Version",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a translation: the approved version of the English page it was made from. When a "
+        "newer English version is approved, the translation is behind it until it is updated and approved.",
+    )
     # A change on its way to review goes with the item when the item is deleted.
     sign_offs = GenericRelation(SignOff)
 
@@ -371,6 +381,13 @@ class MedicalContent(models.Model):
             for field in type(self)._meta.many_to_many
         }
         return ApprovedPage(self.public_version(sign_off), kept, sign_off, links)
+
+    def version_to_translate(self):
+        """
+        The version of this (English) page a translation is made from: the one the public reads, as a
+        reviewer approved it or an operator's import published it. None while it is not published.
+        """
+        return self.public_version(self.sign_off()) if self.is_published else None
 
     def public_version(self, sign_off):
         """The version the public page is: the sign-off's, or the latest (one is made if there is none)."""

@@ -1,5 +1,5 @@
 """
-The reading panel of a medical page's form in the admin: how hard what patients read is (core.readability),
+The reading panel of a medical page's form in the admin: how hard what patients read is (readability.grades),
 against the site's target, and the words the glossary does not explain yet. It follows the text as it is
 typed: js/admin-reading.js posts the form's graded fields to the admin's reading-level address, and the
 panel worked out on the server replaces the one shown. Without JavaScript it shows the text as saved.
@@ -12,8 +12,8 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 
-from core.readability import unfamiliar_words
 from core.terms import current_terms
+from readability.grades import unfamiliar_words
 
 PANEL_TEMPLATE = "admin/review/reading_panel.html"
 
@@ -23,7 +23,7 @@ class ReadingLevelAdmin:
     A model admin's reading panel (the read-only field `reading_panel`) and the address it is worked out
     at. Each admin says which form fields are graded (`graded_fields`; "points-*-text" for an inline's
     rows) and how a reading is made from what the form holds now (`draft_reading`) and from a saved row
-    (`saved_reading`): each gives (core.readability.Reading, the text read).
+    (`saved_reading`): each gives (readability.grades.Reading, the text read).
     """
 
     graded_fields = ()

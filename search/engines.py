@@ -52,15 +52,19 @@ def highlight(text):
 
 
 def _live_condition(alias):
-    """SQL for "the public may see this row now" (core.models.PublishableQuerySet.published)."""
+    """
+    SQL for "the public may see this row now, in the language searched"
+    (core.models.PublishableQuerySet.published and in_language); its parameters are _live_params'.
+    """
     return (
         f"{alias}.status = 'published' AND ({alias}.go_live_at IS NULL OR {alias}.go_live_at <= %s)"
-        f" AND ({alias}.expires_at IS NULL OR {alias}.expires_at > %s)"
+        f" AND ({alias}.expires_at IS NULL OR {alias}.expires_at > %s) AND {alias}.language = %s"
     )
 
 
-def _now():
-    return connection.ops.adapt_datetimefield_value(timezone.now())
+def _live_params(language):
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return [now, now, language.code]
 
 
 # Title matches first, and among them the shortest title, the closest ("Immunotherapy" before "How is
@@ -187,8 +191,7 @@ class _PostgresEngine(_Engine):
             f" FROM {table} t, websearch_to_tsquery('{self.language.configuration}', %s) query"
             f" WHERE t.search_vector @@ query AND {_live_condition('t')}"
         )
-        now = _now()
-        return sql, [" ".join(words), now, now]
+        return sql, [" ".join(words), *_live_params(self.language)]
 
     def snippets(self, by_kind, words):
         """{(kind, pk): the best passage of its text, matched words marked} for the results shown, in one query."""
@@ -283,13 +286,12 @@ class _SqliteEngine(_Engine):
             f" -bm25({fts}, {weights}) AS score FROM {fts}"
             f" WHERE {fts} MATCH %s AND rowid NOT IN ({self.hidden(table)})"
         )
-        now = _now()
         title_match = f"{title} : ({match})"
-        return sql, [title_match, title_match, match, now, now]
+        return sql, [title_match, title_match, match, *_live_params(self.language)]
 
     @staticmethod
     def hidden(table):
-        """The ids of rows the public may not see now."""
+        """The ids of rows the public may not see now in the language searched."""
         return f"SELECT id FROM {table} h WHERE NOT ({_live_condition('h')})"
 
     def page(self, words, raw, number, per_page):
@@ -300,11 +302,11 @@ class _SqliteEngine(_Engine):
         """
         union, params = self._union(words, raw)
         counts, count_params = [], []
-        match, now = " ".join(words), _now()
+        match = " ".join(words)
         for model in self.models:
             fts, table = self.fts(model), connection.ops.quote_name(model._meta.db_table)
             counts.append(f"(SELECT count(*) FROM {fts} WHERE {fts} MATCH %s AND rowid NOT IN ({self.hidden(table)}))")
-            count_params += [match, now, now]
+            count_params += [match, *_live_params(self.language)]
         total = "(SELECT " + " + ".join(counts) + ")"
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT kind, id, {total} FROM ({union}) AS found {ORDER} LIMIT %s OFFSET %s",

@@ -9,7 +9,7 @@ engines (search.engines) and the indexes (search.index) use is here; a new
 language is a new entry, with an index of its own per model.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -45,3 +45,12 @@ ENGLISH = Language(
     tokenizer="porter unicode61 remove_diacritics 2",
     stop_words=STOP_WORDS,
 )
+
+
+def searched_language(code):
+    """
+    How rows written in `code` are searched. A language without an entry of its own here is matched
+    with English's stemming and common words (its rows sit in the same index), but only its own
+    rows are found: a reader searches the pages of their language.
+    """
+    return ENGLISH if code == ENGLISH.code else replace(ENGLISH, code=code)

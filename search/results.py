@@ -13,12 +13,13 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, F, Value
+from django.utils.translation import get_language
 
 from core.clients import within_limit
 from pagecache import generations
 from pagecache.release import release
 from search.engines import engine_for, highlight
-from search.languages import ENGLISH
+from search.languages import ENGLISH, searched_language
 from search.words import query_words
 
 logger = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ def _worked_out(models, words, number, per_page, snippets, whole, visitor, langu
     return ranked, items
 
 
-def search(models, text, number=1, per_page=20, snippets=True, whole=False, visitor=None, language=ENGLISH):
+def search(models, text, number=1, per_page=20, snippets=True, whole=False, visitor=None, language=None):
     """
     Page `number` of the live pages of `models` matching `text`, or None when
     the text has no word to search for.
@@ -226,9 +227,11 @@ def search(models, text, number=1, per_page=20, snippets=True, whole=False, visi
     shown). A page of results, objects and all, is kept until the next edit,
     and then costs no query. Each result's object holds what its model's
     `search_only` names (its title, slug and where it sits), or all of it
-    (`whole`). Words are
-    stemmed and common words left out as `language` has them (search.languages).
+    (`whole`). Only rows written in `language` (by default the page's) are
+    found, their words stemmed and common words left out as search.languages
+    has them for it.
     """
+    language = searched_language(get_language()) if language is None else language
     words = query_words(text, language)
     if not words:
         return None

@@ -21,7 +21,8 @@ from urllib.parse import urlencode, urlsplit
 from bs4 import BeautifulSoup
 from django.apps import apps
 from django.conf import settings
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import LocalePrefixPattern, URLPattern, URLResolver, get_resolver, resolve
+from django.utils import translation
 from PIL import Image
 
 from pagecache.backends import PageFileCache
@@ -104,14 +105,14 @@ def assert_page_is_inert(url, content):
     for element in page.find_all(True):
         name = element.name.lower()
         if name == "link":
-            assert element.get("rel") in (["stylesheet"], ["icon"], ["canonical"]), f"{url}: {element}"
+            assert element.get("rel") in (["stylesheet"], ["icon"], ["canonical"], ["alternate"]), f"{url}: {element}"
             assert element["href"].startswith(("/static/", "http://testserver/")), f"{url}: {element}"
             continue
         assert name not in FORBIDDEN_ELEMENTS, f"{url}: <{name}> element"
         if name == "meta":
             assert "http-equiv" not in element.attrs, f"{url}: {element}"
         if name == "form":
-            assert element["action"].startswith(
+            assert re.sub(r"^/es/", "/", element["action"]).startswith(
                 ("/faq/", "/donate/", "/admin/", "/search/", "/treatments/compare/", "/feedback/")
             ), f"{url}: {element}"
         for attribute, value in element.attrs.items():
@@ -508,9 +509,30 @@ NOT_PAGES = (
 )
 
 
+def not_a_page(path):
+    """Whether an address, in any language (/es/feedback/ as /feedback/), is one of NOT_PAGES."""
+    language = translation.get_language_from_path(path)
+    return (path.removeprefix(f"/{language}") if language else path).startswith(NOT_PAGES)
+
+
+def resolved(path):
+    """resolve(path) in the language of the address, as the site resolves it (core.languages)."""
+    with translation.override(translation.get_language_from_path(path) or settings.LANGUAGE_CODE):
+        return resolve(path)
+
+
 def routes(patterns=None, prefix=""):
-    """(route text, pattern) for every route of the URL configuration, includes expanded."""
+    """
+    (route text, pattern) for every route of the URL configuration, includes expanded: the public
+    pages' once in each language (/treatments/, /es/treatments/…).
+    """
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern.pattern, LocalePrefixPattern):
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    text = prefix + str(pattern.pattern)
+                yield from routes(pattern.url_patterns, text)
+            continue
         text = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
             yield from routes(pattern.url_patterns, text)
@@ -519,7 +541,7 @@ def routes(patterns=None, prefix=""):
 
 
 def public_routes():
-    return [(text, pattern) for text, pattern in routes() if not ("/" + text.lstrip("^")).startswith(NOT_PAGES)]
+    return [(text, pattern) for text, pattern in routes() if not not_a_page("/" + text.lstrip("^"))]
 
 
 def slugs_in_the_content():
@@ -594,7 +616,7 @@ def same_site_links(response):
     links = []
     for target in targets:
         parts = urlsplit(target)
-        if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith(NOT_PAGES):
+        if parts.scheme or parts.netloc or not parts.path.startswith("/") or not_a_page(parts.path):
             continue
         links.append(parts.path + (f"?{parts.query}" if parts.query else ""))
     return links

@@ -34,7 +34,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
 from django.test import Client, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from reversion.models import Version
@@ -391,16 +391,19 @@ DELETABLE = [Treatment, Question, Tag, Term, Campaign, Topic, Article]
 def _deletable(model):
     """
     What the admin lets a superuser delete: not what rows nobody may delete
-    hang on (a campaign's gifts and clicks, a page's change awaiting review),
-    nor a topic with questions.
+    hang on (a campaign's gifts and clicks, a page's change awaiting review,
+    an English page's translations), nor a topic with questions.
     """
     if model is Campaign:
         return Campaign.objects.filter(gifts__isnull=True, clicks__isnull=True).order_by("pk")
+    rows = model.objects.all()
+    if any(field.name == "translation_of" for field in model._meta.fields):
+        rows = rows.filter(translations__isnull=True)
     if model is Topic:
-        return Topic.objects.filter(questions__isnull=True).order_by("pk")
+        return rows.filter(questions__isnull=True).order_by("pk")
     if hasattr(model, "sign_offs"):
-        return model.objects.filter(sign_offs__isnull=True).order_by("pk")
-    return model.objects.order_by("pk")
+        return rows.filter(sign_offs__isnull=True).order_by("pk")
+    return rows.order_by("pk")
 
 
 def _delete(site, change):
@@ -542,6 +545,9 @@ def _glossary(site, change):
         data = _form(boss, url, definition=f"What {term.term.lower()} means, said again ({change.mark}).")
         site.change(f"a superuser changes the definition of {_named(term)}", lambda: _post(boss, url, data))
     else:
+        term = _one_of(_deletable(Term).filter(status=Term.Status.PUBLISHED), change.pick)
+        if term is None:
+            return
         url = _admin_url(term, "delete")
         site.change(f"a superuser deletes {_named(term)}", lambda: _post(boss, url, {"post": "yes"}))
 
@@ -871,8 +877,13 @@ def _pages_of_the_routes():
             continue
         slugs = None
         if pattern.pattern.converters:
-            assert text in SLUGS_OF, f"/{text}: say which rows fill its slug (SLUGS_OF)"
-            slugs = SLUGS_OF[text].objects.values_list("slug", flat=True)
+            language = translation.get_language_from_path("/" + text) or django_settings.LANGUAGE_CODE
+            route = text.removeprefix(f"{language}/")
+            assert route in SLUGS_OF, f"/{text}: say which rows fill its slug (SLUGS_OF)"
+            rows = SLUGS_OF[route].objects.all()
+            if any(field.name == "language" for field in SLUGS_OF[route]._meta.fields):
+                rows = rows.filter(language=language)  # the rows of the route's language
+            slugs = rows.values_list("slug", flat=True)
         found += addresses_for(text, pattern, slugs)
     return found
 

@@ -119,10 +119,14 @@ DEMO_SLUGS = ["chemotherapy", "hormone-therapy", "immunotherapy", "radiation-the
 
 
 @pytest.mark.django_db
-def test_load_demo_creates_five_complete_treatments_and_is_idempotent():
+def test_load_demo_creates_five_complete_treatments_each_translated_and_is_idempotent():
     call_command("load_demo", stdout=StringIO())
     treatments = Treatment.objects.published().order_by("slug")
-    assert [t.slug for t in treatments] == DEMO_SLUGS
+    english = treatments.filter(language="en")
+    assert [t.slug for t in english] == DEMO_SLUGS
+    spanish = treatments.filter(language="es").select_related("translation_of")
+    assert sorted(t.translation_of.slug for t in spanish) == DEMO_SLUGS
+    assert all(t.made_from_id == t.translation_of.approved_version_id for t in spanish), "made from the approved page"
     for treatment in treatments:
         parts = page_parts(treatment)
         for part in ("pros", "cons", "short_term_effects", "long_term_effects", "return_on_investment", "references"):
@@ -157,7 +161,8 @@ def test_load_demo_says_plainly_when_the_demo_reviewer_may_no_longer_approve():
 
     call_command("load_demo", stdout=StringIO())
     Reviewer.objects.get().user.user_permissions.clear()
-    question = Question.objects.get(slug="will-insurance-cover-my-treatment")
+    # The Spanish translation: an English page with a translation cannot be deleted before it.
+    question = Question.objects.get(translation_of__slug="will-insurance-cover-my-treatment")
     question.delete()
     with pytest.raises(CommandError, match="“demo-reviewer” signs them off: give it back the permission"):
         call_command("load_demo", stdout=StringIO())
@@ -188,7 +193,7 @@ def test_ensure_admin_creates_one_superuser_with_a_random_password():
 def test_prepare_site_readies_a_new_site_for_make_run_and_again_changes_nothing():
     first = StringIO()
     call_command("prepare_site", "--demo", stdout=first)
-    assert [t.slug for t in Treatment.objects.published().order_by("slug")] == DEMO_SLUGS
+    assert [t.slug for t in Treatment.objects.published().filter(language="en").order_by("slug")] == DEMO_SLUGS
     password = next(line.split(": ", 1)[1] for line in first.getvalue().splitlines() if "password:" in line)
     assert get_user_model().objects.get(username="admin").check_password(password)
     before = list(Treatment.objects.order_by("pk").values_list("pk", "updated_at"))
@@ -326,7 +331,7 @@ def _project_apps():
 # reviewed); nothing imports `pages`, which assembles the site from them.
 LAYERS = (
     ("core",),
-    ("importing", "pagecache"),
+    ("importing", "pagecache", "readability"),
     ("search",),
     ("operations",),
     ("review", "glossary", "treatments", "faq", "feedback", "donations", "articles"),
@@ -381,7 +386,10 @@ def test_core_names_no_app():
 
 
 def test_core_stays_content_infrastructure_of_at_most_2500_lines():
-    """What every app builds on, and no more: the page cache, search and running the site are apps of their own."""
+    """
+    What every app builds on, and no more: the page cache, reading levels, search and running the site are
+    apps of their own.
+    """
     lines = sum(
         len(path.read_text().splitlines()) for path in (ROOT / "core").rglob("*.py") if "migrations" not in path.parts
     )

@@ -1,11 +1,11 @@
 """
-The reading level (core.readability) against published worked examples,
+The reading level (readability.grades) against published worked examples,
 each within one grade, as the issue asks.
 """
 
 import pytest
 
-from core.readability import reading_of, sentences_of, syllables
+from readability.grades import reading_of, sentences_of, syllables
 
 
 def test_flesch_kincaid_matches_the_platypus_example():
@@ -221,7 +221,7 @@ def test_no_words_no_grade():
 
 def test_the_text_of_rendered_markdown_keeps_its_blocks_apart():
     from core.markdown import render_markdown
-    from core.readability import text_of_html
+    from readability.grades import text_of_html
 
     text = text_of_html(render_markdown("## How it works\n\nA cap *cools* the scalp\n\n- One &amp; two\n- Three"))
     assert sentences_of(text) == ["How it works", "A cap cools the scalp", "One & two", "Three"]

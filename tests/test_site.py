@@ -14,15 +14,20 @@ from io import StringIO
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.urls import resolve, reverse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
+from core.languages import language_of
 from donations.providers import PROVIDERS, PROVIDERS_BY_HOST
 from faq.models import Question, Topic
 from pagecache.parameters import declared_parameters
 from pages.context_processors import SECTIONS
 
-from .helpers import public_routes, same_site_links, soup_of
+from .helpers import public_routes, resolved, same_site_links, soup_of
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +53,7 @@ def test_every_link_on_every_page_leads_somewhere_and_carries_only_what_its_page
             continue
         for link in same_site_links(response):
             path, _, query = link.partition("?")
-            declared = declared_parameters(resolve(path).func)
+            declared = declared_parameters(resolved(path).func)
             extra = {name for name, _ in parse_qsl(query)} - declared
             assert not extra, f"{address} links to {link}, whose page does not read {extra}"
 
@@ -60,7 +65,11 @@ def test_every_public_page_keeps_the_site_promises(site_pages):
         for url, response in site_pages["responses"].items()
         if response.status_code == 200 and not response["Content-Type"].startswith("text/html")
     }
-    assert documents == {"/robots.txt", "/sitemap.xml", reverse("articles:feed")}
+    feeds = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            feeds.add(reverse("articles:feed"))  # the articles of each language
+    assert documents == {"/robots.txt", "/sitemap.xml", *feeds}
     for url, response in site_pages["responses"].items():
         if response.status_code != 200 or url in documents:
             continue
@@ -77,15 +86,18 @@ def test_the_page_asking_a_searcher_to_wait_keeps_the_site_promises_too(client, 
     assert_keeps_the_site_promises(address, response)
     for link in same_site_links(response):
         path, _, query = link.partition("?")
-        assert not {name for name, _ in parse_qsl(query)} - declared_parameters(resolve(path).func), link
+        assert not {name for name, _ in parse_qsl(query)} - declared_parameters(resolved(path).func), link
 
 
 def assert_keeps_the_site_promises(url, response):
     """What every web page of the site promises, whatever its content."""
-    sections = {name: reverse(viewname) for name, viewname in SECTIONS.items()}
+    language = language_of(urlsplit(url).path)
+    with translation.override(language):  # the page's sections and its Donate button, in its language
+        sections = {name: reverse(viewname) for name, viewname in SECTIONS.items()}
+        donate_label = gettext("Donate")
     page = soup_of(response)
     assert len(page.find_all("h1")) == 1, url
-    assert page.html["lang"] == "en", url
+    assert page.html["lang"] == language, url
     assert page.find("a", class_="skip-link")["href"] == "#main", url
     assert page.find("main", id="main"), url
     assert page.find("meta", attrs={"name": "description"})["content"].strip(), url
@@ -96,10 +108,10 @@ def assert_keeps_the_site_promises(url, response):
         assert nav.find("a", href=sections[section]), url
     # Donate names the page it was pressed on, so that a gift is credited to where the journey began;
     # on the donate pages, the page the visitor came from.
-    donate = urlsplit(nav.find("a", string="Donate")["href"])
+    donate = urlsplit(nav.find("a", string=donate_label)["href"])
     assert donate.path == sections["donate"], url
     here = urlsplit(url)
-    began = dict(parse_qsl(here.query)).get("from") if resolve(here.path).app_name == "donations" else here.path
+    began = dict(parse_qsl(here.query)).get("from") if resolved(here.path).app_name == "donations" else here.path
     assert dict(parse_qsl(donate.query)).get("from") == began, url
     for image in page.find_all("img"):
         assert image.get("alt", "").strip(), url
@@ -138,7 +150,7 @@ def test_only_the_donate_pages_may_send_a_form_to_the_payment_providers(site_pag
         if soup_of(response).select("form.donate-form"):
             with_form += 1
             assert directives["form-action"] == {"'self'", *providers}, url
-        elif resolve(urlsplit(url).path).app_name != "donations":
+        elif resolved(urlsplit(url).path).app_name != "donations":
             assert directives["form-action"] == {"'self'"}, url
     assert with_form >= 3
 
@@ -181,6 +193,13 @@ def _values_of(data, key):
     return []
 
 
+# How a page says who reviewed it and when, in each language: its start, then the date and what follows it.
+REVIEW_LINE = {
+    "en": ("Medically reviewed by {reviewer}, ", " on {day} · Next review due "),
+    "es": ("Revisado por un profesional médico: {reviewer}, ", ", el {day} · Próxima revisión prevista: "),
+}
+
+
 def test_every_demo_treatment_and_question_names_the_demo_reviewer_and_the_review_date(client, demo_site):
     import json
 
@@ -195,8 +214,11 @@ def test_every_demo_treatment_and_question_names_the_demo_reviewer_and_the_revie
         address = item.get_absolute_url()
         page = soup_of(client.get(address))
         review = " ".join(page.select_one(".review-dates").get_text().split())
-        assert review.startswith(f"Medically reviewed by {DEMO_REVIEWER}, "), (address, review)
-        assert f" on {today.day} {today:%B %Y} · Next review due " in review, (address, review)
+        with translation.override(item.language):
+            day = date_format(today)
+        before, after = REVIEW_LINE[item.language]
+        assert review.startswith(before.format(reviewer=DEMO_REVIEWER)), (address, review)
+        assert after.format(day=day) in review, (address, review)
         data = [json.loads(script.string) for script in page.select("script[type='application/ld+json']")]
         names = [person["name"] for person in _values_of(data, "reviewedBy")]
         if isinstance(item, Treatment):  # a treatment's data says who reviewed it; any other page's may

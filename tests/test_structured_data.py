@@ -12,6 +12,8 @@ from collections import defaultdict
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from articles.models import ArticleQuestion
 from faq.models import Question
@@ -129,8 +131,10 @@ def test_each_published_question_is_marked_up_as_an_faq_once_on_its_topic_page(s
     published = {question.question: question for question in Question.objects.published().select_related("topic")}
     assert len(published) >= 12
     where = {name: question.topic.get_absolute_url() for name, question in published.items()}
-    in_articles = ArticleQuestion.objects.on_live_articles().select_related("article")
-    where |= {question.question: question.article.get_absolute_url() for question in in_articles}
+    for language, _name in settings.LANGUAGES:  # the questions of each language's articles
+        with translation.override(language):
+            in_articles = ArticleQuestion.objects.on_live_articles().select_related("article")
+            where |= {question.question: question.article.get_absolute_url() for question in in_articles}
     assert len(where) > len(published), "the demo's articles have questions"
     assert set(marked_on) == set(where), "every published question is marked up, and nothing else"
     for name, addresses in marked_on.items():
@@ -171,10 +175,11 @@ def test_the_home_page_names_the_organisation_and_nothing_it_does_not_have(site_
         for address, response in html_pages(site_pages).items()
         if (blocks := blocks_of_type(response, "Organization"))
     }
-    assert list(organisations) == ["/"]
-    assert organisations["/"] == [
-        {"@context": SCHEMA_ORG, "@type": "Organization", "name": settings.SITE_NAME, "url": "http://testserver/"}
-    ]
+    assert list(organisations) == ["/", "/es/"]  # the home page of each language, naming the one organisation
+    for home in organisations.values():
+        assert home == [
+            {"@context": SCHEMA_ORG, "@type": "Organization", "name": settings.SITE_NAME, "url": "http://testserver/"}
+        ]
     settings.SITE_URL = "https://ribbon.example.org"
     settings.SITE_NAME = "Pink Ribbon Trust"
     (organisation,) = blocks_of_type(client.get("/"), "Organization")

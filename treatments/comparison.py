@@ -6,6 +6,10 @@ across.
 
 from dataclasses import dataclass
 
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from .models import Treatment, TreatmentPoint
 from .page import PageParts
 
@@ -17,10 +21,15 @@ class Comparison:
     treatments: list
     rows: list  # [Row, …]
 
+    @property
+    def names(self):
+        """The treatments' titles as a sentence names them: "A, B and C"."""
+        return and_list([treatment.title for treatment in self.treatments])
+
 
 @dataclass(frozen=True)
 class Row:
-    label: str
+    label: str  # lazily translated: shown in the page's language
     id: str
     kind: str  # how a cell shows: "text", "list" (of points), "checklist" (questions) or "review"
     cells: list  # [(treatment, what it shows), …] in the treatments' order
@@ -29,24 +38,24 @@ class Row:
 
 # The rows of a comparison: (label, id, kind, what each treatment shows there).
 COMPARED = [
-    ("Summary", "summary", "text", lambda t, p: t.summary),
-    ("Who it is for", "who", "text", lambda t, p: t.suited_to),
-    ("Pros", "pros", "list", lambda t, p: p.pros),
-    ("Cons", "cons", "list", lambda t, p: p.cons),
-    ("Short-term effects", "short-term", "list", lambda t, p: p.short_term_effects),
-    ("Long-term effects", "long-term", "list", lambda t, p: p.long_term_effects),
-    ("Typical cost", "cost", "text", lambda t, p: t.cost_range_display),
-    ("Questions to ask your care team", "questions", "checklist", lambda t, p: p.questions_to_ask),
-    ("Medical review", "review", "review", lambda t, p: t),
+    (gettext_lazy("Summary"), "summary", "text", lambda t, p: t.summary),
+    (gettext_lazy("Who it is for"), "who", "text", lambda t, p: t.suited_to),
+    (gettext_lazy("Pros"), "pros", "list", lambda t, p: p.pros),
+    (gettext_lazy("Cons"), "cons", "list", lambda t, p: p.cons),
+    (gettext_lazy("Short-term effects"), "short-term", "list", lambda t, p: p.short_term_effects),
+    (gettext_lazy("Long-term effects"), "long-term", "list", lambda t, p: p.long_term_effects),
+    (gettext_lazy("Typical cost"), "cost", "text", lambda t, p: t.cost_range_display),
+    (gettext_lazy("Questions to ask your care team"), "questions", "checklist", lambda t, p: p.questions_to_ask),
+    (gettext_lazy("Medical review"), "review", "review", lambda t, p: t),
 ]
 
 
 # A cost's period as a length of time in a sentence: "a year for Immunotherapy".
 COST_PERIOD_IN_WORDS = {
-    Treatment.CostPeriod.PER_YEAR: "a year",
-    Treatment.CostPeriod.PER_MONTH: "a month",
-    Treatment.CostPeriod.PER_CYCLE: "one cycle",
-    Treatment.CostPeriod.ONE_OFF: "the whole treatment",
+    Treatment.CostPeriod.PER_YEAR: gettext_lazy("a year"),
+    Treatment.CostPeriod.PER_MONTH: gettext_lazy("a month"),
+    Treatment.CostPeriod.PER_CYCLE: gettext_lazy("one cycle"),
+    Treatment.CostPeriod.ONE_OFF: gettext_lazy("the whole treatment"),
 }
 
 
@@ -61,19 +70,24 @@ def unlike_cost_periods(treatments):
     periods = {}
     for treatment in treatments:
         if treatment.cost_range_display:
-            in_words = COST_PERIOD_IN_WORDS.get(treatment.cost_period, "a length of time not given")
+            in_words = str(COST_PERIOD_IN_WORDS.get(treatment.cost_period, _("a length of time not given")))
             periods.setdefault(in_words, []).append(treatment.title)
     if len(periods) < 2:
         return ""
-    which = ", ".join(f"{period} for {_and_list(titles)}" for period, titles in periods.items())
-    return (
-        f"These costs are not for the same length of time: {which}. "
-        "Ask your care team what your whole treatment would cost, to compare like with like."
+    which = ", ".join(
+        # Translators: a cost's period and the treatments whose cost covers it, e.g. "a year for Immunotherapy".
+        _("%(period)s for %(treatments)s") % {"period": period, "treatments": and_list(titles)}
+        for period, titles in periods.items()
     )
+    return _(
+        "These costs are not for the same length of time: %(which)s. "
+        "Ask your care team what your whole treatment would cost, to compare like with like."
+    ) % {"which": which}
 
 
-def _and_list(words):
-    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
+def and_list(words):
+    """Words as a sentence lists them, in the page's language: "A and B", "A, B and C"."""
+    return get_text_list(list(words), _("and"))
 
 
 # The notes some rows need to be read across: (row id → what works the note out from the treatments).

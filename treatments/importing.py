@@ -7,12 +7,14 @@ transaction, so that a failure leaves the database as it was.
 from dataclasses import dataclass, field
 
 import reversion
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from core.text import unique_slug
 from core.versions import rows_in
+from importing import translations
 from importing.commands import imported_at_once
 from pagecache import generations
 from pagecache.tags import row_tag
@@ -51,9 +53,7 @@ def _snapshot(treatment, tag_names, points, references):
 
 
 def find_existing(parsed):
-    if parsed.source_id:
-        return Treatment.objects.filter(source_id=parsed.source_id).first()
-    return Treatment.objects.filter(source_id="", slug=slugify(parsed.title)[:120]).first()
+    return translations.find_existing(Treatment, parsed, slugify(parsed.title)[:120])
 
 
 def _raise_with_line(exc, parsed):
@@ -111,13 +111,17 @@ def save_treatment(parsed, *, publish=False, create_only=False, hero_image=None)
         created = treatment is None
         held_for_review = not publish and not created and treatment.is_published
         if created:
-            treatment = Treatment(source_id=parsed.source_id)
+            treatment = Treatment(source_id=parsed.source_id, language=parsed.language or settings.LANGUAGE_CODE)
             before = None
         else:
             pending = SignOff.of(treatment) if held_for_review else None
             before = _as_proposed(treatment, pending.proposed) if pending and pending.proposed else _as_now(treatment)
             approved = treatment.approved_page() if held_for_review else None
 
+        if treatment.language != settings.LANGUAGE_CODE:
+            treatment.translation_of, treatment.made_from = translations.english_page_of(
+                Treatment, parsed, TreatmentFileError
+            )
         treatment.title = parsed.title
         treatment.summary = parsed.summary
         treatment.suited_to = parsed.suited_to

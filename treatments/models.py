@@ -10,8 +10,9 @@ from decimal import Decimal
 import reversion
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from markdownx.models import MarkdownxField
 
 from core.fields import validate_web_url
@@ -22,12 +23,13 @@ from core.models import (
     PublishableQuerySet,
     RenderedContentModel,
     SlugFromTitle,
+    TranslatableModel,
     raise_with,
 )
-from core.readability import reading_of, text_of_html
 from core.site import fixed_url
 from core.text import format_money
 from core.versions import rows_in
+from readability.grades import reading_of, text_of_html
 from review.models import NOT_CONTENT, MedicalContent
 from search.models import SearchableModel
 
@@ -76,7 +78,16 @@ class TreatmentQuerySet(PublishableQuerySet):
     follow=("points", "references"),
     exclude=(*NOT_CONTENT, "reading_grade", "reading_grade_fk", "search_body", "search_rows"),
 )
-class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle, SearchableModel):
+class Treatment(
+    MedicalContent,
+    TranslatableModel,
+    PublishableModel,
+    HeroImageModel,
+    RenderedContentModel,
+    SlugFromTitle,
+    SearchableModel,
+):
+    page_view = "treatments:detail"
     hero_image_folder = "treatments"
     markdown_fields = {"body": "body_html"}
     glossary_fields = ("body_html",)
@@ -207,7 +218,8 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         blank=True,
         help_text=(
             "The id from the organisation's file this treatment was imported from. "
-            "Re-importing that file updates this treatment."
+            "Re-importing that file updates this treatment; a file in another language with the same id "
+            "is its translation."
         ),
     )
 
@@ -221,8 +233,9 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
             models.Index(fields=["status", "title", "go_live_at", "expires_at"], name="treatment_status_title_live")
         ]
         constraints = [
+            # A file's id names one page in each language: the English page and its translations.
             models.UniqueConstraint(
-                fields=["source_id"],
+                fields=["source_id", "language"],
                 condition=~models.Q(source_id=""),
                 name="treatment_unique_source_id",
             ),
@@ -236,7 +249,7 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
 
     # What search reads (search.results): the title first, then the text; the database indexes them.
     search_columns = ("title", "summary", "suited_to", "search_body", "search_rows")
-    search_label = "Treatment"
+    search_label = gettext_lazy("Treatment")  # shown beside a result, in the page's language
     search_related = ()
     search_only = ("title", "slug")  # what a result shows
 
@@ -265,7 +278,7 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         super().validate_constraints(exclude={*(exclude or ()), "cost_min"})
 
     def get_absolute_url(self):
-        return reverse("treatments:detail", kwargs={"slug": self.slug})
+        return self.reverse_in_its_language(self.page_view, slug=self.slug)
 
     def _rows_texts(self):
         """(points' texts, tags' names) in one query: a restore reads them on every save of a published page."""
@@ -286,7 +299,7 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         return "\n".join(texts)
 
     def reading(self, points=None):
-        """How hard the page is to read: its summary, body and points together (core.readability)."""
+        """How hard the page is to read: its summary, body and points together (readability.grades)."""
         return reading_of(self.reading_text(points))
 
     def after_rows_restored(self):
@@ -376,13 +389,14 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         elif low is not None and high is not None:
             amount = format_money(low, currency)
         elif low is not None:
-            amount = f"from {format_money(low, currency)}"
+            # Translators: the lowest typical cost, e.g. "from $49.50".
+            amount = _("from %(amount)s") % {"amount": format_money(low, currency)}
         else:
-            amount = f"up to {format_money(high, currency)}"
-        period = self.get_cost_period_display()
-        if self.cost_period == self.CostPeriod.ONE_OFF:
-            return f"{amount} in total (one-off)"
-        return f"{amount} {period}".strip()
+            # Translators: the highest typical cost, e.g. "up to $300".
+            amount = _("up to %(amount)s") % {"amount": format_money(high, currency)}
+        if self.cost_period in COST_WITH_PERIOD:
+            return COST_WITH_PERIOD[self.cost_period] % {"amount": amount}
+        return f"{amount} {self.get_cost_period_display()}".strip()
 
     def structured_data(self, page_url):
         """schema.org MedicalWebPage about a MedicalTherapy, for search engines."""
@@ -397,6 +411,15 @@ class Treatment(MedicalContent, PublishableModel, HeroImageModel, RenderedConten
         }
         data.update(self.review_structured_data())
         return {key: value for key, value in data.items() if value is not None}
+
+
+# A cost with what it covers, as a page shows it (Treatment.cost_range_display): "$100,000–$200,000 per year".
+COST_WITH_PERIOD = {
+    Treatment.CostPeriod.PER_YEAR: gettext_lazy("%(amount)s per year"),
+    Treatment.CostPeriod.PER_MONTH: gettext_lazy("%(amount)s per month"),
+    Treatment.CostPeriod.PER_CYCLE: gettext_lazy("%(amount)s per cycle"),
+    Treatment.CostPeriod.ONE_OFF: gettext_lazy("%(amount)s in total (one-off)"),
+}
 
 
 def _rows_text(tags, points):

@@ -20,13 +20,13 @@ RELATED_QUESTIONS_SHOWN = 8
 
 def treatment_for_page(slug, user):
     """
-    The treatment a page address names, as this person may see it (staff
-    also see drafts), or Http404; with its reviewer, whom the page names.
+    The treatment a page address names, in the page's language, as this person may see it (staff
+    also see drafts), or Http404; with its reviewer, whom the page names, and its translations' addresses.
     Whether the public may see it now is asked of the row (is_live), not
     of the database: the same rule as PublishableQuerySet.published().
     """
     try:
-        treatment = Treatment.objects.select_related("reviewed_by").get(slug=slug)
+        treatment = Treatment.objects.in_language().with_translations().select_related("reviewed_by").get(slug=slug)
     except Treatment.DoesNotExist:
         raise Http404("No such treatment.") from None
     if not (treatment.is_live or sees_drafts(user)):

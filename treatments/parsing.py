@@ -9,6 +9,9 @@ The organisation keeps each treatment as markdown with YAML front matter
     ## Short and Long Term Effects  **Short Term:** / **Long Term:**
     ## Cost and Return on Investment  **Cost:** / **Return on Investment:**
 
+and, for a translation (`lang: es`), the same sections in Spanish (## Ventajas y desventajas,
+**Ventajas:** / **Desventajas:**, and so on: SECTIONS and LABELS below).
+
 `parse_treatment` turns one file's text into a `ParsedTreatment`, raising
 `TreatmentFileError` with a line number for anything it cannot understand.
 `treatments.importing.save_treatment` writes it; the management command
@@ -17,6 +20,7 @@ The organisation keeps each treatment as markdown with YAML front matter
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -26,6 +30,7 @@ from core.markdown import rendering_problem
 from core.text import markdown_heading
 from importing.decoding import UnreadableFileError
 from importing.front_matter import FrontMatterSpec, read_front_matter
+from importing.translations import language_of_file
 
 from .models import Reference, Tag, Treatment, TreatmentPoint, validate_web_url
 
@@ -52,6 +57,7 @@ TEXT_FIELD_MAX = {
         "hero_image_url": "hero_image_source_url",
         "hero_image_alt": "hero_image_alt",
         "hero_image_credit": "hero_image_credit",
+        "language": "language",
     }.items()
 }
 
@@ -77,6 +83,7 @@ class ParsedTreatment:
     cost_max: Decimal | None = None
     cost_currency: str = "USD"
     cost_period: str = ""
+    language: str = ""  # empty: the site's own language
     last_reviewed: datetime.date | None = None
     next_review_due: datetime.date | None = None
     warnings: list = field(default_factory=list)
@@ -99,6 +106,8 @@ FRONT_MATTER_KEYS = {
     "heroimagecredit": "hero_image_credit",
     "lastreviewed": "last_reviewed",
     "nextreviewdue": "next_review_due",
+    "lang": "language",
+    "language": "language",
 }
 
 
@@ -116,8 +125,9 @@ FRONT_MATTER = FrontMatterSpec(
 
 
 def _normalise_words(text):
-    text = text.lower().replace("&", " and ")
-    text = re.sub(r"[^a-z0-9]+", " ", text)
+    """Lower case, accents off ("inversión": "inversion"), one space between words."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("&", " and "))
+    text = re.sub(r"[^a-z0-9]+", " ", "".join(char for char in text if not unicodedata.combining(char)))
     return " ".join(text.split())
 
 
@@ -142,24 +152,40 @@ SECTIONS = {
     "questions to ask your doctor": "questions",
     "questions for your care team": "questions",
     "questions for your doctor": "questions",
+    # A Spanish translation's sections (lang: es).
+    "ventajas y desventajas": "pros_cons",
+    "efectos a corto y largo plazo": "effects",
+    "efectos secundarios": "effects",
+    "costo y retorno de la inversion": "cost",
+    "costos y retorno de la inversion": "cost",
+    "costo": "cost",
+    "referencias": "references",
+    "fuentes": "references",
+    "preguntas para su equipo de atencion medica": "questions",
+    "preguntas para su medico": "questions",
+    "preguntas para hacer": "questions",
 }
 
 LABELS = {
     "pros_cons": {
         "pros": Kind.PRO, "pro": Kind.PRO, "advantages": Kind.PRO, "benefits": Kind.PRO,
         "cons": Kind.CON, "con": Kind.CON, "disadvantages": Kind.CON, "drawbacks": Kind.CON,
+        "ventajas": Kind.PRO, "beneficios": Kind.PRO, "desventajas": Kind.CON,
     },
     "effects": {
         "short term": Kind.SHORT_TERM, "short term effects": Kind.SHORT_TERM,
         "short term side effects": Kind.SHORT_TERM,
         "long term": Kind.LONG_TERM, "long term effects": Kind.LONG_TERM,
         "long term side effects": Kind.LONG_TERM,
+        "a corto plazo": Kind.SHORT_TERM, "efectos a corto plazo": Kind.SHORT_TERM,
+        "a largo plazo": Kind.LONG_TERM, "efectos a largo plazo": Kind.LONG_TERM,
     },
     "cost": {
         "cost": Kind.COST, "costs": Kind.COST,
         "return on investment": Kind.RETURN, "roi": Kind.RETURN, "value": Kind.RETURN,
+        "costo": Kind.COST, "costos": Kind.COST, "retorno de la inversion": Kind.RETURN,
     },
-    "questions": {"questions": Kind.QUESTION, "questions to ask": Kind.QUESTION},
+    "questions": {"questions": Kind.QUESTION, "questions to ask": Kind.QUESTION, "preguntas": Kind.QUESTION},
 }  # fmt: skip
 # A section of one kind of point needs no label before its list.
 SECTION_KIND = {"questions": Kind.QUESTION}
@@ -180,7 +206,7 @@ BULLET = re.compile(r"\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s++(?=\S)")
 # "**Pros:**", "**Pros**:", "__Cons:__" — optionally followed by text; matched on the stripped line.
 BOLD_LABEL = re.compile(r"(\*\*|__)\s{0,8}([^*_:]{1,60}?)\s{0,8}(:?)\s{0,8}\1\s{0,8}(:?)\s*+(.*)")
 # "Pros:" on a line of its own; matched on the stripped line, which is at most LABEL_MAX long.
-PLAIN_LABEL = re.compile(r"([A-Za-z][A-Za-z \-/&]{0,58}?)\s{0,8}:")
+PLAIN_LABEL = re.compile(r"([A-Za-zÀ-ÿ][A-Za-zÀ-ÿ \-/&]{0,58}?)\s{0,8}:")
 LABEL_MAX = 70
 MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]++)\]\(\s*+<?([^)\s<>\[\]]++)>?(?:\s++\"[^\"\n]*+\")?\s*+\)")
 # References must be web addresses, so only http(s) is looked for.
@@ -349,20 +375,31 @@ def _money(n):
 
 
 _RANGE = re.compile(
-    r"(?P<cur>US\$|[$£€])\s?" + _money(1) + r"\s*(?:to|-|–|—|and)\s*(?:US\$|[$£€])?\s?" + _money(2),
+    r"(?P<cur>US\$|[$£€])\s?" + _money(1) + r"\s*(?:to|-|–|—|and|y|a)\s*(?:US\$|[$£€])?\s?" + _money(2),
     re.IGNORECASE,
 )
 _SINGLE = re.compile(
-    r"(?:about|around|approximately|roughly|typically|usually|costs?)\s+(?P<cur>US\$|[$£€])\s?" + _money(1),
+    r"(?:about|around|approximately|roughly|typically|usually|costs?|unos|alrededor de|aproximadamente|cuesta)"
+    r"\s+(?P<cur>US\$|[$£€])\s?" + _money(1),
     re.IGNORECASE,
 )
 _PERIODS = [
-    (Treatment.CostPeriod.PER_YEAR, r"per year|a year|each year|per annum|annually|yearly|/\s?year|/\s?yr"),
-    (Treatment.CostPeriod.PER_MONTH, r"per month|a month|each month|monthly|/\s?month|/\s?mo\b"),
-    (Treatment.CostPeriod.PER_CYCLE, r"per cycle|a cycle|each cycle|per treatment cycle|/\s?cycle"),
+    (
+        Treatment.CostPeriod.PER_YEAR,
+        r"per year|a year|each year|per annum|annually|yearly|/\s?year|/\s?yr|al año|por año|cada año|anuales",
+    ),
+    (
+        Treatment.CostPeriod.PER_MONTH,
+        r"per month|a month|each month|monthly|/\s?month|/\s?mo\b|al mes|por mes|cada mes|mensuales",
+    ),
+    (
+        Treatment.CostPeriod.PER_CYCLE,
+        r"per cycle|a cycle|each cycle|per treatment cycle|/\s?cycle|por ciclo|cada ciclo",
+    ),
     (
         Treatment.CostPeriod.ONE_OFF,
-        r"one-off|one off|one-time|one time|in total|per course|for an? (?:full |whole )?course",
+        r"one-off|one off|one-time|one time|in total|per course|for an? (?:full |whole )?course"
+        r"|en total|por tratamiento",
     ),
 ]
 _MULTIPLIERS = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}
@@ -465,7 +502,10 @@ def parse_treatment(text):
             f"'who it is for' is {len(suited_to)} characters long; at most {SUITED_TO_MAX} fit",
         )
 
+    language = language_of_file(values, lines_of, TreatmentFileError)
+
     parsed = ParsedTreatment(
+        language=language,
         title=title,
         summary=summary,
         suited_to=suited_to,

@@ -1,7 +1,9 @@
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
+from core.languages import alternates
 from core.models import keep_draft_private
 from core.pagination import page_or_404
 from core.site import absolute_url
@@ -19,10 +21,10 @@ CHOOSER_SIZE = 100
 
 @query_parameters(tag=Slug(), page=PageNumber())
 def treatment_list(request):
-    treatments = Treatment.objects.published().prefetch_related("tags").order_by("title")
+    treatments = Treatment.objects.published().in_language().prefetch_related("tags").order_by("title")
     # Only tags that lead somewhere: used by at least one published treatment. A tag
     # used only by drafts is not found, so its name never appears on a public page.
-    with_published = Tag.objects.filter(Exists(Treatment.objects.published().filter(tags=OuterRef("pk"))))
+    with_published = Tag.objects.filter(Exists(Treatment.objects.published().in_language().filter(tags=OuterRef("pk"))))
     current_tag = None
     if "tag" in request.GET:
         current_tag = get_object_or_404(with_published, slug=request.GET["tag"])
@@ -32,7 +34,7 @@ def treatment_list(request):
     return render(request, "treatments/treatment_list.html", context)
 
 
-@page_exists(lambda slug: Treatment.objects.published().filter(slug=slug).exists())
+@page_exists(lambda slug: Treatment.objects.published().in_language().filter(slug=slug).exists())
 @query_parameters()
 def treatment_detail(request, slug):
     kept = kept_page(request, slug)
@@ -47,6 +49,7 @@ def treatment_detail(request, slug):
             "treatment": treatment,
             "parts": page_parts(treatment),
             "kept": kept,
+            "alternates": alternates(request, kept["translations"] if kept else treatment.translation_addresses()),
             # A callable: worked out only where the page is rendered, not where its kept parts are reused.
             "structured_data": lambda: treatment.structured_data(absolute_url(request, treatment.get_absolute_url())),
         },
@@ -65,9 +68,10 @@ def treatment_compare(request):
     """
     slugs = request.GET.getlist("t")
     if not slugs and "with" in request.GET:
-        starting = get_object_or_404(Treatment.objects.published().only("slug", "title"), slug=request.GET["with"])
+        chosen = Treatment.objects.published().in_language().only("slug", "title")
+        starting = get_object_or_404(chosen, slug=request.GET["with"])
         return _choose(request, [starting], status=200, starting=True)
-    published = Treatment.objects.published().select_related("reviewed_by").filter(slug__in=slugs)
+    published = Treatment.objects.published().in_language().select_related("reviewed_by").filter(slug__in=slugs)
     found = {treatment.slug: treatment for treatment in published}
     unknown = [slug for slug in slugs if slug not in found]
     chosen = [found[slug] for slug in slugs if slug in found]
@@ -81,7 +85,7 @@ def treatment_compare(request):
 
 def _others(chosen):
     """The treatments the chooser offers beside those already chosen (at most CHOOSER_SIZE, by title)."""
-    others = Treatment.objects.published().exclude(pk__in=[t.pk for t in chosen]).order_by("title")
+    others = Treatment.objects.published().in_language().exclude(pk__in=[t.pk for t in chosen]).order_by("title")
     return others.only("slug", "title")[:CHOOSER_SIZE]
 
 
@@ -92,7 +96,14 @@ def _choose(request, chosen, status, unknown=(), starting=False):
         "starting": starting,
         "others": _others(chosen),
         "unknown": unknown,
+        "unknown_names": _either(unknown),
         "too_many": len(chosen) > COMPARE_AT_MOST,
         "at_most": COMPARE_AT_MOST,
     }
     return render(request, "treatments/compare_choose.html", context, status=status)
+
+
+def _either(slugs):
+    """The addresses not found, as the notice names them: “a” or “b” (in the page's language)."""
+    either = _("or")
+    return f" {either} ".join(f"“{slug}”" for slug in slugs)

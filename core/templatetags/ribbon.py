@@ -7,6 +7,7 @@ from django.template import TemplateSyntaxError
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 
 from core.site import absolute_url, fixed_url
 
@@ -21,6 +22,17 @@ def json_ld(data):
     """Structured data for search engines, as an inert JSON-LD block."""
     payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+@register.filter
+def written_in(text, language):
+    """
+    `text`, marked as written in `language` where the page is in another (a campaign not yet translated,
+    a reviewer's name and credentials as they wrote them): screen readers then say it as its language.
+    """
+    if not text or not language or language == get_language():
+        return text
+    return format_html('<span lang="{}">{}</span>', language, text)
 
 
 @register.simple_tag(takes_context=True)
@@ -42,7 +54,7 @@ def breadcrumbs(context, *trail, here, here_shown=True, public=True):
     if len(trail) % 2:
         raise TemplateSyntaxError("breadcrumbs takes a name and a path for each step before this page")
     request = context["request"]
-    steps = [("Home", fixed_url("home")), *zip(trail[::2], trail[1::2], strict=True)]
+    steps = [(gettext("Home"), fixed_url("home")), *zip(trail[::2], trail[1::2], strict=True)]
     data = None
     if public:
         every = [*steps, (here, request.path)]
@@ -82,9 +94,9 @@ def duration(value):
     hours, minutes = divmod(minutes, 60)
     parts = []
     if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+        parts.append(ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours})
     if minutes:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        parts.append(ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes})
     return " ".join(parts)
 
 

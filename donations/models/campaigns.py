@@ -7,6 +7,7 @@ import functools
 from decimal import ROUND_FLOOR, Decimal
 
 import reversion
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models, transaction
@@ -15,6 +16,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder, renders_quickly
@@ -101,6 +104,9 @@ def total_names():
 # offline gifts its rows. Confirmed gifts are facts from the provider, not edits, and are not versioned.
 @reversion.register(follow=("amounts", "offline_gifts"))
 class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
+    page_view = "donations:campaign"
+    # Campaigns are written in the site's own language: not yet translated, their pages are in it alone.
+    language = settings.LANGUAGE_CODE
     hero_image_folder = "campaigns"
     markdown_fields = {"story": "story_html", "thank_you_message": "thank_you_html"}
     reserved_slugs = frozenset({"thanks"})  # /donate/thanks/ is the generic thank-you page
@@ -195,7 +201,7 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
         ]
 
     def get_absolute_url(self):
-        return reverse("donations:campaign", kwargs={"slug": self.slug})
+        return reverse(self.page_view, kwargs={"slug": self.slug})
 
     def get_give_url(self):
         return reverse("donations:give", kwargs={"slug": self.slug})
@@ -297,22 +303,24 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
         """The facts a donor scans for, e.g. "$12,500 raised of $50,000 · 25% · 130 donors · 18 days left"."""
         raised = format_money(self.raised, self.currency)
         if self.percent_raised is None:
-            parts = [f"{raised} raised"]
+            parts = [_("%(raised)s raised") % {"raised": raised}]
         else:
-            parts = [f"{raised} raised of {format_money(self.goal, self.currency)}"]
+            goal = format_money(self.goal, self.currency)
+            parts = [_("%(raised)s raised of %(goal)s") % {"raised": raised, "goal": goal}]
         if self.goal_reached:
-            parts.append(f"goal reached ({self.percent_raised}%)")
+            parts.append(_("goal reached (%(percent)s%%)") % {"percent": self.percent_raised})
         elif self.percent_raised is not None:
             parts.append(f"{self.percent_raised}%")
-        parts.append(f"{self.donor_count:,} donor{'s' if self.donor_count != 1 else ''}")
+        donors = self.donor_count
+        parts.append(ngettext("%(count)s donor", "%(count)s donors", donors) % {"count": f"{donors:,}"})
         days = self.days_left(today)
         if days is not None:
             if days < 0:
-                parts.append(f"ended on {date_format(self.ends_on, 'j F Y')}")
+                parts.append(_("ended on %(date)s") % {"date": date_format(self.ends_on, "DATE_FORMAT")})
             elif days == 0:
-                parts.append("last day")
+                parts.append(_("last day"))
             else:
-                parts.append(f"{days} day{'s' if days != 1 else ''} left")
+                parts.append(ngettext("%(count)s day left", "%(count)s days left", days) % {"count": days})
         return " · ".join(parts)
 
     def amounts_in_order(self):

@@ -49,6 +49,13 @@ def public_pages():
     pages += [(f"article-{a.slug}", a.get_absolute_url()) for a in Article.objects.published()]
     listed = ArticleQuestion.objects.on_live_articles().filter(topic__isnull=False).select_related("topic").first()
     pages += [("faq-topic-with-articles", listed.topic.get_absolute_url())]
+    # In Spanish (the treatments' and articles' pages are above, each in its language).
+    pages += [("es-home", "/es/"), ("es-treatments", "/es/treatments/"), ("es-faq", "/es/faq/")]
+    question = Question.objects.published().filter(language="es").select_related("topic").first()
+    pages += [("es-faq-topic", question.topic.get_absolute_url()), ("es-faq-question", question.get_absolute_url())]
+    pages += [("es-faq-search", "/es/faq/?q=seguro"), ("es-search-results", "/es/search/?q=inmunoterapias")]
+    pages += [("es-compare-two", "/es/treatments/compare/?t=inmunoterapia&t=quimioterapia")]
+    pages += [("es-glossary", "/es/glossary/"), ("es-articles", "/es/articles/"), ("es-not-found", "/es/no-such-page/")]
     return pages
 
 
@@ -202,7 +209,7 @@ def test_history_compare_revert_recover_and_recent_changes_pass_axe(admin_tab, d
         treatment.save()
         reversion.set_comment("Changed Summary.")
     newest, first = Version.objects.get_for_object(treatment)[:2]
-    gone = Treatment.objects.get(slug="targeted-therapy")
+    gone = Treatment.objects.get(translation_of__slug="targeted-therapy")  # a page no other page translates
     with reversion.create_revision():
         gone.delete()
     deleted = Version.objects.get_deleted(Treatment).first()

@@ -5,8 +5,11 @@ answered, and costs that say when they cannot be set side by side.
 """
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import expect
 
+from core.languages import language_of
 from feedback.models import Feedback
 
 from ..helpers import DESKTOP, PHONE
@@ -29,6 +32,8 @@ HEADER = """
 }
 """
 PAGES = ["/", "/treatments/immunotherapy/", "/search/?q=fatigue", "/donate/"]
+# In Spanish, whose words are a third longer: the header's links must still fit.
+PAGES += ["/es/", "/es/treatments/inmunoterapia/"]
 
 
 @pytest.mark.parametrize(
@@ -47,12 +52,12 @@ def test_the_header_leaves_room_for_the_page_without_script(visit, demo_site, wi
         assert header["scrollWidth"] <= width, f"{path} at {width}px scrolls sideways"
         assert not header["outside"], f"{path} at {width}px: {header['outside']} off the screen"
         assert not header["small"], f"{path} at {width}px: {header['small']} smaller than 24px"
-        nav = page.get_by_role("navigation", name="Main")
-        for name in ("Treatments", "FAQ", "Glossary", "Donate"):
-            expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
-        expect(
-            page.get_by_role("search", name="Site").get_by_label("Search treatments, articles and questions")
-        ).to_be_visible()
+        with translation.override(language_of(path)):
+            nav = page.get_by_role("navigation", name=gettext("Main"))
+            for name in ("Treatments", "FAQ", "Glossary", "Donate"):
+                expect(nav.get_by_role("link", name=gettext(name), exact=True)).to_be_visible()
+            search = page.get_by_role("search", name=gettext("Site"))
+            expect(search.get_by_label(gettext("Search treatments, articles and questions"))).to_be_visible()
     # Without script, the header's box searches.
     tab.go("/")
     box = page.get_by_role("search", name="Site").get_by_role(

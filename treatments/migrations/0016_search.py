@@ -8,7 +8,7 @@ existing treatments; from then on every save, import, revert and tag change keep
 
 from django.db import migrations, models
 
-from core.readability import text_of_html
+from readability.grades import text_of_html
 
 
 def fill_search_text(apps, schema_editor):

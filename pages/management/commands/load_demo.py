@@ -9,6 +9,7 @@ medical reviewer, here the demo reviewer (review.demo), whose name on every
 page says it is a stand-in.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -21,6 +22,11 @@ from glossary.demo import load_demo_terms
 from review.demo import DEMO_REVIEWER_USERNAME
 from treatments.demo import DEMO_DIR as TREATMENT_DEMO_DIR
 from treatments.demo import approve_imported_demo_treatments
+
+
+def translation_folders(folder):
+    """The folders of a demo folder holding its translations (es/), of the languages the site publishes."""
+    return [folder / code for code, _name in settings.LANGUAGES if (folder / code).is_dir()]
 
 
 class Command(BaseCommand):
@@ -42,7 +48,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo treatments:")
         call_command(
             "import_treatments",
-            str(TREATMENT_DEMO_DIR),
+            *[str(path) for path in sorted(TREATMENT_DEMO_DIR.glob("*.md"))],
             create_only=True,
             no_images=True,
             stdout=self.stdout,
@@ -50,6 +56,19 @@ class Command(BaseCommand):
         )
         approved = approve_imported_demo_treatments()
         self.stdout.write(f"Demo treatments approved by the demo reviewer: {approved}.")
+        # Translations are made from the English pages as approved: imported once those are.
+        for folder in translation_folders(TREATMENT_DEMO_DIR):
+            self.stdout.write(f"Demo treatments in {folder.name}:")
+            call_command(
+                "import_treatments",
+                str(folder),
+                create_only=True,
+                no_images=True,
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )
+        approved = approve_imported_demo_treatments()
+        self.stdout.write(f"Demo translations approved by the demo reviewer: {approved}.")
         created, kept = load_demo_questions()
         self.stdout.write(
             f"Demo questions: {created} created and approved by the demo reviewer, "
@@ -58,6 +77,12 @@ class Command(BaseCommand):
         created, kept = load_demo_campaigns()
         self.stdout.write(f"Demo campaigns: {created} created, {kept} already present and left as they are.")
         self.stdout.write("Demo articles:")
-        call_command("import_articles", str(ARTICLE_DEMO_DIR), create_only=True, stdout=self.stdout, stderr=self.stderr)
+        articles = [str(path) for path in sorted(ARTICLE_DEMO_DIR.glob("*.md"))]
+        call_command("import_articles", *articles, create_only=True, stdout=self.stdout, stderr=self.stderr)
         approved = approve_imported_demo_articles()
         self.stdout.write(f"Demo articles approved by the demo reviewer: {approved}.")
+        for folder in translation_folders(ARTICLE_DEMO_DIR):
+            self.stdout.write(f"Demo articles in {folder.name}:")
+            call_command("import_articles", str(folder), create_only=True, stdout=self.stdout, stderr=self.stderr)
+        approved = approve_imported_demo_articles()
+        self.stdout.write(f"Demo translations approved by the demo reviewer: {approved}.")
