@@ -130,13 +130,14 @@ def _items(models, found, whole):
                 shown_title=F(title),
                 shown_slug=F(slug),
                 shown_context=F(context[0]) if context else Value("", output_field=CharField()),
+                shown_language=F("language"),  # its address is in its language
             )
-            .values_list("shown_kind", "shown_pk", "shown_title", "shown_slug", "shown_context")
+            .values_list("shown_kind", "shown_pk", "shown_title", "shown_slug", "shown_context", "shown_language")
         )
         rows = shown if rows is None else rows.union(shown, all=True)
-    for kind, pk, title, slug, context in rows if rows is not None else ():
+    for kind, pk, title, slug, context, language in rows if rows is not None else ():
         model = models[kind]
-        item = model(pk=pk, **{model.search_only[0]: title, model.search_only[1]: slug})
+        item = model(pk=pk, language=language, **{model.search_only[0]: title, model.search_only[1]: slug})
         item.shown_context = context
         items[kind, pk] = item
     return items

@@ -183,7 +183,8 @@ def test_an_english_page_and_its_spanish_translation_link_each_other_and_speak_t
     form = page.select_one("header form[role=search]")
     assert form["action"] == "/es/search/"
     found = soup_of(client.get(form["action"], {"q": "inmunoterapias"}))
-    assert "Inmunoterapia" in [visible(a.get_text()) for a in found.select("main h2 a, main h3 a")]
+    results = [(visible(a.get_text()), a["href"]) for a in found.select("main h2 a, main h3 a")]
+    assert ("Inmunoterapia", "/es/treatments/inmunoterapia/") in results, "at its Spanish address"
 
 
 @pytest.mark.skipif(not SEED.exists(), reason="the organisation's seed files are not beside this checkout")

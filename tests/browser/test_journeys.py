@@ -656,3 +656,34 @@ def test_the_reading_level_follows_typing_in_an_articles_answers(visit, demo_sit
     page.locator("#id_questions-0-answer").press_sequentially("Most people find the cap cold at first. It helps.")
     expect(panel).to_contain_text("2 sentences, 10 words", timeout=3000)
     assert not editing.problems, editing.problems
+
+
+def test_a_spanish_speaker_reads_a_treatment_in_spanish_searches_there_and_returns_to_english(visit, demo_site):
+    """
+    From an English treatment page on a phone, the link to the same page in Spanish; the page and its whole
+    interface in Spanish; its search box finds the Spanish page from a plural; the link back to English.
+    """
+    tab = visit(PHONE)
+    page = tab.page
+    tab.go("/treatments/immunotherapy/")
+    languages = page.get_by_role("navigation", name="This page in other languages")
+    languages.get_by_role("link", name="Español").click()
+    expect(page.locator("h1")).to_have_text("Inmunoterapia")
+    assert page.evaluate("document.documentElement.lang") == "es"
+    header = page.get_by_role("banner")
+    expect(header.get_by_role("link", name="Donar", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Ventajas y desventajas")).to_be_visible()
+    expect(page.locator(".review-dates")).to_contain_text(" de 20")  # "6 de diciembre de 2026"
+
+    search = page.get_by_role("search", name="Sitio")
+    box = search.get_by_role("searchbox", name="Buscar tratamientos, artículos y preguntas")
+    box.fill("inmunoterapias")
+    box.press("Enter")
+    expect(page.locator("h1")).to_have_text("Resultados de la búsqueda")
+    page.locator("main").get_by_role("link", name="Inmunoterapia", exact=True).first.click()
+    expect(page.locator("h1")).to_have_text("Inmunoterapia")
+
+    page.get_by_role("navigation", name="Esta página en otros idiomas").get_by_role("link", name="English").click()
+    expect(page.locator("h1")).to_have_text("Immunotherapy")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert not tab.problems, tab.problems
