@@ -131,6 +131,9 @@ def test_a_string_marked_but_not_translated_is_named_by_the_check(tmp_path, sett
     template = tmp_path / "templates" / "pages"
     template.mkdir(parents=True)
     (template / "new.html").write_text('{% load i18n %}<p>{% translate "A sentence nobody translated" %}</p>')
+    installed = tmp_path / ".venv-audit" / "lib"  # what make audit installs beside the site: not the site's words
+    installed.mkdir(parents=True)
+    (installed / "tool.py").write_text('from django.utils.translation import gettext as _\n_("A tool\'s own words")\n')
     settings.BASE_DIR = tmp_path
     locale = tmp_path / "locale" / "es" / "LC_MESSAGES"
     locale.mkdir(parents=True)
@@ -138,8 +141,10 @@ def test_a_string_marked_but_not_translated_is_named_by_the_check(tmp_path, sett
     update_translations.ROOT = tmp_path
     try:
         call_command("update_translations", stdout=StringIO())  # gathers it, with no Spanish yet
-        with pytest.raises(CommandError, match="no translation of “A sentence nobody translated”"):
+        with pytest.raises(CommandError, match="no translation of “A sentence nobody translated”") as refused:
             call_command("update_translations", check=True, stdout=StringIO())
+        assert "A tool" not in str(refused.value)
+        assert "A tool" not in (locale / "django.po").read_text()
     finally:
         update_translations.ROOT = original
 

@@ -19,13 +19,14 @@ translated before its pages are opened to the public).
 import io
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation.template import templatize
 
 ROOT = Path(settings.BASE_DIR)
-# Folders that hold no public string: tools, tests and what is installed or generated.
-SKIPPED = {".venv", ".git", "node_modules", "tests", "bench", "migrations", "staticfiles", "var", "media", "static"}
+# Folders inside an app that hold no public string.
+SKIPPED = {"tests", "migrations", "management", "static"}
 KEYWORDS = {
     "gettext": None,
     "gettext_lazy": None,
@@ -40,13 +41,20 @@ KEYWORDS = {
 
 
 def source_files():
-    """The project's templates and Python modules, in a fixed order."""
-    for path in sorted(ROOT.rglob("*")):
-        parts = set(path.relative_to(ROOT).parts)
-        if parts & SKIPPED or not path.is_file():
-            continue
-        if path.suffix == ".py" or (path.suffix in {".html", ".txt", ".xml"} and "templates" in parts):
-            yield path
+    """
+    The templates and Python modules of the site's own folders (its templates and each of its apps), in
+    a fixed order: never what is installed beside them (.venv, .venv-audit), tests or tools.
+    """
+    project = Path(settings.BASE_DIR)
+    configs = apps.get_app_configs()
+    apps_here = sorted(Path(config.path).name for config in configs if Path(config.path).parent == project)
+    for folder in [ROOT / "templates", *(ROOT / name for name in apps_here)]:
+        for path in sorted(folder.rglob("*")):
+            parts = set(path.relative_to(ROOT).parts)
+            if parts & SKIPPED or not path.is_file():
+                continue
+            if path.suffix == ".py" or (path.suffix in {".html", ".txt", ".xml"} and "templates" in parts):
+                yield path
 
 
 def marked_strings():
