@@ -166,15 +166,6 @@ class TranslatableModel(models.Model):
                     addresses[code] = reverse(self.page_view, kwargs={"slug": slug})
         return addresses
 
-    def translation_in(self, language):
-        """This page in `language` (itself, its English page or another translation of it), or None."""
-        if self.language == language:
-            return self
-        original = self if self.translation_of_id is None else self.translation_of
-        if original.language == language:
-            return original
-        return original.translations.filter(language=language).first()
-
 
 class PublishableQuerySet(TranslatableQuerySet):
     def public(self):

@@ -8,12 +8,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.text import capfirst
 
 from core.admin import VersionedAdmin
@@ -80,8 +82,8 @@ class MedicalContentAdmin:
 
     sign_off_fields = ["reviewed_by", "last_reviewed", "next_review_due"]
     # A diff shows what the page says; publication, sign-off and derived figures are not content.
-    compare_exclude = [*NOT_CONTENT, "updated_at", "reading_grade", "reading_grade_fk", "body_html", "answer_html",
-                       "answer_text", "search_body", "search_rows", "rendered_with",
+    compare_exclude = [*NOT_CONTENT, "made_from", "updated_at", "reading_grade", "reading_grade_fk", "body_html",
+                       "answer_html", "answer_text", "search_body", "search_rows", "rendered_with",
                        "hero_image_renditions"]  # fmt: skip
     change_form_template = "admin/review/change_form.html"
 
@@ -103,6 +105,8 @@ class MedicalContentAdmin:
         sign_off = item.sign_off() if item is not None else None
         request.ribbon_sign_off = sign_off  # as it stood before this save (_submit_if_asked)
         context = {"sign_off": sign_off, "submit_name": SUBMIT, **(extra_context or {})}
+        if item is not None and item.behind_since:
+            context["english_changes_url"] = item.english_changes_page()
         if not self.proposes_changes(request, item):
             return super().change_view(request, object_id, form_url, context)
         pending = sign_off.proposed if sign_off else None
@@ -121,6 +125,36 @@ class MedicalContentAdmin:
             pending,
             lambda: super(MedicalContentAdmin, self).change_view(request, object_id, form_url, context),
         )
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_english_changes"
+        changes = path(
+            "<path:object_id>/english-changes/", self.admin_site.admin_view(self.english_changes_view), name=name
+        )
+        return [changes, *super().get_urls()]
+
+    def english_changes_view(self, request, object_id):
+        """
+        What changed in the English page since the version a translation was made from: the English
+        page's comparison of that version with the one the public reads now (for the review dashboard
+        and the translation's form, which cannot name that version without asking for it).
+        """
+        translation = self.get_object(request, unquote(object_id))
+        if translation is None or translation.translation_of_id is None:
+            raise Http404("No such translation.")
+        english = translation.translation_of
+        if not (self.has_view_permission(request, translation) and self.has_view_permission(request, english)):
+            raise PermissionDenied
+        now = english.version_to_translate()
+        if translation.made_from_id is None or now is None:
+            messages.warning(
+                request,
+                f"There is no approved English version to compare: this translation names none, or “{english}” "
+                "is not public. Its history shows every version.",
+            )
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", quote(english.pk))
+        compare = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_compare", args=[quote(english.pk)])
+        return redirect(f"{compare}?{urlencode({'version_id1': translation.made_from_id, 'version_id2': now.pk})}")
 
     def restore(self, request, version, template_name, extra_context=None):
         item = self.model._default_manager.filter(pk=version.object_id).first() if request.method == "POST" else None
@@ -253,6 +287,12 @@ class MedicalContentAdmin:
         if done and change:
             name = request.user.get_full_name() or request.user.get_username()
             obj.changed_outside_review(request.user, f"{done.lower()} by {name} without medical review")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if getattr(request, "ribbon_emergency", None):
+            # The public page changed, rows and all: its translations are checked against it now.
+            form.instance.check_translations()
 
     def _record_emergency(self, request, entry):
         done = getattr(request, "ribbon_emergency", None)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import reversion
 from django.apps import apps
 from django.conf import settings
+from django.contrib.admin.utils import quote
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +28,9 @@ from django.utils.formats import date_format
 from reversion.models import Version
 
 from core.models import NextStep, PublishStatus
-from core.versions import latest_version, record_version, revert_page
+from core.versions import followed_relations, latest_version, record_version, revert_page, rows_in
+from pagecache import generations
+from pagecache.tags import row_tag
 
 MEDICAL_REVIEWERS = "Medical reviewers"
 APPROVE_PERMISSION = "review.approve_medical_content"
@@ -149,8 +152,25 @@ def months_after(day, months):
 # A revert or recovery never brings these back (core.admin.VersionedAdmin keeps them as they are).
 NOT_CONTENT = (
     "status", "published_at", "go_live_at", "expires_at", "recorded_go_live",
-    "reviewed_by", "last_reviewed", "next_review_due", "approved_version",
+    "reviewed_by", "last_reviewed", "next_review_due", "approved_version", "behind_since",
 )  # fmt: skip
+
+# What a translator translates is a page's words: not where or whether it is shown, its address, its
+# picture's file or its place in a list, nor what is worked out from the words (fields nobody types). A
+# change to these leaves every translation as it was.
+NOT_TRANSLATED = (
+    "language", "status", "go_live_at", "expires_at", "review_interval_months", "slug", "source_id",
+    "hero_image", "order",
+)  # fmt: skip
+
+
+def _words_of(row):
+    return tuple(
+        (field.name, field.value_from_object(row))
+        for field in type(row)._meta.concrete_fields
+        if field.editable and not field.is_relation and not field.primary_key and field.name not in NOT_TRANSLATED
+    )
+
 
 # Refused attempts on sign-off: one line each, with who and what (core.admin logs refused restores here too).
 refusals = logging.getLogger("ribbon.review")
@@ -237,8 +257,17 @@ class MedicalContent(models.Model):
         editable=False,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="For a translation: the approved version of the English page it was made from. When a "
-        "newer English version is approved, the translation is behind it until it is updated and approved.",
+        help_text="For a translation: the approved version of the English page it was made from, recorded "
+        "each time the translation is saved. When a newer English version is approved, the translation is "
+        "behind it until it is updated and approved.",
+    )
+    behind_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="For a translation: when its English page changed after the version it was made from (set "
+        "at once by that change's approval). Its readers are told, in its language, until a reviewer approves "
+        "a translation made from the English page as it is now. Empty while it is up to date.",
     )
     # A change on its way to review goes with the item when the item is deleted.
     sign_offs = GenericRelation(SignOff)
@@ -246,6 +275,7 @@ class MedicalContent(models.Model):
     kept_on_revert = NOT_CONTENT
     page_content_fields = (
         *("reviewed_by", "last_reviewed", "next_review_due", "review_interval_months", "approved_version"),
+        *("made_from", "behind_since"),
     )
     # The template that shows the item on its review page as the public will see it (review_context).
     review_template = ""
@@ -274,6 +304,23 @@ class MedicalContent(models.Model):
         if "status" in field_names:
             item._stored_status = values[field_names.index("status")]
         return item
+
+    def clean(self):
+        super().clean()
+        original = getattr(self, "translation_of", None)
+        if original is None:
+            return
+        made_from = original.version_to_translate()
+        if made_from is None:
+            raise ValidationError(
+                {
+                    "translation_of": f"“{original}” is not public yet: a translation is made from the English "
+                    "page as a medical reviewer approved it, so translate it once it is approved."
+                }
+            )
+        # Saving a translation says it was made from the English page the public reads now: the
+        # reviewer who approves it is shown what changed in English since the version it replaces.
+        self.made_from = made_from
 
     def authorise_publication(self, how):
         """
@@ -523,6 +570,7 @@ class MedicalContent(models.Model):
         type(self)._base_manager.filter(pk=self.pk).update(approved_version=self.approved_version)
         if sign_off is not None:
             sign_off.delete()
+        self.check_translations()
 
     def _changed_since(self, shown):
         """What a reviewer is told when the version they decided on is not the one under review now."""
@@ -541,13 +589,63 @@ class MedicalContent(models.Model):
             "The change as it is now is shown below: read it and decide again."
         )
 
+    def words(self, version=None):
+        """
+        What a translation of the page translates, as `version` holds it (None: as it is now), to be
+        compared with another version's: the words of its own fields and of its rows, in page order.
+        """
+        if version is None:
+            page = self
+            rows = {
+                name: list(getattr(self, name).all())
+                for name in (relation.get_accessor_name() for relation in followed_relations(type(self)))
+            }
+        else:
+            page, rows = version._object_version.object, rows_in(version)
+        return _words_of(page), [(name, [_words_of(row) for row in rows[name]]) for name in sorted(rows)]
+
+    def english_changes_page(self):
+        """For a translation: where the admin shows what changed in its English page since it was made from it."""
+        opts = self._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_english_changes", args=[quote(self.pk)])
+
+    def check_translations(self):
+        """
+        The public page may have just changed (an approval, an emergency change, a published import). A
+        translation is behind its English page while the words it was made from are not the words the
+        English page has now: one that has just fallen behind is marked so from now, and one that no
+        longer is (its update approved, or the English change undone) is cleared. The pages showing
+        them are stale from then. A translation has one English page, an English page few translations.
+        """
+        if getattr(self, "translation_of_id", None) is not None:
+            english, translations = self.translation_of, [self]
+        elif hasattr(self, "translations"):
+            english, translations = self, list(self.translations.all())
+        else:
+            return
+        if not translations or not english.is_published:
+            return
+        words_now = english.words()
+        changed = set()
+        for translation in translations:
+            behind = translation.made_from_id is None or english.words(translation.made_from) != words_now
+            if behind == (translation.behind_since is not None):
+                continue
+            translation.behind_since = timezone.now() if behind else None
+            type(translation)._base_manager.filter(pk=translation.pk).update(behind_since=translation.behind_since)
+            changed.add(row_tag(type(translation), translation.pk))
+        if changed:
+            generations.invalidate(tags=changed)
+
     def changed_outside_review(self, by, why):
         """
         The public page was changed without review (a superuser's emergency change, an
-        operator's import, unpublishing). A change waiting for review was made on the page
-        as it was before, and approving it would silently undo this one: it goes back to
-        its editor, saying why, to be made again on the page as it is now.
+        operator's import, unpublishing): its translations are checked against it. A change
+        waiting for review was made on the page as it was before, and approving it would
+        silently undo this one: it goes back to its editor, saying why, to be made again on
+        the page as it is now.
         """
+        self.check_translations()
         sign_off = self.sign_off()
         if sign_off is None:
             return

@@ -1,8 +1,8 @@
 """
 What medical review has to do, for the dashboard and the reviewers' e-mail:
-changes awaiting review (oldest first) and sent back, published pages
-overdue for review or due within 30 days, and what is scheduled to go live
-or expire. Each list costs a query per kind of content (and one more to count
+changes awaiting review (oldest first) and sent back, translations behind
+their English page, published pages overdue for review or due within 30
+days, and what is scheduled to go live or expire. Each list costs a query per kind of content (and one more to count
 a kind with over LIST_LIMIT entries), however much there is, and shows at
 most LIST_LIMIT entries with the total.
 """
@@ -28,6 +28,7 @@ class Entry:
     when: object  # a date or a date-time
     note: str = ""
     url: str = ""
+    note_url: str = ""  # where the note leads, if anywhere
 
     @property
     def kind(self):
@@ -95,6 +96,26 @@ def sent_back():
     return work
 
 
+def behind_english():
+    """Translations whose English page changed after the version they were made from, longest behind first."""
+    work = WorkList(
+        "Translations behind their English page",
+        "Every translation is up to date with its English page.",
+    )
+    querysets = [
+        model._default_manager.filter(behind_since__isnull=False)
+        .select_related("translation_of")
+        .order_by("behind_since")
+        for model in medical_models()
+    ]
+    entries, work.total = _merged(querysets, "behind_since")
+    for entry in entries:
+        entry.note = f"“{entry.item.translation_of}” changed: what changed in English"
+        entry.note_url = entry.item.english_changes_page()
+    work.entries = entries
+    return work
+
+
 def overdue(today=None):
     today = today or timezone.localdate()
     work = WorkList("Overdue for review", "No published page is overdue for review.")
@@ -139,4 +160,4 @@ def scheduled(now=None):
 
 
 def dashboard():
-    return [awaiting_review(), sent_back(), overdue(), due_soon(), scheduled()]
+    return [awaiting_review(), sent_back(), behind_english(), overdue(), due_soon(), scheduled()]

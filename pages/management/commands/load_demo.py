@@ -21,7 +21,7 @@ from faq.demo import load_demo_questions
 from glossary.demo import load_demo_terms
 from review.demo import DEMO_REVIEWER_USERNAME
 from treatments.demo import DEMO_DIR as TREATMENT_DEMO_DIR
-from treatments.demo import approve_imported_demo_treatments
+from treatments.demo import approve_demo_updates, approve_imported_demo_treatments, demo_updates_to_import
 
 
 def translation_folders(folder):
@@ -69,6 +69,15 @@ class Command(BaseCommand):
             )
         approved = approve_imported_demo_treatments()
         self.stdout.write(f"Demo translations approved by the demo reviewer: {approved}.")
+        # An English page changed after its translation: its Spanish page says so until it is updated.
+        updates = demo_updates_to_import()
+        if updates:
+            self.stdout.write("Demo changes to English pages made after their translations:")
+            call_command(
+                "import_treatments", *map(str, updates), no_images=True, stdout=self.stdout, stderr=self.stderr
+            )
+        approved = approve_demo_updates()
+        self.stdout.write(f"Demo changes to English pages approved by the demo reviewer: {approved}.")
         created, kept = load_demo_questions()
         self.stdout.write(
             f"Demo questions: {created} created and approved by the demo reviewer, "
