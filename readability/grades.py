@@ -50,6 +50,7 @@ LONGEST_SHOWN = 3
 
 @dataclass(frozen=True)
 class Reading:
+    language = "en"  # a class attribute, not a field: what the reading panel shows depends on it
     sentences: int
     words: int
     syllables: int
@@ -290,6 +291,30 @@ def reading_of(text):
         flesch_kincaid=round(kincaid, 1),
         longest=[sentence for sentence, found in longest if len(found) > 1],
     )
+
+
+def reading_in(text, language):
+    """
+    How hard `text`, written in `language` (a page's language code), is to read: a Reading (SMOG and
+    Flesch–Kincaid) for English, a readability.spanish.SpanishReading (INFLESZ and Fernández-Huerta) for
+    Spanish. A language with no formulas of its own is graded as English, as every page was before Spanish.
+    """
+    if language == "es":
+        from .spanish import reading_of as spanish_reading_of
+
+        return spanish_reading_of(text)
+    return reading_of(text)
+
+
+def stored_grades(reading):
+    """
+    (reading_grade, reading_grade_fk) to store on a page: its SMOG and Flesch–Kincaid grades. A Spanish page
+    stores neither: those fields are English grades, listed and filtered against an English target, and the
+    Spanish scores run the other way (higher is easier). Its panel works them out from the text instead.
+    """
+    if isinstance(reading, Reading):
+        return reading.smog, reading.flesch_kincaid
+    return None, None
 
 
 # Words a reader may not know -----------------------------------------------------------------------
