@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.db.models import Prefetch
@@ -43,7 +44,7 @@ class ArticleQuestionInline(LabelledTabularInline):
 @admin.register(Article)
 class ArticleAdmin(ReadingLevelAdmin, MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     formfield_overrides = {**MarkdownxModelAdmin.formfield_overrides, **CHECKBOX_MANY_TO_MANY}
-    list_display = ["title", "status", "published_on", "updated_at", "next_review_due", "reading_grade"]
+    list_display = ["title", "status", "published_on", "updated_at", "next_review_due", "reading_level"]
     list_filter = ["status", "tags"]
     search_fields = ["title", "summary", "body"]
     prepopulated_fields = {"slug": ["title"]}
@@ -80,6 +81,12 @@ class ArticleAdmin(ReadingLevelAdmin, MedicalContentAdmin, PublishActionsMixin, 
             return {}
         return super().get_prepopulated_fields(request, obj)
 
+    @admin.display(description="Reading grade (SMOG)", ordering="reading_grade")
+    def reading_level(self, obj):
+        if obj.language != settings.LANGUAGE_CODE:
+            return "INFLESZ: on its form"  # SMOG is an English grade: a Spanish page's is not stored
+        return obj.reading_grade
+
     class Media:
         # The reading panel follows the text as it is typed (review.reading); deferred, as the treatments' is.
         js = [forms.Script("js/admin-reading.js", defer=True)]
@@ -88,7 +95,11 @@ class ArticleAdmin(ReadingLevelAdmin, MedicalContentAdmin, PublishActionsMixin, 
 
     def draft_reading(self, data):
         answers = [text_of_html(render_markdown(answer)) for answer in self.graded_values(data, "questions-*-answer")]
-        draft = Article(summary=data.get("summary", ""), body_html=render_markdown(data.get("body", "")))
+        draft = Article(
+            summary=data.get("summary", ""),
+            body_html=render_markdown(data.get("body", "")),
+            language=self.reading_language(data),
+        )
         return draft.reading(answers), draft.reading_text(answers)
 
     def saved_reading(self, obj):

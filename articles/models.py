@@ -33,7 +33,7 @@ from core.models import (
 from core.site import fixed_url
 from core.terms import without_definitions
 from core.versions import rows_in
-from readability.grades import reading_of, text_of_html
+from readability.grades import reading_in, stored_grades, text_of_html
 from review.models import NOT_CONTENT, MedicalContent
 from search.models import SearchableModel
 
@@ -288,7 +288,7 @@ class Article(
         return "\n".join([self.summary, text_of_html(self.body_html), *answers])
 
     def reading(self, answers=None):
-        return reading_of(self.reading_text(answers))
+        return reading_in(self.reading_text(answers), self.language)
 
     def refresh_from_rows(self, also=()):
         """
@@ -298,7 +298,7 @@ class Article(
         """
         questions = list(self.questions.values_list("question", "answer_text"))
         reading = self.reading([answer for _, answer in questions])
-        self.reading_grade, self.reading_grade_fk = reading.smog, reading.flesch_kincaid
+        self.reading_grade, self.reading_grade_fk = stored_grades(reading)  # English grades: none for Spanish
         self.search_body = text_of_html(self.body_html)
         self.search_rows = _rows_text(list(self.tags.values_list("name", flat=True)), questions)
         names = {"reading_grade", "reading_grade_fk", "search_body", "search_rows", *also}

@@ -387,6 +387,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The hardest a medical page should be to read, as a SMOG grade (readability.grades). NHS pages aim at a
 # reading age of 9 to 11; above this, the admin marks a treatment "hard to read".
 RIBBON_READING_GRADE_TARGET = env_number("RIBBON_READING_GRADE_TARGET", 9, minimum=1)
+# A Spanish page is read on the INFLESZ scale instead (readability.spanish), where higher is easier: below
+# this it is marked hard to read. 55 is the bottom of "normal", what patient information should reach.
+RIBBON_READING_INFLESZ_TARGET = env_number("RIBBON_READING_INFLESZ_TARGET", 55, minimum=0)
+if RIBBON_READING_INFLESZ_TARGET > 100:
+    raise ImproperlyConfigured(
+        f"RIBBON_READING_INFLESZ_TARGET must be a score from 0 to 100 (got {RIBBON_READING_INFLESZ_TARGET})."
+    )
 
 # A reviewer's comparison of two versions: a link (the English page a translation translates, the version
 # it was made from) has changed only if it leads elsewhere. The library's default marks every link as

@@ -8,6 +8,8 @@ import pytest
 from readability import spanish
 from readability.grades import reading_in, stored_grades
 
+from .helpers import soup_of
+
 # Gabriel García Márquez, the opening of "Cien años de soledad" (1967): the Spanish passage textstat's tests
 # grade (tests/backend/resources.py, LONG_SPANISH_TEXT, of the textstat/textstat repository).
 MACONDO = (
@@ -160,6 +162,106 @@ def test_the_language_aware_entry_point_grades_each_language_by_its_own_formulas
     assert stored_grades(spanish_reading) == (None, None), "no English grade is stored for a Spanish text"
 
 
+# The editor's panel and the saved grades ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_spanish_treatment_stores_no_english_grade_and_its_panel_reads_it_on_the_inflesz_scale(
+    admin_client, make_treatment
+):
+    from treatments.models import Treatment, TreatmentPoint
+
+    treatment = make_treatment(
+        "Quimioterapia", language="es", summary=PLAIN, body="", points=[(TreatmentPoint.Kind.PRO, HARD)]
+    )
+    treatment.refresh_from_db()
+    assert (treatment.reading_grade, treatment.reading_grade_fk) == (None, None)
+
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    panel = soup_of(admin_client.get(url)).select_one("#reading-panel")
+    text = " ".join(panel.get_text().split())
+    assert panel["data-language"] == "es"
+    assert "SMOG" not in text
+    expected = treatment.reading()
+    assert f"INFLESZ {expected.inflesz}: «{expected.band}»" in text
+    assert f"Fernández-Huerta {expected.fernandez_huerta}" in text
+    assert "the target is 55, «normal», or higher" in text
+    assert "Hard to read" in text, "the long clinical point pulls the page below «normal»"
+    assert panel.select("ol li")[0].get_text() == HARD
+
+    # Without the hard point it is within the target.
+    TreatmentPoint.objects.filter(treatment=treatment).delete()
+    Treatment.objects.get(pk=treatment.pk).refresh_from_rows()
+    text = " ".join(soup_of(admin_client.get(url)).select_one("#reading-panel").get_text().split())
+    assert "Within the target" in text
+    assert "Hard to read" not in text
+
+    # The list and its filter: a Spanish page has no SMOG grade, and is not "not graded" either.
+    listing = soup_of(admin_client.get("/admin/treatments/treatment/"))
+    assert listing.select_one("td.field-reading_level").get_text() == "INFLESZ: on its form"
+    for choice in ("hard", "ok", "none"):
+        filtered = soup_of(admin_client.get("/admin/treatments/treatment/", {"reading": choice}))
+        assert not filtered.select("#result_list"), choice
+
+
+@pytest.mark.django_db
+def test_the_live_panel_grades_in_the_language_the_form_posts(admin_client):
+    url = "/admin/treatments/treatment/reading-level/"
+    typed = {"summary": PLAIN, "body": HARD}
+    spanish_panel = soup_of(admin_client.post(url, {**typed, "language": "es"})).select_one("#reading-panel")
+    assert spanish_panel["data-language"] == "es"
+    assert "INFLESZ" in spanish_panel.get_text()
+    assert "SMOG" not in spanish_panel.get_text()
+    expected = spanish.reading_of(f"{PLAIN}\n\n{spanish.sentences_of(HARD)[0]}")
+    assert f"INFLESZ {expected.inflesz}" in spanish_panel.get_text()
+
+    # The same text posted as English (or with no language, or one the site lacks) is graded as today.
+    for posted in ({"language": "en"}, {}, {"language": "fr"}):
+        panel = soup_of(admin_client.post(url, {**typed, **posted})).select_one("#reading-panel")
+        assert "SMOG grade" in panel.get_text(), posted
+        assert "INFLESZ" not in panel.get_text(), posted
+        assert panel["data-language"] == "en"
+
+
+@pytest.mark.django_db
+def test_a_spanish_article_is_graded_in_spanish_as_typed_and_as_saved(admin_client):
+    from articles.models import Article, ArticleQuestion
+
+    from .test_articles import make_article
+
+    url = "/admin/articles/article/reading-level/"
+    typed = {"summary": PLAIN, "body": "", "questions-0-answer": HARD, "language": "es"}
+    panel = soup_of(admin_client.post(url, typed)).select_one("#reading-panel")
+    assert "INFLESZ" in panel.get_text()
+    assert "Hard to read" in panel.get_text()
+    assert [li.get_text() for li in panel.select(".unfamiliar-words li")][:1] == ["administración"]
+
+    article = make_article("Gorros fríos", language="es")
+    ArticleQuestion.objects.create(article=article, question="¿Es difícil?", answer=HARD)
+    article.refresh_from_rows()
+    assert Article.objects.get().reading_grade is None
+    saved = soup_of(admin_client.get(f"/admin/articles/article/{article.pk}/change/")).select_one("#reading-panel")
+    assert f"INFLESZ {article.reading().inflesz}" in saved.get_text()
+    listing = soup_of(admin_client.get("/admin/articles/article/"))
+    assert listing.select_one("td.field-reading_level").get_text() == "INFLESZ: on its form"
+
+
 def test_spanish_unfamiliar_words_are_long_words_and_drug_names_the_glossary_lacks():
     text = "El trastuzumab y el palbociclib. La quimioterapia y la inmunoterapia. Trastuzumab otra vez."
     assert spanish.unfamiliar_words(text, ["inmunoterapia"]) == ["trastuzumab", "palbociclib", "quimioterapia"]
+
+
+def test_the_inflesz_target_is_read_from_the_environment_with_one_line_on_a_bad_value():
+    import subprocess
+    import sys
+
+    def settings_with(value):
+        code = "import config.settings as s; print(s.RIBBON_READING_INFLESZ_TARGET)"
+        env = {"RIBBON_READING_INFLESZ_TARGET": value, "PATH": "/usr/bin:/bin"}
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+
+    assert settings_with("65").stdout.strip() == "65"
+    for bad in ("normal", "120"):
+        result = settings_with(bad)
+        assert result.returncode != 0
+        assert "RIBBON_READING_INFLESZ_TARGET must be" in result.stderr.strip().splitlines()[-1], bad

@@ -80,6 +80,8 @@ class HardToReadFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         target = settings.RIBBON_READING_GRADE_TARGET
+        if self.value():  # SMOG grades English pages only: a Spanish page's is read on its form (INFLESZ)
+            queryset = queryset.filter(language=settings.LANGUAGE_CODE)
         if self.value() == "hard":
             return queryset.filter(reading_grade__gt=target)
         if self.value() == "ok":
@@ -169,6 +171,8 @@ class TreatmentAdmin(ReadingLevelAdmin, MedicalContentAdmin, PublishActionsMixin
 
     @admin.display(description="Reading grade (SMOG)", ordering="reading_grade")
     def reading_level(self, obj):
+        if obj.language != settings.LANGUAGE_CODE:
+            return "INFLESZ: on its form"  # SMOG is an English grade: a Spanish page's is not stored
         if obj.reading_grade is None:
             return "Not graded"
         if obj.reading_grade > settings.RIBBON_READING_GRADE_TARGET:
@@ -188,6 +192,7 @@ class TreatmentAdmin(ReadingLevelAdmin, MedicalContentAdmin, PublishActionsMixin
             summary=data.get("summary", ""),
             suited_to=data.get("suited_to", ""),
             body_html=render_markdown(data.get("body", "")),
+            language=self.reading_language(data),
         )
         return draft.reading(points=points), draft.reading_text(points)
 

@@ -29,7 +29,7 @@ from core.models import (
 from core.site import fixed_url
 from core.text import format_money
 from core.versions import rows_in
-from readability.grades import reading_of, text_of_html
+from readability.grades import reading_in, stored_grades, text_of_html
 from review.models import NOT_CONTENT, MedicalContent
 from search.models import SearchableModel
 
@@ -299,8 +299,8 @@ class Treatment(
         return "\n".join(texts)
 
     def reading(self, points=None):
-        """How hard the page is to read: its summary, body and points together (readability.grades)."""
-        return reading_of(self.reading_text(points))
+        """How hard the page is to read, in its language: its summary, body and points together (readability)."""
+        return reading_in(self.reading_text(points), self.language)
 
     def after_rows_restored(self):
         # The stored HTML as rendered now (MedicalContent.after_rows_restored), and what is left
@@ -322,7 +322,7 @@ class Treatment(
             points = read_points if points is None else points
             tags = read_tags if tags is None else tags
         reading = self.reading(points)
-        self.reading_grade, self.reading_grade_fk = reading.smog, reading.flesch_kincaid
+        self.reading_grade, self.reading_grade_fk = stored_grades(reading)  # English grades: none for Spanish
         self.search_body = text_of_html(self.body_html)
         self.search_rows = _rows_text(tags, points)
         names = {"reading_grade", "reading_grade_fk", "search_body", "search_rows", *also}

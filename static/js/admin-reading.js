@@ -3,6 +3,9 @@
  * pause, the fields the panel names (data-graded: "summary body points-*-text") are sent to the
  * admin's reading-level address, which answers with the panel worked out on the server
  * (review.reading), and the panel is replaced. Without JavaScript the panel shows the text as saved.
+ * The page's language goes with them, since a Spanish page is graded on another scale: the form's
+ * language field if it has one (choosing another language grades the text again), else the panel's own
+ * (data-language, the saved page's).
  *
  * The admin loads this file with `defer` (each admin's Media): it runs once the form and its
  * panel are in the page. Run from the head without it, it would find no panel and do nothing.
@@ -33,9 +36,16 @@
     });
   }
 
+  function language() {
+    const field = form.elements.namedItem("language");
+    const current = document.getElementById("reading-panel");
+    return field && field.value ? field.value : (current || panel).dataset.language || "";
+  }
+
   function send() {
     const data = new FormData();
     data.append("csrfmiddlewaretoken", token ? token.value : "");
+    data.append("language", language());
     for (const field of form.querySelectorAll("textarea, input[type=text]")) {
       if (graded(field)) {
         data.append(field.name, field.value);
@@ -63,6 +73,12 @@
     if (graded(event.target)) {
       clearTimeout(timer);
       timer = setTimeout(send, 600);
+    }
+  });
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "language") {
+      clearTimeout(timer);
+      send();
     }
   });
 })();
