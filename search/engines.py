@@ -8,14 +8,17 @@ makes it (a save, a bulk update, a revert, a raw restore, a delete), so the
 index is never a copy the application has to remember to refresh:
 
 - PostgreSQL: a stored `search_vector` column (title weighted above the
-  rest, accents ignored: the `ribbon_search` configuration, English with
-  `unaccent`) filled by a trigger, with a GIN index; queries use
-  `websearch_to_tsquery`, `ts_rank` and `ts_headline`; a word found nowhere
-  is taken for the nearest word of a title like it (pg_trgm's trigram
-  similarity, on the titles' trigram index), so "fatige" still finds fatigue;
+  rest, accents ignored, each row stemmed by its language's configuration:
+  `ribbon_search`, English with `unaccent`, or `ribbon_search_es`) filled by
+  a trigger, with a GIN index; queries use `websearch_to_tsquery`, `ts_rank`
+  and `ts_headline`; a word found nowhere is taken for the nearest word of a
+  title like it (pg_trgm's trigram similarity, on the titles' trigram
+  index), so "fatige" still finds fatigue;
 - SQLite: an FTS5 table over the same columns (Porter stemming, accents
-  ignored), kept in step by triggers; a word found nowhere is taken for the
-  nearest word of the index's own vocabulary (fts5vocab).
+  ignored), kept in step by triggers, and one per language FTS5 cannot stem
+  (Spanish: its words unstemmed, matched by their Snowball stems); a word
+  found nowhere is taken for the nearest word of the index's own vocabulary
+  (fts5vocab).
 
 Both drop the same common words, need every remaining word to match, and
 order results the same way: title matches first (the shortest title, the
@@ -33,7 +36,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from core.text import search_words
-from search.languages import ENGLISH
+from search.languages import ENGLISH, stem
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +149,9 @@ class _PostgresEngine(_Engine):
         For each word: is it in the index, and the words of the titles most
         like it (pg_trgm's word similarity, on the titles' trigram index):
         titles hold the words people search for, treatment names and the
-        words of patients' questions. One query.
+        words of patients' questions. Both in the language searched, as on
+        SQLite, where each language with a stemmer of its own has its own
+        index. One query.
 
         Whether a word is in the index is asked of a materialised CTE: as
         `EXISTS (… WHERE search_vector @@ …)` the planner expects a match
@@ -163,16 +168,16 @@ class _PostgresEngine(_Engine):
                 name = f"has_{number}_{index}"
                 ctes.append(
                     f"{name} AS MATERIALIZED (SELECT 1 FROM {table}"
-                    f" WHERE search_vector @@ plainto_tsquery('{self.language.configuration}', %s))"
+                    f" WHERE search_vector @@ plainto_tsquery('{self.language.configuration}', %s) AND language = %s)"
                 )
-                cte_params.append(word)
+                cte_params += [word, self.language.code]
                 found.append(f"EXISTS (SELECT 1 FROM {name})")
                 titles.append(
-                    f"ARRAY(SELECT {title}::text FROM {table} WHERE %s <%% {title}"
+                    f"ARRAY(SELECT {title}::text FROM {table} WHERE %s <%% {title} AND language = %s"
                     f" ORDER BY word_similarity(%s, {title}) DESC LIMIT 10)"
                 )
             selects.append(f"SELECT {number} AS n, {' OR '.join(found)}, {' || '.join(titles)}")
-            params += [word, word] * len(self.models)
+            params += [word, self.language.code, word] * len(self.models)
         sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)} ORDER BY n"
         with connection.cursor() as cursor:
             cursor.execute(sql, cte_params + params)
@@ -225,10 +230,32 @@ def _next_character(char):
     return chr(code) if code <= 0x10FFFF else None
 
 
+def _after_prefix(prefix):
+    """The first text after every text that starts with `prefix`, or None when there is none."""
+    for end in range(len(prefix) - 1, -1, -1):
+        after = _next_character(prefix[end])
+        if after is not None:
+            return prefix[:end] + after
+    return None
+
+
+# SQLite: the connection's function that gives a word's Snowball stem (registered by search.apps).
+STEM_FUNCTION = "ribbon_stem"
+
+
 class _SqliteEngine(_Engine):
-    @staticmethod
-    def fts(model):
-        return f"{model._meta.db_table}_fts"
+    """
+    FTS5 stems English only (its porter tokenizer). A language with a
+    Snowball algorithm has an index of its own holding its words unstemmed,
+    and each searched word is matched as every word of that index with the
+    same stem ("inmunoterapia" as "inmunoterapia" OR "inmunoterapias"): the
+    words are read from the index's vocabulary within the query itself, so a
+    search costs the same number of queries in every language, and nothing
+    but SQL runs when a row is written.
+    """
+
+    def fts(self, model):
+        return f"{model._meta.db_table}_fts{self.language.index_suffix}"
 
     @staticmethod
     def _quoted(word):
@@ -236,10 +263,51 @@ class _SqliteEngine(_Engine):
         return '"' + word.replace('"', '""') + '"'
 
     def term(self, word):
-        return self._quoted(word)
+        return word if self.language.snowball else self._quoted(word)
 
     def near_term(self, near):
+        if self.language.snowball:
+            return near  # a word of the index, matched as the others are
         return self._quoted(near) + "*"  # the index holds stems ("fatigu" for fatigue and fatigued)
+
+    def match(self, model, terms, columns=""):
+        """
+        (SQL, parameters): the FTS5 query of `terms` in `model`'s index,
+        within `columns` ("title", "{summary body}") when given.
+        """
+        if not self.language.snowball:
+            query = " ".join(terms)
+            return "%s", [f"{columns} : ({query})" if columns else query]
+        parts, params = [], []
+        if columns:
+            parts.append("%s")
+            params.append(f"{columns} : (")
+        for word in terms:
+            sql, word_params = self._same_stem(model, word)
+            parts.append(sql)
+            params += word_params
+            parts.append("' AND '")  # FTS5 reads two groups in brackets side by side as an error, not as AND
+        parts[-1:] = ["')'"] if columns else []
+        return "(" + " || ".join(parts) + ")", params
+
+    def _same_stem(self, model, word):
+        """
+        (SQL, parameters): the words of `model`'s index with `word`'s stem, as
+        an FTS5 query ("inmunoterapia" OR "inmunoterapias"); the word itself,
+        found nowhere, when none has.
+        """
+        stemmed = stem(self.language.snowball, word)
+        # The words with a stem start with it, but for the few endings Snowball replaces ("competencia" is
+        # "competent"): its last letters are left out of the range of words read.
+        prefix = stemmed[: max(1, len(stemmed) - 2)]
+        after = _after_prefix(prefix)
+        within = "term >= %s" if after is None else "term >= %s AND term < %s"
+        sql = (
+            "(SELECT coalesce('(' || group_concat('\"' || replace(term, '\"', '\"\"') || '\"', ' OR ') || ')', %s)"
+            f" FROM {self.fts(model)}_vocab WHERE {within} AND {STEM_FUNCTION}(%s, term) = %s)"
+        )
+        bounds = [prefix] if after is None else [prefix, after]
+        return sql, [self._quoted(word), *bounds, self.language.snowball, stemmed]
 
     def slip_candidates(self, words):
         """
@@ -248,9 +316,11 @@ class _SqliteEngine(_Engine):
         """
         selects, params = [], []
         for number, word in enumerate(words):
-            found = " OR ".join(
-                f"EXISTS (SELECT 1 FROM {self.fts(model)} WHERE {self.fts(model)} MATCH %s)" for model in self.models
-            )
+            found = []
+            for model in self.models:
+                match, match_params = self.match(model, [self.term(word)])
+                found.append(f"EXISTS (SELECT 1 FROM {self.fts(model)} WHERE {self.fts(model)} MATCH {match})")
+                params += match_params
             # The words from this first letter up to the next (none after the last letter there is).
             first, after = word[:1], _next_character(word[:1])
             starting = "term >= %s" if after is None else "term >= %s AND term < %s"
@@ -258,8 +328,9 @@ class _SqliteEngine(_Engine):
                 f"SELECT term FROM {self.fts(model)}_vocab WHERE {starting} AND length(term) BETWEEN %s AND %s"
                 for model in self.models
             )
-            selects.append(f"SELECT {number} AS n, {found}, (SELECT group_concat(term, ' ') FROM ({vocab}))")
-            params += [self._quoted(word)] * len(self.models)
+            selects.append(
+                f"SELECT {number} AS n, {' OR '.join(found)}, (SELECT group_concat(term, ' ') FROM ({vocab}))"
+            )
             bounds = [first] if after is None else [first, after]
             params += [*bounds, len(word) - 3, len(word) + 2] * len(self.models)
         with connection.cursor() as cursor:
@@ -277,17 +348,17 @@ class _SqliteEngine(_Engine):
         table = connection.ops.quote_name(model._meta.db_table)
         fts = self.fts(model)
         title, *texts = model.search_columns
-        match = " ".join(words)
         weights = ", ".join(["10.0"] + ["1.0"] * len(texts))
-        in_title = f"rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)"
+        title_match, title_params = self.match(model, words, title)
+        match, match_params = self.match(model, words)
+        in_title = f"rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {title_match})"
         sql = (
             f"SELECT {index} AS kind, rowid AS id, {in_title} AS tier,"
             f" CASE WHEN {in_title} THEN length({title}) ELSE 0 END AS title_length,"
             f" -bm25({fts}, {weights}) AS score FROM {fts}"
-            f" WHERE {fts} MATCH %s AND rowid NOT IN ({self.hidden(table)})"
+            f" WHERE {fts} MATCH {match} AND rowid NOT IN ({self.hidden(table)})"
         )
-        title_match = f"{title} : ({match})"
-        return sql, [title_match, title_match, match, *_live_params(self.language)]
+        return sql, [*title_params, *title_params, *match_params, *_live_params(self.language)]
 
     @staticmethod
     def hidden(table):
@@ -302,11 +373,13 @@ class _SqliteEngine(_Engine):
         """
         union, params = self._union(words, raw)
         counts, count_params = [], []
-        match = " ".join(words)
         for model in self.models:
             fts, table = self.fts(model), connection.ops.quote_name(model._meta.db_table)
-            counts.append(f"(SELECT count(*) FROM {fts} WHERE {fts} MATCH %s AND rowid NOT IN ({self.hidden(table)}))")
-            count_params += [match, *_live_params(self.language)]
+            match, match_params = self.match(model, words)
+            counts.append(
+                f"(SELECT count(*) FROM {fts} WHERE {fts} MATCH {match} AND rowid NOT IN ({self.hidden(table)}))"
+            )
+            count_params += [*match_params, *_live_params(self.language)]
         total = "(SELECT " + " + ".join(counts) + ")"
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT kind, id, {total} FROM ({union}) AS found {ORDER} LIMIT %s OFFSET %s",
@@ -328,16 +401,16 @@ class _SqliteEngine(_Engine):
             _, *texts = model.search_columns
             listed = ", ".join(["%s"] * len(pks))
             # Matches in the title are not shown twice: the passage comes from the text columns.
-            in_texts = "{" + " ".join(texts) + "} : (" + " ".join(words) + ")"
+            in_texts, in_texts_params = self.match(model, words, "{" + " ".join(texts) + "}")
             selects.append(
                 f"SELECT {kind}, rowid, 1, snippet({fts}, -1, %s, %s, '…', {SNIPPET_WORDS}) FROM {fts}"
-                f" WHERE {fts} MATCH %s AND rowid IN ({listed})"
+                f" WHERE {fts} MATCH {in_texts} AND rowid IN ({listed})"
             )
             selects.append(
                 f"SELECT {kind}, id, 0, {texts[0]} FROM {table} WHERE id IN ({listed})"
-                f" AND id NOT IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)"
+                f" AND id NOT IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {in_texts})"
             )
-            params += [_START, _STOP, in_texts, *pks, *pks, in_texts]
+            params += [_START, _STOP, *in_texts_params, *pks, *pks, *in_texts_params]
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(selects), params)
             rows = cursor.fetchall()

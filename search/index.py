@@ -15,11 +15,11 @@ import hashlib
 from django.apps import apps
 from django.db import DatabaseError, connections, transaction
 
-from search.languages import ENGLISH
+from search.languages import ENGLISH, LANGUAGES, OWN_INDEXES
 from search.models import SearchableModel
 
 # Which indexes _ensure_postgresql makes: a change here makes them again on the next migrate.
-INDEXES = "vector without apostrophes, title trigrams, ribbon_search configuration"
+INDEXES = "vector without apostrophes, title trigrams, a configuration per language"
 # PostgreSQL: the text without its apostrophes, straight and curly (U+2019).
 WITHOUT_APOSTROPHES = "translate({}, E'\\u2019\\'', '')"
 
@@ -57,28 +57,51 @@ def ensure_search_indexes(using="default", verbosity=0, **kwargs):
         print(f"  Search index made again for: {', '.join(made)}")
 
 
-def _sqlite_statements(model):
+def _in_index(language, row):
+    """SQL for "`row` (new, old or the table) belongs in `language`'s FTS5 index"; None: every row does."""
+    if language.index_suffix:
+        return f"{row}.language = '{language.code}'"
+    others = ", ".join(f"'{other.code}'" for other in OWN_INDEXES)
+    return f"{row}.language NOT IN ({others})" if others else None
+
+
+def _sqlite_statements(model, language=ENGLISH):
     table = model._meta.db_table
-    fts = f"{table}_fts"
+    fts = f"{table}_fts{language.index_suffix}"
     columns = list(model.search_columns)
     listed = ", ".join(columns)
+
+    def where(row):
+        condition = _in_index(language, row)
+        return f" WHERE {condition}" if condition else ""
+
     new_values = ", ".join(f"new.{column}" for column in columns)
     old_values = ", ".join(f"old.{column}" for column in columns)
-    add = f"INSERT INTO {fts}(rowid, {listed}) VALUES (new.id, {new_values});"
-    remove = f"INSERT INTO {fts}({fts}, rowid, {listed}) VALUES ('delete', old.id, {old_values});"
-    return fts, [
+    add = f"INSERT INTO {fts}(rowid, {listed}) SELECT new.id, {new_values}{where('new')};"
+    remove = f"INSERT INTO {fts}({fts}, rowid, {listed}) SELECT 'delete', old.id, {old_values}{where('old')};"
+    statements = [
         # External content: the index reads the table's own columns, so it holds no copy of the text.
         f"CREATE VIRTUAL TABLE {fts} USING fts5({listed}, content='{table}', content_rowid='id',"
-        f" tokenize='{ENGLISH.tokenizer}')",
+        f" tokenize='{language.tokenizer}')",
         f"CREATE VIRTUAL TABLE {fts}_vocab USING fts5vocab({fts}, 'row')",
         f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {add} END",
         f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {remove} END",
-        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {listed} ON {table} BEGIN {remove} {add} END",
+        # A row whose language changes moves from one language's index to the other's.
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {listed}, language ON {table} BEGIN {remove} {add} END",
     ]
+    # The index holds its language's rows only: filled from them ('rebuild' would read every row).
+    fill = f"INSERT INTO {fts}(rowid, {listed}) SELECT id, {listed} FROM {table}{where(table)}"
+    return fts, statements, fill
 
 
 def _ensure_sqlite(connection, model):
-    fts, statements = _sqlite_statements(model)
+    # Every language's index is checked: not only those up to the first that had to be made again.
+    made = [_ensure_sqlite_index(connection, model, language) for language in (ENGLISH, *OWN_INDEXES)]
+    return any(made)
+
+
+def _ensure_sqlite_index(connection, model, language):
+    fts, statements, fill = _sqlite_statements(model, language)
     names = [fts, f"{fts}_vocab", f"{fts}_insert", f"{fts}_delete", f"{fts}_update"]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE name IN ({', '.join(['%s'] * len(names))})", names)
@@ -90,8 +113,16 @@ def _ensure_sqlite(connection, model):
             cursor.execute(f"DROP {kind} IF EXISTS {name}")
         for statement in statements:
             cursor.execute(statement)
-        cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+        cursor.execute(fill)
     return True
+
+
+def _configuration_of(row):
+    """SQL for the text search configuration of `row`'s language: each row is stemmed by its own language's rules."""
+    cases = " ".join(
+        f"WHEN '{language.code}' THEN '{language.configuration}'" for language in LANGUAGES if language is not ENGLISH
+    )
+    return f"(CASE {row}language {cases} ELSE '{ENGLISH.configuration}' END)::regconfig"
 
 
 def _postgresql_document(model, row="NEW."):
@@ -100,9 +131,10 @@ def _postgresql_document(model, row="NEW."):
     # Apostrophes dropped ("don’t" is "dont"), as search.results drops them from queries: PostgreSQL's English
     # would otherwise split the word into two it ignores, while SQLite finds it.
     title_text = WITHOUT_APOSTROPHES.format(f"coalesce({row}{title}, '')")
+    configuration = _configuration_of(row)
     return (
-        f"setweight(to_tsvector('{ENGLISH.configuration}', {title_text}), 'A')"
-        f" || setweight(to_tsvector('{ENGLISH.configuration}', {WITHOUT_APOSTROPHES.format(rest)}), 'B')"
+        f"setweight(to_tsvector({configuration}, {title_text}), 'A')"
+        f" || setweight(to_tsvector({configuration}, {WITHOUT_APOSTROPHES.format(rest)}), 'B')"
     )
 
 
@@ -112,10 +144,24 @@ def _ensure_configuration(cursor, language=ENGLISH):
     own for the language (stemming, common words) that also ignores accents,
     so "chimiotherapie" finds "chimiothérapie" as on SQLite. PostgreSQL's
     own, unchanged, where the unaccent extension could not be made.
+
+    A language with a Snowball algorithm of its own (Spanish) is stemmed by a
+    dictionary Ribbon makes from it without PostgreSQL's list of common
+    words, for every kind of word: the words left out are its list in
+    search.languages, the same on SQLite, rather than PostgreSQL's.
     """
     cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s", [language.configuration])
     if cursor.fetchone():
         return
+    kinds = "hword, hword_part, word"
+    if language.snowball:
+        cursor.execute("SELECT 1 FROM pg_ts_dict WHERE dictname = %s", [language.stemmer])
+        if not cursor.fetchone():
+            cursor.execute(
+                f"CREATE TEXT SEARCH DICTIONARY {language.stemmer}"
+                f" (TEMPLATE = snowball, Language = {language.snowball})"
+            )
+        kinds += ", asciiword, asciihword, hword_asciipart"
     cursor.execute(
         f"CREATE TEXT SEARCH CONFIGURATION {language.configuration} (COPY = pg_catalog.{language.copied_from})"
     )
@@ -123,7 +169,12 @@ def _ensure_configuration(cursor, language=ENGLISH):
     if cursor.fetchone():
         cursor.execute(
             f"ALTER TEXT SEARCH CONFIGURATION {language.configuration}"
-            f" ALTER MAPPING FOR hword, hword_part, word WITH unaccent, {language.stemmer}"
+            f" ALTER MAPPING FOR {kinds} WITH unaccent, {language.stemmer}"
+        )
+    elif language.snowball:
+        cursor.execute(
+            f"ALTER TEXT SEARCH CONFIGURATION {language.configuration}"
+            f" ALTER MAPPING FOR {kinds} WITH {language.stemmer}"
         )
 
 
@@ -146,11 +197,12 @@ def _ensure_postgresql(connection, model):
                     cursor.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
             except DatabaseError:
                 pass  # a role without the right: search still works, without forgiving slips or accents
-        _ensure_configuration(cursor)
+        for language in LANGUAGES:
+            _ensure_configuration(cursor, language)
         if "search_vector" not in existing:
             cursor.execute(f"ALTER TABLE {table} ADD COLUMN search_vector tsvector")
         cursor.execute(f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$")
-        columns = ", ".join(model.search_columns)
+        columns = ", ".join([*model.search_columns, "language"])  # a row in another language is stemmed again
         cursor.execute(
             f"CREATE OR REPLACE TRIGGER {function} BEFORE INSERT OR UPDATE OF {columns} ON {table}"
             f" FOR EACH ROW EXECUTE FUNCTION {function}()"
