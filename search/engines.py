@@ -297,9 +297,9 @@ class _SqliteEngine(_Engine):
         found nowhere, when none has.
         """
         stemmed = stem(self.language.snowball, word)
-        # The words with a stem start with it, but for the few endings Snowball replaces ("competencia" is
-        # "competent"): its last letters are left out of the range of words read.
-        prefix = stemmed[: max(1, len(stemmed) - 2)]
+        # The words with a stem start with it, but for the one ending Snowball's Spanish replaces with other
+        # letters ("competencia" is "competent"): its last letter is left out of the range of words read.
+        prefix = stemmed[: max(1, len(stemmed) - 1)]
         after = _after_prefix(prefix)
         within = "term >= %s" if after is None else "term >= %s AND term < %s"
         sql = (

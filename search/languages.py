@@ -74,10 +74,10 @@ SPANISH_STOP_WORDS = _words(
     cada como cómo con contra cual cuál cuales cuáles cualquier cuando cuándo cuanto cuánto cuanta cuánta
     cuantos cuántos cuantas cuántas de del desde donde dónde durante e el él ella ellas ello ellos en entre
     era eran es esa esas ese eso esos esta está están estar estas este esto estos estoy fue fueron ha han
-    hay haya he hemos hasta la las le les lo los me mi mí mis mucho muchos muy ni no nos nosotras nosotros nuestra
+    hay haya he hemos hasta la las le les lo los más me mi mí mis mucho muchos muy ni no nos nosotras nosotros nuestra
     nuestras nuestro nuestros o os otra otras otro otros para pero poco por porque puede pueden qué que
     quien quién quienes quiénes se sea ser si sí siempre sin sobre son soy su sus suya suyo también tan
-    tanto te tener tengo tiene tienen ti tu tú tus u un una unas uno unos usted ustedes vosotros y ya yo"""
+    tanto te tener todo todos tengo tiene tienen ti tu tú tus u un una unas uno unos usted ustedes vosotros y ya yo"""
 )
 
 
@@ -119,7 +119,7 @@ def searched_language(code):
 _stemming = threading.Lock()
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)  # the words of the indexes, read again by every search
 def stem(algorithm, word):
     """
     `word`'s Snowball stem (SQLite's searches ask it of the words of their index, as a function of

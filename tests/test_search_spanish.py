@@ -6,11 +6,13 @@ search finds its own pages only. The same assertions run on SQLite (`make test`)
 """
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 from hypothesis import HealthCheck, example, given, settings
 
 from faq.models import Question, Topic
+from search.index import ensure_search_indexes
 from search.languages import ENGLISH, SPANISH
 from search.results import query_words
 from tests.helpers import soup_of, visible
@@ -180,6 +182,37 @@ def test_a_spanish_search_costs_as_many_queries_as_an_english_one(client, biling
         assert client.get(path, {"q": "imunoterapia"}).status_code == 200
     with django_assert_num_queries(2):
         assert client.get("/es/faq/", {"q": "fiebre"}).status_code == 200
+
+
+def test_a_dropped_spanish_index_is_made_again_with_the_spanish_rows_only(client, bilingual):
+    """As after a migration rebuilt the table: the next migrate makes and fills the Spanish index again."""
+    path = spanish_search_path()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER faq_question_fts_es_update")  # as rebuilding a table for a migration does
+        else:
+            cursor.execute("COMMENT ON FUNCTION faq_question_search_vector() IS 'old'")
+    changed = "Llame enseguida si tiene escalofríos."
+    Question.objects.filter(pk=bilingual["fever"].pk).update(answer=changed, answer_text=changed)
+    ensure_search_indexes()
+    assert titles(client, "escalofrío", path) == ["Fiebre durante el tratamiento"]
+    assert "Fiebre durante el tratamiento" not in titles(client, "medico", path), "its old words are gone"
+    assert titles(client, "¿qué es la fiebre?", path) == ["Fiebre durante el tratamiento"]
+    assert titles(client, "inmunoterapias") == ["How do I say immunotherapy to my Spanish-speaking mother?"]
+
+
+def test_on_postgresql_spanish_is_stemmed_without_accents_nor_postgresqls_own_common_words(bilingual):
+    """Only the common words of search.languages are left out, on PostgreSQL as on SQLite."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's configuration: .ci/run checks it in its PostgreSQL pass")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_tsvector('ribbon_search_es', 'Médicos, médica: inmunoterapias y su estado')")
+        (vector,) = cursor.fetchone()
+        cursor.execute("SELECT numnode(plainto_tsquery('ribbon_search_es', 'estado'))")
+        (kept,) = cursor.fetchone()
+    assert vector == "'estad':6 'inmunoterapi':3 'medic':1,2 'su':5 'y':4"
+    assert kept == 1, "“estado” (one's state of health) is one of PostgreSQL's Spanish stop words, not one of ours"
+    assert "estado" not in SPANISH.stop_words
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=100)
