@@ -228,3 +228,21 @@ def test_no_text_typed_into_a_spanish_search_makes_it_fail(client, bilingual, qu
             assert response.status_code == 400, (view, params)
         elif not (page is not None and response.status_code == 404):
             assert response.status_code == 200, (view, params)
+
+
+# The demo site (last: its rows stay until the end of the module) ------------------------------------
+
+
+def test_the_demo_site_in_spanish_is_searched_in_spanish(client, demo_site):
+    path = spanish_search_path()
+    found = results(client, "inmunoterapias", path)
+    assert found[0] == ("Inmunoterapia", "/es/treatments/inmunoterapia/")
+    assert "¿Mi seguro médico cubrirá el tratamiento?" in titles(client, "medico", path)
+    for query in ("inmunoterapias", "medico", "quimioterapia", "cáncer de mama"):
+        addresses = [address for _, address in results(client, query, path)]
+        assert addresses, query
+        assert all(address.startswith("/es/") for address in addresses), (query, addresses)
+    for query in ("immunotherapy", "chemotherapy", "insurance"):
+        addresses = [address for _, address in results(client, query)]
+        assert addresses, query
+        assert not any(address.startswith("/es/") for address in addresses), (query, addresses)
