@@ -6,7 +6,13 @@ from django.db.models import Prefetch
 from django.utils.text import slugify
 from markdownx.admin import MarkdownxModelAdmin
 
-from core.admin import CHECKBOX_MANY_TO_MANY, LabelledTabularInline, PublishActionsMixin, VersionedAdmin
+from core.admin import (
+    CHECKBOX_MANY_TO_MANY,
+    LabelledTabularInline,
+    PublishActionsMixin,
+    TranslatableAdmin,
+    VersionedAdmin,
+)
 from core.markdown import render_markdown
 from readability.grades import text_of_html
 from review.admin import MedicalContentAdmin
@@ -42,7 +48,9 @@ class ArticleQuestionInline(LabelledTabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ReadingLevelAdmin, MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
+class ArticleAdmin(
+    TranslatableAdmin, ReadingLevelAdmin, MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin
+):
     formfield_overrides = {**MarkdownxModelAdmin.formfield_overrides, **CHECKBOX_MANY_TO_MANY}
     list_display = ["title", "status", "published_on", "updated_at", "next_review_due", "reading_level"]
     list_filter = ["status", "tags"]

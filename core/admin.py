@@ -3,6 +3,7 @@ from difflib import SequenceMatcher
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
@@ -30,6 +31,45 @@ refusals = logging.getLogger("ribbon.review")
 
 # Editors paste addresses without a scheme ("www.cancer.gov/…"); the web is https.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class TranslatableAdmin:
+    """
+    The admin of content written in one language (core.models.TranslatableModel): its language and, for a
+    translation, the English page it translates, chosen when the page is made and shown after that (they
+    are its address and its family: changing them would move it under another language's address). Its
+    list shows each row's language and filters by it.
+    """
+
+    language_fields = ["language", "translation_of"]
+
+    def get_fieldsets(self, request, obj=None):
+        others = [
+            (name, {**options, "fields": [field for field in options["fields"] if field not in self.language_fields]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        return [("Language", {"fields": self.language_fields}), *others]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + self.language_fields if obj is not None else fields
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "language" and field is not None:
+            field.required = False  # a form that leaves it out (a script's) makes a page in the site's language
+        return field
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "translation_of":
+            kwargs["queryset"] = self.model._default_manager.in_language(settings.LANGUAGE_CODE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "language"]
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), "language"]
 
 
 class PublishActionsMixin:

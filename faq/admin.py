@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from markdownx.admin import MarkdownxModelAdmin
 
-from core.admin import CHECKBOX_MANY_TO_MANY, PublishActionsMixin, VersionedAdmin
+from core.admin import CHECKBOX_MANY_TO_MANY, PublishActionsMixin, TranslatableAdmin, VersionedAdmin
 from review.admin import MedicalContentAdmin
 
 from .models import Question, Topic
@@ -24,7 +24,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Topic)
-class TopicAdmin(VersionedAdmin):
+class TopicAdmin(TranslatableAdmin, VersionedAdmin):
     list_display = ["name", "order", "published_questions"]
     list_editable = ["order"]
     search_fields = ["name", "description"]
@@ -41,7 +41,7 @@ class TopicAdmin(VersionedAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
+class QuestionAdmin(TranslatableAdmin, MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     list_display = ["question", "topic", "order", "status", "updated_at"]
     list_display_links = ["question"]
     list_editable = ["order"]

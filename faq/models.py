@@ -9,6 +9,7 @@ database indexes the question and that text: search.results).
 import html
 
 import reversion
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
@@ -167,6 +168,17 @@ class Question(
                 name="question_page_order_live",
             )
         ]
+
+    def clean(self):
+        super().clean()
+        topic = self.topic if self.topic_id is not None else None
+        if topic is not None and topic.language != self.language:
+            raise ValidationError(
+                {
+                    "topic": f"“{topic}” is a topic of the {topic.get_language_display()} pages: choose one in "
+                    "the question's language."
+                }
+            )
 
     # What search reads (search.results): the question first, then the answer; the database indexes them.
     search_columns = ("question", "answer_text")

@@ -1,13 +1,13 @@
 from django.contrib import admin
 
-from core.admin import URL_FIELDS_ASSUME_HTTPS, PublishActionsMixin, VersionedAdmin
+from core.admin import URL_FIELDS_ASSUME_HTTPS, PublishActionsMixin, TranslatableAdmin, VersionedAdmin
 from review.admin import MedicalContentAdmin
 
 from .models import Term
 
 
 @admin.register(Term)
-class TermAdmin(MedicalContentAdmin, PublishActionsMixin, VersionedAdmin):
+class TermAdmin(TranslatableAdmin, MedicalContentAdmin, PublishActionsMixin, VersionedAdmin):
     """
     Terms are medical content: an editor's new term is a draft they submit for review, and their change to
     a published term waits for a medical reviewer (review.admin.MedicalContentAdmin). No go-live or expiry:

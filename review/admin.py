@@ -1,6 +1,8 @@
 import json
 
 import reversion
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import quote, unquote
@@ -37,7 +39,7 @@ class ReviewerAdmin(VersionedAdmin):
     own account only.
     """
 
-    list_display = ["display_name", "credentials", "user"]
+    list_display = ["display_name", "credentials", "language_names", "user"]
     search_fields = ["display_name", "credentials", "user__username"]
 
     def _owns(self, request, obj):
@@ -59,9 +61,34 @@ class ReviewerAdmin(VersionedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and not request.user.is_superuser:
-            fields.append("user")  # a profile stays with its account
+        if not request.user.is_superuser:
+            fields.append("language_names")  # shown, not edited (get_exclude)
+            if obj is not None:
+                fields.append("user")  # a profile stays with its account
         return fields
+
+    def get_exclude(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_exclude(request, obj)
+        return [
+            *(super().get_exclude(request, obj) or []),
+            "languages",
+        ]  # which pages they approve is not theirs to widen
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "languages":
+            return forms.TypedMultipleChoiceField(
+                choices=settings.LANGUAGES,
+                widget=forms.CheckboxSelectMultiple,
+                label="Languages",
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="Languages")
+    def language_names(self, obj):
+        names = dict(settings.LANGUAGES)
+        return ", ".join(names.get(code, code) for code in obj.languages)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user" and not request.user.is_superuser:
@@ -311,6 +338,24 @@ class MedicalContentAdmin:
         return entry
 
 
+def _translation_note(item, approved, proposed):
+    """
+    For a translation: its English page, and where to read what changed in English between the version the
+    approved translation was made from and the one this change was made from (None if the same, or new).
+    """
+    if getattr(item, "translation_of_id", None) is None:
+        return None
+    english = item.translation_of
+    before = approved.field_dict.get("made_from_id") if approved else None
+    after = proposed.field_dict.get("made_from_id") if proposed else item.made_from_id
+    note = {"english": english, "english_url": english.get_absolute_url(), "changes_url": ""}
+    if before and after and before != after:
+        opts = english._meta
+        compare = reverse(f"admin:{opts.app_label}_{opts.model_name}_compare", args=[quote(english.pk)])
+        note["changes_url"] = f"{compare}?{urlencode({'version_id1': before, 'version_id2': after})}"
+    return note
+
+
 def _approved(item):
     """What a reviewer is told on approving: when the page is public, which is not always now."""
     if item.is_live:
@@ -439,6 +484,8 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             "proposed_page": proposed_page,
             "version2": proposed,
             "may_decide": can_approve(request.user),
+            "reads_its_language": item.may_be_reviewed_by(Reviewer.objects.filter(user=request.user).first()),
+            "translation": _translation_note(item, approved, proposed),
             "wrote_it": request.user.pk in item.authors_of_change(sign_off),
             "error": error,
             "comment": request.POST.get("comment", "") if request.method == "POST" else "",

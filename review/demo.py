@@ -6,6 +6,7 @@ the page's data) is true, and the name it prints says plainly that the
 reviewer is a stand-in, not a clinician.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
@@ -30,8 +31,14 @@ def demo_reviewer():
         app_label, codename = APPROVE_PERMISSION.split(".")
         user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         user = users.objects.get(pk=user.pk)  # a user's permissions are cached on the instance
+    every_language = [code for code, _name in settings.LANGUAGES]  # the demo is in each of them
     Reviewer.objects.get_or_create(
-        user=user, defaults={"display_name": DEMO_REVIEWER_NAME, "credentials": DEMO_REVIEWER_CREDENTIALS}
+        user=user,
+        defaults={
+            "display_name": DEMO_REVIEWER_NAME,
+            "credentials": DEMO_REVIEWER_CREDENTIALS,
+            "languages": every_language,
+        },
     )
     return user
 

@@ -41,6 +41,10 @@ def can_approve(user):
     return bool(user and user.is_active and user.is_staff and user.has_perm(APPROVE_PERMISSION))
 
 
+def site_language_only():
+    return [settings.LANGUAGE_CODE]
+
+
 @reversion.register()
 class Reviewer(models.Model):
     user = models.OneToOneField(
@@ -57,6 +61,11 @@ class Reviewer(models.Model):
         max_length=160,
         help_text="What qualifies them, after their name: “consultant breast oncologist”.",
     )
+    languages = models.JSONField(
+        default=site_language_only,
+        help_text="The languages they approve pages in (language codes): only a reviewer who reads a page's "
+        "language approves it or sends it back. Set by a superuser.",
+    )
     last_reminded_on = models.DateField(
         null=True,
         blank=True,
@@ -70,6 +79,9 @@ class Reviewer(models.Model):
 
     def __str__(self):
         return f"{self.display_name}, {self.credentials}"
+
+    def reviews_in(self, language):
+        return language in self.languages
 
 
 class SignOff(models.Model):
@@ -477,6 +489,7 @@ class MedicalContent(models.Model):
         """A reviewer returns the change to its editor, saying why."""
         if not can_approve(by):
             raise PermissionDenied("Only a medical reviewer can send a change back.")
+        self._check_language(by, Reviewer.objects.filter(user=by).first(), "send back")
         sign_off = self.sign_off()
         if sign_off is None or sign_off.state != SignOff.State.SUBMITTED:
             raise ValidationError("Only a change that is awaiting review can be sent back.")
@@ -486,6 +499,25 @@ class MedicalContent(models.Model):
         sign_off.comment = comment.strip()
         sign_off.sent_back_by, sign_off.sent_back_at = by, timezone.now()
         sign_off.save()
+
+    def may_be_reviewed_by(self, reviewer):
+        """Whether this reviewer (a Reviewer, or None: a reviewer without a profile) reads the page's language."""
+        language = getattr(self, "language", settings.LANGUAGE_CODE)
+        return reviewer.reviews_in(language) if reviewer is not None else language == settings.LANGUAGE_CODE
+
+    def _check_language(self, by, reviewer, decision):
+        """A reviewer decides only on pages in a language their profile lists: they must read what they approve."""
+        if self.may_be_reviewed_by(reviewer):
+            return
+        refusals.warning(
+            "Refused: %s tried to %s %s %s, written in %s, a language their profile does not list.",
+            by.get_username(), decision, self._meta.model_name, self.pk, self.language,
+        )  # fmt: skip
+        raise PermissionDenied(
+            f"“{self}” is written in {self.get_language_display()}, which your reviewer profile does not list: a "
+            "reviewer who reads it decides on it. A superuser adds languages to a profile (Medical review › "
+            "Reviewers)."
+        )
 
     def version_under_review(self, sign_off):
         """
@@ -528,6 +560,7 @@ class MedicalContent(models.Model):
                 "Add your name and credentials (Medical review › Reviewers) before approving: "
                 "they are printed on every page you approve."
             )
+        self._check_language(by, reviewer, "approve")
         sign_off = self.sign_off()
         if sign_off is not None and sign_off.state != SignOff.State.SUBMITTED:
             refusals.warning(

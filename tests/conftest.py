@@ -246,12 +246,17 @@ def editor(django_user_model, role):
 
 @pytest.fixture
 def reviewer(django_user_model, role):
-    """A member of "Medical reviewers" with the public name and credentials approval prints."""
+    """A member of "Medical reviewers", with the name and credentials approval prints, who reads English and Spanish."""
     from review.models import MEDICAL_REVIEWERS, Reviewer
 
     user = django_user_model.objects.create_user("amina", password="a-long-test-password-1", is_staff=True)
     user.groups.add(role(MEDICAL_REVIEWERS))
-    Reviewer.objects.create(user=user, display_name="Dr Amina Yusuf", credentials="consultant breast oncologist")
+    Reviewer.objects.create(
+        user=user,
+        display_name="Dr Amina Yusuf",
+        credentials="consultant breast oncologist",
+        languages=["en", "es"],
+    )
     return user
 
 

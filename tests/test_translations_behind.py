@@ -14,10 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from faq.models import Question
 from review.models import SignOff
 from treatments.models import Treatment
 
-from .helpers import form_values, soup_of, visible
+from .helpers import form_values, soup_of, treatment_form, visible
 from .test_languages import ENGLISH_FILE, SPANISH_FILE, english_and_spanish, imported
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +100,9 @@ def test_an_approved_english_change_tells_the_spanish_readers_and_the_reviewers_
     second.groups.set(editor.groups.all())
     change(logged_in(second), spanish, summary="Medicamentos que se dan por goteo cada 3 semanas.")
     assert notice_on(spanish) is not None, "until a reviewer approves the update"
+    note = soup_of(reviewing.get(SignOff.of(spanish).review_page())).select_one(".translation-note")
+    english_changes = reviewing.get(note.select("a")[-1]["href"])
+    assert "every 3 weeks" in visible(soup_of(english_changes).select_one("#content-main").get_text())
     approve(reviewing, spanish)
     assert notice_on(spanish) is None
     assert behind_on_dashboard(reviewing) == []
@@ -190,3 +194,120 @@ def test_the_dashboard_reads_the_translations_behind_in_the_same_queries_however
         behind(number)
     with django_assert_num_queries(len(first.captured_queries)):
         assert len(behind_on_dashboard(client)) == 4
+
+
+# Translating in the admin ------------------------------------------------------------------------
+
+
+def test_an_editor_translates_a_page_in_the_admin_and_a_reviewer_publishes_it_under_es(
+    tmp_path, editor, reviewer, make_treatment
+):
+    imported(tmp_path, "immunotherapy.md", ENGLISH_FILE)
+    english = Treatment.objects.get(language="en")
+    draft = make_treatment("Unpublished page", status="draft")
+    editing = logged_in(editor)
+    form = soup_of(editing.get("/admin/treatments/treatment/add/"))
+    offered = {option.get_text() for option in form.select("select[name=translation_of] option") if option["value"]}
+    assert offered == {str(english), str(draft)}, "only English pages are translated"
+
+    spanish_page = treatment_form(
+        title="Inmunoterapia",
+        slug="inmunoterapia",
+        summary="Medicamentos que ayudan al sistema inmunitario.",
+        language="es",
+        translation_of=str(english.pk),
+        _submit_for_review="Submit for review",
+    )
+    refused = editing.post("/admin/treatments/treatment/add/", {**spanish_page, "translation_of": str(draft.pk)})
+    assert refused.status_code == 200
+    assert "is not public yet" in soup_of(refused).select_one(".errorlist").get_text()
+
+    assert editing.post("/admin/treatments/treatment/add/", spanish_page).status_code == 302
+    spanish = Treatment.objects.get(language="es")
+    assert spanish.translation_of == english
+    assert spanish.made_from == english.version_to_translate()
+    approve(logged_in(reviewer), spanish)
+    page = soup_of(Client().get("/es/treatments/inmunoterapia/"))
+    assert page.html["lang"] == "es"
+    assert page.select_one("link[hreflang=en]")["href"].endswith("/treatments/immunotherapy/")
+
+    # Its language and English page stay as they were made; the list shows and filters the language.
+    change_form = soup_of(editing.get(spanish.edit_page()))
+    assert change_form.select_one("select[name=language]") is None
+    assert "Español" in visible(change_form.select_one(".field-language").get_text())
+    listing = editing.get("/admin/treatments/treatment/?language__exact=es")
+    assert [visible(cell.get_text()) for cell in soup_of(listing).select("#result_list tbody th")] == ["Inmunoterapia"]
+
+
+def test_a_question_is_filed_under_a_topic_of_its_own_language(make_question):
+    english = make_question("Will I lose my hair?")
+    spanish = Question(
+        question="¿Perderé el cabello?",
+        slug="perdere-el-cabello",
+        answer="A veces.",
+        topic=english.topic,
+        language="es",
+    )
+    with pytest.raises(ValidationError, match="topic of the English pages"):
+        spanish.full_clean()
+
+
+# Reviewers' languages ----------------------------------------------------------------------------
+
+
+def test_only_a_reviewer_who_reads_spanish_approves_a_spanish_page(
+    tmp_path, caplog, django_user_model, role, editor, reviewer
+):
+    from review.models import MEDICAL_REVIEWERS, Reviewer
+
+    imported(tmp_path, "immunotherapy.md", ENGLISH_FILE)
+    english = Treatment.objects.get(language="en")
+    spanish_only_submitted = treatment_form(
+        title="Inmunoterapia", slug="inmunoterapia", language="es", translation_of=str(english.pk)
+    )
+    spanish_only_submitted["_submit_for_review"] = "Submit for review"
+    assert logged_in(editor).post("/admin/treatments/treatment/add/", spanish_only_submitted).status_code == 302
+    spanish = Treatment.objects.get(language="es")
+
+    user = django_user_model.objects.create_user("grace", password="a-long-test-password-1", is_staff=True)
+    user.groups.add(role(MEDICAL_REVIEWERS))
+    Reviewer.objects.create(user=user, display_name="Dr Grace Hill", credentials="breast surgeon")  # English only
+    english_reader = logged_in(user)
+    review = SignOff.of(spanish).review_page()
+    page = soup_of(english_reader.get(review))
+    assert page.select_one(".review-decision") is None
+    assert "which your reviewer profile does not list" in visible(page.select_one("#content-main").get_text())
+    refused = english_reader.post(review, {"decision": "approve", "version": spanish.version_under_review(None).pk})
+    assert refused.status_code == 400
+    assert Treatment.objects.get(pk=spanish.pk).status == "draft"
+    assert any("Refused: grace tried to approve" in r.getMessage() for r in caplog.records)
+    sent_back = english_reader.post(review, {"decision": "send_back", "comment": "No lo entiendo."})
+    assert sent_back.status_code == 400
+    assert SignOff.of(spanish).state == SignOff.State.SUBMITTED
+
+    # Their own profile cannot widen it: the form has no languages field, and a posted one is ignored.
+    profile = Reviewer.objects.get(user=user)
+    url = f"/admin/review/reviewer/{profile.pk}/change/"
+    assert soup_of(english_reader.get(url)).select("input[name=languages]") == []
+    data = {**form_values(english_reader.get(url).content), "languages": ["en", "es"]}
+    assert english_reader.post(url, data).status_code == 302
+    assert Reviewer.objects.get(pk=profile.pk).languages == ["en"]
+
+    approve(logged_in(reviewer), spanish)  # Dr Amina Yusuf reads Spanish
+    assert Treatment.objects.get(pk=spanish.pk).status == "published"
+
+
+def test_a_superuser_chooses_the_languages_a_reviewer_approves_in(django_user_model, reviewer):
+    from review.models import Reviewer
+
+    boss = logged_in(django_user_model.objects.create_superuser("boss", password="a-long-test-password-1"))
+    profile = Reviewer.objects.get(user=reviewer)
+    url = f"/admin/review/reviewer/{profile.pk}/change/"
+    form = soup_of(boss.get(url))
+    assert {box["value"] for box in form.select("input[name=languages]")} == {"en", "es"}
+    data = {**form_values(boss.get(url).content), "languages": ["es"]}
+    assert boss.post(url, data).status_code == 302
+    assert Reviewer.objects.get(pk=profile.pk).languages == ["es"]
+    empty = {key: value for key, value in data.items() if key != "languages"}
+    response = boss.post(url, empty)
+    assert response.status_code == 200, "a reviewer approves in at least one language"

@@ -16,6 +16,7 @@ from core.admin import (
     URL_FIELDS_ASSUME_HTTPS,
     LabelledTabularInline,
     PublishActionsMixin,
+    TranslatableAdmin,
     VersionedAdmin,
 )
 from core.markdown import render_markdown
@@ -92,7 +93,9 @@ class HardToReadFilter(admin.SimpleListFilter):
 
 
 @admin.register(Treatment)
-class TreatmentAdmin(ReadingLevelAdmin, MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
+class TreatmentAdmin(
+    TranslatableAdmin, ReadingLevelAdmin, MedicalContentAdmin, PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin
+):
     formfield_overrides = {
         **MarkdownxModelAdmin.formfield_overrides,
         **URL_FIELDS_ASSUME_HTTPS,
