@@ -62,9 +62,9 @@ MAX_PAGE_BYTES = 50 * 1024
 MAX_ADMIN_SAVE_QUERIES = 30 + 12  # 10 to keep the version, 2 to check that nobody saved in between
 # Every search served through gunicorn at 1,000 treatments and 10,000 questions, on SQLite and PostgreSQL.
 SEARCH_MIN_RATIO = 0.10
-SEARCH_PAGES = ("FAQ search", "site search", "site search, one page", "site search, a slip")
+SEARCH_PAGES = ("FAQ search", "site search", "site search, one page", "site search, a slip", "site search, Spanish")
 # Pages of one item, rendered with the page cache off at every N: at least UNCACHED_DETAIL_MIN_RATIO × static.
-DETAIL_PAGES = ("treatment detail", "article detail")
+DETAIL_PAGES = ("treatment detail", "Spanish treatment detail", "article detail")
 
 
 def pages():
@@ -73,6 +73,7 @@ def pages():
         ("home", "/", True),
         ("treatment list", "/treatments/", True),
         ("treatment detail", "/treatments/volume-treatment-00001/", True),
+        ("Spanish treatment detail", "/es/treatments/volume-tratamiento-00001/", True),
         ("FAQ", "/faq/", True),
         ("FAQ topic", "/faq/topic/volume-topic-1/", True),
         ("article list", "/articles/", True),
@@ -82,6 +83,7 @@ def pages():
         ("site search", "/search/?q=treatment+cost", False),
         ("site search, one page", "/search/?q=volume+question+00001", False),
         ("site search, a slip", "/search/?q=tirednes", False),
+        ("site search, Spanish", "/es/search/?q=costo+del+tratamiento", False),
         ("campaign", "/donate/volume-campaign-00000/", True),
         ("donate redirect", "/donate/volume-campaign-00000/give/?amount=25", False),
     ]
@@ -397,7 +399,13 @@ def run(sizes, duration, connections, requests, only=None, appeal=None):
     for size in sizes:
         print(f"== N = {size} treatments, {size * 10} questions, {size} articles", flush=True)
         call_command(
-            "create_volume_data", treatments=size, questions=size * 10, campaigns=3, articles=size, verbosity=0
+            "create_volume_data",
+            treatments=size,
+            questions=size * 10,
+            campaigns=3,
+            articles=size,
+            translations=size,
+            verbosity=0,
         )
         measured = {name: {"n": size, "page": name, "path": path, "cached": cached} for name, path, cached in chosen}
         for name, path, _ in chosen:
@@ -613,7 +621,7 @@ def write_report(rows, sizes, failures, args, elapsed, appeal_rows=()):
 The latest `make bench`, run on {now:%Y-%m-%d} on {machine}, {database}, in {elapsed / 60:.1f} minutes.
 The same figures, with more detail, are in `{args.report}.json`.
 
-- N treatments and 10 × N questions, made by `create_volume_data`.
+- N treatments (each with its Spanish page) and 10 × N questions, made by `create_volume_data`.
 - *queries*: SQL queries for one uncached request; "(9 first)": the first request after an edit made more.
 - *in-process*: server time through Django's test client with the page cache off, over {args.requests} requests,
   each from its own client address, so every donate click is one that is counted.

@@ -20,8 +20,8 @@ def create(**counts):
 
 
 def test_volume_data_has_realistic_sizes_and_is_idempotent():
-    made = create(treatments=12, questions=40, campaigns=3, articles=4)
-    assert "12 treatments, 40 questions, 3 campaigns, 4 articles created" in made
+    made = create(treatments=12, questions=40, campaigns=3, articles=4, translations=5)
+    assert "12 treatments, 40 questions, 3 campaigns, 4 articles, 5 Spanish treatments created" in made
     treatment = Treatment.objects.get(slug="volume-treatment-00003")
     assert 550 <= len(treatment.body.split()) <= 700
     assert treatment.points.count() >= 8
@@ -34,13 +34,18 @@ def test_volume_data_has_realistic_sizes_and_is_idempotent():
     assert article.questions.count() == 5
     assert article.tags.count() == 2
     assert "<h2>What we know</h2>" in article.body_html
+    spanish = Treatment.objects.get(slug="volume-tratamiento-00003")
+    assert spanish.language == "es"
+    assert spanish.translation_of == treatment
+    assert "<h2>Cómo funciona</h2>" in spanish.body_html
+    assert spanish.points.count() == 8
 
     before = list(Treatment.objects.order_by("pk").values_list("pk", "updated_at"))
-    again = create(treatments=12, questions=40, campaigns=3, articles=4)
-    assert "0 treatments, 0 questions, 0 campaigns, 0 articles created" in again
+    again = create(treatments=12, questions=40, campaigns=3, articles=4, translations=5)
+    assert "0 treatments, 0 questions, 0 campaigns, 0 articles, 0 Spanish treatments created" in again
     assert list(Treatment.objects.order_by("pk").values_list("pk", "updated_at")) == before
     more = create(treatments=15, questions=40, campaigns=3)
-    assert "3 treatments, 0 questions, 0 campaigns, 0 articles created" in more
+    assert "3 treatments, 0 questions, 0 campaigns, 0 articles, 0 Spanish treatments created" in more
 
 
 def test_volume_pages_render_and_search_finds_them(client):
@@ -51,6 +56,13 @@ def test_volume_pages_render_and_search_finds_them(client):
     assert client.get("/articles/volume-article-00001/").status_code == 200
     assert b"Volume article 00001" in client.get("/articles/").content
     assert b"Volume question 00004" in client.get("/faq/?q=volume+00004").content
+    create(treatments=3, questions=10, campaigns=1, translations=3)
+    spanish = client.get("/es/treatments/volume-tratamiento-00001/")
+    assert spanish.status_code == 200
+    assert 'hreflang="en" href="http://testserver/treatments/volume-treatment-00001/"' in spanish.content.decode()
+    found = client.get("/es/search/?q=tratamientos+de+volumen").content.decode()
+    assert "/es/treatments/volume-tratamiento-00001/" in found
+    assert "volume-treatment-" not in found, "the English pages are not among the Spanish results"
 
 
 def test_negative_counts_are_refused():

@@ -82,20 +82,27 @@ WORDS = [
     "food",
     "sleep",
 ]
+# The Spanish pages' words: Spanish treatments read as Spanish, so that their search stems Spanish words.
+PALABRAS = (  # noqa: SIM905 - a paragraph of words reads better than 50 lines
+    "tratamiento cuidado equipo células cáncer mama terapia medicamento dosis ciclo semana mes año hospital "
+    "enfermera médico escáner prueba resultado efecto cansancio apoyo familia plan decisión riesgo beneficio "
+    "estudio ensayo investigación opción cirugía radiación hormona receptor proteína inmunitario sistema cuerpo "
+    "recuperación cita pregunta respuesta costo seguro cobertura control revisión calidad vida diario"
+).split()
 TAGS = [f"Volume topic {number}" for number in range(12)]
 BATCH = 200
 
 
-def sentence(rng, length):
-    words = [rng.choice(WORDS) for _ in range(length)]
-    return " ".join(words).capitalize() + "."
+def sentence(rng, length, words=WORDS):
+    chosen = [rng.choice(words) for _ in range(length)]
+    return " ".join(chosen).capitalize() + "."
 
 
-def paragraph(rng, words):
+def paragraph(rng, words, vocabulary=WORDS):
     sentences, total = [], 0
     while total < words:
         length = rng.randint(8, 18)
-        sentences.append(sentence(rng, length))
+        sentences.append(sentence(rng, length, vocabulary))
         total += length
     return " ".join(sentences)
 
@@ -109,20 +116,27 @@ class Command(BaseCommand):
         parser.add_argument("--campaigns", type=int, default=10)
         parser.add_argument("--articles", type=int, default=0, help="Articles, each with 5 questions and 2 tags.")
         parser.add_argument(
+            "--translations",
+            type=int,
+            default=0,
+            help="Spanish translations of the first this many volume treatments (at /es/treatments/…).",
+        )
+        parser.add_argument(
             "--edits",
             type=int,
             default=0,
             help="Give each volume treatment this many past versions, as if edited that often (for sizing history).",
         )
 
-    def handle(self, *args, treatments, questions, campaigns, edits, articles, **options):
-        if min(treatments, questions, campaigns, edits, articles) < 0:
+    def handle(self, *args, treatments, questions, campaigns, edits, articles, translations, **options):
+        if min(treatments, questions, campaigns, edits, articles, translations) < 0:
             raise CommandError("Counts cannot be negative.")
         created = (
             self.create_treatments(treatments),
             self.create_questions(questions),
             self.create_campaigns(campaigns),
             self.create_articles(articles),
+            self.create_translations(min(translations, treatments)),
         )
         if edits:
             self.create_edits(edits)
@@ -134,7 +148,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         self.stdout.write(
-            "Volume data: {} treatments, {} questions, {} campaigns, {} articles created "
+            "Volume data: {} treatments, {} questions, {} campaigns, {} articles, {} Spanish treatments created "
             "(the rest already existed).".format(*created)
         )
 
@@ -202,6 +216,62 @@ class Command(BaseCommand):
                     for offset in (0, 5)
                 )
                 refresh_search_rows(t.pk for t in made)  # the tags' and points' text, for search
+        return len(numbers)
+
+    def create_translations(self, count):
+        """
+        A Spanish page for each of the first `count` volume treatments, in Spanish words, linked to its English
+        page as a translation made from it; each with its points, as the English pages have.
+        """
+        numbers = self.missing(Treatment, "volume-tratamiento-", count)
+        english = dict(
+            Treatment.objects.filter(slug__in=[f"volume-treatment-{n:05}" for n in numbers]).values_list("slug", "pk")
+        )
+        now = timezone.now()
+        Kind = TreatmentPoint.Kind
+        kinds = [Kind.PRO, Kind.PRO, Kind.CON, Kind.CON, Kind.SHORT_TERM, Kind.LONG_TERM, Kind.COST, Kind.RETURN]
+        for start in range(0, len(numbers), BATCH):
+            batch = numbers[start : start + BATCH]
+            with transaction.atomic():
+                rows = []
+                for number in batch:
+                    rng = random.Random(300_000 + number)
+                    body = "\n\n".join(
+                        [
+                            "## Cómo funciona",
+                            paragraph(rng, 200, PALABRAS),
+                            "## Qué esperar",
+                            paragraph(rng, 400, PALABRAS),
+                        ]
+                    )
+                    treatment = Treatment(
+                        title=f"Tratamiento de volumen {number:05}",
+                        slug=f"volume-tratamiento-{number:05}",
+                        source_id=f"volume-{number:05}",
+                        language="es",
+                        translation_of_id=english[f"volume-treatment-{number:05}"],
+                        summary=sentence(rng, 20, PALABRAS)[:300],
+                        body=body,
+                        status=Treatment.Status.PUBLISHED,
+                        published_at=now,
+                        cost_min=1000 * rng.randint(1, 50),
+                        cost_max=1000 * rng.randint(51, 200),
+                        cost_period=Treatment.CostPeriod.PER_YEAR,
+                        last_reviewed=datetime.date(2026, 1, 1),
+                        next_review_due=datetime.date(2027, 1, 1),
+                    )
+                    treatment.refresh_derived_fields()
+                    rows.append(treatment)
+                Treatment.objects.bulk_create(rows)
+                made = list(Treatment.objects.filter(slug__in=[row.slug for row in rows]))
+                TreatmentPoint.objects.bulk_create(
+                    TreatmentPoint(
+                        treatment=t, kind=kind, text=sentence(random.Random(t.pk * 10 + i), 14, PALABRAS), order=i
+                    )
+                    for t in made
+                    for i, kind in enumerate(kinds)
+                )
+                refresh_search_rows(t.pk for t in made)
         return len(numbers)
 
     def create_edits(self, edits):
