@@ -687,3 +687,54 @@ def test_a_spanish_speaker_reads_a_treatment_in_spanish_searches_there_and_retur
     expect(page.locator("h1")).to_have_text("Immunotherapy")
     assert page.evaluate("document.documentElement.lang") == "en"
     assert not tab.problems, tab.problems
+
+
+def test_a_spanish_reader_is_told_the_english_page_changed_and_a_reviewer_sees_what_changed(
+    visit, demo_site, editor, reviewer
+):
+    """
+    The demo's Spanish radiation therapy page was made before its English page gained a sentence: its reader
+    is told, in Spanish, and follows the link to the English page, which has it; a reviewer finds the
+    translation on the review dashboard and reads what changed in English; an editor updates the
+    translation, the reviewer approves it, and the notice is gone.
+    """
+    added = "tiny dots on the skin, like freckles"
+    reader = visit(PHONE)
+    reader.go("/es/treatments/radioterapia/")
+    notice = reader.page.get_by_role("note")
+    expect(notice).to_contain_text("La versión en inglés de esta página se actualizó el")
+    notice.get_by_role("link", name="Leer la página en inglés").click()
+    expect(reader.page.locator("h1")).to_have_text("Radiation Therapy")
+    expect(reader.page.locator("main")).to_contain_text(added)
+
+    reviewing = log_in(visit(DESKTOP), "amina", "a-long-test-password-1")
+    reviewing.go("/admin/review/signoff/dashboard/")
+    behind = reviewing.page.locator(
+        "section", has=reviewing.page.get_by_role("heading", name=re.compile("^Translations behind"))
+    )
+    expect(behind.locator("tbody tr")).to_have_count(1)
+    expect(behind.locator("tbody th")).to_have_text("Radioterapia")
+    behind.get_by_role("link", name=re.compile("what changed in English")).click()
+    expect(reviewing.page.locator("#content-main")).to_contain_text(added)
+
+    # An editor brings the translation up to date; the reviewer approves it; the notice goes.
+    spanish = Treatment.objects.get(slug="radioterapia")
+    editing = log_in(visit(DESKTOP), "editor", "a-long-test-password-1")
+    editing.go(f"/admin/treatments/treatment/{spanish.pk}/change/")
+    expect(editing.page.locator(".translation-behind")).to_contain_text("What changed in English")
+    body = editing.page.locator("textarea[name=body]")
+    body.fill(
+        body.input_value() + "\n\nAntes de la primera sesión, el equipo planifica el tratamiento con una exploración."
+    )
+    editing.page.get_by_role("button", name="Submit for review").click()
+    expect(editing.page.locator(".messagelist")).to_contain_text("The public page is unchanged")
+    reviewing.go("/admin/review/signoff/")
+    reviewing.page.get_by_role("link", name="Radioterapia").first.click()
+    reviewing.page.get_by_role("button", name="Approve and publish").click()
+    expect(reviewing.page.locator(".messagelist")).to_contain_text("Approved")
+    reader.go("/es/treatments/radioterapia/")
+    reader.page.reload()  # the browser may keep the page a minute (max-age=60); reloading asks again
+    expect(reader.page.locator("main")).to_contain_text("el equipo planifica el tratamiento")
+    expect(reader.page.get_by_role("note")).to_have_count(0)
+    for tab in (reader, reviewing, editing):
+        assert not tab.problems, tab.problems
