@@ -1,7 +1,8 @@
 """
 A file in another language than the site's own (`lang: es` in its front matter) is a translation of
 the English page imported from the file with the same `id`, made from the version of that page the
-public reads (as a medical reviewer approved it). Shared by the treatment and article importers.
+public reads (as a medical reviewer approved it). Shared by the treatment and article importers; the
+FAQ importer pairs questions its own way (faq.importer) and shares the rest.
 """
 
 from django.conf import settings
@@ -38,6 +39,11 @@ def english_page_of(model, parsed, FileError):
             parsed.key_lines.get("source_id", line),
             f"no English page has the id “{parsed.source_id}”: import the English file first",
         )
+    return original, version_to_translate(original, FileError, line)
+
+
+def version_to_translate(original, FileError, line):
+    """The version of the English page a translation is made from; a file error at `line` while there is none."""
     made_from = original.version_to_translate()
     if made_from is None:
         raise FileError(
@@ -45,4 +51,4 @@ def english_page_of(model, parsed, FileError):
             f"“{original}” is not published: a translation is made from the English page as a medical reviewer "
             "approved it, so import this file once the English page is approved",
         )
-    return original, made_from
+    return made_from
