@@ -512,7 +512,8 @@ def _import_treatments(site, change):
 
 def _import_faqs(site, change):
     """The operator imports an article: a new question, and an existing one answered anew, published at once."""
-    existing = _one_of(Question.objects.order_by("pk"), change.pick)
+    # An English article: English questions and topics (a Spanish one is refused unless its file says lang: es).
+    existing = _one_of(Question.objects.filter(language="en").order_by("pk"), change.pick)
     article = (
         f"Questions asked this month ({change.mark})\n\n"
         f"Is there a new question here ({change.mark})?\n\n{_words(change)}\n\n"
@@ -520,7 +521,7 @@ def _import_faqs(site, change):
     )
     path = site.tmp_path / f"article-{change.mark}.txt"
     path.write_text(article, encoding="utf-8")
-    topic = _one_of(Topic.objects.order_by("pk"), change.variant)
+    topic = _one_of(Topic.objects.filter(language="en").order_by("pk"), change.variant)
     topic = topic.name if topic and change.variant % 2 else f"Topic {change.mark}"
     options = ["--topic", topic, "--publish"]
     treatment = _one_of(_published(Treatment), change.number) if change.variant % 3 == 0 else None
