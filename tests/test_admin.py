@@ -82,7 +82,7 @@ def test_list_shows_columns_and_filters_by_overdue_review(client, editor, make_t
     client.force_login(editor)
     page = BeautifulSoup(client.get("/admin/treatments/treatment/").content, "html.parser")
     headers = [th.get_text(strip=True) for th in page.select("#result_list thead th")]
-    assert headers[1:] == ["Title", "Status", "Tags", "Updated", "Next review due", "Reading grade (SMOG)"]
+    assert headers[1:] == ["Title", "Status", "Tags", "Updated", "Next review due", "Reading grade (SMOG)", "Language"]
     overdue = BeautifulSoup(client.get("/admin/treatments/treatment/?review=overdue").content, "html.parser")
     assert [a.get_text() for a in overdue.select("#result_list th.field-title a")] == ["Overdue"]
     assert "(overdue)" in overdue.select_one("td.field-next_review").get_text()

@@ -247,8 +247,9 @@ def test_another_reviewer_approves_what_a_reviewer_wrote(both_roles, reviewer, m
 
 
 def _profile_form(reviewer, **changes):
+    """The profile's form as its page shows it (a superuser's also has the languages it reviews in, ticked)."""
     return {"user": reviewer.user_id, "display_name": reviewer.display_name, "credentials": reviewer.credentials,
-            **changes}  # fmt: skip
+            "languages": reviewer.languages, **changes}  # fmt: skip
 
 
 def test_an_editor_cannot_rename_a_reviewer_or_make_a_profile_in_their_name(
