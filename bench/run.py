@@ -62,7 +62,7 @@ MAX_PAGE_BYTES = 50 * 1024
 MAX_ADMIN_SAVE_QUERIES = 30 + 12  # 10 to keep the version, 2 to check that nobody saved in between
 # Every search served through gunicorn at 1,000 treatments and 10,000 questions, on SQLite and PostgreSQL.
 SEARCH_MIN_RATIO = 0.10
-SEARCH_PAGES = ("FAQ search", "site search", "site search, one page", "site search, a slip", "site search, Spanish")
+SEARCH_PAGES = ("FAQ search", "site search", "site search, one page", "site search, a slip", "Spanish site search")
 # Pages of one item, rendered with the page cache off at every N: at least UNCACHED_DETAIL_MIN_RATIO × static.
 DETAIL_PAGES = ("treatment detail", "Spanish treatment detail", "article detail")
 
@@ -83,7 +83,7 @@ def pages():
         ("site search", "/search/?q=treatment+cost", False),
         ("site search, one page", "/search/?q=volume+question+00001", False),
         ("site search, a slip", "/search/?q=tirednes", False),
-        ("site search, Spanish", "/es/search/?q=costo+del+tratamiento", False),
+        ("Spanish site search", "/es/search/?q=costo+del+tratamiento", False),
         ("campaign", "/donate/volume-campaign-00000/", True),
         ("donate redirect", "/donate/volume-campaign-00000/give/?amount=25", False),
     ]
