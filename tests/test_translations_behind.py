@@ -311,3 +311,20 @@ def test_a_superuser_chooses_the_languages_a_reviewer_approves_in(django_user_mo
     empty = {key: value for key, value in data.items() if key != "languages"}
     response = boss.post(url, empty)
     assert response.status_code == 200, "a reviewer approves in at least one language"
+
+
+def test_a_superusers_revert_of_the_english_page_checks_its_translations(tmp_path, django_user_model, editor, reviewer):
+    from reversion.models import Version
+
+    english, spanish = english_and_spanish(tmp_path)
+    made_from = Treatment.objects.get(pk=spanish.pk).made_from
+    change(logged_in(editor), english, summary=NEW_ENGLISH)
+    approve(logged_in(reviewer), english)
+    assert notice_on(spanish) is not None
+
+    boss = logged_in(django_user_model.objects.create_superuser("boss", password="a-long-test-password-1"))
+    revert = f"/admin/treatments/treatment/{english.pk}/history/{made_from.pk}/"
+    assert boss.post(revert, form_values(boss.get(revert).content)).status_code == 302
+    assert Version.objects.get_for_object(english).count() > 3
+    assert Treatment.objects.get(pk=english.pk).summary == english.summary, "the English page as translated"
+    assert notice_on(spanish) is None, "reverted to the words it was translated from, it is up to date again"
