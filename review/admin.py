@@ -310,16 +310,14 @@ class MedicalContentAdmin:
             elif request.user.is_superuser:
                 request.ribbon_emergency = "Changed the public page"
         super().save_model(request, obj, form, change)
-        done = getattr(request, "ribbon_emergency", None)
-        if done and change:
-            name = request.user.get_full_name() or request.user.get_username()
-            obj.changed_outside_review(request.user, f"{done.lower()} by {name} without medical review")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if getattr(request, "ribbon_emergency", None):
-            # The public page changed, rows and all: its translations are checked against it now.
-            form.instance.check_translations()
+        done = getattr(request, "ribbon_emergency", None)
+        if done and change:
+            # Once its rows are saved too: the public page changed, and its translations are checked against it.
+            name = request.user.get_full_name() or request.user.get_username()
+            form.instance.changed_outside_review(request.user, f"{done.lower()} by {name} without medical review")
 
     def _record_emergency(self, request, entry):
         done = getattr(request, "ribbon_emergency", None)

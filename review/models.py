@@ -622,20 +622,18 @@ class MedicalContent(models.Model):
             "The change as it is now is shown below: read it and decide again."
         )
 
-    def words(self, version=None):
+    def row_words(self, version=None):
         """
-        What a translation of the page translates, as `version` holds it (None: as it is now), to be
-        compared with another version's: the words of its own fields and of its rows, in page order.
+        The words of the rows the page follows (a treatment's points and references), as `version` holds
+        them (None: as they are now), in page order: with its own fields' words (_words_of), what a
+        translation of the page translates.
         """
         if version is None:
-            page = self
-            rows = {
-                name: list(getattr(self, name).all())
-                for name in (relation.get_accessor_name() for relation in followed_relations(type(self)))
-            }
+            names = [relation.get_accessor_name() for relation in followed_relations(type(self))]
+            rows = {name: list(getattr(self, name).all()) for name in names}
         else:
-            page, rows = version._object_version.object, rows_in(version)
-        return _words_of(page), [(name, [_words_of(row) for row in rows[name]]) for name in sorted(rows)]
+            rows = rows_in(version)
+        return [(name, [_words_of(row) for row in rows[name]]) for name in sorted(rows)]
 
     def english_changes_page(self):
         """For a translation: where the admin shows what changed in its English page since it was made from it."""
@@ -653,15 +651,20 @@ class MedicalContent(models.Model):
         if getattr(self, "translation_of_id", None) is not None:
             english, translations = self.translation_of, [self]
         elif hasattr(self, "translations"):
-            english, translations = self, list(self.translations.all())
+            english, translations = self, list(self.translations.select_related("made_from__revision"))
         else:
             return
         if not translations or not english.is_published:
             return
-        words_now = english.words()
+        # The rows are read only when the page's own words are the same: most changes show in those.
+        own_words, row_words = _words_of(english), None
         changed = set()
         for translation in translations:
-            behind = translation.made_from_id is None or english.words(translation.made_from) != words_now
+            made_from = translation.made_from
+            behind = made_from is None or _words_of(made_from._object_version.object) != own_words
+            if not behind:
+                row_words = english.row_words() if row_words is None else row_words
+                behind = english.row_words(made_from) != row_words
             if behind == (translation.behind_since is not None):
                 continue
             translation.behind_since = timezone.now() if behind else None
