@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder, renders_quickly
@@ -224,7 +225,7 @@ class Article(
 
     # What search reads (search.results): the title first, then the text; the database indexes them.
     search_columns = ("title", "summary", "search_body", "search_rows")
-    search_label = "Article"
+    search_label = gettext_lazy("Article")  # shown beside a result, in the page's language
     search_related = ()
     search_only = ("title", "slug")
 

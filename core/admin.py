@@ -57,12 +57,17 @@ class TranslatableAdmin:
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "language" and field is not None:
-            field.required = False  # a form that leaves it out (a script's) makes a page in the site's language
+            # A form that leaves it out or empty (a script's) makes a page in the site's language.
+            field.required, field.empty_value = False, settings.LANGUAGE_CODE
         return field
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "translation_of":
-            kwargs["queryset"] = self.model._default_manager.in_language(settings.LANGUAGE_CODE)
+            # English pages the public reads, and only those with a language left to translate them into.
+            others = len(settings.LANGUAGES) - 1
+            pages = self.model._default_manager.in_language(settings.LANGUAGE_CODE).public()
+            translated = models.Count("translations__language", distinct=True)
+            kwargs["queryset"] = pages.alias(translated=translated).filter(translated__lt=others)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_list_display(self, request):

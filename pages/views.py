@@ -11,11 +11,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
 from articles.views import LISTED_FIELDS
+from core.languages import language_of
 from core.site import organization_data
 from donations.models import Campaign
 from faq.models import Question, Topic
@@ -121,10 +123,18 @@ ERROR_PAGES = {
 
 
 def error_page(request, status):
-    """The site's page for an error `status`, in its layout, with the ways on that need nothing that failed."""
+    """
+    The site's page for an error `status`, in its layout, with the ways on that need nothing that failed; in
+    the language of its address even when the request was refused before that language was taken from it.
+    """
     heading, message = ERROR_PAGES[status]
     context = {"heading": heading, "message": message, "status": status}
-    return HttpResponse(loader.render_to_string("pages/error.html", context, request=request), status=status)
+    language = language_of(request.path_info)
+    with translation.override(language):
+        html = loader.render_to_string("pages/error.html", context, request=request)
+    response = HttpResponse(html, status=status)
+    response["Content-Language"] = language
+    return response
 
 
 def server_error(request):

@@ -172,6 +172,9 @@ class MedicalContentAdmin:
         english = translation.translation_of
         if not (self.has_view_permission(request, translation) and self.has_view_permission(request, english)):
             raise PermissionDenied
+        if translation.behind_since is None and translation.made_from_id is not None:
+            messages.info(request, f"“{translation}” is up to date with its English page: nothing changed since.")
+            return redirect(translation.edit_page())
         now = english.version_to_translate()
         if translation.made_from_id is None or now is None:
             messages.warning(
@@ -386,7 +389,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     with a comment the editor sees.
     """
 
-    list_display = ["page", "kind", "state", "submitted_by", "submitted_at"]
+    list_display = ["page", "kind", "language", "state", "submitted_by", "submitted_at"]
     list_filter = ["state", ("content_type", KindFilter)]
     list_select_related = ["content_type", "submitted_by"]
     ordering = ["submitted_at", "pk"]
@@ -424,6 +427,12 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     @admin.display(description="Page")
     def page(self, sign_off):
         return sign_off.item
+
+    @admin.display(description="Language")
+    def language(self, sign_off):
+        """The page's language: a reviewer decides only on pages in a language their profile lists."""
+        item = sign_off.item
+        return item.get_language_display() if item is not None and hasattr(item, "get_language_display") else ""
 
     @admin.display(description="Kind", ordering="content_type")
     def kind(self, sign_off):

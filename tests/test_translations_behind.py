@@ -208,7 +208,7 @@ def test_an_editor_translates_a_page_in_the_admin_and_a_reviewer_publishes_it_un
     editing = logged_in(editor)
     form = soup_of(editing.get("/admin/treatments/treatment/add/"))
     offered = {option.get_text() for option in form.select("select[name=translation_of] option") if option["value"]}
-    assert offered == {str(english), str(draft)}, "only English pages are translated"
+    assert offered == {str(english)}, "only English pages the public reads, not yet translated, are offered"
 
     spanish_page = treatment_form(
         title="Inmunoterapia",
@@ -220,7 +220,7 @@ def test_an_editor_translates_a_page_in_the_admin_and_a_reviewer_publishes_it_un
     )
     refused = editing.post("/admin/treatments/treatment/add/", {**spanish_page, "translation_of": str(draft.pk)})
     assert refused.status_code == 200
-    assert "is not public yet" in soup_of(refused).select_one(".errorlist").get_text()
+    assert "Select a valid choice" in soup_of(refused).select_one(".errorlist").get_text()
 
     assert editing.post("/admin/treatments/treatment/add/", spanish_page).status_code == 302
     spanish = Treatment.objects.get(language="es")
@@ -230,6 +230,10 @@ def test_an_editor_translates_a_page_in_the_admin_and_a_reviewer_publishes_it_un
     page = soup_of(Client().get("/es/treatments/inmunoterapia/"))
     assert page.html["lang"] == "es"
     assert page.select_one("link[hreflang=en]")["href"].endswith("/treatments/immunotherapy/")
+
+    form = soup_of(editing.get("/admin/treatments/treatment/add/"))
+    offered = [option for option in form.select("select[name=translation_of] option") if option["value"]]
+    assert offered == [], "translated already: a second Spanish page of it would be refused"
 
     # Its language and English page stay as they were made; the list shows and filters the language.
     change_form = soup_of(editing.get(spanish.edit_page()))
@@ -328,3 +332,42 @@ def test_a_superusers_revert_of_the_english_page_checks_its_translations(tmp_pat
     assert Version.objects.get_for_object(english).count() > 3
     assert Treatment.objects.get(pk=english.pk).summary == english.summary, "the English page as translated"
     assert notice_on(spanish) is None, "reverted to the words it was translated from, it is up to date again"
+
+
+def test_an_add_form_with_its_language_left_empty_makes_an_english_page(editor):
+    response = logged_in(editor).post("/admin/treatments/treatment/add/", treatment_form(language=""))
+    assert response.status_code == 302
+    assert Treatment.objects.get(slug="cold-cap-therapy").language == "en"
+
+
+def test_what_changed_in_english_of_an_up_to_date_translation_says_so(tmp_path, editor):
+    _english, spanish = english_and_spanish(tmp_path)
+    response = logged_in(editor).get(spanish.english_changes_page(), follow=True)
+    assert response.redirect_chain[-1][0] == spanish.edit_page()
+    assert "is up to date with its English page" in soup_of(response).select_one(".messagelist").get_text()
+
+
+def test_spanish_search_results_name_their_kind_in_spanish_and_a_refused_request_answers_in_spanish(tmp_path, client):
+    import datetime
+
+    from articles.models import Article
+
+    english_and_spanish(tmp_path)
+    article = Article(
+        title="La inmunoterapia explicada",
+        slug="la-inmunoterapia-explicada",
+        summary="Cómo actúa la inmunoterapia.",
+        body="La inmunoterapia ayuda al sistema inmunitario.",
+        language="es",
+        published_on=datetime.date(2026, 1, 1),
+        status="published",
+    )
+    article.authorise_publication("a test")
+    article.save()
+    page = soup_of(client.get("/es/search/?q=inmunoterapia"))
+    kinds = {visible(label.get_text()).split(" · ")[0] for label in page.select(".search-result__kind")}
+    assert kinds == {"Tratamiento", "Artículo"}
+    refused = client.get("/es/search/?q=%00")
+    assert refused.status_code == 400
+    assert soup_of(refused).html["lang"] == "es"
+    assert refused["Content-Language"] == "es"
