@@ -19,6 +19,7 @@ from core.admin import (
     URL_FIELDS_ASSUME_HTTPS,
     LabelledTabularInline,
     PublishActionsMixin,
+    ReadableFields,
     ReadOnlyAdmin,
     VersionedAdmin,
 )
@@ -28,6 +29,7 @@ from .charts import activity_chart
 from .import_views import import_gifts
 from .models import (
     Campaign,
+    CampaignText,
     DonateClick,
     Gift,
     OfflineGift,
@@ -76,6 +78,18 @@ class OfflineGiftInline(CampaignRowInline):
     fields = ["received_on", "amount", "donors", "description"]
     extra = 0
     verbose_name_plural = "offline gifts and corrections"
+
+
+class CampaignTextInline(ReadableFields, admin.StackedInline):
+    """
+    The campaign's words in another language, on its own form: saved and versioned with it, and shown on
+    its pages in that language (/es/donate/…). Without one, those pages show the English words.
+    """
+
+    model = CampaignText
+    fields = ["language", "title", "summary", "story", "thank_you_message"]
+    extra = 0
+    max_num = len(CampaignText._meta.get_field("language").choices)
 
 
 def _when(moment, format_string="j M Y H:i"):
@@ -129,7 +143,7 @@ class CampaignAdmin(PublishActionsMixin, VersionedAdmin, MarkdownxModelAdmin):
     list_filter = ["status", "is_featured"]
     search_fields = ["title", "summary", "story"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [SuggestedAmountInline, OfflineGiftInline]
+    inlines = [SuggestedAmountInline, CampaignTextInline, OfflineGiftInline]
     readonly_fields = [
         "provider_name", "progress_figures", "confirmed_gifts", "refunds_and_flags", "activity", "by_page",
         "updated_at",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from core.clients import within_limit
 from pagecache.parameters import PagePath
 
+from .formats import as_typed_in, count_text
 from .providers import MONTHLY, ONE_TIME, Ask
 
 # A person may come back to give again, or change the amount; more clicks than
@@ -41,7 +42,7 @@ class GiftError(ValueError):
 
 def parse_amount(raw, maximum=None):
     maximum = Decimal(maximum or settings.RIBBON_MAX_DONATION)
-    text = (raw or "").strip().lstrip("$£€").replace(",", "").replace(" ", "")
+    text = as_typed_in((raw or "").strip().lstrip("$£€"))
     if not text:
         return None
     if not AMOUNT_PATTERN.match(text):
@@ -53,7 +54,7 @@ def parse_amount(raw, maximum=None):
         raise GiftError(_("The smallest gift we can take online is 1."))
     if amount > maximum:
         message = _("For gifts above %(maximum)s, please contact us so we can thank you properly.")
-        raise GiftError(message % {"maximum": f"{maximum:,.0f}"})
+        raise GiftError(message % {"maximum": count_text(int(maximum))})
     return amount
 
 

@@ -266,6 +266,11 @@ def campaign_form(**overrides):
         "offline_gifts-INITIAL_FORMS": "0",
         "offline_gifts-MIN_NUM_FORMS": "0",
         "offline_gifts-MAX_NUM_FORMS": "1000",
+        # The campaign's words in other languages (none here).
+        "texts-TOTAL_FORMS": "0",
+        "texts-INITIAL_FORMS": "0",
+        "texts-MIN_NUM_FORMS": "0",
+        "texts-MAX_NUM_FORMS": "1",
     }
     data.update(overrides)
     return data

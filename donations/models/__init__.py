@@ -10,7 +10,14 @@ for and from which page; a Gift only the provider's ids, the amount and
 when. Nothing about a donor is stored.
 """
 
-from donations.models.campaigns import Campaign, CampaignQuerySet, OfflineGift, SuggestedAmount, total_names
+from donations.models.campaigns import (
+    Campaign,
+    CampaignQuerySet,
+    CampaignText,
+    OfflineGift,
+    SuggestedAmount,
+    total_names,
+)
 from donations.models.clicks import DonateClick, new_click_reference
 from donations.models.ledger import Gift, ProviderEvent, Refund, provider_moment_problem, record_problems
 from donations.models.money import MONEY, ZERO, MoneyField, validate_gift_amount
@@ -20,6 +27,7 @@ __all__ = [
     "ZERO",
     "Campaign",
     "CampaignQuerySet",
+    "CampaignText",
     "DonateClick",
     "Gift",
     "MoneyField",

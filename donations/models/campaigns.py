@@ -30,6 +30,7 @@ from core.models import (
     raise_with,
 )
 from core.text import format_money
+from donations.formats import count_text, money_text, percent_text
 from donations.models.money import MONEY, ZERO, MoneyField
 from donations.providers import provider_for, validate_donate_url
 
@@ -63,6 +64,20 @@ class CampaignQuerySet(PublishableQuerySet):
         """
         raised = F("total_offline") + F("total_gifts") - F("total_refunds")
         return self.with_totals().annotate(total_raised=raised)
+
+    def with_text_in(self, language):
+        """
+        Each campaign with its words in `language` (CampaignText), read in the same query as the
+        campaign (one subquery per field), so that a page in another language costs the queries its
+        English page does, however many campaigns it lists. The site's own language needs none.
+        """
+        if language == settings.LANGUAGE_CODE:
+            return self
+        texts = CampaignText.objects.filter(campaign=OuterRef("pk"), language=language)
+        return self.annotate(
+            **{f"text_{name}": Subquery(texts.values(name)[:1]) for name in CampaignText.SHOWN_FIELDS},
+            text_language=Subquery(texts.values("language")[:1]),
+        )
 
 
 def _per_campaign(model, campaign_path, aggregate, default=None, output_field=None):
@@ -100,12 +115,13 @@ def total_names():
     return list(total_expressions())
 
 
-# A version holds the whole campaign: its donate links are its own fields, its suggested amounts and
-# offline gifts its rows. Confirmed gifts are facts from the provider, not edits, and are not versioned.
-@reversion.register(follow=("amounts", "offline_gifts"))
+# A version holds the whole campaign: its donate links are its own fields, its suggested amounts,
+# offline gifts and words in other languages its rows. Confirmed gifts are facts from the provider, not
+# edits, and are not versioned.
+@reversion.register(follow=("amounts", "offline_gifts", "texts"))
 class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromTitle):
     page_view = "donations:campaign"
-    # Campaigns are written in the site's own language: not yet translated, their pages are in it alone.
+    # A campaign is written in the site's own language; its words in another are a CampaignText.
     language = settings.LANGUAGE_CODE
     hero_image_folder = "campaigns"
     markdown_fields = {"story": "story_html", "thank_you_message": "thank_you_html"}
@@ -217,6 +233,34 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
             errors["slug"] = f"“{self.slug}” is used by the site itself; choose another address."
         raise_with(errors, super().clean)
 
+    # Its words in the page's language -----------------------------------------
+    # Read with CampaignQuerySet.with_text_in(): the text in that language where there is one, else the
+    # campaign's own, which a page in another language marks with its language (`written_in`).
+
+    def _shown(self, name):
+        translated = getattr(self, "text_language", None)
+        return getattr(self, f"text_{name}") if translated else getattr(self, name)
+
+    @property
+    def shown_language(self):
+        return getattr(self, "text_language", None) or self.language
+
+    @property
+    def shown_title(self):
+        return self._shown("title")
+
+    @property
+    def shown_summary(self):
+        return self._shown("summary")
+
+    @property
+    def shown_story_html(self):
+        return self._shown("story_html")
+
+    @property
+    def shown_thank_you_html(self):
+        return self._shown("thank_you_html")
+
     # Behaviour the pages show ------------------------------------------------
 
     @property
@@ -301,18 +345,18 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
 
     def progress_summary(self, today=None):
         """The facts a donor scans for, e.g. "$12,500 raised of $50,000 · 25% · 130 donors · 18 days left"."""
-        raised = format_money(self.raised, self.currency)
+        raised = money_text(self.raised, self.currency)
         if self.percent_raised is None:
             parts = [_("%(raised)s raised") % {"raised": raised}]
         else:
-            goal = format_money(self.goal, self.currency)
+            goal = money_text(self.goal, self.currency)
             parts = [_("%(raised)s raised of %(goal)s") % {"raised": raised, "goal": goal}]
         if self.goal_reached:
-            parts.append(_("goal reached (%(percent)s%%)") % {"percent": self.percent_raised})
+            parts.append(_("goal reached (%(percent)s)") % {"percent": percent_text(self.percent_raised)})
         elif self.percent_raised is not None:
-            parts.append(f"{self.percent_raised}%")
+            parts.append(percent_text(self.percent_raised))
         donors = self.donor_count
-        parts.append(ngettext("%(count)s donor", "%(count)s donors", donors) % {"count": f"{donors:,}"})
+        parts.append(ngettext("%(count)s donor", "%(count)s donors", donors) % {"count": count_text(donors)})
         days = self.days_left(today)
         if days is not None:
             if days < 0:
@@ -371,7 +415,8 @@ class SuggestedAmount(models.Model):
 
     @property
     def label(self):
-        return format_money(self.amount, self.campaign.currency)
+        """The amount as the page's language writes it."""
+        return money_text(self.amount, self.campaign.currency)
 
 
 @reversion.register()
@@ -417,3 +462,62 @@ class OfflineGift(models.Model):
     def clean(self):
         if self.amount is not None and self.amount == 0:
             raise ValidationError({"amount": "An offline gift of nothing changes nothing; enter an amount."})
+
+
+# Languages a campaign's words can be written in besides the site's own.
+OTHER_LANGUAGES = [(code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+@reversion.register()
+class CampaignText(RenderedContentModel):
+    """
+    A campaign's words in another language: the same campaign (one goal, one set of gifts, one total,
+    one address), read in that language. Saved and versioned with the campaign.
+    """
+
+    # Shown only as part of its campaign's pages: a change to it makes those stale (pagecache.tags).
+    page_parent = "campaign"
+    markdown_fields = {"story": "story_html", "thank_you_message": "thank_you_html"}
+    # What the campaign's pages show of it (CampaignQuerySet.with_text_in).
+    SHOWN_FIELDS = ("title", "summary", "story_html", "thank_you_html")
+
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="texts",
+        help_text="The campaign these words are for.",
+    )
+    language = models.CharField(
+        max_length=8,
+        choices=OTHER_LANGUAGES,
+        help_text="The language these words are written in. The campaign's pages in it show them.",
+    )
+    title = models.CharField(max_length=120, help_text="The campaign's title in this language.")
+    summary = models.TextField(
+        max_length=300,
+        help_text="One or two plain sentences (at most 300 characters) in this language, for lists and search engines.",
+    )
+    story = MarkdownxField(
+        validators=[no_alt_text_placeholder, renders_quickly],
+        help_text="Why this matters and what the money will do, in this language, in markdown.",
+    )
+    story_html = models.TextField(editable=False, blank=True)
+    thank_you_message = MarkdownxField(
+        blank=True,
+        help_text=(
+            "Shown on the thank-you page in this language, in markdown. Leave empty for the site's own "
+            "thank-you in this language."
+        ),
+    )
+    thank_you_html = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = "text in another language"
+        verbose_name_plural = "texts in other languages"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "language"], name="campaign_text_one_per_language"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.get_language_display()})"
