@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 ONE_TIME = "one-time"
@@ -77,30 +78,49 @@ class Provider:
     # No payment it reports can be older than the provider (the year it was founded, or the year before
     # where sources differ): an earlier date in its webhook or export is a mistake, not a gift.
     founded: int = 1998
+    # The query parameter the provider documents for the language of its page, and the value it takes
+    # for each of the site's languages: (name, {site language: value}). None where it documents none.
+    language_parameter: tuple | None = None
 
-    def parameters_for(self, campaign, gift):
-        return self.gift_parameters(campaign, gift)
+    def parameters_for(self, campaign, gift, language=None):
+        """What its page reads, plus its page's language when the donor came from a page in another."""
+        parameters = dict(self.gift_parameters(campaign, gift))
+        if self.language_parameter and language and language != settings.LANGUAGE_CODE:
+            name, values = self.language_parameter
+            if language in values:
+                parameters[name] = values[language]
+        return parameters
 
     def origins(self):
         return tuple(f"https://{host}" for host in (*self.hosts, *self.onward_hosts))
 
 
 # Each entry follows its provider's own documentation of its links: where the
-# gift goes in the address, and which '#' parts (if any) a link may end in. No
-# provider but Every.org documents a '#' part, so theirs are refused.
+# gift goes in the address, which '#' parts (if any) a link may end in, and the
+# language of its page. No provider but Every.org documents a '#' part, so theirs
+# are refused. Only Stripe documents a language for the kind of link Ribbon
+# stores; the others' pages choose their language from the donor's browser.
 PROVIDERS = (
     # Stripe Payment Links (docs.stripe.com/payment-links/url-parameters) take
     # client_reference_id, prefilled_email and locale, but no amount: the campaign
     # and the click go in client_reference_id, where Stripe's webhook reports them back.
     # A link opens a Checkout Session, whose page is on checkout.stripe.com.
+    # Language: the same page lists `locale` among the parameters a Payment Link reads,
+    # taking a locale Checkout supports; Stripe's list of them
+    # (docs.stripe.com/js/appendix/supported_locales) gives `es`, Spanish, marked for
+    # Checkout (and `es-419`, Latin American Spanish). Without it Stripe follows the
+    # browser (`auto`), so a Spanish page sends `locale=es` and an English one nothing.
     Provider(
         "stripe", "Stripe", ("buy.stripe.com", "donate.stripe.com"), takes_amount=False, takes_frequency=False,
         gift_parameters=lambda campaign, gift: {"client_reference_id": client_reference(campaign, gift)},
-        onward_hosts=("checkout.stripe.com",), founded=2010,
+        onward_hosts=("checkout.stripe.com",), founded=2010, language_parameter=("locale", {"es": "es"}),
     ),
     # PayPal's Donate button links (www.paypal.com/donate/?hosted_button_id=…) read
     # the HTML variables of Payments Standard (developer.paypal.com, "HTML variables"):
     # amount and currency_code; a recurring gift is chosen on PayPal's page.
+    # Language: none added. No PayPal page found documents a language parameter for this
+    # address (the Orders API's `locale` is set by an API call, not in a link); PayPal
+    # chooses from the donor's browser and account.
     Provider(
         "paypal", "PayPal", ("www.paypal.com",), takes_amount=True, takes_frequency=False,
         gift_parameters=lambda campaign, gift: (
@@ -112,6 +132,7 @@ PROVIDERS = (
     # with "#donate", its Donate Button (github.com/everydotorg/donate-button) links
     # "#/donate"; both read amount and frequency=ONCE|MONTHLY from the query string,
     # before the '#': https://www.every.org/givedirectly?amount=10&frequency=MONTHLY#donate
+    # Language: the Donate Link's parameters name none; none added.
     Provider(
         "every_org", "Every.org", ("www.every.org",), takes_amount=True, takes_frequency=True,
         gift_parameters=lambda campaign, gift: {
@@ -121,7 +142,8 @@ PROVIDERS = (
     ),
     # Givebutter's URL prefill (docs.givebutter.com/widgets/advanced/url-prefill):
     # amount, and frequency=monthly|quarterly|yearly; it has no value for a one-time
-    # gift, so a one-time gift sends no frequency.
+    # gift, so a one-time gift sends no frequency. Language: that page lists those two
+    # parameters only; none added.
     Provider(
         "givebutter", "Givebutter", ("givebutter.com",), takes_amount=True, takes_frequency=True,
         gift_parameters=lambda campaign, gift: {
@@ -131,7 +153,7 @@ PROVIDERS = (
     ),
     # Donorbox campaign links (donorbox.org/<campaign>) take amount and
     # default_interval (o: one-time, m: monthly), per Donorbox's help on pre-filling
-    # its form from the URL.
+    # its form from the URL. Language: no address parameter found documented; none added.
     Provider(
         "donorbox", "Donorbox", ("donorbox.org",), takes_amount=True, takes_frequency=True,
         gift_parameters=lambda campaign, gift: {
@@ -214,18 +236,20 @@ def validate_donate_url(value):
         )
 
 
-def provider_url(campaign, gift, utm_source="ribbon"):
+def provider_url(campaign, gift, utm_source="ribbon", language=None):
     """
     The provider page for this gift: the campaign's stored link (its monthly
     link for a monthly gift, where it has one) with the amount and frequency
-    in the form that provider reads (Provider.gift_parameters), plus UTM
-    tags. Nothing from the request but the validated amount and frequency
-    ever reaches the URL.
+    in the form that provider reads (Provider.gift_parameters), its page's
+    language where the provider documents one (`language`: the language of the
+    page the donor gave from), plus UTM tags. Nothing from the request but the
+    validated amount and frequency, and the language of its address, ever
+    reaches the URL.
     """
     monthly = gift.frequency == MONTHLY
     base = campaign.monthly_donate_url if monthly and campaign.monthly_donate_url else campaign.donate_url
     provider = provider_for(base)
-    params = dict(provider.parameters_for(campaign, gift)) if provider else {}
+    params = provider.parameters_for(campaign, gift, language) if provider else {}
     params.update(utm_source=utm_source, utm_medium="donate_button", utm_campaign=campaign.slug)
 
     parts = urlsplit(base)
