@@ -12,9 +12,14 @@ admin.site.site_header = f"{settings.SITE_NAME} content"
 admin.site.site_title = f"{settings.SITE_NAME} admin"
 admin.site.index_title = "Edit the website"
 
+# What machines use, first, in one language: Stripe's webhook is not a page, and is never at /es/.
+urlpatterns = [
+    path("donate/webhooks/stripe/", donations_views.stripe_webhook, name="stripe_webhook"),
+]
+
 # What people read: in English at these addresses, and in every other language of LANGUAGES under its
-# code (/es/treatments/…).
-urlpatterns = i18n_patterns(
+# code (/es/treatments/…, /es/donate/…).
+urlpatterns += i18n_patterns(
     path("", pages_views.home, name="home"),
     path("search/", pages_views.site_search, name="search"),
     path("treatments/", include("treatments.urls")),
@@ -22,17 +27,15 @@ urlpatterns = i18n_patterns(
     path("articles/", include("articles.urls")),
     path("glossary/", include("glossary.urls")),
     path("feedback/", include("feedback.urls")),
+    path("donate/", include("donations.urls")),
     prefix_default_language=False,
 )
 
 urlpatterns += [
-    # Campaigns are in English only, for now: the Donate button of a page in another language leads here.
-    path("donate/", include("donations.urls")),
     # What machines and staff use, in one language.
     path("favicon.ico", operations_views.favicon),
     path("robots.txt", pages_views.robots_txt, name="robots"),
     path("sitemap.xml", pages_views.sitemap, name="sitemap"),
-    path("donate/webhooks/stripe/", donations_views.stripe_webhook, name="stripe_webhook"),
     # The paths the markdownx widget posts to (MARKDOWNX_*_URLS_PATH).
     path("markdownx/markdownify/", core_views.markdown_preview, name="markdownx_markdownify"),
     path("markdownx/upload/", core_views.markdown_image_upload, name="markdownx_upload"),

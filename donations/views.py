@@ -4,10 +4,13 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from core.languages import alternates
 from core.models import keep_draft_private
 from pagecache.parameters import PagePath, Raw, never_stored, page_exists, query_parameters
 
@@ -22,16 +25,33 @@ with_donate_form = csp_replace({"form-action": DONATE_FORM_ACTION})
 SOURCE = {"from": PagePath()}
 
 
+def campaigns(request):
+    """Campaigns with their words in the page's language (where written), read with the campaign."""
+    return Campaign.objects.with_text_in(request.LANGUAGE_CODE)
+
+
+def in_every_language(campaign, view_name="campaign"):
+    """
+    A campaign's page in each language: every campaign has one, with its interface, figures and form in
+    that language and its words in it where they are written (else in English, marked as English).
+    """
+    found = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            found[code] = reverse(f"donations:{view_name}", kwargs={"slug": campaign.slug})
+    return found
+
+
 @with_donate_form
 @query_parameters(**SOURCE)
 def donate_index(request):
     """The featured campaign, or the list of active ones when none is featured."""
     source = request.GET.get("from", "")
-    featured = Campaign.objects.featured().with_totals().prefetch_related("amounts").first()
+    featured = campaigns(request).featured().with_totals().prefetch_related("amounts").first()
     if featured is not None:
         context = {"campaign": featured, "is_donate_index": True, "donate_source": source}
         return render(request, "donations/campaign_detail.html", context)
-    context = {"campaigns": Campaign.objects.active().with_totals(), "donate_source": source}
+    context = {"campaigns": campaigns(request).active().with_totals(), "donate_source": source}
     return render(request, "donations/campaign_list.html", context)
 
 
@@ -39,11 +59,15 @@ def donate_index(request):
 @with_donate_form
 @query_parameters(**SOURCE)
 def campaign_detail(request, slug):
-    campaigns = Campaign.objects.visible_to(request.user).with_totals().prefetch_related("amounts")
-    campaign = get_object_or_404(campaigns, slug=slug)
-    context = {"campaign": campaign, "donate_source": request.GET.get("from", "")}
+    shown = campaigns(request).visible_to(request.user).with_totals().prefetch_related("amounts")
+    campaign = get_object_or_404(shown, slug=slug)
+    context = {
+        "campaign": campaign,
+        "donate_source": request.GET.get("from", ""),
+        "alternates": alternates(request, in_every_language(campaign)),
+    }
     if not campaign.is_active():
-        context["featured"] = Campaign.objects.featured().with_totals().exclude(pk=campaign.pk).first()
+        context["featured"] = campaigns(request).featured().with_totals().exclude(pk=campaign.pk).first()
     response = render(request, "donations/campaign_detail.html", context)
     return keep_draft_private(response, campaign)
 
@@ -57,12 +81,12 @@ def give(request, slug):
     Send the donor to the provider. Only the campaign's stored, validated link
     is ever used; the request only chooses the amount and frequency.
     """
-    campaign = Campaign.objects.filter(slug=slug).first()
+    campaign = campaigns(request).filter(slug=slug).first()
     if campaign is None:
         raise Http404("No such campaign.")
     source = source_path(request)
     if not campaign.is_active():
-        featured = Campaign.objects.featured().exclude(pk=campaign.pk).first()
+        featured = campaigns(request).featured().exclude(pk=campaign.pk).first()
         published = campaign.is_published
         status = 410 if published and campaign.has_ended() else 404
         context = {"campaign": campaign if published else None, "featured": featured, "donate_source": source}
@@ -81,7 +105,8 @@ def give(request, slug):
         )
         # The click's reference goes to the provider and comes back with the gift (donations.webhooks).
         gift = replace(gift, click_reference=click.reference)
-    return HttpResponseRedirect(provider_url(campaign, gift))
+    # The provider's page in the language of the page the donor gave from, where it documents one.
+    return HttpResponseRedirect(provider_url(campaign, gift, language=request.LANGUAGE_CODE))
 
 
 @query_parameters()
@@ -92,8 +117,9 @@ def thanks(request):
 @page_exists(lambda slug: Campaign.objects.published().filter(slug=slug).exists())
 @query_parameters()
 def campaign_thanks(request, slug):
-    campaign = get_object_or_404(Campaign.objects.published(), slug=slug)
-    return render(request, "donations/thanks.html", {"campaign": campaign})
+    campaign = get_object_or_404(campaigns(request).published(), slug=slug)
+    context = {"campaign": campaign, "alternates": alternates(request, in_every_language(campaign, "campaign_thanks"))}
+    return render(request, "donations/thanks.html", context)
 
 
 @csrf_exempt  # Stripe cannot hold a CSRF token; its signature takes the token's place (donations.webhooks)
