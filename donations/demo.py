@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Campaign, OfflineGift, SuggestedAmount
+from .models import Campaign, CampaignText, OfflineGift, SuggestedAmount
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo_content" / "campaigns.yaml"
 
@@ -67,6 +67,19 @@ def load_demo_campaigns(today=None):
                 donors=item["donor_count"],
                 description="Gifts received before this site counted them",
             )
-            reversion.add_to_revision(campaign)  # again, now with its suggested amounts and offline gifts
+            for language in dict(CampaignText._meta.get_field("language").choices):
+                if language in item:  # its words in another language
+                    words = item[language]
+                    text = CampaignText(
+                        campaign=campaign,
+                        language=language,
+                        title=words["title"],
+                        summary=words["summary"],
+                        story=words["story"].strip(),
+                        thank_you_message=words.get("thank_you", "").strip(),
+                    )
+                    text.full_clean()
+                    text.save()
+            reversion.add_to_revision(campaign)  # again, now with its amounts, offline gifts and other languages
         created += 1
     return created, kept
