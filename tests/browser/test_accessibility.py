@@ -56,6 +56,10 @@ def public_pages():
     pages += [("es-faq-search", "/es/faq/?q=seguro"), ("es-search-results", "/es/search/?q=inmunoterapias")]
     pages += [("es-compare-two", "/es/treatments/compare/?t=inmunoterapia&t=quimioterapia")]
     pages += [("es-glossary", "/es/glossary/"), ("es-articles", "/es/articles/"), ("es-not-found", "/es/no-such-page/")]
+    # Giving in Spanish: each campaign (in its Spanish words, or marked English), thanks and a refused amount.
+    pages += [("es-donate", "/es/donate/"), ("es-thanks", "/es/donate/thanks/")]
+    pages += [(f"es-campaign-{c.slug}", f"/es{c.get_absolute_url()}") for c in Campaign.objects.published()]
+    pages += [("es-give-bad-amount", f"/es{featured.get_give_url()}?amount=abc")]
     return pages
 
 

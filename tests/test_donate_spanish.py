@@ -1,0 +1,203 @@
+"""
+Giving in Spanish: one campaign (one goal, one total) read in either language, its Spanish words where
+written, its figures as Spanish writes them, the provider's page in Spanish where the provider documents
+how, and a gift making both languages' pages stale.
+"""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import Client
+
+from donations.models import CampaignText
+
+from .helpers import STRIPE_SECRET, gift_event, post_to_stripe, soup_of, visible
+
+pytestmark = pytest.mark.django_db
+
+NBSP = "\xa0"
+
+
+@pytest.fixture(autouse=True)
+def stripe_secret(settings):
+    settings.STRIPE_WEBHOOK_SECRETS = [STRIPE_SECRET]
+
+
+@pytest.fixture
+def in_spanish(stripe_campaign):
+    CampaignText.objects.create(
+        campaign=stripe_campaign,
+        language="es",
+        title="Financie la investigación",
+        summary="Lo que hace el dinero.",
+        story="Por qué **importa**.",
+        thank_you_message="¡Gracias de corazón!",
+    )
+    return stripe_campaign
+
+
+def alternates_of(page):
+    return {link["hreflang"]: urlsplit(link["href"]).path for link in page.select("link[rel=alternate][hreflang]")}
+
+
+def test_the_spanish_campaign_page_is_in_spanish_and_links_the_english_one_both_ways(client, in_spanish):
+    response = client.get("/es/donate/fund-research/")
+    assert response.status_code == 200
+    assert response["Content-Language"] == "es"
+    page = soup_of(response)
+    assert page.html["lang"] == "es"
+    assert page.h1.get_text() == "Financie la investigación"
+    assert not page.h1.select("[lang]"), "its own words need no mark"
+    assert "<strong>importa</strong>" in str(page.select_one(".campaign__story"))
+    assert page.title.get_text().startswith("Financie la investigación")
+    assert page.select_one("meta[name=description]")["content"] == "Lo que hace el dinero."
+    assert page.select_one("form.donate-form button[type=submit]").get_text() == "Donar"
+    assert page.select_one("form.donate-form")["action"] == "/es/donate/fund-research/give/"
+    assert alternates_of(page) == {"es": "/es/donate/fund-research/", "en": "/donate/fund-research/"}
+    assert page.select_one('.page-languages a[hreflang="en"]')["href"] == "/donate/fund-research/"
+
+    english = soup_of(client.get("/donate/fund-research/"))
+    assert english.h1.get_text() == "Fund research"
+    assert alternates_of(english) == {"en": "/donate/fund-research/", "es": "/es/donate/fund-research/"}
+    assert english.select_one('.page-languages a[hreflang="es"]')["href"] == "/es/donate/fund-research/"
+
+
+def test_amounts_counts_and_percentages_are_written_as_spanish_writes_them(client, in_spanish):
+    page = soup_of(client.get("/es/donate/fund-research/"))
+    summary = page.select_one(".progress__summary").get_text()
+    assert summary.startswith(f"12{NBSP}500{NBSP}US$ recaudado de una meta de 50{NBSP}000{NBSP}US$ · 25{NBSP}% · 130 ")
+    assert [label.get_text() for label in page.select(".choice__value")][:3] == [
+        f"25{NBSP}US$",
+        f"50{NBSP}US$",
+        f"100{NBSP}US$",
+    ]
+    english = soup_of(client.get("/donate/fund-research/")).select_one(".progress__summary").get_text()
+    assert english.startswith("$12,500 raised of $50,000 · 25% · 130 donors")
+
+
+def test_a_campaign_without_spanish_words_is_shown_in_english_marked_as_english(client, stripe_campaign):
+    page = soup_of(client.get("/es/donate/fund-research/"))
+    assert page.html["lang"] == "es"
+    assert page.h1.select_one('span[lang="en"]').get_text() == "Fund research"
+    assert page.select_one(".campaign__story")["lang"] == "en"
+    assert page.title.get_text().startswith("Donar"), "the head cannot mark English, so it says Donate in Spanish"
+    assert page.select_one("meta[name=robots]")["content"] == "noindex"
+    assert page.select_one("form.donate-form button[type=submit]").get_text() == "Donar"
+    english = soup_of(client.get("/donate/fund-research/"))
+    assert not english.select("meta[name=robots]")
+
+
+def test_the_spanish_thank_you_page_says_the_campaigns_spanish_thanks(client, in_spanish):
+    page = soup_of(client.get("/es/donate/fund-research/thanks/"))
+    assert page.h1.get_text() == "Gracias por apoyar Financie la investigación"
+    assert "¡Gracias de corazón!" in page.select_one(".prose").get_text()
+    assert alternates_of(page)["en"] == "/donate/fund-research/thanks/"
+
+
+def test_the_list_of_appeals_in_spanish_shows_each_in_its_spanish_words_or_marked_english(
+    client, make_campaign, in_spanish
+):
+    in_spanish.is_featured = False
+    in_spanish.save()
+    make_campaign("Support line")
+    page = soup_of(client.get("/es/donate/"))
+    titles = {visible(link.get_text()): link for link in page.select(".card__title a")}
+    assert set(titles) == {"Financie la investigación", "Support line"}
+    assert titles["Support line"].select_one('span[lang="en"]')
+    assert titles["Financie la investigación"]["href"].startswith("/es/donate/fund-research/")
+
+
+def test_a_gift_makes_the_spanish_page_stale_as_well_as_the_english_one(client, in_spanish, commit):
+    with commit():
+        pass
+    for address in ("/es/donate/fund-research/", "/donate/fund-research/", "/es/donate/"):
+        client.get(address)
+        assert client.get(address)["X-Page-Cache"] == "hit", address
+    with commit():
+        assert post_to_stripe(Client(), gift_event(in_spanish, amount_total=100000)).status_code == 200
+    assert f"13{NBSP}500{NBSP}US$ recaudado" in client.get("/es/donate/fund-research/").content.decode()
+    assert f"13{NBSP}500{NBSP}US$ recaudado" in client.get("/es/donate/").content.decode()
+    assert "$13,500 raised" in client.get("/donate/fund-research/").content.decode()
+
+
+def test_editing_the_spanish_words_makes_the_spanish_page_stale(client, in_spanish, commit):
+    with commit():
+        pass
+    client.get("/es/donate/fund-research/")
+    with commit():
+        text = in_spanish.texts.get()
+        text.title = "Apoye la investigación"
+        text.save()
+    assert soup_of(client.get("/es/donate/fund-research/")).h1.get_text() == "Apoye la investigación"
+
+
+def give_from(client, campaign, language_prefix="", **params):
+    response = client.get(f"{language_prefix}/donate/{campaign.slug}/give/", {"amount": "50", **params})
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def test_giving_from_a_spanish_page_opens_stripes_page_in_spanish(client, in_spanish):
+    location = give_from(client, in_spanish, "/es")
+    parts = urlsplit(location)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "buy.stripe.com", "/test_once")
+    assert parse_qs(parts.query)["locale"] == ["es"]
+    assert "locale" not in parse_qs(urlsplit(give_from(client, in_spanish)).query), (
+        "English: Stripe follows the browser"
+    )
+
+
+def test_a_spanish_amount_is_read_with_its_decimal_comma(client, make_campaign):
+    campaign = make_campaign("Every appeal", donate_url="https://www.every.org/ribbon/f/appeal")
+    location = give_from(client, campaign, "/es", custom_amount="25,50")
+    assert parse_qs(urlsplit(location).query)["amount"] == ["25.50"]
+    location = give_from(client, campaign, "/es", custom_amount="1.000")
+    assert parse_qs(urlsplit(location).query)["amount"] == ["1000"]
+
+
+@pytest.mark.parametrize(
+    "donate_url",
+    [
+        "https://www.every.org/ribbon/f/appeal",
+        "https://givebutter.com/ribbon-appeal",
+        "https://donorbox.org/ribbon-appeal",
+        "https://www.paypal.com/donate/?hosted_button_id=ABC123",
+    ],
+)
+def test_a_provider_without_a_documented_language_gets_none_and_stays_on_its_host(client, make_campaign, donate_url):
+    campaign = make_campaign("Other provider", donate_url=donate_url)
+    spanish, english = give_from(client, campaign, "/es"), give_from(client, campaign)
+    assert urlsplit(spanish).netloc == urlsplit(donate_url).netloc
+    assert parse_qs(urlsplit(spanish).query) == parse_qs(urlsplit(english).query)
+
+
+def test_the_stripe_webhook_is_not_a_page_in_spanish(client):
+    assert client.post("/es/donate/webhooks/stripe/", data="{}", content_type="application/json").status_code == 404
+
+
+def test_the_spanish_campaign_page_costs_what_the_english_one_does_however_many_campaigns(
+    client, in_spanish, make_campaign, django_assert_num_queries
+):
+    def queries(address):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(address).status_code == 200
+        return len(captured)
+
+    english = queries("/donate/fund-research/")
+    assert english > 0
+    with django_assert_num_queries(english):
+        client.get("/es/donate/fund-research/")
+    one_list = queries("/es/donate/")
+    for number in range(5):
+        campaign = make_campaign(f"More {number}")
+        CampaignText.objects.create(campaign=campaign, language="es", title=f"Más {number}", summary="S.", story="H.")
+    with django_assert_num_queries(english):
+        client.get("/es/donate/fund-research/")
+    in_spanish.is_featured = False
+    in_spanish.save()
+    listed = queries("/es/donate/")
+    assert listed == queries("/donate/")
+    assert listed <= one_list + 1, "the list of appeals reads each campaign's Spanish words with the campaign"
