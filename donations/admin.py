@@ -87,7 +87,7 @@ class CampaignTextInline(ReadableFields, admin.StackedInline):
     """
 
     model = CampaignText
-    fields = ["language", "title", "summary", "story", "thank_you_message"]
+    fields = ["language", "title", "slug", "summary", "story", "thank_you_message"]
     extra = 0
     max_num = len(CampaignText._meta.get_field("language").choices)
 

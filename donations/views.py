@@ -2,9 +2,8 @@ from dataclasses import replace
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -33,13 +32,32 @@ def campaigns(request):
 def in_every_language(campaign, view_name="campaign"):
     """
     A campaign's page in each language: every campaign has one, with its interface, figures and form in
-    that language and its words in it where they are written (else in English, marked as English).
+    that language and its words in it where they are written (else in English, marked as English), at
+    its address in that language.
     """
-    found = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            found[code] = reverse(f"donations:{view_name}", kwargs={"slug": campaign.slug})
-    return found
+    return {code: campaign.address_in(code, f"donations:{view_name}") for code, _name in settings.LANGUAGES}
+
+
+def at_address(request, shown, slug):
+    """
+    The campaign of `shown` whose page in this language is at `slug`, and None; or None and the
+    permanent redirect to its address here, for the English slug of a campaign written in this language
+    (/es/donate/<English slug>/ before it had Spanish words). Raises 404 when no campaign is there.
+    """
+    language = request.LANGUAGE_CODE
+    found = list(shown.at_address(slug, language)[:2])
+    for campaign in found:
+        if campaign.slug_in(language) == slug:
+            return campaign, None
+    if not found:
+        raise Http404("No such campaign.")
+    # Only ever an address this site reverses, never one made of what was asked for.
+    return None, HttpResponsePermanentRedirect(found[0].address_in(language, request.resolver_match.view_name))
+
+
+def exists_here(slug):
+    """`page_exists`: a published campaign's page in the active language is at `slug` (not a redirect)."""
+    return Campaign.objects.published_at(slug, translation.get_language())
 
 
 @with_donate_form
@@ -55,12 +73,14 @@ def donate_index(request):
     return render(request, "donations/campaign_list.html", context)
 
 
-@page_exists(lambda slug: Campaign.objects.published().filter(slug=slug).exists())
+@page_exists(exists_here)
 @with_donate_form
 @query_parameters(**SOURCE)
 def campaign_detail(request, slug):
     shown = campaigns(request).visible_to(request.user).with_totals().prefetch_related("amounts")
-    campaign = get_object_or_404(shown, slug=slug)
+    campaign, redirect = at_address(request, shown, slug)
+    if redirect:
+        return redirect
     context = {
         "campaign": campaign,
         "donate_source": request.GET.get("from", ""),
@@ -81,7 +101,8 @@ def give(request, slug):
     Send the donor to the provider. Only the campaign's stored, validated link
     is ever used; the request only chooses the amount and frequency.
     """
-    campaign = campaigns(request).filter(slug=slug).first()
+    # Either of its slugs here: a form or link from before its Spanish address still leads to the provider.
+    campaign = campaigns(request).at_address(slug, request.LANGUAGE_CODE).first()
     if campaign is None:
         raise Http404("No such campaign.")
     source = source_path(request)
@@ -114,10 +135,12 @@ def thanks(request):
     return render(request, "donations/thanks.html", {"campaign": None})
 
 
-@page_exists(lambda slug: Campaign.objects.published().filter(slug=slug).exists())
+@page_exists(exists_here)
 @query_parameters()
 def campaign_thanks(request, slug):
-    campaign = get_object_or_404(campaigns(request).published(), slug=slug)
+    campaign, redirect = at_address(request, campaigns(request).published(), slug)
+    if redirect:
+        return redirect
     context = {"campaign": campaign, "alternates": alternates(request, in_every_language(campaign, "campaign_thanks"))}
     return render(request, "donations/thanks.html", context)
 

@@ -7,9 +7,11 @@ how, and a gift making both languages' pages stale.
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from donations.models import CampaignText
+from pagecache.parameters import is_public_page
 
 from .helpers import STRIPE_SECRET, gift_event, post_to_stripe, soup_of, visible
 
@@ -41,7 +43,7 @@ def alternates_of(page):
 
 
 def test_the_spanish_campaign_page_is_in_spanish_and_links_the_english_one_both_ways(client, in_spanish):
-    response = client.get("/es/donate/fund-research/")
+    response = client.get("/es/donate/financie-la-investigacion/")
     assert response.status_code == 200
     assert response["Content-Language"] == "es"
     page = soup_of(response)
@@ -52,18 +54,18 @@ def test_the_spanish_campaign_page_is_in_spanish_and_links_the_english_one_both_
     assert page.title.get_text().startswith("Financie la investigación")
     assert page.select_one("meta[name=description]")["content"] == "Lo que hace el dinero."
     assert page.select_one("form.donate-form button[type=submit]").get_text() == "Donar"
-    assert page.select_one("form.donate-form")["action"] == "/es/donate/fund-research/give/"
-    assert alternates_of(page) == {"es": "/es/donate/fund-research/", "en": "/donate/fund-research/"}
+    assert page.select_one("form.donate-form")["action"] == "/es/donate/financie-la-investigacion/give/"
+    assert alternates_of(page) == {"es": "/es/donate/financie-la-investigacion/", "en": "/donate/fund-research/"}
     assert page.select_one('.page-languages a[hreflang="en"]')["href"] == "/donate/fund-research/"
 
     english = soup_of(client.get("/donate/fund-research/"))
     assert english.h1.get_text() == "Fund research"
-    assert alternates_of(english) == {"en": "/donate/fund-research/", "es": "/es/donate/fund-research/"}
-    assert english.select_one('.page-languages a[hreflang="es"]')["href"] == "/es/donate/fund-research/"
+    assert alternates_of(english) == {"en": "/donate/fund-research/", "es": "/es/donate/financie-la-investigacion/"}
+    assert english.select_one('.page-languages a[hreflang="es"]')["href"] == "/es/donate/financie-la-investigacion/"
 
 
 def test_amounts_counts_and_percentages_are_written_as_spanish_writes_them(client, in_spanish):
-    page = soup_of(client.get("/es/donate/fund-research/"))
+    page = soup_of(client.get("/es/donate/financie-la-investigacion/"))
     summary = page.select_one(".progress__summary").get_text()
     assert summary.startswith(f"12{NBSP}500{NBSP}US$ recaudado de una meta de 50{NBSP}000{NBSP}US$ · 25{NBSP}% · 130 ")
     assert [label.get_text() for label in page.select(".choice__value")][:3] == [
@@ -88,7 +90,7 @@ def test_a_campaign_without_spanish_words_is_shown_in_english_marked_as_english(
 
 
 def test_the_spanish_thank_you_page_says_the_campaigns_spanish_thanks(client, in_spanish):
-    page = soup_of(client.get("/es/donate/fund-research/thanks/"))
+    page = soup_of(client.get("/es/donate/financie-la-investigacion/thanks/"))
     assert page.h1.get_text() == "Gracias por apoyar Financie la investigación"
     assert "¡Gracias de corazón!" in page.select_one(".prose").get_text()
     assert alternates_of(page)["en"] == "/donate/fund-research/thanks/"
@@ -104,18 +106,18 @@ def test_the_list_of_appeals_in_spanish_shows_each_in_its_spanish_words_or_marke
     titles = {visible(link.get_text()): link for link in page.select(".card__title a")}
     assert set(titles) == {"Financie la investigación", "Support line"}
     assert titles["Support line"].select_one('span[lang="en"]')
-    assert titles["Financie la investigación"]["href"].startswith("/es/donate/fund-research/")
+    assert titles["Financie la investigación"]["href"].startswith("/es/donate/financie-la-investigacion/")
 
 
 def test_a_gift_makes_the_spanish_page_stale_as_well_as_the_english_one(client, in_spanish, commit):
     with commit():
         pass
-    for address in ("/es/donate/fund-research/", "/donate/fund-research/", "/es/donate/"):
+    for address in ("/es/donate/financie-la-investigacion/", "/donate/fund-research/", "/es/donate/"):
         client.get(address)
         assert client.get(address)["X-Page-Cache"] == "hit", address
     with commit():
         assert post_to_stripe(Client(), gift_event(in_spanish, amount_total=100000)).status_code == 200
-    assert f"13{NBSP}500{NBSP}US$ recaudado" in client.get("/es/donate/fund-research/").content.decode()
+    assert f"13{NBSP}500{NBSP}US$ recaudado" in client.get("/es/donate/financie-la-investigacion/").content.decode()
     assert f"13{NBSP}500{NBSP}US$ recaudado" in client.get("/es/donate/").content.decode()
     assert "$13,500 raised" in client.get("/donate/fund-research/").content.decode()
 
@@ -123,12 +125,12 @@ def test_a_gift_makes_the_spanish_page_stale_as_well_as_the_english_one(client, 
 def test_editing_the_spanish_words_makes_the_spanish_page_stale(client, in_spanish, commit):
     with commit():
         pass
-    client.get("/es/donate/fund-research/")
+    client.get("/es/donate/financie-la-investigacion/")
     with commit():
         text = in_spanish.texts.get()
         text.title = "Apoye la investigación"
         text.save()
-    assert soup_of(client.get("/es/donate/fund-research/")).h1.get_text() == "Apoye la investigación"
+    assert soup_of(client.get("/es/donate/financie-la-investigacion/")).h1.get_text() == "Apoye la investigación"
 
 
 def give_from(client, campaign, language_prefix="", **params):
@@ -189,15 +191,66 @@ def test_the_spanish_campaign_page_costs_what_the_english_one_does_however_many_
     english = queries("/donate/fund-research/")
     assert english > 0
     with django_assert_num_queries(english):
-        client.get("/es/donate/fund-research/")
+        client.get("/es/donate/financie-la-investigacion/")
     one_list = queries("/es/donate/")
     for number in range(5):
         campaign = make_campaign(f"More {number}")
         CampaignText.objects.create(campaign=campaign, language="es", title=f"Más {number}", summary="S.", story="H.")
     with django_assert_num_queries(english):
-        client.get("/es/donate/fund-research/")
+        client.get("/es/donate/financie-la-investigacion/")
     in_spanish.is_featured = False
     in_spanish.save()
     listed = queries("/es/donate/")
     assert listed == queries("/donate/")
     assert listed <= one_list + 1, "the list of appeals reads each campaign's Spanish words with the campaign"
+
+
+# Its Spanish address -------------------------------------------------------------------------------
+
+SPANISH = "/es/donate/financie-la-investigacion/"
+
+
+def test_a_campaign_with_spanish_words_is_at_its_spanish_slug_made_from_its_spanish_title(client, in_spanish):
+    assert in_spanish.texts.get().slug == "financie-la-investigacion"
+    response = client.get(SPANISH)
+    assert response.status_code == 200
+    page = soup_of(response)
+    assert page.select_one("link[rel=canonical]")["href"] == f"http://testserver{SPANISH}"
+    assert page.select_one("meta[property='og:url']")["content"] == f"http://testserver{SPANISH}"
+    assert client.get(f"{SPANISH}give/", {"amount": "50"}).status_code == 302
+    assert client.get("/donate/financie-la-investigacion/").status_code == 404, "in English it has its own"
+
+
+def test_its_english_slug_under_es_leads_permanently_to_its_spanish_address(client, in_spanish):
+    for asked, address in [
+        ("/es/donate/fund-research/", SPANISH),
+        ("/es/donate/fund-research/thanks/", f"{SPANISH}thanks/"),
+        ("/es/donate/fund-research/?from=/es/", SPANISH),
+    ]:
+        response = client.get(asked)
+        assert (response.status_code, response["Location"]) == (301, address), asked
+    assert not is_public_page("/es/donate/fund-research/"), "a redirect, not a page to keep or credit gifts to"
+    assert is_public_page(SPANISH)
+
+
+def test_an_editor_may_choose_the_spanish_slug_but_not_one_another_campaign_answers_to(in_spanish, make_campaign):
+    other = make_campaign("Apoyo")
+    text = CampaignText(campaign=other, language="es", title="Apoyo", slug="apoyo-diario", summary="S.", story="H.")
+    text.full_clean()
+    text.save()
+    assert other.address_in("es") == "/es/donate/apoyo-diario/"
+    for taken in ("fund-research", "financie-la-investigacion", "thanks"):
+        text.slug = taken
+        with pytest.raises(ValidationError) as refused:
+            text.full_clean()
+        assert "slug" in refused.value.message_dict, taken
+    other.slug = "financie-la-investigacion"
+    with pytest.raises(ValidationError) as refused:
+        other.full_clean()
+    assert "slug" in refused.value.message_dict, "its English slug is another campaign's Spanish address"
+
+
+def test_a_title_another_campaign_answers_to_gets_a_slug_of_its_own(in_spanish, make_campaign):
+    other = make_campaign("Apoyo")
+    text = CampaignText.objects.create(campaign=other, language="es", title="Fund research", summary="S.", story="H.")
+    assert text.slug == "fund-research-2"

@@ -42,7 +42,7 @@ from reversion.models import Version
 from articles.demo import DEMO_DIR as ARTICLE_DEMO_DIR
 from articles.models import Article
 from articles.models import Tag as ArticleTag
-from donations.models import Campaign, Gift, OfflineGift
+from donations.models import Campaign, CampaignText, Gift, OfflineGift
 from faq.models import Question, Topic
 from glossary.models import Term
 from review.models import MEDICAL_REVIEWERS, Reviewer, SignOff
@@ -874,17 +874,19 @@ def _pages_of_the_routes():
     """Every address of the URL configuration, its slugs read from the content now."""
     found = []
     for text, pattern in public_routes():
-        if text in NOT_PAGES:
+        language = translation.get_language_from_path("/" + text) or django_settings.LANGUAGE_CODE
+        route = text.removeprefix(f"{language}/")
+        if route in NOT_PAGES:
             continue
         slugs = None
         if pattern.pattern.converters:
-            language = translation.get_language_from_path("/" + text) or django_settings.LANGUAGE_CODE
-            route = text.removeprefix(f"{language}/")
             assert route in SLUGS_OF, f"/{text}: say which rows fill its slug (SLUGS_OF)"
             rows = SLUGS_OF[route].objects.all()
             if any(field.name == "language" for field in SLUGS_OF[route]._meta.fields):
                 rows = rows.filter(language=language)  # the rows of the route's language
-            slugs = rows.values_list("slug", flat=True)
+            slugs = list(rows.values_list("slug", flat=True))
+            if SLUGS_OF[route] is Campaign:  # and its addresses in the route's language (an English one redirects)
+                slugs += CampaignText.objects.filter(language=language).values_list("slug", flat=True)
         found += addresses_for(text, pattern, slugs)
     return found
 

@@ -14,10 +14,11 @@ from django.db import models, transaction
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.text import slugify
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from markdownx.models import MarkdownxField
 
 from core.markdown import no_alt_text_placeholder, renders_quickly
@@ -67,17 +68,46 @@ class CampaignQuerySet(PublishableQuerySet):
 
     def with_text_in(self, language):
         """
-        Each campaign with its words in `language` (CampaignText), read in the same query as the
-        campaign (one subquery per field), so that a page in another language costs the queries its
-        English page does, however many campaigns it lists. The site's own language needs none.
+        Each campaign with its words in `language` (CampaignText) and its address in every language,
+        read in the same query as the campaign (one subquery per field), so that a page in another
+        language costs the queries its English page does, however many campaigns it lists.
         """
-        if language == settings.LANGUAGE_CODE:
-            return self
-        texts = CampaignText.objects.filter(campaign=OuterRef("pk"), language=language)
-        return self.annotate(
-            **{f"text_{name}": Subquery(texts.values(name)[:1]) for name in CampaignText.SHOWN_FIELDS},
-            text_language=Subquery(texts.values("language")[:1]),
-        )
+        return self.annotate(**text_in(language))
+
+    def at_address(self, slug, language):
+        """
+        The campaigns whose page in `language` `slug` may name: by their slug in that language, or by
+        their English slug (which, for a campaign with a slug in that language, only redirects there).
+        Read with `with_text_in()`, whose annotation the slug in that language is.
+        """
+        if language == settings.LANGUAGE_CODE or language not in dict(OTHER_LANGUAGES):
+            return self.filter(slug=slug)
+        return self.filter(Q(slug=slug) | Q(**{f"slug_in_{language}": slug}))
+
+    def published_at(self, slug, language):
+        """Whether a published campaign's page in `language` is at `slug` (not a redirect): `page_exists`."""
+        campaigns = self.published().with_text_in(language).at_address(slug, language)
+        if language == settings.LANGUAGE_CODE or language not in dict(OTHER_LANGUAGES):
+            return campaigns.exists()
+        own_slug = f"slug_in_{language}"
+        return campaigns.filter(Q(**{own_slug: slug}) | Q(**{f"{own_slug}__isnull": True})).exists()
+
+
+def text_in(language, campaign="pk", prefix=""):
+    """
+    The subqueries that read, beside a campaign (`campaign`: the path to it from the row read, for a
+    campaign read through another row, such as an article's appeal), its slug in every other language
+    (`slug_in_es`: its addresses there) and its words in `language` (`text_title` …, and
+    `text_language` where it has them). The site's own language has no words apart.
+    """
+    found = {}
+    for code, _name in OTHER_LANGUAGES:
+        texts = CampaignText.objects.filter(campaign=OuterRef(campaign), language=code)
+        found[f"{prefix}slug_in_{code}"] = Subquery(texts.values("slug")[:1])
+        if code == language:
+            found |= {f"{prefix}text_{name}": Subquery(texts.values(name)[:1]) for name in CampaignText.SHOWN_FIELDS}
+            found[f"{prefix}text_language"] = Subquery(texts.values("language")[:1])
+    return found
 
 
 def _per_campaign(model, campaign_path, aggregate, default=None, output_field=None):
@@ -216,14 +246,42 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
             for model, constraints in super().get_constraints()
         ]
 
+    # Its addresses, in the language active: /donate/<slug>/ in English, /es/donate/<its Spanish slug>/
+    # where it has Spanish words, else /es/donate/<slug>/ (its English words, marked as English).
+
     def get_absolute_url(self):
-        return reverse(self.page_view, kwargs={"slug": self.slug})
+        return self.address_in(get_language(), self.page_view)
 
     def get_give_url(self):
-        return reverse("donations:give", kwargs={"slug": self.slug})
+        return self.address_in(get_language(), "donations:give")
 
     def get_thanks_url(self):
-        return reverse("donations:campaign_thanks", kwargs={"slug": self.slug})
+        return self.address_in(get_language(), "donations:campaign_thanks")
+
+    def address_in(self, language, view_name=None):
+        """The address of its page (`view_name`) in `language`, whichever language is active."""
+        with translation.override(language):
+            return reverse(view_name or self.page_view, kwargs={"slug": self.slug_in(language)})
+
+    def slug_in(self, language):
+        """
+        The slug of its pages in `language`: that of its words there, where it has some, else its own.
+        Pages read it with the campaign (`with_text_in`); anywhere else it costs a query.
+        """
+        if language not in dict(OTHER_LANGUAGES):
+            return self.slug
+        name = f"slug_in_{language}"
+        if name not in self.__dict__:
+            texts = self.texts.filter(language=language) if self.pk else CampaignText.objects.none()
+            self.__dict__[name] = texts.values_list("slug", flat=True).first()
+        return self.__dict__[name] or self.slug
+
+    def take_text_from(self, row, prefix):
+        """Its words and addresses as `text_in(…, prefix=prefix)` read them beside another row (`row`)."""
+        for name, value in vars(row).items():
+            if name.startswith(prefix):
+                setattr(self, name.removeprefix(prefix), value)
+        return self
 
     def clean(self):
         errors = {}
@@ -231,6 +289,9 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
             errors["ends_on"] = "The campaign cannot end before it starts."
         if self.slug in self.reserved_slugs:
             errors["slug"] = f"“{self.slug}” is used by the site itself; choose another address."
+        elif self.slug and CampaignText.objects.filter(slug=self.slug).exclude(campaign_id=self.pk).exists():
+            # /es/donate/<slug>/ would name two campaigns.
+            errors["slug"] = f"“{self.slug}” is another campaign's address in another language; choose another."
         raise_with(errors, super().clean)
 
     # Its words in the page's language -----------------------------------------
@@ -493,6 +554,14 @@ class CampaignText(RenderedContentModel):
         help_text="The language these words are written in. The campaign's pages in it show them.",
     )
     title = models.CharField(max_length=120, help_text="The campaign's title in this language.")
+    slug = models.SlugField(
+        max_length=120,
+        blank=True,
+        help_text=(
+            "The campaign's address in this language: /es/donate/this-slug/. Leave empty to make it from "
+            "the title. Its English address there then leads here."
+        ),
+    )
     summary = models.TextField(
         max_length=300,
         help_text="One or two plain sentences (at most 300 characters) in this language, for lists and search engines.",
@@ -517,7 +586,51 @@ class CampaignText(RenderedContentModel):
         verbose_name_plural = "texts in other languages"
         constraints = [
             models.UniqueConstraint(fields=["campaign", "language"], name="campaign_text_one_per_language"),
+            # One campaign per address in each language.
+            models.UniqueConstraint(fields=["language", "slug"], name="campaign_text_one_per_slug"),
         ]
 
     def __str__(self):
         return f"{self.title} ({self.get_language_display()})"
+
+    def clean(self):
+        """
+        An address no other campaign has under /es/donate/: not another campaign's English slug (a
+        campaign without Spanish words is at /es/donate/<its English slug>/), nor one the site uses.
+        """
+        errors = {}
+        if self.slug in Campaign.reserved_slugs:
+            errors["slug"] = f"“{self.slug}” is used by the site itself; choose another address."
+        elif self.slug and self._other_campaigns().filter(slug=self.slug).exists():
+            errors["slug"] = f"“{self.slug}” is another campaign's address; choose another."
+        elif self.slug and self._other_texts().filter(slug=self.slug).exists():
+            # As the constraint would, on the field (which the form then leaves the constraint out for).
+            errors["slug"] = f"“{self.slug}” is another campaign's address in this language; choose another."
+        raise_with(errors, super().clean)
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if not self.slug:
+            self.slug = self._slug_from_title()
+            update_fields = None if update_fields is None else {*update_fields, "slug"}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+    def _other_campaigns(self):
+        return Campaign.objects.exclude(pk=self.campaign_id)
+
+    def _other_texts(self):
+        """The other campaigns' texts in this language."""
+        return CampaignText.objects.filter(language=self.language).exclude(pk=self.pk)
+
+    def _slug_from_title(self):
+        """A slug from the title (-2, -3 … added) that no other campaign's address in this language uses."""
+        max_length = self._meta.get_field("slug").max_length
+        base = slugify(self.title)[:max_length].strip("-") or "campaign"
+        candidate, counter = base, 2
+        while (
+            candidate in Campaign.reserved_slugs
+            or self._other_texts().filter(slug=candidate).exists()
+            or self._other_campaigns().filter(slug=candidate).exists()
+        ):
+            suffix = f"-{counter}"
+            candidate, counter = f"{base[: max_length - len(suffix)]}{suffix}", counter + 1
+        return candidate

@@ -58,8 +58,9 @@ def public_pages():
     pages += [("es-glossary", "/es/glossary/"), ("es-articles", "/es/articles/"), ("es-not-found", "/es/no-such-page/")]
     # Giving in Spanish: each campaign (in its Spanish words, or marked English), thanks and a refused amount.
     pages += [("es-donate", "/es/donate/"), ("es-thanks", "/es/donate/thanks/")]
-    pages += [(f"es-campaign-{c.slug}", f"/es{c.get_absolute_url()}") for c in Campaign.objects.published()]
-    pages += [("es-give-bad-amount", f"/es{featured.get_give_url()}?amount=abc")]
+    # Each at its Spanish address: its Spanish slug where it has Spanish words (its English one redirects).
+    pages += [(f"es-campaign-{c.slug}", c.address_in("es")) for c in Campaign.objects.published()]
+    pages += [("es-give-bad-amount", f"{featured.address_in('es', 'donations:give')}?amount=abc")]
     return pages
 
 
