@@ -57,13 +57,32 @@ class QuestionSitemap(PublishedSitemap):
     model = Question
 
 
-class CampaignSitemap(PublishedSitemap):
-    """The donate page and the campaigns taking gifts (in English only, for now)."""
+class CampaignSitemap(Sitemap):
+    """
+    The donate page and the campaigns taking gifts, in each language they are written in (a campaign's
+    page in another language shows its English words, and asks search engines to keep the English page),
+    at their address there and with their pages in the other languages beside them.
+    """
 
-    model = Campaign
+    i18n = True
+    alternates = True
+    INDEX = "donations:index"
 
     def items(self):
-        return ["donations:index", *Campaign.objects.active().only("slug", "updated_at").order_by("pk")]
+        campaigns = Campaign.objects.active().with_text_in(settings.LANGUAGE_CODE)
+        self.campaigns = list(campaigns.only("slug", "updated_at", "is_featured").order_by("pk"))
+        return [self.INDEX, *self.campaigns]
+
+    def get_languages_for_item(self, item):
+        if item == self.INDEX:  # the featured campaign's page, or the list of campaigns
+            featured = next((campaign for campaign in self.campaigns if campaign.is_featured), None)
+            return self._written_in(featured) if featured else self._languages()
+        return self._written_in(item)
+
+    def _written_in(self, campaign):
+        """The site's language, and each other language the campaign has words (and so a slug) in."""
+        codes = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+        return [settings.LANGUAGE_CODE, *(code for code in codes if getattr(campaign, f"slug_in_{code}", None))]
 
     def location(self, item):
         return reverse(item) if isinstance(item, str) else item.get_absolute_url()

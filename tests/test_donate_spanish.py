@@ -4,6 +4,7 @@ written, its figures as Spanish writes them, the provider's page in Spanish wher
 how, and a gift making both languages' pages stale.
 """
 
+import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,6 +19,7 @@ from .helpers import STRIPE_SECRET, gift_event, post_to_stripe, soup_of, visible
 pytestmark = pytest.mark.django_db
 
 NBSP = "\xa0"
+SITEMAP = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
 
 
 @pytest.fixture(autouse=True)
@@ -254,3 +256,19 @@ def test_a_title_another_campaign_answers_to_gets_a_slug_of_its_own(in_spanish, 
     other = make_campaign("Apoyo")
     text = CampaignText.objects.create(campaign=other, language="es", title="Fund research", summary="S.", story="H.")
     assert text.slug == "fund-research-2"
+
+
+def test_the_sitemap_lists_the_spanish_page_at_its_spanish_address_beside_the_english_one(
+    client, in_spanish, make_campaign
+):
+    make_campaign("Only in English")
+    body = client.get("/sitemap.xml").content
+    entries = {url.find("s:loc", SITEMAP).text: url for url in ET.fromstring(body).findall("s:url", SITEMAP)}
+    spanish = f"http://testserver{SPANISH}"
+    english = "http://testserver/donate/fund-research/"
+    for address in (spanish, english):
+        links = {link.get("hreflang"): link.get("href") for link in entries[address].findall("x:link", SITEMAP)}
+        assert links == {"es": spanish, "en": english}, address
+    assert "http://testserver/es/donate/only-in-english/" not in entries, "its Spanish page asks not to be indexed"
+    assert b"/es/donate/fund-research/" not in body
+    assert "http://testserver/es/donate/" in entries, "the donate page shows the featured campaign in Spanish"

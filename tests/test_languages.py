@@ -359,4 +359,9 @@ def test_the_sitemap_lists_each_page_in_its_language_and_the_sections_with_their
         assert f"<loc>http://testserver/es/faq/{question.slug}/</loc>" in xml
     assert "<loc>http://testserver/es/treatments/</loc>" in xml
     assert 'hreflang="es" href="http://testserver/es/treatments/"' in xml
-    assert "<loc>http://testserver/es/donate/" not in xml, "campaigns are in English only, for now"
+    # A campaign in Spanish at its Spanish address, the English page beside it; none at its English slug.
+    spanish = "http://testserver/es/donate/financie-el-proximo-gran-avance/"
+    assert f"<loc>{spanish}</loc>" in xml
+    assert f'hreflang="es" href="{spanish}"' in xml
+    assert 'hreflang="en" href="http://testserver/donate/fund-the-next-breakthrough/"' in xml
+    assert "/es/donate/fund-the-next-breakthrough/" not in xml
