@@ -3,12 +3,14 @@ import functools
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 
 from core.languages import alternates
 from core.models import keep_draft_private
 from core.pagination import page_or_404
 from core.site import absolute_url, organization_data
 from donations.models import Campaign
+from donations.models.campaigns import text_in
 from faq.models import faq_page_data
 from pagecache.kept import kept_content
 from pagecache.parameters import PageNumber, Slug, page_exists, query_parameters
@@ -57,6 +59,8 @@ def article_detail(request, slug):
     return response if kept else keep_draft_private(response, page()["article"])
 
 
+# What the article's row reads of its appeal's campaign (donations.models.campaigns.text_in).
+APPEAL = "appeal_words_"
 PAGE_PARTS = ("article", "questions", "tags", "related_treatments", "next_article", "campaign", "structured_data")
 PAGE_PARTS += ("faq", "alternates")
 
@@ -65,12 +69,17 @@ def _article_page(request, slug):
     """What an article's page shows: the article as this person may see it, and the rows beside it."""
     articles = Article.objects.visible_to(request.user).in_language().with_translations()
     articles = articles.select_related("reviewed_by", "next_article", "appeal_campaign")
+    # The appeal's campaign in the article's language (its title and address there), read with the article.
+    language = get_language()
+    articles = articles.annotate(**text_in(language, "appeal_campaign", prefix=APPEAL))
     article = get_object_or_404(articles, slug=slug)
     questions = list(article.questions.all())
     next_article = article.next_article if article.next_article and article.next_article.is_live else None
     campaign = article.appeal_campaign
+    if campaign is not None:
+        campaign.take_text_from(article, APPEAL)
     if campaign is None or not campaign.is_active():
-        campaign = Campaign.objects.featured().only("title", "slug").first()
+        campaign = Campaign.objects.with_text_in(language).featured().only("title", "slug").first()
     page_url = absolute_url(request, article.get_absolute_url())
     treatments = list(Treatment.objects.published().in_language().filter(articles=article).only("title", "slug"))
     image = absolute_url(request, article.hero_share_image_url) if article.hero_share_image_url else ""

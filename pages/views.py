@@ -42,7 +42,8 @@ LATEST_ARTICLES = 3
 def home(request):
     treatments = Treatment.objects.published().in_language().order_by("title")[:6]
     topics = Topic.objects.with_published_questions().order_by("order", "name")
-    campaign = Campaign.objects.featured().with_totals().first()
+    # The featured campaign in this page's language where it is written in it (its title, summary, address).
+    campaign = Campaign.objects.with_text_in(request.LANGUAGE_CODE).featured().with_totals().first()
     context = {
         "treatments": treatments,
         "topics": topics,

@@ -272,3 +272,34 @@ def test_the_sitemap_lists_the_spanish_page_at_its_spanish_address_beside_the_en
     assert "http://testserver/es/donate/only-in-english/" not in entries, "its Spanish page asks not to be indexed"
     assert b"/es/donate/fund-research/" not in body
     assert "http://testserver/es/donate/" in entries, "the donate page shows the featured campaign in Spanish"
+
+
+def test_the_spanish_home_page_shows_the_featured_campaign_in_spanish_and_leads_to_its_spanish_address(
+    client, in_spanish
+):
+    section = soup_of(client.get("/es/")).select_one(".home-campaign")
+    assert section.h2.get_text() == "Financie la investigación"
+    assert not section.h2.select("[lang]"), "its own words need no mark"
+    assert section.select_one("p").get_text() == "Lo que hace el dinero."
+    button = section.select_one("a.button")
+    assert button["href"].startswith(f"{SPANISH}?from=")
+    assert visible(button.get_text()) == "Donar a Financie la investigación"
+    english = soup_of(client.get("/")).select_one(".home-campaign")
+    assert english.h2.get_text() == "Fund research"
+    in_spanish.texts.all().delete()
+    heading = soup_of(client.get("/es/")).select_one(".home-campaign h2")
+    assert heading.select_one('span[lang="en"]').get_text() == "Fund research", "its English title, marked"
+
+
+def test_a_spanish_articles_appeal_names_the_campaign_in_spanish_at_its_spanish_address(client, in_spanish):
+    from .test_articles import make_article
+
+    article = make_article("Gorros fríos", language="es", appeal="Apoye nuestro trabajo.")
+    link = soup_of(client.get(article.get_absolute_url())).select_one(".donate-cta a.button")
+    assert link["href"] == f"{SPANISH}?from={article.get_absolute_url()}"
+    assert visible(link.get_text()) == "Donar a Financie la investigación"
+    article.appeal_campaign = in_spanish
+    article.save()
+    link = soup_of(client.get(article.get_absolute_url())).select_one(".donate-cta a.button")
+    assert link["href"] == f"{SPANISH}?from={article.get_absolute_url()}"
+    assert visible(link.get_text()) == "Donar a Financie la investigación"
