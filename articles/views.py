@@ -1,5 +1,6 @@
 import functools
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -65,6 +66,18 @@ PAGE_PARTS = ("article", "questions", "tags", "related_treatments", "next_articl
 PAGE_PARTS += ("faq", "alternates")
 
 
+def _featured_campaign(language):
+    """
+    The featured campaign, for the appeal: in English only its title and address (a change to either
+    makes the pages listing campaigns stale). Its words in another language are part of its row, not
+    of its kind, so there the whole row is read, and tags the page: an edit of them makes it stale.
+    """
+    featured = Campaign.objects.with_text_in(language).featured()
+    if language == settings.LANGUAGE_CODE:
+        featured = featured.only("title", "slug")
+    return featured.first()
+
+
 def _article_page(request, slug):
     """What an article's page shows: the article as this person may see it, and the rows beside it."""
     articles = Article.objects.visible_to(request.user).in_language().with_translations()
@@ -79,7 +92,7 @@ def _article_page(request, slug):
     if campaign is not None:
         campaign.take_text_from(article, APPEAL)
     if campaign is None or not campaign.is_active():
-        campaign = Campaign.objects.with_text_in(language).featured().only("title", "slug").first()
+        campaign = _featured_campaign(language)
     page_url = absolute_url(request, article.get_absolute_url())
     treatments = list(Treatment.objects.published().in_language().filter(articles=article).only("title", "slug"))
     image = absolute_url(request, article.hero_share_image_url) if article.hero_share_image_url else ""

@@ -303,3 +303,18 @@ def test_a_spanish_articles_appeal_names_the_campaign_in_spanish_at_its_spanish_
     link = soup_of(client.get(article.get_absolute_url())).select_one(".donate-cta a.button")
     assert link["href"] == f"{SPANISH}?from={article.get_absolute_url()}"
     assert visible(link.get_text()) == "Donar a Financie la investigación"
+
+
+def test_editing_the_featured_campaigns_spanish_title_makes_a_spanish_article_page_stale(client, in_spanish, commit):
+    from .test_articles import make_article
+
+    with commit():
+        article = make_article("Gorros fríos", language="es", appeal="Apoye nuestro trabajo.")
+    client.get(article.get_absolute_url())
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
+    with commit():
+        text = in_spanish.texts.get()
+        text.title = "Apoye la investigación"
+        text.save()
+    link = soup_of(client.get(article.get_absolute_url())).select_one(".donate-cta a.button")
+    assert visible(link.get_text()) == "Donar a Apoye la investigación"
