@@ -138,7 +138,8 @@ def thanks(request):
 @page_exists(exists_here)
 @query_parameters()
 def campaign_thanks(request, slug):
-    campaign, redirect = at_address(request, campaigns(request).published(), slug)
+    # With its totals (in the same query): a campaign not written in this language is told apart by its figures.
+    campaign, redirect = at_address(request, campaigns(request).published().with_totals(), slug)
     if redirect:
         return redirect
     context = {"campaign": campaign, "alternates": alternates(request, in_every_language(campaign, "campaign_thanks"))}

@@ -318,3 +318,17 @@ def test_editing_the_featured_campaigns_spanish_title_makes_a_spanish_article_pa
         text.save()
     link = soup_of(client.get(article.get_absolute_url())).select_one(".donate-cta a.button")
     assert visible(link.get_text()) == "Donar a Apoye la investigación"
+
+
+def test_campaigns_without_spanish_words_have_spanish_descriptions_of_their_own(client, make_campaign):
+    make_campaign("First appeal", raised=100, donor_count=2)
+    make_campaign("Second appeal", raised=900, donor_count=7)
+    described = {}
+    for address in ("/es/donate/first-appeal/", "/es/donate/second-appeal/", "/es/donate/first-appeal/thanks/"):
+        page = soup_of(client.get(address))
+        described[address] = page.select_one("meta[name=description]")["content"]
+        assert page.select_one("meta[property='og:description']")["content"] == described[address]
+        assert "appeal" not in described[address].lower(), "no English words in a Spanish head"
+    assert len(set(described.values())) == 3, described
+    assert described["/es/donate/second-appeal/"].startswith("Una campaña cuya página aún no está escrita en español")
+    assert f"900{NBSP}US$ recaudado" in described["/es/donate/second-appeal/"]
