@@ -167,7 +167,7 @@ def test_demo_content_has_a_first_version_and_its_approval_and_loading_it_again_
     versions = _versions(campaign)
     assert [version.revision.get_comment() for version in versions] == ["Demo content loaded"]
     held = {version.content_type.model for version in versions[0].revision.version_set.all()}
-    assert held == {"campaign", "suggestedamount", "offlinegift"}
+    assert held == {"campaign", "campaigntext", "suggestedamount", "offlinegift"}
     # Medical content: written (loaded, imported), then approved by the demo reviewer, as a real page is.
     approved = "Approved by Demo Reviewer (sample content, not a clinician), stand-in for a medical reviewer."
     question = Question.objects.first()
