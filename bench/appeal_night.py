@@ -38,6 +38,7 @@ LIST_PAGES_IN_MIX = 10
 
 def mix():
     """The addresses wrk reads: every kind of public page, as the volume data fills them."""
+    from django.conf import settings
     from django.urls import reverse
 
     from donations.models import Campaign
@@ -47,10 +48,11 @@ def mix():
 
     paths = [reverse("home"), reverse("treatments:list"), reverse("faq:index"), reverse("glossary:index")]
     paths += [reverse("donations:index")] + [row.get_absolute_url() for row in Campaign.objects.published()]
-    list_pages = min(LIST_PAGES_IN_MIX, -(-Treatment.objects.published().count() // TREATMENTS_PER_PAGE) - 1)
+    english = Treatment.objects.published().in_language(settings.LANGUAGE_CODE)  # the list and pages at these addresses
+    list_pages = min(LIST_PAGES_IN_MIX, -(-english.count() // TREATMENTS_PER_PAGE) - 1)
     paths += [f"{reverse('treatments:list')}?page={number}" for number in range(2, list_pages + 2)]
     paths += [topic.get_absolute_url() for topic in Topic.objects.all()[:LIST_PAGES_IN_MIX]]
-    treatments = list(Treatment.objects.published().order_by("slug").values_list("slug", flat=True)[:TREATMENTS_IN_MIX])
+    treatments = list(english.order_by("slug").values_list("slug", flat=True)[:TREATMENTS_IN_MIX])
     paths += [reverse("treatments:detail", args=[slug]) for slug in treatments]
     paths += [row.get_absolute_url() for row in Question.objects.published().order_by("slug")[:QUESTIONS_IN_MIX]]
     compare = reverse("treatments:compare")
