@@ -98,6 +98,34 @@ def sentence(rng, length, words=WORDS):
     return " ".join(chosen).capitalize() + "."
 
 
+def volume_treatment(rng, vocabulary, now, **fields):
+    """A published volume treatment (its summary, cost and review dates drawn after its body), derived fields filled."""
+    treatment = Treatment(
+        summary=sentence(rng, 20, vocabulary)[:300],
+        status=Treatment.Status.PUBLISHED,
+        published_at=now,
+        cost_min=1000 * rng.randint(1, 50),
+        cost_max=1000 * rng.randint(51, 200),
+        cost_period=Treatment.CostPeriod.PER_YEAR,
+        last_reviewed=datetime.date(2026, 1, 1),
+        next_review_due=datetime.date(2027, 1, 1),
+        **fields,
+    )
+    treatment.refresh_derived_fields()  # what save() would do; bulk_create does not call it
+    return treatment
+
+
+def volume_points(treatments, vocabulary=WORDS):
+    """Each treatment's 8 points, one of each kind a page shows (two pros and two cons)."""
+    Kind = TreatmentPoint.Kind
+    kinds = [Kind.PRO, Kind.PRO, Kind.CON, Kind.CON, Kind.SHORT_TERM, Kind.LONG_TERM, Kind.COST, Kind.RETURN]
+    TreatmentPoint.objects.bulk_create(
+        TreatmentPoint(treatment=t, kind=kind, text=sentence(random.Random(t.pk * 10 + i), 14, vocabulary), order=i)
+        for t in treatments
+        for i, kind in enumerate(kinds)
+    )
+
+
 def paragraph(rng, words, vocabulary=WORDS):
     sentences, total = [], 0
     while total < words:
@@ -160,8 +188,6 @@ class Command(BaseCommand):
         tags = [Tag.objects.get_or_create(name=name)[0] for name in TAGS]
         numbers = self.missing(Treatment, "volume-treatment-", count)
         now = timezone.now()
-        Kind = TreatmentPoint.Kind
-        kinds = [Kind.PRO, Kind.PRO, Kind.CON, Kind.CON, Kind.SHORT_TERM, Kind.LONG_TERM, Kind.COST, Kind.RETURN]
         for start in range(0, len(numbers), BATCH):
             batch = numbers[start : start + BATCH]
             with transaction.atomic():
@@ -177,29 +203,19 @@ class Command(BaseCommand):
                             paragraph(rng, 200),
                         ]
                     )
-                    treatment = Treatment(
+                    treatment = volume_treatment(
+                        rng,
+                        WORDS,
+                        now,
                         title=f"Volume treatment {number:05}",
                         slug=f"volume-treatment-{number:05}",
                         source_id=f"volume-{number:05}",
-                        summary=sentence(rng, 20)[:300],
                         body=body,
-                        status=Treatment.Status.PUBLISHED,
-                        published_at=now,
-                        cost_min=1000 * rng.randint(1, 50),
-                        cost_max=1000 * rng.randint(51, 200),
-                        cost_period=Treatment.CostPeriod.PER_YEAR,
-                        last_reviewed=datetime.date(2026, 1, 1),
-                        next_review_due=datetime.date(2027, 1, 1),
                     )
-                    treatment.refresh_derived_fields()  # what save() would do; bulk_create does not call it
                     rows.append(treatment)
                 Treatment.objects.bulk_create(rows)
                 made = list(Treatment.objects.filter(slug__in=[row.slug for row in rows]))
-                TreatmentPoint.objects.bulk_create(
-                    TreatmentPoint(treatment=t, kind=kind, text=sentence(random.Random(t.pk * 10 + i), 14), order=i)
-                    for t in made
-                    for i, kind in enumerate(kinds)
-                )
+                volume_points(made)
                 Reference.objects.bulk_create(
                     Reference(
                         treatment=t,
@@ -228,8 +244,6 @@ class Command(BaseCommand):
             Treatment.objects.filter(slug__in=[f"volume-treatment-{n:05}" for n in numbers]).values_list("slug", "pk")
         )
         now = timezone.now()
-        Kind = TreatmentPoint.Kind
-        kinds = [Kind.PRO, Kind.PRO, Kind.CON, Kind.CON, Kind.SHORT_TERM, Kind.LONG_TERM, Kind.COST, Kind.RETURN]
         for start in range(0, len(numbers), BATCH):
             batch = numbers[start : start + BATCH]
             with transaction.atomic():
@@ -244,33 +258,21 @@ class Command(BaseCommand):
                             paragraph(rng, 400, PALABRAS),
                         ]
                     )
-                    treatment = Treatment(
+                    treatment = volume_treatment(
+                        rng,
+                        PALABRAS,
+                        now,
                         title=f"Tratamiento de volumen {number:05}",
                         slug=f"volume-tratamiento-{number:05}",
                         source_id=f"volume-{number:05}",
                         language="es",
                         translation_of_id=english[f"volume-treatment-{number:05}"],
-                        summary=sentence(rng, 20, PALABRAS)[:300],
                         body=body,
-                        status=Treatment.Status.PUBLISHED,
-                        published_at=now,
-                        cost_min=1000 * rng.randint(1, 50),
-                        cost_max=1000 * rng.randint(51, 200),
-                        cost_period=Treatment.CostPeriod.PER_YEAR,
-                        last_reviewed=datetime.date(2026, 1, 1),
-                        next_review_due=datetime.date(2027, 1, 1),
                     )
-                    treatment.refresh_derived_fields()
                     rows.append(treatment)
                 Treatment.objects.bulk_create(rows)
                 made = list(Treatment.objects.filter(slug__in=[row.slug for row in rows]))
-                TreatmentPoint.objects.bulk_create(
-                    TreatmentPoint(
-                        treatment=t, kind=kind, text=sentence(random.Random(t.pk * 10 + i), 14, PALABRAS), order=i
-                    )
-                    for t in made
-                    for i, kind in enumerate(kinds)
-                )
+                volume_points(made, PALABRAS)
                 refresh_search_rows(t.pk for t in made)
         return len(numbers)
 
