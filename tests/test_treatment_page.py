@@ -62,3 +62,22 @@ def test_staff_see_a_draft_as_it_is_now(client, staff_user, make_treatment, comm
         treatment.summary = "Second words."
         treatment.save()
     assert "Second words." in client.get(treatment.get_absolute_url()).text
+
+
+def test_a_translation_published_or_going_live_is_linked_at_once_from_a_page_shown_before(
+    client, make_treatment, commit
+):
+    with time_machine.travel(NOON - datetime.timedelta(hours=1), tick=False):
+        with commit():
+            english = make_treatment("Surgery")
+        assert 'hreflang="es"' not in client.get(english.get_absolute_url()).text
+        with commit():
+            spanish = make_treatment("Cirugía", language="es", translation_of=english, go_live_at=NOON)
+        assert 'hreflang="es"' not in client.get(english.get_absolute_url()).text
+    with time_machine.travel(NOON, tick=False):
+        page = client.get(english.get_absolute_url()).text
+        assert f'hreflang="es" href="http://testserver{spanish.get_absolute_url()}"' in page
+        with commit():
+            spanish.slug = "cirugia-mamaria"
+            spanish.save()
+        assert 'href="http://testserver/es/treatments/cirugia-mamaria/"' in client.get(english.get_absolute_url()).text
