@@ -210,10 +210,12 @@ class Article(
 
     class Meta:
         ordering = ["-published_on", "-pk"]
-        # The list is newest first: a page of it is read from the index, with the schedule published() checks.
+        # The list is of one language, newest first: a page of it is read from the index, with the schedule
+        # published() checks.
         indexes = [
             models.Index(
-                fields=["status", "-published_on", "-id", "go_live_at", "expires_at"], name="article_status_newest"
+                fields=["language", "status", "-published_on", "-id", "go_live_at", "expires_at"],
+                name="article_language_newest",
             )
         ]
         constraints = [

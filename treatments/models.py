@@ -227,10 +227,13 @@ class Treatment(
 
     class Meta:
         ordering = ["title"]
-        # Lists are in title order: the index lets a page of them be read without sorting them all, and
-        # counted (with the schedule, which published() checks) without reading whole rows.
+        # Lists are of one language, in title order: the index lets a page of them be read without sorting
+        # them all or passing over another language's, and counted (with the schedule, which published()
+        # checks) without reading whole rows.
         indexes = [
-            models.Index(fields=["status", "title", "go_live_at", "expires_at"], name="treatment_status_title_live")
+            models.Index(
+                fields=["language", "status", "title", "go_live_at", "expires_at"], name="treatment_language_title_live"
+            )
         ]
         constraints = [
             # A file's id names one page in each language: the English page and its translations.
