@@ -216,7 +216,9 @@ class Gifts:
         request = urllib.request.Request(
             self.bases[number % len(self.bases)] + "/donate/webhooks/stripe/",
             data=body.encode(),
+            # At the site's own address, as the provider sends it: pages are kept per host.
             headers={
+                "Host": HOST,
                 "Content-Type": "application/json",
                 "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(body, self.secret),
             },

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.languages import alternates
 from core.models import keep_draft_private
 from pagecache.parameters import PagePath, Raw, never_stored, page_exists, query_parameters
+from pagecache.refresh import render_again
 
 from .donate_query import GiftError, is_counted, parse_gift, source_path
 from .models import Campaign, DonateClick
@@ -157,7 +158,10 @@ def stripe_webhook(request):
         unset = "This site has no Stripe webhook secret set (STRIPE_WEBHOOK_SECRET)."
         return JsonResponse({"error": unset}, status=503)
     try:
-        outcome = handle(verify(request.body, request.headers.get("Stripe-Signature", ""), secrets))
+        outcome, changed = handle(verify(request.body, request.headers.get("Stripe-Signature", ""), secrets))
     except Refused as refusal:
         return JsonResponse({"error": str(refusal)}, status=400)
+    if changed is not None:
+        # Its pages are stale now: rendered here, where nobody waits, rather than by their next readers.
+        render_again(request, changed.pages_with_figures())
     return JsonResponse({"received": True, "outcome": outcome})

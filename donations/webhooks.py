@@ -295,16 +295,16 @@ HANDLERS = {
 def handle(event):
     """
     Act on a verified event, once. Returns what was done, in a few words
-    (for Stripe's dashboard and the log); Refused if a field it needs is not
-    what Stripe documents.
+    (for Stripe's dashboard and the log), and the campaign whose figures it
+    changed, if any; Refused if a field it needs is not what Stripe documents.
     """
     kind, obj = event["type"], event["data"]["object"]
     handler = HANDLERS.get(kind)
     if handler is None:
-        return "ignored: Ribbon does not use this event"
+        return "ignored: Ribbon does not use this event", None
     if kind == "checkout.session.completed" and obj.get("payment_status") != "paid":
         # Bank debits complete unpaid; async_payment_succeeded follows when the money arrives.
-        return "ignored: not paid yet"
+        return "ignored: not paid yet", None
     try:
         with transaction.atomic():
             record = ProviderEvent.objects.create(
@@ -318,7 +318,8 @@ def handle(event):
             record.save()
     except IntegrityError:
         if ProviderEvent.objects.filter(provider=PROVIDER, event_id=event["id"]).exists():
-            return "already received"
+            return "already received", None
         raise
     logger.info("Stripe event %s (%s): %s", event["id"], kind, record.get_outcome_display())
-    return record.get_outcome_display().lower()
+    counted = record.outcome in {ProviderEvent.Outcome.COUNTED, ProviderEvent.Outcome.REFUNDED}
+    return record.get_outcome_display().lower(), record.campaign if counted else None

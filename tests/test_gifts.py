@@ -77,6 +77,22 @@ def test_a_new_gift_reaches_pages_already_in_the_page_cache(client, stripe_campa
     assert "$13,500 raised" in client.get("/donate/").content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_gift_renders_again_the_pages_readers_had_so_that_none_of_them_waits(client, stripe_campaign):
+    read = ["/", "/donate/", stripe_campaign.get_absolute_url(), "/es/donate/"]
+    for path in read:
+        assert client.get(path)["X-Page-Cache"] == "miss"
+    thanks = stripe_campaign.get_thanks_url()  # nobody has read it: left for its first reader
+
+    assert post(Client(), gift_event(stripe_campaign, amount_total=100000)).json()["outcome"] == "gift counted"
+
+    for path in read:
+        response = client.get(path)
+        assert response["X-Page-Cache"] == "hit", path
+        assert "131 don" in response.content.decode(), path  # donors, donantes: the new gift counted
+    assert client.get(thanks)["X-Page-Cache"] == "miss"
+
+
 def test_nothing_about_the_donor_is_stored_or_logged(client, stripe_campaign, caplog):
     caplog.set_level(logging.DEBUG)
     post(client, gift_event(stripe_campaign))
@@ -525,8 +541,9 @@ def test_counting_a_gift_costs_the_same_queries_however_many_came_before(
     client, stripe_campaign, django_assert_num_queries, earlier
 ):
     add_gifts(stripe_campaign, earlier)
-    # The transaction and the event's row, the campaign, the gift in its own savepoint, the event's outcome.
-    with django_assert_num_queries(8):
+    # The transaction and the event's row, the campaign, the gift in its own savepoint, the event's outcome;
+    # then the campaign's Spanish address, to find its pages to render again (none is kept here).
+    with django_assert_num_queries(9):
         assert post(client, gift_event(stripe_campaign)).json()["outcome"] == "gift counted"
 
 

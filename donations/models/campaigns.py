@@ -258,6 +258,23 @@ class Campaign(PublishableModel, HeroImageModel, RenderedContentModel, SlugFromT
     def get_thanks_url(self):
         return self.address_in(get_language(), "donations:campaign_thanks")
 
+    def pages_with_figures(self):
+        """
+        The addresses, in every language, of the public pages that show its figures and that readers
+        ask for most: its own page, its thank-you page, the donate page, and the home page while it is
+        the appeal there. A gift makes them stale; the provider's notification renders them again
+        (pagecache.refresh).
+        """
+        views = ["donations:campaign", "donations:campaign_thanks"]
+        paths = []
+        for code, _name in settings.LANGUAGES:
+            paths += [self.address_in(code, view) for view in views]
+            with translation.override(code):
+                paths.append(reverse("donations:index"))
+                if self.is_featured:
+                    paths.append(reverse("home"))
+        return paths
+
     def address_in(self, language, view_name=None):
         """The address of its page (`view_name`) in `language`, whichever language is active."""
         with translation.override(language):
