@@ -69,7 +69,7 @@ def test_the_spanish_campaign_page_is_in_spanish_and_links_the_english_one_both_
 def test_amounts_counts_and_percentages_are_written_as_spanish_writes_them(client, in_spanish):
     page = soup_of(client.get("/es/donate/financie-la-investigacion/"))
     summary = page.select_one(".progress__summary").get_text()
-    assert summary.startswith(f"12{NBSP}500{NBSP}US$ recaudado de una meta de 50{NBSP}000{NBSP}US$ · 25{NBSP}% · 130 ")
+    assert summary.startswith(f"12{NBSP}500{NBSP}US$ recaudados de una meta de 50{NBSP}000{NBSP}US$ · 25{NBSP}% · 130 ")
     assert [label.get_text() for label in page.select(".choice__value")][:3] == [
         f"25{NBSP}US$",
         f"50{NBSP}US$",
@@ -157,6 +157,22 @@ def test_a_spanish_amount_is_read_with_its_decimal_comma(client, make_campaign):
     assert parse_qs(urlsplit(location).query)["amount"] == ["25.50"]
     location = give_from(client, campaign, "/es", custom_amount="1.000")
     assert parse_qs(urlsplit(location).query)["amount"] == ["1000"]
+
+
+def test_a_spanish_amount_that_cannot_be_read_is_explained_with_a_spanish_example(client, make_campaign):
+    campaign = make_campaign("Every appeal", donate_url="https://www.every.org/ribbon/f/appeal")
+    response = client.get(f"/es/donate/{campaign.slug}/give/", {"custom_amount": "25,505"})
+    assert response.status_code == 400
+    assert "como 25 o 25,50" in soup_of(response).get_text()
+
+
+def test_the_headers_donate_link_on_a_spanish_page_is_to_the_spanish_donate_page_and_not_marked_english(
+    client, stripe_campaign
+):
+    link = soup_of(client.get("/es/treatments/")).select_one(".site-nav__donate")
+    assert link["href"].startswith("/es/donate/")
+    assert link.get_text() == "Donar"
+    assert not link.has_attr("hreflang"), "the donate page is in Spanish too"
 
 
 @pytest.mark.parametrize(
