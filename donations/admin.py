@@ -37,6 +37,7 @@ from .models import (
     Refund,
     SuggestedAmount,
 )
+from .models.campaigns import OTHER_LANGUAGES
 from .notifications import notify_superusers_of_link_change
 from .reports import activity_by_source, activity_per_day
 
@@ -57,6 +58,43 @@ class SuggestedAmountFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("Only one suggested amount can be selected by default.")
 
 
+def _impact_in(code, name):
+    return forms.CharField(
+        label=f"what it pays for, in {name}",
+        max_length=SuggestedAmount._meta.get_field("impact").max_length,
+        required=False,
+        strip=True,
+        help_text=f"The same, for the campaign's page in {name}. Empty: that page shows the English words.",
+    )
+
+
+# One field per other language of the site: adding a language to LANGUAGES adds its column.
+IMPACT_FIELDS = {f"impact_{code}": code for code, _name in OTHER_LANGUAGES}
+
+
+class SuggestedAmountForm(forms.ModelForm):
+    """A suggested amount, with what it pays for in each language (kept in impact_translations)."""
+
+    class Meta:
+        model = SuggestedAmount
+        fields = ["amount", "impact", "order", "is_default"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field, code in IMPACT_FIELDS.items():
+            self.initial.setdefault(field, self.instance.impact_translations.get(code, ""))
+
+    def save(self, commit=True):
+        words = {code: self.cleaned_data.get(field, "") for field, code in IMPACT_FIELDS.items()}
+        self.instance.impact_translations = {code: text for code, text in words.items() if text}
+        return super().save(commit)
+
+
+# Declared as fields of the form, so that the admin may list them beside the model's own.
+SuggestedAmountForm.declared_fields.update({f"impact_{code}": _impact_in(code, name) for code, name in OTHER_LANGUAGES})
+SuggestedAmountForm.base_fields.update(SuggestedAmountForm.declared_fields)
+
+
 class CampaignRowInline(LabelledTabularInline):
     """A campaign's rows, each named with the campaign's currency: read with the campaign, not one query per row."""
 
@@ -66,8 +104,9 @@ class CampaignRowInline(LabelledTabularInline):
 
 class SuggestedAmountInline(CampaignRowInline):
     model = SuggestedAmount
+    form = SuggestedAmountForm
     formset = SuggestedAmountFormSet
-    fields = ["amount", "impact", "order", "is_default"]
+    fields = ["amount", "impact", *IMPACT_FIELDS, "order", "is_default"]
     extra = 1
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import Campaign, CampaignText, OfflineGift, SuggestedAmount
+from .models.campaigns import OTHER_LANGUAGES
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo_content" / "campaigns.yaml"
 
@@ -55,6 +56,9 @@ def load_demo_campaigns(today=None):
                     campaign=campaign,
                     amount=Decimal(amount["amount"]),
                     impact=amount["impact"],
+                    impact_translations={
+                        code: amount[f"impact_{code}"] for code, _name in OTHER_LANGUAGES if f"impact_{code}" in amount
+                    },
                     order=order,
                     is_default=amount.get("default", False),
                 )

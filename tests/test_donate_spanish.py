@@ -11,10 +11,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from donations.models import CampaignText
+from donations.models import Campaign, CampaignText
 from pagecache.parameters import is_public_page
 
-from .helpers import STRIPE_SECRET, gift_event, post_to_stripe, soup_of, visible
+from .helpers import STRIPE_SECRET, campaign_form, gift_event, post_to_stripe, soup_of, visible
 
 pytestmark = pytest.mark.django_db
 
@@ -348,3 +348,48 @@ def test_campaigns_without_spanish_words_have_spanish_descriptions_of_their_own(
     assert len(set(described.values())) == 3, described
     assert described["/es/donate/second-appeal/"].startswith("Una campaña cuya página aún no está escrita en español")
     assert f"900{NBSP}US$ recaudado" in described["/es/donate/second-appeal/"]
+
+
+def test_what_each_amount_pays_for_is_written_in_spanish_in_the_admin_and_shown_so(admin_client, client):
+    form = campaign_form(
+        **{
+            "amounts-0-impact_es": "una cosa",
+            "texts-TOTAL_FORMS": "1",
+            "texts-INITIAL_FORMS": "0",
+            "texts-0-language": "es",
+            "texts-0-title": "Campaña de primavera",
+            "texts-0-slug": "",
+            "texts-0-summary": "Becas de investigación.",
+            "texts-0-story": "Por qué.",
+            "texts-0-thank_you_message": "Gracias.",
+        }
+    )
+    response = admin_client.post("/admin/donations/campaign/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    saved = Campaign.objects.get(slug="spring-appeal")
+    change_form = admin_client.get(f"/admin/donations/campaign/{saved.pk}/change/").content.decode()
+    assert 'value="una cosa"' in change_form, "the form shows what was saved"
+
+    spanish = soup_of(client.get("/es/donate/campana-de-primavera/"))
+    details = [detail for detail in spanish.select(".amount-choices .choice__detail")]
+    assert [detail.get_text() for detail in details] == ["una cosa", "another"]
+    assert not details[0].select("[lang]")
+    assert details[1].select_one("[lang]")["lang"] == "en", "the amount without Spanish words is marked English"
+    english = soup_of(client.get("/donate/spring-appeal/"))
+    assert [detail.get_text() for detail in english.select(".amount-choices .choice__detail")] == [
+        "one thing",
+        "another",
+    ]
+    assert not english.select(".amount-choices [lang]")
+
+
+def test_editing_what_an_amount_pays_for_in_spanish_makes_the_spanish_page_stale(client, in_spanish, commit):
+    with commit():
+        pass
+    page = f"/es/donate/{in_spanish.slug_in('es')}/"
+    assert "materiales" not in client.get(page).content.decode()
+    with commit():
+        amount = in_spanish.amounts.first()
+        amount.impact_translations = {"es": "materiales de laboratorio"}
+        amount.save()
+    assert "materiales de laboratorio" in client.get(page).content.decode()

@@ -475,6 +475,15 @@ class SuggestedAmount(models.Model):
         max_length=200,
         help_text="What this gift does, e.g. “pays for a support nurse's phone call with a newly diagnosed patient”.",
     )
+    impact_translations = models.JSONField(
+        "what it pays for, in other languages",
+        default=dict,
+        blank=True,
+        help_text=(
+            "What this gift does, in each other language of the site ({language code: words}); the campaign's "
+            "page in a language without them shows the English words, marked as English."
+        ),
+    )
     order = models.PositiveIntegerField(default=0, help_text="Position in the list; lower numbers come first.")
     is_default = models.BooleanField(
         "selected by default", default=False, help_text="Pre-select this amount. At most one per campaign."
@@ -490,6 +499,17 @@ class SuggestedAmount(models.Model):
 
     def __str__(self):
         return format_money(self.amount, self.campaign.currency)
+
+    @property
+    def impact_language(self):
+        """The language its words are shown in on the page being built: the page's own where it has them."""
+        language = get_language()
+        return language if self.impact_translations.get(language) else settings.LANGUAGE_CODE
+
+    @property
+    def impact_shown(self):
+        """What it pays for, in impact_language."""
+        return self.impact_translations.get(self.impact_language) or self.impact
 
     @property
     def label(self):
