@@ -371,7 +371,7 @@ def test_what_each_amount_pays_for_is_written_in_spanish_in_the_admin_and_shown_
     assert 'value="una cosa"' in change_form, "the form shows what was saved"
 
     spanish = soup_of(client.get("/es/donate/campana-de-primavera/"))
-    details = [detail for detail in spanish.select(".amount-choices .choice__detail")]
+    details = spanish.select(".amount-choices .choice__detail")
     assert [detail.get_text() for detail in details] == ["una cosa", "another"]
     assert not details[0].select("[lang]")
     assert details[1].select_one("[lang]")["lang"] == "en", "the amount without Spanish words is marked English"
