@@ -235,7 +235,8 @@ def _new_page(site, change):
         data = treatment_form(title=title, slug=f"new-treatment-{change.mark}", summary=_words(change), tags=tags)
         url, model, key = "/admin/treatments/treatment/add/", Treatment, {"title": title}
     elif kind == 1:
-        topic = _one_of(Topic.objects.order_by("pk"), change.pick)
+        # An English question, filed under an English topic (a topic of another language is refused).
+        topic = _one_of(Topic.objects.filter(language="en").order_by("pk"), change.pick)
         treatment = _one_of(_published(Treatment), change.pick)
         question = f"Is a new question answered ({change.mark})?"
         data = _form(editor, "/admin/faq/question/add/", question=question, slug=f"new-question-{change.mark}")
@@ -296,7 +297,7 @@ def _article(site, change):
         elif field == "first question (deleted)":
             data["questions-0-DELETE"] = "on"
         else:
-            topic = _one_of(Topic.objects.order_by("pk"), change.number)
+            topic = _one_of(Topic.objects.filter(language=item.language).order_by("pk"), change.number)
             data["questions-0-topic"] = "" if data.get("questions-0-topic") or topic is None else str(topic.pk)
     else:
         field = _one_of(["appeal's campaign", "next article"], change.variant // 4)
@@ -346,7 +347,9 @@ def _emergency_edit(site, change):
         elif field == "question":
             data["question"] = f"Is this question asked again ({change.mark})?"
         elif field == "topic":
-            other = _one_of(Topic.objects.exclude(pk=item.topic_id).order_by("pk"), number)
+            other = _one_of(
+                Topic.objects.filter(language=item.language).exclude(pk=item.topic_id).order_by("pk"), number
+            )
             data["topic"] = str(other.pk) if other else data["topic"]
         else:
             data["order"] = str(number % 20)
