@@ -371,6 +371,16 @@ def post_to_stripe(client, payload, secret=STRIPE_SECRET, timestamp=None, header
     )
 
 
+def pages_rendered_again(seconds=30):
+    """Wait for the pages a change has made stale to be rendered again by this process (pagecache.refresh)."""
+    from pagecache.refresh import THREAD_NAME
+
+    for thread in threading.enumerate():
+        if thread.name == THREAD_NAME:
+            thread.join(seconds)
+            assert not thread.is_alive(), f"pages were still being rendered again after {seconds} s"
+
+
 # Servers ---------------------------------------------------------------------------
 
 

@@ -24,10 +24,11 @@ from hypothesis import strategies as st
 
 from donations import webhooks
 from donations.models import DonateClick, Gift, OfflineGift, ProviderEvent, Refund
+from pagecache import refresh
 
 from .helpers import STRIPE_SECRET as SECRET
 from .helpers import STRIPE_WEBHOOK_URL as URL
-from .helpers import form_values, gift_event, paid_session, soup_of, unreadable_gifts
+from .helpers import form_values, gift_event, pages_rendered_again, paid_session, soup_of, unreadable_gifts
 from .helpers import post_to_stripe as post
 from .helpers import refunded_charge as charge
 from .helpers import stripe_event as event
@@ -85,12 +86,39 @@ def test_a_gift_renders_again_the_pages_readers_had_so_that_none_of_them_waits(c
     thanks = stripe_campaign.get_thanks_url()  # nobody has read it: left for its first reader
 
     assert post(Client(), gift_event(stripe_campaign, amount_total=100000)).json()["outcome"] == "gift counted"
+    pages_rendered_again()
 
     for path in read:
         response = client.get(path)
         assert response["X-Page-Cache"] == "hit", path
         assert "131 don" in response.content.decode(), path  # donors, donantes: the new gift counted
     assert client.get(thanks)["X-Page-Cache"] == "miss"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_provider_is_answered_before_the_pages_are_rendered_again_by_one_thread(client, stripe_campaign):
+    """Stripe waits for no render; a burst of gifts has one thread render each page it made stale, once."""
+    assert client.get("/donate/")["X-Page-Cache"] == "miss"
+    may_render = threading.Event()
+    rendered = []
+    render = refresh._render
+
+    def held(visitors):
+        may_render.wait(10)
+        rendered.extend(visitor.path_info for visitor in visitors)
+        render(visitors)
+
+    with mock.patch.object(refresh, "_render", held):
+        for amount in (100000, 50000):
+            assert post(Client(), gift_event(stripe_campaign, amount_total=amount)).json()["outcome"] == "gift counted"
+        assert rendered == []
+        assert [thread.name for thread in threading.enumerate()].count(refresh.THREAD_NAME) == 1
+        may_render.set()
+        pages_rendered_again()
+    assert rendered.count("/donate/") == 1  # asked for by both gifts before the first render was done
+    response = client.get("/donate/")
+    assert response["X-Page-Cache"] == "hit"
+    assert "132 donors" in response.content.decode()
 
 
 def test_nothing_about_the_donor_is_stored_or_logged(client, stripe_campaign, caplog):
