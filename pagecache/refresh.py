@@ -11,12 +11,13 @@ through the whole middleware as an anonymous visitor at the same address: the pa
 render and store (pagecache.middleware), so what is kept is exactly what a reader would have kept,
 and a page that another request is rendering already is not rendered twice.
 
-They are rendered by a thread of the worker (one at most), once the notification is answered. gunicorn's workers
-serve one request at a time: a worker that rendered the pages before answering would be held from
-every reader queued at its server meanwhile; with the renders in a thread it goes on serving them,
-sharing its time with the renders, and the provider is answered at once. A page asked for before its
-render ends is rendered or waited for as any stale page is. Inside a transaction, where another
-thread's connection may not see what this one wrote, the caller renders them itself.
+They are rendered by a thread of the worker (one at most), once the notification is answered.
+gunicorn's workers serve one request at a time: a worker that rendered the pages before answering
+would be held from every reader queued at its server meanwhile; with the renders in a thread it goes
+on serving them, sharing its time with the renders, and the provider is answered at once. A page
+asked for before its render ends is rendered or waited for as any stale page is. Inside a
+transaction, where another thread's connection may not see what this one wrote, the caller renders
+them itself.
 
 Only pages the cache holds are rendered again (their stale entries are still there): a page nobody
 has asked for since it was last stored is left for its first reader.
@@ -97,11 +98,17 @@ def render_again(request, paths):
     visitors = [visitor_at(request, path) for path in paths]  # read off the request while it is this thread's
     if connection.in_atomic_block:
         _render(visitors)
-        return
+    else:
+        _hand_over(visitors)
+
+
+def _hand_over(visitors):
+    """
+    To this worker's one renderer thread, however many notifications come at once: a page asked for
+    again before its render began is rendered once.
+    """
     global _renderer
     with _lock:
-        # One renderer per worker, however many notifications come at once: a page asked for again
-        # before its render began is rendered once.
         _pending.update(((visitor.META.get("HTTP_HOST", ""), visitor.path_info), visitor) for visitor in visitors)
         if _renderer is None or not _renderer.is_alive():  # not alive: started before this process was forked
             _renderer = threading.Thread(target=_render_pending, name=THREAD_NAME, daemon=True)
