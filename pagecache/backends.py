@@ -18,8 +18,11 @@ class PageFileCache(FileBasedCache):
     without its zlib compression: pages are stored compressed already (gzip
     and brotli), so compressing them again saved nothing and cost time on
     every hit. Files keep Django's format (zlib level 0 is a
-    stored block), so Django's own reading, touching and culling still apply;
-    culling, though, spares the generation (below).
+    stored block), so Django's own reading, touching and culling still apply.
+
+    The generation (GENERATION_KEY) is not a file: it is kept in shared
+    memory beside the tag versions (pagecache.versions), read on every hit
+    for the cost of a memory read, and no culling can drop it.
     """
 
     def tag_versions(self):
@@ -29,6 +32,35 @@ class PageFileCache(FileBasedCache):
             versions = self._tag_versions = shared_versions(os.path.join(self._dir, "tag-versions"))
         return versions
 
+    def get(self, key, default=None, version=None):
+        if key == GENERATION_KEY:
+            generation = self.tag_versions().generation()
+            return default if generation is None else generation
+        return super().get(key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if key == GENERATION_KEY:
+            self.tag_versions().set_generation(value)
+        else:
+            super().set(key, value, timeout, version)
+
+    def has_key(self, key, version=None):
+        if key == GENERATION_KEY:
+            return self.tag_versions().generation() is not None
+        return super().has_key(key, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        if key == GENERATION_KEY:
+            return self.has_key(key)  # it never expires
+        return super().touch(key, timeout, version)
+
+    def delete(self, key, version=None):
+        if key == GENERATION_KEY:
+            existed = self.has_key(key)
+            self.tag_versions().set_generation(None)
+            return existed
+        return super().delete(key, version)
+
     def _cull(self):
         """
         Django's culling, which lists every file in the folder on every write,
@@ -36,24 +68,13 @@ class PageFileCache(FileBasedCache):
         third of that listing (1,500 entries: 0.6 ms against 1.8), and a page
         rendered after a change is written twice (its claim, then the page).
         """
-        generation = os.path.basename(self._key_to_file(GENERATION_KEY))
         try:
             with os.scandir(self._dir) as entries:
-                count = sum(
-                    1 for entry in entries if entry.name.endswith(self.cache_suffix) and entry.name != generation
-                )
+                count = sum(1 for entry in entries if entry.name.endswith(self.cache_suffix))
         except FileNotFoundError:
             return
         if count >= self._max_entries:
             super()._cull()
-
-    def _list_cache_files(self):
-        """
-        What culling may remove when the cache is full: every entry but the
-        generation, whose loss would make every stored page stale at once.
-        """
-        generation = self._key_to_file(GENERATION_KEY)
-        return [name for name in super()._list_cache_files() if name != generation]
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         """
@@ -62,6 +83,8 @@ class PageFileCache(FileBasedCache):
         written aside and linked into place, which fails if another process
         got there first. Over an expired entry it is Django's add.
         """
+        if key == GENERATION_KEY:
+            return self.tag_versions().add_generation(value)
         fname = self._key_to_file(key, version)
         if self.has_key(key, version):
             return False

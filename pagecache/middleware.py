@@ -69,14 +69,15 @@ def page_key(request):
     if found is None:
         return None  # a 404 page: not stored
     declared, never_stored = found
-    if never_stored is True or any(name in request.GET for name in never_stored):
+    query = request.GET if request.META.get("QUERY_STRING") else {}  # most hits have none: not parsed
+    if never_stored is True or any(name in query for name in never_stored):
         return None  # a page of search results, a redirect
     try:
         host = request.get_host()
     except Exception:  # noqa: BLE001 - a forged Host: let the normal handling answer it
         return None
     # By name, each name's values in their order: ?t=a&t=b and ?t=b&t=a are different pages (columns).
-    used = [(name, value) for name in sorted(declared) for value in request.GET.getlist(name)]
+    used = [(name, value) for name in sorted(declared) if name in query for value in query.getlist(name)]
     address = f"{release()} {request.scheme}://{host}{request.path}?{urlencode(used)}"
     return "ribbon:page:" + hashlib.sha256(address.encode()).hexdigest()
 

@@ -10,7 +10,6 @@ import hashlib
 import brotli
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.cache import patch_vary_headers
 
 from pagecache.encoding import COMPRESS_FROM_BYTES, STORED_BROTLI, preferred_encoding
 from pagecache.generations import GENERATION_KEY, first_generation, lifetime, page_store, state_of, usable
@@ -19,6 +18,8 @@ from pagecache.versions import ANY_CHANGE, versions_of
 
 # Headers that describe one particular encoding or transfer, rebuilt on each hit.
 NOT_STORED_HEADERS = frozenset({"content-length", "content-encoding", "vary", "etag", "cache-control"})
+# A session cookie bypasses the cache (pagecache.middleware); the coding is chosen per client.
+VARY = "Cookie, Accept-Encoding"
 
 
 class StoredPage:
@@ -71,7 +72,8 @@ class StoredPage:
             response["Content-Length"] = str(len(response.content))
         response["ETag"] = self.etag
         response["Cache-Control"] = f"public, max-age={settings.RIBBON_BROWSER_CACHE_SECONDS}"
-        patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
+        # What this cache tells pages apart by (a view's own Vary is not stored): set, not merged, on every hit.
+        response["Vary"] = VARY
         return response
 
 

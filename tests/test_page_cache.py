@@ -11,6 +11,7 @@ what a commit would run (pagecache.generations invalidates on commit).
 import datetime
 import gzip
 import time
+import uuid
 
 import brotli
 import pytest
@@ -26,6 +27,7 @@ from faq.models import Question
 from pagecache import generations, outage
 from pagecache.outage import health
 from pagecache.release import release
+from pagecache.versions import SharedTagVersions
 from treatments.models import Tag, Treatment
 
 from .helpers import SwitchableCache, cache_entries, form_values, free_port, soup_of
@@ -601,6 +603,37 @@ def test_the_cache_stays_bounded_under_a_flood_of_real_addresses(client, make_tr
             assert cache_entries(small) <= 20 + 1, "at most 20 pages, and the generation"
         assert client.get(treatments[-1].get_absolute_url())["X-Page-Cache"] == "hit", "the newest are kept"
         assert cache.get(generations.GENERATION_KEY) == generation, "making room never drops the generation"
+
+
+def test_a_generation_one_worker_starts_is_the_generation_of_every_worker_on_the_machine(tmp_path):
+    """
+    Without Redis the generation lives in memory every worker maps from one file (read on every hit): a
+    restore or bulk change in one worker makes every other worker's stored pages stale at once.
+    """
+    path = tmp_path / "tag-versions"
+    one, other = SharedTagVersions(path), SharedTagVersions(path)  # as two worker processes map it
+    assert one.generation() is None
+    assert other.generation() is None
+    first, second = uuid.uuid4().hex, uuid.uuid4().hex
+    assert one.add_generation(first)
+    assert not other.add_generation(second), "the second worker to start one agrees with the first"
+    assert other.generation() == first
+    other.set_generation(second)
+    assert one.generation() == second
+    one.set_generation(None)
+    assert other.generation() is None
+    with pytest.raises(ValueError, match="a generation is 32 hex digits"):
+        one.set_generation("not a generation")
+
+
+def test_emptying_the_folder_cache_makes_every_stored_page_stale(client, site):
+    page = "/treatments/immunotherapy/"
+    client.get(page)
+    assert client.get(page)["X-Page-Cache"] == "hit"
+    cache.clear()
+    assert cache.get(generations.GENERATION_KEY) is None
+    assert client.get(page)["X-Page-Cache"] == "miss"
+    assert client.get(page)["X-Page-Cache"] == "hit"
 
 
 def test_the_donate_page_is_kept_once_per_page_donors_set_out_from(client, site):
