@@ -626,7 +626,7 @@ def test_a_generation_one_worker_starts_is_the_generation_of_every_worker_on_the
         one.set_generation("not a generation")
 
 
-def test_emptying_the_folder_cache_makes_every_stored_page_stale(client, site):
+def test_emptying_the_page_cache_makes_every_stored_page_stale(client, site):
     page = "/treatments/immunotherapy/"
     client.get(page)
     assert client.get(page)["X-Page-Cache"] == "hit"
