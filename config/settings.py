@@ -255,6 +255,14 @@ CACHES["fragments"] = {
     "LOCATION": "ribbon-page-fragments",
     "OPTIONS": {"MAX_ENTRIES": 1000},
 }
+# The stored pages each worker served last, as it read them from the page cache: a hit on one reads no
+# file and, on Redis, fetches no page. Each is served only while the shared copy would be (the same
+# generation, every tag's version, its expiry: pagecache.stored). A page is some 5 to 17 KB compressed.
+CACHES["recent-pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "ribbon-recent-pages",
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 RIBBON_COUNTER_CACHE_ALIAS = "counters"
 RIBBON_PAGE_CACHE_ALIAS = "default"
 RIBBON_SEARCH_CACHE_ALIAS = "search"

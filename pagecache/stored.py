@@ -6,9 +6,11 @@ so that a browser revalidating a page it has gets a 304.
 
 import gzip
 import hashlib
+import time
 
 import brotli
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseNotModified
 
 from pagecache.encoding import COMPRESS_FROM_BYTES, STORED_BROTLI, preferred_encoding
@@ -30,7 +32,7 @@ class StoredPage:
     plain.
     """
 
-    __slots__ = ("br", "etag", "generation", "gzip", "headers", "plain", "status", "tags", "versions")
+    __slots__ = ("br", "etag", "expires", "generation", "gzip", "headers", "plain", "status", "tags", "versions")
 
     def __init__(self, generation, response, tags=(), versions=()):
         body = response.content
@@ -38,6 +40,7 @@ class StoredPage:
         # What it was built from (pagecache.tags) and their versions then: served only while those hold.
         self.tags = tuple(tags)
         self.versions = tuple(versions)
+        self.expires = None  # when the cache lets it go (time.time()), set when it is stored
         self.status = response.status_code
         self.headers = [(name, value) for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS]
         if len(body) >= COMPRESS_FROM_BYTES:
@@ -92,28 +95,49 @@ def lookup(key):
     (current generation, the page kept under `key` if it is current, or
     None); (None, None) when the cache may not be used now. A stored page is
     current if it was made in this generation and every one of its tags
-    still has the version it had then: two round trips to the cache, or one
-    and a read of shared memory on one machine (pagecache.versions).
+    still has the version it had then.
+
+    The page is looked for first among those this process served last
+    (CACHES["recent-pages"]), then in the shared cache. Either copy is
+    served on the same terms; the generation and the versions are always
+    read from the shared cache (or, on one machine, from shared memory:
+    pagecache.versions), so a copy here is never staler than the shared one.
     """
     if not usable():
         return None, None
     try:
         cache = page_store()
+        recent = caches["recent-pages"].get(key)
+        if recent is not None:
+            generation = cache.get(GENERATION_KEY)
+            if generation is not None and _is_current(recent, generation, cache):
+                return generation, recent
         found = cache.get_many([GENERATION_KEY, key])
-        generation = found.get(GENERATION_KEY)
+        generation, stored = found.get(GENERATION_KEY), found.get(key)
         if generation is None:
             return first_generation(cache), None
-        stored = found.get(key)
-        if (
-            isinstance(stored, StoredPage)
-            and stored.generation == generation
-            and versions_of(cache).read(stored.tags) == stored.versions
-        ):
+        if _is_current(stored, generation, cache):
+            _keep_here(key, stored)
             return generation, stored
     except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
         health.failed(error)
         return None, None
     return generation, None
+
+
+def _is_current(stored, generation, cache):
+    return (
+        isinstance(stored, StoredPage)
+        and stored.generation == generation
+        and versions_of(cache).read(stored.tags) == stored.versions
+    )
+
+
+def _keep_here(key, stored):
+    """Keep `stored` among this process's recent pages until the shared cache lets it go."""
+    seconds = stored.expires - time.time() if stored.expires is not None else 0
+    if seconds > 0:
+        caches["recent-pages"].set(key, stored, timeout=seconds)
 
 
 def store(key, stored, started, seconds):
@@ -128,6 +152,9 @@ def store(key, stored, started, seconds):
         if versions[0] != started:
             return
         stored.versions = versions[1:]
-        page_store().set(key, stored, timeout=lifetime(state_of(stored.generation, started), seconds))
+        timeout = lifetime(state_of(stored.generation, started), seconds)
+        stored.expires = time.time() + timeout
+        page_store().set(key, stored, timeout=timeout)
+        _keep_here(key, stored)
     except Exception as error:  # noqa: BLE001 - any cache failure is an outage, not a page error
         health.failed(error)

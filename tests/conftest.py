@@ -69,6 +69,7 @@ def page_cache_in_a_temporary_folder(tmp_path_factory):
             "OPTIONS": {"MAX_ENTRIES": 200},
         },
         "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-page-fragments"},
+        "recent-pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-recent-pages"},
     }
     with override_settings(CACHES=caches):
         yield
@@ -126,7 +127,7 @@ def empty_page_cache():
     from pagecache.outage import health
 
     cache.clear()
-    for name in ("counters", "search", "fragments"):
+    for name in ("counters", "search", "fragments", "recent-pages"):
         caches[name].clear()
     health.reset()
     yield

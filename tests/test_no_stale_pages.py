@@ -973,8 +973,8 @@ class Site:
         addresses = self.addresses()
         served = self.read(addresses)
         again = [address for address in addresses if served[address].get("X-Page-Cache") != "miss"]
-        for name in ("fragments", "search"):
-            caches[name].clear()  # nothing kept reused: a treatment's rendered parts, ranked search results
+        for name in ("fragments", "search", "recent-pages"):
+            caches[name].clear()  # nothing kept reused: rendered parts, ranked search results, a worker's pages
         with override_settings(RIBBON_PAGE_CACHE_SECONDS=0):
             fresh = {**served, **self.read(again)}
         for address in again:
@@ -1065,7 +1065,7 @@ def example_of(site):
         with transaction.atomic():
             site.clock.move_to(site.start)
             site.cache_at_start.put_back()
-            for name in ("fragments", "search"):
+            for name in ("fragments", "search", "recent-pages"):
                 caches[name].clear()
             site.done, site.answered = [], set(site.answered_at_start)
             served = site.read(site.stored)

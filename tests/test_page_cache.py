@@ -636,6 +636,50 @@ def test_emptying_the_page_cache_makes_every_stored_page_stale(client, site):
     assert client.get(page)["X-Page-Cache"] == "hit"
 
 
+def _recent_pages_key(address):
+    from django.test import RequestFactory
+
+    from pagecache.middleware import page_key
+
+    return page_key(RequestFactory().get(address))
+
+
+def test_a_workers_own_copy_made_stale_gives_way_to_the_page_another_worker_stored_since(client, site, commit):
+    """
+    Each worker keeps the pages it served last: once a change makes its copy stale, the page another
+    worker rendered since is served from the shared cache, neither the old copy nor a render of its own.
+    """
+    from django.core.cache import caches
+
+    page = "/treatments/immunotherapy/"
+    key = _recent_pages_key(page)
+    client.get(page)
+    assert client.get(page)["X-Page-Cache"] == "hit"
+    old = caches["recent-pages"].get(key)
+    assert old is not None, "the worker kept the page it served"
+    with commit():
+        treatment = site["treatment"]
+        treatment.summary = "Rewritten after the worker kept its copy."
+        treatment.save()
+    assert client.get(page)["X-Page-Cache"] == "miss"  # rendered and stored: by "another worker"
+    caches["recent-pages"].set(key, old, timeout=60)  # this worker still holds the old copy
+    response = client.get(page)
+    assert response["X-Page-Cache"] == "hit"
+    assert b"Rewritten after the worker kept its copy." in response.content
+
+
+def test_a_workers_own_copy_goes_when_the_shared_cache_lets_the_page_go(client, site, settings):
+    import time_machine
+
+    settings.RIBBON_PAGE_CACHE_SECONDS = 120
+    page = "/treatments/immunotherapy/"
+    with time_machine.travel(timezone.now().replace(hour=9), tick=False) as clock:
+        client.get(page)
+        assert client.get(page)["X-Page-Cache"] == "hit"
+        clock.shift(datetime.timedelta(seconds=121))
+        assert client.get(page)["X-Page-Cache"] == "miss"
+
+
 def test_the_donate_page_is_kept_once_per_page_donors_set_out_from(client, site):
     """Each source is its own page (the form names it), and a repeat is served from the cache."""
     treatment = site["treatment"].get_absolute_url()
