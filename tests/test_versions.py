@@ -482,7 +482,7 @@ def test_a_version_is_kept_in_the_transaction_that_asks_for_it_with_an_event_loo
     """
     import asyncio
 
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from core.versions import record_version
 
@@ -491,11 +491,14 @@ def test_a_version_is_kept_in_the_transaction_that_asks_for_it_with_an_event_loo
     before = Version.objects.get_for_object(treatment).count()
 
     async def a_change_that_is_rolled_back():
-        with transaction.atomic():
-            Treatment.objects.filter(pk=treatment.pk).update(summary="A change nobody kept.")
-            version = record_version(treatment, "Kept with the change")
-            assert version.revision.comment == "Kept with the change"
-            transaction.set_rollback(True)
+        try:
+            with transaction.atomic():
+                Treatment.objects.filter(pk=treatment.pk).update(summary="A change nobody kept.")
+                version = record_version(treatment, "Kept with the change")
+                assert version.revision.comment == "Kept with the change"
+                transaction.set_rollback(True)
+        finally:
+            connection.close()  # the loop's own connection, in its context: left open, it outlives the test run
 
     asyncio.run(a_change_that_is_rolled_back())
     assert Version.objects.get_for_object(treatment).count() == before, "the version went with its change"
