@@ -14,12 +14,22 @@ EDITORS = "Editors"
 
 
 def _permissions(apps, app_label, codenames):
+    """The ids of these permissions of an app, made first if they are not there yet."""
     app_config = apps.get_app_config(app_label)
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
     app_config.models_module = None
+    return _existing_permissions(apps, app_label, codenames)
+
+
+def _existing_permissions(apps, app_label, codenames):
+    """
+    The ids of those of these permissions of an app that exist. Ids, not rows: a historical app
+    registry can hold a group's permission model and the one read here as two classes.
+    """
     Permission = apps.get_model("auth", "Permission")
-    return Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+    found = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+    return list(found.values_list("pk", flat=True))
 
 
 def grant(apps, group_name, app_label, codenames):
@@ -30,10 +40,15 @@ def grant(apps, group_name, app_label, codenames):
 
 
 def revoke(apps, group_name, app_label, codenames):
+    """
+    Take these permissions of an app from a group. A permission that does not exist was never
+    given, so none is made: making them (Django's create_permissions) while migrating backwards
+    failed now and then on PostgreSQL, comparing content types of two renderings of the registry.
+    """
     Group = apps.get_model("auth", "Group")
     group = Group.objects.filter(name=group_name).first()
     if group:
-        group.permissions.remove(*_permissions(apps, app_label, codenames))
+        group.permissions.remove(*_existing_permissions(apps, app_label, codenames))
 
 
 def grant_editors(apps, app_label, codenames):
