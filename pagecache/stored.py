@@ -135,7 +135,8 @@ def _is_current(stored, generation, cache):
 
 def _keep_here(key, stored):
     """Keep `stored` among this process's recent pages until the shared cache lets it go."""
-    seconds = stored.expires - time.time() if stored.expires is not None else 0
+    expires = getattr(stored, "expires", None)  # None in a page stored by code before it (one RIBBON_RELEASE)
+    seconds = expires - time.time() if expires is not None else 0
     if seconds > 0:
         caches["recent-pages"].set(key, stored, timeout=seconds)
 
